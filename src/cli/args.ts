@@ -8,7 +8,16 @@ import { parseArgs } from "node:util";
 import type { ConfigFlags } from "./config.ts";
 
 /** The commands hopwatch understands. */
-export const COMMANDS = ["serve", "decode", "backup", "check", "demo", "help", "version"] as const;
+export const COMMANDS = [
+  "serve",
+  "decode",
+  "backup",
+  "check",
+  "demo",
+  "healthcheck",
+  "help",
+  "version",
+] as const;
 
 /** A command name. */
 export type Command = (typeof COMMANDS)[number];
@@ -42,6 +51,7 @@ Usage:
   hopwatch backup FILE [options]      write a consistent copy of the database to FILE
   hopwatch check [options]            integrity check and index/database consistency report
   hopwatch demo [options]             start on a temporary database fed by a simulated mesh
+  hopwatch healthcheck [options]      exit 0 when the local server answers /api/healthz
   hopwatch version                    print the version
 
 Options:

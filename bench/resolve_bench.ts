@@ -1,0 +1,158 @@
+/**
+ * Hop-resolution benchmark against a generated database and its truth sidecar.
+ *
+ * ```
+ * deno run -A bench/resolve_bench.ts --db FILE --truth FILE.truth.bin [--json]
+ *   [--no-edges] [--set option=value ...]
+ * ```
+ *
+ * Loads `nodes` into a NodeDirectory and `neighbor_edges` into the neighbor
+ * graph (skipped with `--no-edges`), then streams every observation in time
+ * order through {@linkcode HopResolver.observe}: the graph only ever holds the
+ * database's edges plus what the resolver learned from earlier observations,
+ * never the truth. Each resolved hop is compared with the truth.
+ *
+ * precision = resolved hops equal to the truth / resolved hops;
+ * coverage = resolved hops / all hops; `hopsPerSec` times `observe` only,
+ * `wallHopsPerSec` includes reading and parsing the rows.
+ *
+ * @module
+ */
+
+import { DatabaseSync } from "node:sqlite";
+import { NodeDirectory } from "../src/store/node_directory.ts";
+import { HopResolver, type HopResolverOptions } from "../src/resolve/resolver.ts";
+import { loadGraph } from "../src/resolve/graph_persistence.ts";
+import { loadDirectoryFromDb, replayObservations } from "../src/resolve/db_replay.ts";
+import { readTruth } from "../src/sim/truth.ts";
+
+interface Tally {
+  hops: number;
+  resolved: number;
+  correct: number;
+}
+
+function parseArgs(args: string[]) {
+  const out = { db: "", truth: "", json: false, edges: true, set: {} as Record<string, number> };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--db") out.db = args[++i] ?? "";
+    else if (a === "--truth") out.truth = args[++i] ?? "";
+    else if (a === "--json") out.json = true;
+    else if (a === "--no-edges") out.edges = false;
+    else if (a === "--set") {
+      const [k, v] = (args[++i] ?? "").split("=");
+      if (!k || !Number.isFinite(Number(v))) {
+        throw new Error(`Cannot parse --set "${k}=${v}": expected option=number`);
+      }
+      out.set[k] = Number(v);
+    } else throw new Error(`Cannot parse argument "${a}": unknown`);
+  }
+  if (!out.db) throw new Error("Cannot run benchmark: --db FILE is required");
+  if (!out.truth) out.truth = `${out.db}.truth.bin`;
+  return out;
+}
+
+function ratio(a: number, b: number): number {
+  return b === 0 ? 0 : Math.round((a / b) * 1e6) / 1e6;
+}
+
+function main(): void {
+  const args = parseArgs(Deno.args);
+  const wall0 = performance.now();
+  const db = new DatabaseSync(args.db, { readOnly: true });
+  const dir = new NodeDirectory();
+  const nodes = loadDirectoryFromDb(db, dir);
+  const resolver = new HopResolver(dir, args.set as HopResolverOptions);
+  const edges = args.edges ? loadGraph(db, dir, resolver.graph) : { loaded: 0, skipped: 0 };
+  const truth = readTruth(args.truth);
+  const truthIds = Int32Array.from(truth.nodeKeys, (k) => dir.intern(k));
+  const setupMs = performance.now() - wall0;
+
+  const all: Tally = { hops: 0, resolved: 0, correct: 0 };
+  const bySize: Record<number, Tally> = {
+    1: { hops: 0, resolved: 0, correct: 0 },
+    2: { hops: 0, resolved: 0, correct: 0 },
+    3: { hops: 0, resolved: 0, correct: 0 },
+  };
+  const labels: Record<string, { hops: number; wrong: number }> = {};
+  let observations = 0, noTruth = 0, lengthMismatch = 0;
+  let resolveMs = 0;
+  const loop0 = performance.now();
+  for (const row of replayObservations(db, dir, { trace: "payload" })) {
+    const t0 = performance.now();
+    const path = resolver.observe(row.hops, row.hashSize, row.hopCount, row.ctx);
+    resolveMs += performance.now() - t0;
+    if (row.hopCount === 0) continue;
+    observations++;
+    const want = truth.pathOf(row.observationId);
+    if (!want) {
+      noTruth++;
+      continue;
+    }
+    if (want.length !== row.hopCount) {
+      lengthMismatch++;
+      continue;
+    }
+    const size = bySize[row.hashSize];
+    for (let i = 0; i < row.hopCount; i++) {
+      const id = path.nodeIds[i];
+      const label = labels[path.labels[i]] ??= { hops: 0, wrong: 0 };
+      label.hops++;
+      all.hops++;
+      size.hops++;
+      if (id < 0) continue;
+      all.resolved++;
+      size.resolved++;
+      if (id === truthIds[want[i]]) {
+        all.correct++;
+        size.correct++;
+      } else label.wrong++;
+    }
+  }
+  const loopMs = performance.now() - loop0;
+  const report = {
+    db: args.db,
+    precision: ratio(all.correct, all.resolved),
+    coverage: ratio(all.resolved, all.hops),
+    byHopSize: Object.fromEntries(
+      Object.entries(bySize).map(([k, t]) => [k, {
+        precision: ratio(t.correct, t.resolved),
+        coverage: ratio(t.resolved, t.hops),
+        hops: t.hops,
+      }]),
+    ),
+    hopsPerSec: Math.round(all.hops / (resolveMs / 1000)),
+    wallHopsPerSec: Math.round(all.hops / (loopMs / 1000)),
+    hops: all.hops,
+    resolved: all.resolved,
+    wrong: all.resolved - all.correct,
+    observations,
+    noTruth,
+    lengthMismatch,
+    nodes,
+    edgesLoaded: edges.loaded,
+    edgesSkipped: edges.skipped,
+    edgesAfter: resolver.graph.size,
+    labels,
+    setupMs: Math.round(setupMs),
+    options: resolver.options,
+  };
+  db.close();
+  if (args.json) {
+    console.log(JSON.stringify(report));
+    return;
+  }
+  const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
+  console.log(`resolve ${args.db}: ${report.hops} hops in ${observations} observations`);
+  console.log(`  precision ${pct(report.precision)}  coverage ${pct(report.coverage)}`);
+  for (const [k, v] of Object.entries(report.byHopSize)) {
+    console.log(
+      `  ${k}-byte: precision ${pct(v.precision)} coverage ${pct(v.coverage)} (${v.hops} hops)`,
+    );
+  }
+  console.log(`  ${report.hopsPerSec} hops/s (resolver), ${report.wallHopsPerSec} hops/s (wall)`);
+  console.log(`  labels ${JSON.stringify(labels)}`);
+}
+
+if (import.meta.main) main();

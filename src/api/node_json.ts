@@ -1,0 +1,107 @@
+/**
+ * The node object of the API (api.md §2.2), from the node directory plus the
+ * store's exact indexes: hash size of the node's own adverts, packet counts,
+ * and for relays the relay liveness from the exact resolved-hop membership
+ * index (never from 1-byte prefix buckets).
+ *
+ * @module
+ */
+
+import { roleCanRelay } from "../store/node_directory.ts";
+import type { NodeInfo } from "../store/node_directory.ts";
+import type { ApiContext } from "./deps.ts";
+import { iso } from "./shapes.ts";
+
+/** Hours of the relay window reported as `relay_window_hours`. */
+export const RELAY_WINDOW_HOURS = 24;
+
+/** Bytes per hop of a raw packet's path byte (1-3), or null when unreadable. */
+export function hashSizeOfRaw(rawHex: string): number | null {
+  if (rawHex.length < 4) return null;
+  const route = parseInt(rawHex.slice(0, 2), 16) & 3;
+  const off = route === 0 || route === 3 ? 5 : 1;
+  if (rawHex.length < (off + 1) * 2) return null;
+  const b = parseInt(rawHex.slice(off * 2, off * 2 + 2), 16);
+  return Number.isNaN(b) ? null : (b >> 6) + 1;
+}
+
+/** Usefulness score (0-100) and grade of a relay from its exact relay counts. */
+export function usefulness(count24h: number, lastRelayedMs: number, nowMs: number): {
+  score: number;
+  grade: string;
+} {
+  // Volume: log-scaled, 100 relayed packets a day is full marks; recency: linear over 24 h.
+  const volume = Math.min(1, Math.log10(1 + count24h) / 2);
+  const age = lastRelayedMs > 0 ? (nowMs - lastRelayedMs) / 3_600_000 : Infinity;
+  const recency = age <= 1 ? 1 : age >= 24 ? 0 : 1 - (age - 1) / 23;
+  const score = Math.round(100 * (0.7 * volume + 0.3 * recency));
+  const grade = score >= 80 ? "A" : score >= 60 ? "B" : score >= 40 ? "C" : score >= 20 ? "D" : "F";
+  return { score, grade };
+}
+
+/** The last time a node was heard at all: its own packets or as a resolved relay. */
+export function lastHeardMs(ctx: ApiContext, n: NodeInfo): number {
+  return Math.max(n.lastSeenMs, ctx.store.relayLastSeen(n.id));
+}
+
+/** Transmissions sent plus transmissions relayed (exact indexes). */
+export function packetCount(ctx: ApiContext, n: NodeInfo): number {
+  const idx = ctx.store.idx;
+  return (idx.bySender[n.id]?.size ?? 0) + (idx.relay[n.id]?.size ?? 0);
+}
+
+/** Hash sizes of the node's most recent adverts, newest first (distinct). */
+export function advertHashSizes(ctx: ApiContext, n: NodeInfo, max = 20): number[] {
+  const page = ctx.store.listTransmissions(
+    { nodeId: n.id, nodeRoles: ["sender"], payloadTypes: [4] },
+    { limit: max },
+  );
+  const sizes: number[] = [];
+  for (const t of page.items) {
+    const s = hashSizeOfRaw(t.rawHex);
+    if (s !== null && !sizes.includes(s)) sizes.push(s);
+  }
+  return sizes;
+}
+
+/** Builds the node object; `detail` adds relay liveness for every role. */
+export function nodeJson(ctx: ApiContext, n: NodeInfo): Record<string, unknown> {
+  const sizes = advertHashSizes(ctx, n);
+  const out: Record<string, unknown> = {
+    public_key: n.publicKey,
+    name: n.name,
+    role: n.role,
+    lat: n.lat,
+    lon: n.lon,
+    last_seen: iso(n.lastSeenMs) ?? n.lastSeen,
+    first_seen: iso(Date.parse(n.firstSeen)) ?? n.firstSeen,
+    advert_count: n.advertCount,
+    battery_mv: n.batteryMv,
+    temperature_c: n.temperatureC,
+    foreign: n.foreign,
+    hash_size: sizes[0] ?? null,
+    hash_sizes_seen: sizes,
+    last_heard: iso(lastHeardMs(ctx, n)),
+    packet_count: packetCount(ctx, n),
+  };
+  if (sizes.length > 1) out.hash_size_inconsistent = true;
+  if (roleCanRelay(n.role) || n.canRelay) Object.assign(out, relayFields(ctx, n));
+  return out;
+}
+
+/** Relay liveness fields from the exact membership index. */
+export function relayFields(ctx: ApiContext, n: NodeInfo): Record<string, unknown> {
+  const now = ctx.now();
+  const r = ctx.store.relayInfo(n.id, now);
+  const u = usefulness(r.count24h, r.lastRelayedMs, now);
+  return {
+    relay_count_1h: r.count1h,
+    relay_count_24h: r.count24h,
+    unscoped_relay_count_24h: r.unscopedCount24h,
+    transported_scopes: r.scopes,
+    last_relayed: iso(r.lastRelayedMs),
+    relay_active: r.lastRelayedMs > 0 && now - r.lastRelayedMs <= RELAY_WINDOW_HOURS * 3_600_000,
+    usefulness_score: u.score,
+    usefulness_grade: u.grade,
+  };
+}

@@ -1,0 +1,316 @@
+/**
+ * The WebSocket live feed hub. One `{type:"packet", data}` frame per
+ * observation is built ONCE (see `ws_frame.ts`) and the same string is sent to
+ * every client.
+ *
+ * Backpressure, per client: a frame goes straight to the socket while the
+ * socket's `bufferedAmount` is under `highWaterBytes`; otherwise it waits in a
+ * queue bounded by `maxQueueFrames` and `maxQueueBytes`. When that queue is
+ * full, frames are dropped and counted; once the queue has drained to half, the
+ * client gets `{"type":"lag","dropped":N}` in place of the gap. A client that
+ * starts dropping `maxOverflows` times within `overflowWindowMs`, or stays in
+ * the dropping state for `stuckMs`, is sent the lag notice and closed with
+ * 1013 ("client too slow"). Server memory per client is therefore bounded by
+ * about `highWaterBytes + maxQueueBytes`.
+ *
+ * Frames from clients of at most 512 bytes are read and discarded; a larger
+ * one closes the connection with 1009. Keepalive pings come from Deno
+ * (`idleTimeout` of the upgrade). {@linkcode WsHub.close} closes every client
+ * with 1001.
+ *
+ * @module
+ */
+
+import { buildPacketFrame, type LiveEvent } from "./ws_frame.ts";
+
+/** Hub limits; every field has a default. */
+export interface WsHubOptions {
+  /** Queue bound in frames (default 256, like the reference). */
+  maxQueueFrames?: number;
+  /** Queue bound in bytes (default 4 MiB). */
+  maxQueueBytes?: number;
+  /** Socket `bufferedAmount` above which frames are queued instead of sent (default 1 MiB). */
+  highWaterBytes?: number;
+  /** Overflow episodes tolerated within `overflowWindowMs` (default 3). */
+  maxOverflows?: number;
+  /** Window for `maxOverflows` (default 60 s). */
+  overflowWindowMs?: number;
+  /** Longest continuous dropping state before disconnect (default 15 s). */
+  stuckMs?: number;
+  /** Largest client frame that is silently discarded (default 512 bytes). */
+  maxClientFrameBytes?: number;
+  /** Drain check period for backlogged clients (default 20 ms). */
+  drainIntervalMs?: number;
+  /** Maximum number of clients (default 10,000); more are refused with 1013. */
+  maxClients?: number;
+}
+
+/** Counters exposed through `/metrics` and `/api/health`. */
+export interface WsHubStats {
+  clients: number;
+  framesBroadcast: number;
+  framesSent: number;
+  framesQueued: number;
+  framesDropped: number;
+  lagNotices: number;
+  slowDisconnects: number;
+  oversizeClientFrames: number;
+  queuedBytes: number;
+}
+
+interface Client {
+  socket: WebSocket;
+  queue: string[];
+  queueBytes: number;
+  dropping: boolean;
+  dropped: number;
+  droppingSince: number;
+  overflowTimes: number[];
+  closed: boolean;
+}
+
+const CLOSE_GOING_AWAY = 1001;
+const CLOSE_TOO_BIG = 1009;
+const CLOSE_TRY_AGAIN = 1013;
+
+/**
+ * Fan-out of live frames to WebSocket clients with bounded per-client memory.
+ *
+ * @example
+ * ```ts
+ * const hub = new WsHub();
+ * hub.attach(socket);          // after Deno.upgradeWebSocket
+ * hub.broadcast(event);        // called by the ingest pipeline per observation
+ * hub.close();                 // on shutdown: 1001 to every client
+ * ```
+ */
+export class WsHub {
+  readonly #opts: Required<WsHubOptions>;
+  readonly #clients = new Set<Client>();
+  readonly #backlogged = new Set<Client>();
+  #timer: number | undefined;
+  #closed = false;
+  #now: () => number;
+  readonly #stats = {
+    framesBroadcast: 0,
+    framesSent: 0,
+    framesQueued: 0,
+    framesDropped: 0,
+    lagNotices: 0,
+    slowDisconnects: 0,
+    oversizeClientFrames: 0,
+  };
+
+  /** Creates a hub. `now` is injectable for tests. */
+  constructor(options: WsHubOptions = {}, now: () => number = Date.now) {
+    this.#opts = {
+      maxQueueFrames: options.maxQueueFrames ?? 256,
+      maxQueueBytes: options.maxQueueBytes ?? 4 << 20,
+      highWaterBytes: options.highWaterBytes ?? 1 << 20,
+      maxOverflows: options.maxOverflows ?? 3,
+      overflowWindowMs: options.overflowWindowMs ?? 60_000,
+      stuckMs: options.stuckMs ?? 15_000,
+      maxClientFrameBytes: options.maxClientFrameBytes ?? 512,
+      drainIntervalMs: options.drainIntervalMs ?? 20,
+      maxClients: options.maxClients ?? 10_000,
+    };
+    this.#now = now;
+  }
+
+  /** Number of connected clients. */
+  get clientCount(): number {
+    return this.#clients.size;
+  }
+
+  /** Whether {@linkcode WsHub.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): WsHubStats {
+    let queuedBytes = 0;
+    for (const c of this.#backlogged) queuedBytes += c.queueBytes;
+    return { clients: this.#clients.size, queuedBytes, ...this.#stats };
+  }
+
+  /**
+   * Takes over a socket returned by `Deno.upgradeWebSocket` (or hono's
+   * `upgradeWebSocket`); the hub owns its `message`, `close` and `error` handlers.
+   */
+  attach(socket: WebSocket): void {
+    const client: Client = {
+      socket,
+      queue: [],
+      queueBytes: 0,
+      dropping: false,
+      dropped: 0,
+      droppingSince: 0,
+      overflowTimes: [],
+      closed: false,
+    };
+    const refuse = this.#closed || this.#clients.size >= this.#opts.maxClients;
+    socket.addEventListener("open", () => {
+      if (refuse) socket.close(this.#closed ? CLOSE_GOING_AWAY : CLOSE_TRY_AGAIN, "unavailable");
+    });
+    if (refuse) return;
+    this.#clients.add(client);
+    socket.addEventListener("message", (ev) => this.#onMessage(client, ev));
+    socket.addEventListener("close", () => this.#remove(client));
+    socket.addEventListener("error", () => this.#remove(client));
+  }
+
+  /** Builds the frame for one observation once and sends it to every client. */
+  broadcast(event: LiveEvent): void {
+    if (this.#closed || this.#clients.size === 0) return;
+    this.broadcastFrame(buildPacketFrame(event));
+  }
+
+  /** Sends an already-serialised frame to every client. */
+  broadcastFrame(frame: string): void {
+    if (this.#closed) return;
+    this.#stats.framesBroadcast++;
+    const size = frame.length;
+    for (const c of this.#clients) this.#deliver(c, frame, size);
+  }
+
+  /** Closes every client with 1001 and stops accepting new ones. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    for (const c of [...this.#clients]) {
+      try {
+        c.socket.close(CLOSE_GOING_AWAY, "server shutting down");
+      } catch { /* already closing */ }
+      this.#remove(c);
+    }
+  }
+
+  #deliver(c: Client, frame: string, size: number): void {
+    if (c.closed || c.socket.readyState !== WebSocket.OPEN) return;
+    if (c.queue.length === 0 && c.socket.bufferedAmount < this.#opts.highWaterBytes) {
+      this.#send(c, frame);
+      return;
+    }
+    if (c.dropping || c.queue.length >= this.#opts.maxQueueFrames ||
+      c.queueBytes + size > this.#opts.maxQueueBytes) {
+      this.#overflow(c);
+      return;
+    }
+    c.queue.push(frame);
+    c.queueBytes += size;
+    this.#stats.framesQueued++;
+    this.#markBacklogged(c);
+  }
+
+  #overflow(c: Client): void {
+    this.#stats.framesDropped++;
+    c.dropped++;
+    const now = this.#now();
+    if (!c.dropping) {
+      c.dropping = true;
+      c.droppingSince = now;
+      c.overflowTimes.push(now);
+      const since = now - this.#opts.overflowWindowMs;
+      while (c.overflowTimes.length && c.overflowTimes[0] < since) c.overflowTimes.shift();
+      if (c.overflowTimes.length >= this.#opts.maxOverflows) this.#disconnectSlow(c);
+    } else if (now - c.droppingSince >= this.#opts.stuckMs) {
+      this.#disconnectSlow(c);
+    }
+    this.#markBacklogged(c);
+  }
+
+  #disconnectSlow(c: Client): void {
+    this.#stats.slowDisconnects++;
+    c.queue = [];
+    c.queueBytes = 0;
+    this.#sendLag(c);
+    try {
+      c.socket.close(CLOSE_TRY_AGAIN, "client too slow");
+    } catch { /* ignore */ }
+    this.#remove(c);
+  }
+
+  #sendLag(c: Client): void {
+    if (c.dropped === 0) return;
+    this.#stats.lagNotices++;
+    this.#send(c, `{"type":"lag","dropped":${c.dropped}}`);
+    c.dropped = 0;
+    c.dropping = false;
+  }
+
+  #send(c: Client, frame: string): void {
+    try {
+      c.socket.send(frame);
+      this.#stats.framesSent++;
+    } catch {
+      this.#remove(c);
+    }
+  }
+
+  #markBacklogged(c: Client): void {
+    this.#backlogged.add(c);
+    if (this.#timer === undefined && !this.#closed) {
+      this.#timer = setInterval(() => this.#drainAll(), this.#opts.drainIntervalMs);
+    }
+  }
+
+  #drainAll(): void {
+    const now = this.#now();
+    for (const c of this.#backlogged) {
+      if (c.closed) {
+        this.#backlogged.delete(c);
+        continue;
+      }
+      while (c.queue.length > 0 && c.socket.bufferedAmount < this.#opts.highWaterBytes) {
+        const f = c.queue.shift()!;
+        c.queueBytes -= f.length;
+        this.#send(c, f);
+      }
+      if (c.dropping) {
+        if (c.queue.length <= this.#opts.maxQueueFrames / 2 &&
+          c.socket.bufferedAmount < this.#opts.highWaterBytes) {
+          this.#sendLag(c);
+        } else if (now - c.droppingSince >= this.#opts.stuckMs) {
+          this.#disconnectSlow(c);
+          continue;
+        }
+      }
+      if (c.queue.length === 0 && !c.dropping) this.#backlogged.delete(c);
+    }
+    if (this.#backlogged.size === 0 && this.#timer !== undefined) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  #onMessage(c: Client, ev: MessageEvent): void {
+    const d = ev.data;
+    const size = typeof d === "string"
+      ? d.length
+      : d instanceof ArrayBuffer
+      ? d.byteLength
+      : d instanceof Blob
+      ? d.size
+      : 0;
+    if (size > this.#opts.maxClientFrameBytes) {
+      this.#stats.oversizeClientFrames++;
+      try {
+        c.socket.close(CLOSE_TOO_BIG, "client frames are limited to 512 bytes");
+      } catch { /* ignore */ }
+      this.#remove(c);
+    }
+    // Frames within the limit are read and discarded.
+  }
+
+  #remove(c: Client): void {
+    if (c.closed) return;
+    c.closed = true;
+    c.queue = [];
+    c.queueBytes = 0;
+    this.#clients.delete(c);
+    this.#backlogged.delete(c);
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Periodic work of a running server. Each job runs in small steps that yield
+ * to the event loop, so ingest and the API keep their latency:
+ *
+ * - store eviction (retention / memory budget), every 60 s;
+ * - neighbor-graph persistence (changed edges), every 60 s and at shutdown;
+ * - WAL checkpoint (PASSIVE), every 5 min;
+ * - SQLite retention (`retention.*Days`), hourly, removing the same
+ *   transmissions from the store through its reverse maps;
+ * - hop-resolution backfill over `resolvedPath.backfillHours`, after the load
+ *   and again every 15 min when the neighbor graph has grown.
+ *
+ * @module
+ */
+
+import type { HopwatchConfig } from "./config.ts";
+import type { HopwatchDb } from "../db/database.ts";
+import type { DbWriter } from "../db/writer.ts";
+import { runRetention, walCheckpoint } from "../db/maintenance.ts";
+import type { PacketStore } from "../store/packet_store.ts";
+import type { NodeDirectory } from "../store/node_directory.ts";
+import type { HopResolver } from "../resolve/resolver.ts";
+import { saveGraph } from "../resolve/graph_persistence.ts";
+import { Backfill, type BackfillProgress } from "../resolve/backfill.ts";
+import type { Logger } from "../log/logger.ts";
+import { SqlBackfillSource } from "./backfill_source.ts";
+
+/** Dependencies of the jobs. */
+export interface JobDeps {
+  config: HopwatchConfig;
+  hdb: HopwatchDb;
+  writer: DbWriter;
+  store: PacketStore;
+  nodes: NodeDirectory;
+  resolver: HopResolver;
+  log: Logger;
+}
+
+/** Last outcome of each job, for `/api/health` and tests. */
+export interface JobStatus {
+  evictions: number;
+  lastEviction: { evictedTx: number; evictedObs: number } | null;
+  graphSaves: number;
+  checkpoints: number;
+  retentionRuns: number;
+  lastRetention: { packets: number; nodesMoved: number; observersMarked: number } | null;
+  backfill: BackfillProgress | null;
+}
+
+/** The server's background jobs. */
+export class BackgroundJobs {
+  readonly status: JobStatus = {
+    evictions: 0,
+    lastEviction: null,
+    graphSaves: 0,
+    checkpoints: 0,
+    retentionRuns: 0,
+    lastRetention: null,
+    backfill: null,
+  };
+  #d: JobDeps;
+  #timers: ReturnType<typeof setInterval>[] = [];
+  #backfill: Backfill | null = null;
+  #backfillEdges = -1;
+  #retentionRunning = false;
+
+  constructor(deps: JobDeps) {
+    this.#d = deps;
+  }
+
+  /** Starts every job; the backfill runs once at once. */
+  start(): void {
+    const every = (ms: number, fn: () => unknown) => {
+      this.#timers.push(setInterval(() => {
+        Promise.resolve(fn()).catch((err) => this.#d.log.error(`background job failed: ${err}`));
+      }, ms));
+    };
+    every(60_000, () => this.evict());
+    every(60_000, () => this.saveGraph());
+    every(300_000, () => this.checkpoint());
+    every(3_600_000, () => this.retention());
+    every(900_000, () => this.backfill());
+    queueMicrotask(() => void this.backfill());
+  }
+
+  /** Stops the timers and a running backfill. */
+  stop(): void {
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
+    this.#backfill?.stop();
+  }
+
+  /** One eviction pass of the in-memory store. */
+  evict(): void {
+    const r = this.#d.store.evict();
+    this.status.evictions++;
+    this.status.lastEviction = { evictedTx: r.evictedTx, evictedObs: r.evictedObs };
+    if (r.evictedTx > 0) this.#d.log.info("store eviction", { tx: r.evictedTx, obs: r.evictedObs });
+  }
+
+  /** Writes the changed neighbor-graph edges. */
+  saveGraph(): void {
+    const { hdb, nodes, resolver, log } = this.#d;
+    try {
+      saveGraph(hdb.db, nodes, resolver.graph);
+      this.status.graphSaves++;
+    } catch (err) {
+      log.warn(`Cannot save the neighbor graph: ${(err as Error).message}`);
+    }
+  }
+
+  /** A passive WAL checkpoint (never blocks writers). */
+  checkpoint(): void {
+    walCheckpoint(this.#d.hdb.db, "PASSIVE");
+    this.status.checkpoints++;
+  }
+
+  /** SQLite retention, then the same transmissions leave the store. */
+  async retention(): Promise<void> {
+    if (this.#retentionRunning) return;
+    this.#retentionRunning = true;
+    const { hdb, writer, store, config, log } = this.#d;
+    try {
+      await writer.flush();
+      const r = await runRetention(hdb.db, {
+        ...config.retention,
+        prune: { batchSize: 500, onBatch: (ids) => store.removeTransmissions(ids) },
+      });
+      this.status.retentionRuns++;
+      this.status.lastRetention = {
+        packets: r.packets.transmissionIds.length,
+        nodesMoved: r.nodesMoved.length,
+        observersMarked: r.observersMarked.length,
+      };
+      for (const pk of r.nodesMoved) this.#d.nodes.remove(pk);
+      if (r.packets.transmissionIds.length || r.nodesMoved.length || r.observersMarked.length) {
+        log.info("retention", this.status.lastRetention);
+      }
+    } finally {
+      this.#retentionRunning = false;
+    }
+  }
+
+  /** Re-resolves stored paths in the window when the graph has grown since the last run. */
+  async backfill(): Promise<BackfillProgress | null> {
+    const { hdb, writer, store, nodes, resolver, config, log } = this.#d;
+    if (this.#backfill?.progress.state === "running") return null;
+    const edges = resolver.graph.size;
+    if (edges === this.#backfillEdges) return this.status.backfill;
+    this.#backfillEdges = edges;
+    await writer.flush();
+    const source = new SqlBackfillSource(hdb.db, nodes, store, writer, log);
+    this.#backfill = new Backfill(resolver, source, { backfillHours: config.backfillHours });
+    const running = this.#backfill;
+    const poll = setInterval(() => (this.status.backfill = running.progress), 1000);
+    try {
+      const result = await running.run();
+      this.status.backfill = result;
+      log.info("backfill finished", { ...result, refused: source.refused });
+      return result;
+    } finally {
+      clearInterval(poll);
+    }
+  }
+
+  /** Current backfill progress (live while running). */
+  get backfillProgress(): BackfillProgress | null {
+    return this.#backfill?.progress ?? this.status.backfill;
+  }
+}

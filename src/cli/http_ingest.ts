@@ -1,0 +1,47 @@
+/**
+ * `POST /api/packets`: the HTTP entry into the same pipeline MQTT uses. The
+ * request is acknowledged only once its rows are committed to SQLite, so a
+ * 2xx answer means the observation survives a crash.
+ *
+ * @module
+ */
+
+import type { DbWriter } from "../db/writer.ts";
+import type { IngestPipeline } from "../ingest/pipeline.ts";
+import type { IngestPacketRequest, IngestPacketResult } from "../api/deps.ts";
+import { ApiError } from "../api/errors.ts";
+
+/** Observer id recorded for packets posted over HTTP without one. */
+export const HTTP_OBSERVER_ID = "api";
+
+/** Builds the `ingestPacket` dependency of the API. */
+export function httpIngestHandler(
+  pipeline: IngestPipeline,
+  writer: DbWriter,
+  loaded: Promise<void>,
+): (body: IngestPacketRequest) => Promise<IngestPacketResult> {
+  return async (body) => {
+    await loaded;
+    const outcome = await pipeline.ingestPacket({
+      kind: "packet",
+      source: "http",
+      topic: "",
+      receivedAtMs: Date.now(),
+      raw: body.hex,
+      observerId: body.observer ?? HTTP_OBSERVER_ID,
+      observerName: body.observer ?? HTTP_OBSERVER_ID,
+      iata: null,
+      snr: body.snr ?? null,
+      rssi: body.rssi ?? null,
+      score: null,
+      direction: null,
+      observerTimestamp: null,
+      observerTimestampNaive: false,
+    });
+    if (outcome.status === "dropped") {
+      throw new ApiError(422, `packet dropped: ${outcome.reason}: ${outcome.detail}`);
+    }
+    await writer.flush();
+    return { id: outcome.txId, decoded: outcome.decoded };
+  };
+}

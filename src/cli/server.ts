@@ -1,0 +1,249 @@
+/**
+ * The running server: opens the database, starts HTTP at once, loads the
+ * store in the background, ingests from MQTT and HTTP, and shuts down cleanly.
+ *
+ * Startup order, chosen so HTTP answers within a second whatever the
+ * database size: open (and migrate) SQLite -> listen -> load the neighbor
+ * graph and the store in chunks (endpoints that need the full index answer 503
+ * meanwhile) -> ingest queued MQTT messages -> background jobs.
+ *
+ * @module
+ */
+
+import type { HopwatchConfig } from "./config.ts";
+import { VERSION } from "./version.ts";
+import type { Logger } from "../log/logger.ts";
+import { openDatabase } from "../db/database.ts";
+import { DbWriter } from "../db/writer.ts";
+import { DbQueries } from "../db/queries.ts";
+import { NodeDirectory } from "../store/node_directory.ts";
+import { PacketStore } from "../store/packet_store.ts";
+import { loadStore } from "../store/loader.ts";
+import { HopResolver } from "../resolve/resolver.ts";
+import { loadGraph } from "../resolve/graph_persistence.ts";
+import { createKeyRing, createRegionTable } from "../meshcore/mod.ts";
+import { IngestPipeline } from "../ingest/pipeline.ts";
+import { MqttIngest, mqttIngestOptionsFromConfig } from "../ingest/mqtt_source.ts";
+import { type IngestMessage, parseMqttMessage } from "../ingest/messages.ts";
+import { createApp } from "../api/app.ts";
+import { WsHub } from "../api/ws_hub.ts";
+import { checkApiKey } from "../api/security.ts";
+import { EventLoopMonitor, MetricsRegistry } from "../api/metrics.ts";
+import { mountUi } from "./ui_mount.ts";
+import { BackgroundJobs } from "./background_jobs.ts";
+import { httpIngestHandler } from "./http_ingest.ts";
+
+/** A started server. */
+export interface RunningServer {
+  /** The bound port (useful with port 0). */
+  port: number;
+  /** Milliseconds from `startServer` to the listening socket. */
+  httpReadyMs: number;
+  /** Resolves when the store finished loading. */
+  loaded: Promise<void>;
+  /** The pipeline, for the demo feed and tests. */
+  pipeline: IngestPipeline;
+  /** The store (tests, benchmarks). */
+  store: PacketStore;
+  /** Stops everything; flushes the writer; resolves when the database is closed. */
+  shutdown(reason?: string): Promise<void>;
+  /** Resolves when the server has stopped. */
+  finished: Promise<void>;
+}
+
+/** Options beyond the configuration. */
+export interface StartOptions {
+  log: Logger;
+  /** Feed messages into the pipeline once loaded (the demo simulator). */
+  feed?: AsyncIterable<{ topic: string; payload: string }>;
+  /** Install SIGINT/SIGTERM handlers (default true). */
+  handleSignals?: boolean;
+}
+
+/** Starts hopwatch as configured. */
+export async function startServer(config: HopwatchConfig, opts: StartOptions): Promise<RunningServer> {
+  const t0 = performance.now();
+  const { log } = opts;
+  log.info("hopwatch starting", { version: VERSION, db: config.dbPath, port: config.port });
+
+  const weak = config.apiKey ? checkApiKey(config.apiKey) : "no apiKey configured";
+  if (weak) log.warn(`apiKey refused (${weak}): write endpoints answer 403 until a strong key is set`);
+
+  const hdb = openDatabase(config.dbPath, { log: (level, msg) => log.log(level, msg) });
+  const writer = new DbWriter(hdb, { log: (level, msg) => log.log(level, msg) });
+  const queries = new DbQueries(hdb.db);
+  const nodes = new NodeDirectory();
+  const store = new PacketStore(nodes, {
+    retentionHours: config.packetStore.retentionHours,
+    maxMemoryMB: config.packetStore.maxMemoryMB,
+    fetchResolvedPaths: (ids) => queries.fetchResolvedPaths(ids),
+  });
+  store.progress.state = "loading";
+  store.progress.pct = 0;
+  const resolver = new HopResolver(nodes, {
+    maxLinkKm: config.resolver.maxLinkKm,
+    minConfidence: config.resolver.minConfidence,
+    edgeHalfLifeHours: config.resolver.edgeHalfLifeHours,
+  });
+  const keyRing = createKeyRing({
+    channelKeys: config.channelKeys,
+    hashChannels: config.hashChannels,
+    tryAllKeys: config.tryAllChannelKeys,
+  });
+  const hub = new WsHub();
+  const metrics = new MetricsRegistry();
+  const eventLoop = new EventLoopMonitor();
+  eventLoop.start();
+  const pipeline = new IngestPipeline({
+    store,
+    nodes,
+    resolver,
+    writer,
+    queries,
+    decodeOptions: { keyRing, regions: createRegionTable(config.hashRegions) },
+    validateSignatures: config.validateSignatures,
+    nodeBlacklist: new Set(config.nodeBlacklist.map((k) => k.toLowerCase())),
+    broadcast: (event) => hub.broadcast(event),
+    log,
+  });
+
+  // MQTT connects now; messages wait (in its bounded buffer) until the store is loaded.
+  let markLoaded!: () => void;
+  const loaded = new Promise<void>((resolve) => (markLoaded = resolve));
+  const handle = async (msg: IngestMessage) => {
+    await loaded;
+    if (msg.kind === "packet") await pipeline.ingestPacket(msg);
+    else if (msg.kind === "status") pipeline.ingestStatus(msg);
+  };
+  const mqtt = config.mqttSources.length > 0
+    ? new MqttIngest({ ...mqttIngestOptionsFromConfig(config, handle), logger: log })
+    : null;
+
+  const app = createApp({
+    config,
+    store,
+    nodes,
+    resolver,
+    db: hdb.db,
+    hub,
+    keyRing,
+    metrics,
+    eventLoop,
+    ingestPacket: httpIngestHandler(pipeline, writer, loaded),
+    ingestStats: mqtt ? () => mqtt.counters.snapshot() : undefined,
+    mqttStatus: mqtt ? () => ({ sources: mqtt.status(), buffer: mqtt.bufferStats() }) : undefined,
+    build: { version: VERSION },
+    mountUi: await mountUi(config, log),
+  });
+
+  const abort = new AbortController();
+  let port = config.port;
+  const server = Deno.serve({
+    port: config.port,
+    hostname: config.host,
+    signal: abort.signal,
+    onListen: (addr) => {
+      port = addr.port;
+    },
+  }, app.fetch);
+  const httpReadyMs = performance.now() - t0;
+  log.info("listening", { url: `http://${config.host}:${port}/`, httpReadyMs: Math.round(httpReadyMs) });
+  mqtt?.start();
+
+  const jobs = new BackgroundJobs({ config, hdb, writer, store, nodes, resolver, log });
+  const loading = (async () => {
+    const graph = loadGraph(hdb.db, nodes, resolver.graph);
+    log.info("neighbor graph loaded", { edges: graph.loaded, skipped: graph.skipped });
+    let lastLog = 0;
+    const summary = await loadStore(hdb.db, store, nodes, {
+      chunkSize: config.loadChunkSize,
+      hotHours: config.packetStore.hotStartupHours || undefined,
+      retentionHours: config.packetStore.retentionHours || undefined,
+      newestFirst: true,
+      signal: abort.signal,
+      onProgress: (rows, pct, rate) => {
+        const now = performance.now();
+        if (now - lastLog < 1000 && pct < 100) return;
+        lastLog = now;
+        log.info("loading store", { rows, pct: pct.toFixed(1), rowsPerSec: Math.round(rate) });
+      },
+    });
+    store.finishLoad();
+    log.info("store loaded", {
+      tx: summary.tx,
+      obs: summary.obs,
+      nodes: summary.nodes,
+      ms: Math.round(summary.ms),
+    });
+    markLoaded();
+    jobs.start();
+  })().catch((err) => {
+    log.error(`Cannot load the store: ${(err as Error).stack ?? err}`);
+    markLoaded();
+  });
+
+  // The demo feed goes through the same MQTT message parser as real brokers.
+  const enc = new TextEncoder();
+  const feedOne = async (topic: string, payload: string) => {
+    const msg = parseMqttMessage(topic, enc.encode(payload), {
+      source: { name: "demo" },
+      observerBlacklist: new Set(),
+      iataWhitelist: null,
+      maxBytes: config.ingest.maxMessageBytes,
+      nowMs: Date.now(),
+    });
+    if (msg.kind !== "rejected") await handle(msg);
+  };
+  if (opts.feed) {
+    const feed = opts.feed;
+    (async () => {
+      await loaded;
+      for await (const m of feed) {
+        if (abort.signal.aborted) break;
+        await feedOne(m.topic, m.payload);
+      }
+    })().catch((err) => log.error(`demo feed stopped: ${(err as Error).message}`));
+  }
+
+  let stopping: Promise<void> | null = null;
+  const shutdown = (reason = "shutdown"): Promise<void> => {
+    if (stopping) return stopping;
+    stopping = (async () => {
+      const deadline = setTimeout(() => {
+        log.error("shutdown took longer than 5 s; exiting");
+        Deno.exit(1);
+      }, 5000);
+      log.info("shutting down", { reason });
+      hub.close();
+      abort.abort();
+      jobs.stop();
+      eventLoop.stop();
+      await mqtt?.stop({ drain: true }).catch((e) => log.warn(`mqtt stop: ${e}`));
+      await loading;
+      jobs.saveGraph();
+      await writer.close();
+      hdb.close();
+      await server.finished.catch(() => {});
+      clearTimeout(deadline);
+      log.info("stopped");
+    })();
+    return stopping;
+  };
+
+  if (opts.handleSignals ?? true) {
+    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+      Deno.addSignalListener(sig, () => void shutdown(sig));
+    }
+  }
+  return {
+    get port() {
+      return port;
+    },
+    httpReadyMs,
+    loaded,
+    pipeline,
+    store,
+    shutdown,
+    finished: server.finished.then(() => stopping ?? undefined),
+  };
+}

@@ -1,0 +1,289 @@
+/**
+ * Maintenance: online backups (`VACUUM INTO`), integrity checks, WAL checkpoints and retention
+ * (transmissions by `first_seen`, nodes to `inactive_nodes`, observers marked inactive).
+ *
+ * @module
+ */
+
+import { DatabaseSync } from "node:sqlite";
+import { dirname } from "node:path";
+import { mkdirSync } from "node:fs";
+import { tableColumns } from "./migrations.ts";
+import { rfc3339 } from "./time.ts";
+
+/** Result of an integrity check. */
+export interface IntegrityResult {
+  /** True when SQLite answered exactly `ok`. */
+  ok: boolean;
+  /** The rows SQLite returned (`["ok"]` when healthy). */
+  messages: string[];
+}
+
+/**
+ * Runs `PRAGMA integrity_check` (or `quick_check` with `quick`) and returns its verdict.
+ * `maxErrors` caps the number of messages SQLite collects.
+ */
+export function integrityCheck(db: DatabaseSync, quick = false, maxErrors = 100): IntegrityResult {
+  const pragma = quick ? "quick_check" : "integrity_check";
+  const rows = db.prepare(`PRAGMA ${pragma}(${Math.max(1, Math.floor(maxErrors))})`).all();
+  const messages = rows.map((r) => String(Object.values(r)[0]));
+  return { ok: messages.length === 1 && messages[0] === "ok", messages };
+}
+
+/** `PRAGMA wal_checkpoint` modes. */
+export type CheckpointMode = "PASSIVE" | "FULL" | "RESTART" | "TRUNCATE";
+
+/** Result of a WAL checkpoint, as reported by SQLite. */
+export interface CheckpointResult {
+  /** 1 when the checkpoint could not complete because of readers or writers. */
+  busy: number;
+  /** Frames in the WAL (-1 when not in WAL mode). */
+  log: number;
+  /** Frames moved back into the database file (-1 when not in WAL mode). */
+  checkpointed: number;
+}
+
+/** Runs `PRAGMA wal_checkpoint(<mode>)`. */
+export function walCheckpoint(
+  db: DatabaseSync,
+  mode: CheckpointMode = "PASSIVE",
+): CheckpointResult {
+  if (!["PASSIVE", "FULL", "RESTART", "TRUNCATE"].includes(mode)) {
+    throw new Error(
+      `Cannot checkpoint with mode "${mode}": expected PASSIVE|FULL|RESTART|TRUNCATE`,
+    );
+  }
+  const r = db.prepare(`PRAGMA wal_checkpoint(${mode})`).get() ?? {};
+  return { busy: Number(r.busy), log: Number(r.log), checkpointed: Number(r.checkpointed) };
+}
+
+/** Options of {@link backupTo}. */
+export interface BackupOptions {
+  /** Check run on the copy: full `integrity_check` (default), `quick_check`, or none. */
+  check?: "integrity" | "quick" | "none";
+}
+
+/** Result of {@link backupTo}. */
+export interface BackupResult {
+  /** Path of the copy. */
+  path: string;
+  /** Size of the copy in bytes. */
+  bytes: number;
+  /** Verdict of the check on the copy (`ok: true, messages: []` when the check was skipped). */
+  integrity: IntegrityResult;
+  /** True when every observer of the copy kept its rowid (observations join on it). */
+  observerRowidsStable: boolean;
+  /** Wall time in milliseconds. */
+  durationMs: number;
+}
+
+function observerRowids(db: DatabaseSync): Map<number, string> {
+  const out = new Map<number, string>();
+  const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type='table' AND name='observers'`)
+    .get();
+  if (!exists) return out;
+  for (const r of db.prepare(`SELECT rowid AS r, id FROM observers`).all()) {
+    out.set(Number(r.r), String(r.id));
+  }
+  return out;
+}
+
+/**
+ * Writes a consistent snapshot of `source` (an open connection, or a database path opened
+ * read-only for the duration) to `destPath` with `VACUUM INTO`, refusing to overwrite an existing
+ * file. The copy is then opened read-only and checked (`integrity_check` by default), and its
+ * observer rowids are compared with the source (observers are never deleted, so every rowid of
+ * the copy must name the same observer in the source). Writers may keep committing meanwhile.
+ */
+export function backupTo(
+  source: DatabaseSync | string,
+  destPath: string,
+  options: BackupOptions = {},
+): BackupResult {
+  const t0 = performance.now();
+  let exists = false;
+  try {
+    Deno.lstatSync(destPath);
+    exists = true;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  if (exists) throw new Error(`Cannot back up to "${destPath}": file already exists`);
+  mkdirSync(dirname(destPath), { recursive: true });
+  const src = typeof source === "string" ? new DatabaseSync(source, { readOnly: true }) : source;
+  try {
+    try {
+      src.prepare(`VACUUM INTO ?`).run(destPath);
+    } catch (e) {
+      throw new Error(`Cannot back up to "${destPath}": ${(e as Error).message}`, { cause: e });
+    }
+    const copy = new DatabaseSync(destPath, { readOnly: true });
+    try {
+      const check = options.check ?? "integrity";
+      const integrity = check === "none"
+        ? { ok: true, messages: [] }
+        : integrityCheck(copy, check === "quick");
+      const before = observerRowids(src);
+      let stable = true;
+      for (const [rowid, id] of observerRowids(copy)) {
+        if (before.get(rowid) !== id) stable = false;
+      }
+      return {
+        path: destPath,
+        bytes: Deno.statSync(destPath).size,
+        integrity,
+        observerRowidsStable: stable,
+        durationMs: performance.now() - t0,
+      };
+    } finally {
+      copy.close();
+    }
+  } finally {
+    if (typeof source === "string") src.close();
+  }
+}
+
+/** Options of {@link pruneTransmissions}. */
+export interface PruneOptions {
+  /** Transmissions per batch (each batch is one transaction). Default 1000. */
+  batchSize?: number;
+  /** Stop after this many batches (the next run continues). Default: no limit. */
+  maxBatches?: number;
+  /** Called after each committed batch with the transmission ids it deleted. */
+  onBatch?: (ids: number[]) => void;
+}
+
+/** Result of {@link pruneTransmissions}. */
+export interface PruneResult {
+  /** Deleted transmission ids, ascending per batch. */
+  transmissionIds: number[];
+  /** Number of observations deleted with them. */
+  observationsDeleted: number;
+  /** Number of committed batches. */
+  batches: number;
+}
+
+/**
+ * Deletes transmissions whose `first_seen` is older than `cutoff` (RFC3339 string compare, as
+ * stored), with their observations first (foreign keys are on), in batches of `batchSize`. The
+ * event loop gets a turn between batches, so the writer's flushes interleave. Returns the deleted
+ * ids so the in-memory store can evict the same rows.
+ */
+export async function pruneTransmissions(
+  db: DatabaseSync,
+  cutoff: string,
+  options: PruneOptions = {},
+): Promise<PruneResult> {
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 1000));
+  const pick = db.prepare(
+    `SELECT id FROM transmissions WHERE first_seen < ? ORDER BY first_seen, id LIMIT ?`,
+  );
+  const result: PruneResult = { transmissionIds: [], observationsDeleted: 0, batches: 0 };
+  while (options.maxBatches === undefined || result.batches < options.maxBatches) {
+    const ids = pick.all(cutoff, batchSize).map((r) => Number(r.id));
+    if (ids.length === 0) break;
+    const list = ids.join(",");
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const obs = db.prepare(`DELETE FROM observations WHERE transmission_id IN (${list})`).run();
+      db.prepare(`DELETE FROM transmissions WHERE id IN (${list})`).run();
+      db.exec("COMMIT");
+      result.observationsDeleted += Number(obs.changes);
+    } catch (e) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      throw new Error(`Cannot prune transmissions before "${cutoff}": ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    result.transmissionIds.push(...ids);
+    result.batches++;
+    options.onBatch?.(ids);
+    if (ids.length < batchSize) break;
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  return result;
+}
+
+/**
+ * Moves nodes whose `last_seen` is older than `cutoff` into `inactive_nodes` (every column both
+ * tables share is copied; an older inactive row of the same key is replaced) and returns their
+ * keys. Nodes with a NULL `last_seen` stay.
+ */
+export function moveInactiveNodes(db: DatabaseSync, cutoff: string): string[] {
+  const inactive = new Set(tableColumns(db, "inactive_nodes"));
+  const cols = tableColumns(db, "nodes").filter((c) => inactive.has(c)).join(", ");
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const keys = db.prepare(`SELECT public_key FROM nodes WHERE last_seen < ?`).all(cutoff)
+      .map((r) => String(r.public_key));
+    db.prepare(
+      `INSERT OR REPLACE INTO inactive_nodes (${cols}) SELECT ${cols} FROM nodes WHERE last_seen < ?`,
+    ).run(cutoff);
+    db.prepare(`DELETE FROM nodes WHERE last_seen < ?`).run(cutoff);
+    db.exec("COMMIT");
+    return keys;
+  } catch (e) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw new Error(`Cannot move nodes older than "${cutoff}": ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+/** Marks observers whose `last_seen` is older than `cutoff` inactive; returns their ids. */
+export function markInactiveObservers(db: DatabaseSync, cutoff: string): string[] {
+  return db.prepare(
+    `UPDATE observers SET inactive = 1
+     WHERE last_seen < ? AND (inactive IS NULL OR inactive = 0) RETURNING id`,
+  ).all(cutoff).map((r) => String(r.id));
+}
+
+/** Options of {@link runRetention}; a missing or non-positive day count disables that part. */
+export interface RetentionOptions {
+  /** Delete transmissions older than this many days (config `retention.packets`, 30). */
+  packetDays?: number;
+  /** Move nodes not heard for this many days (config `retention.nodes`, 7). */
+  nodeDays?: number;
+  /** Mark observers inactive after this many days (config `retention.observers`, 14). */
+  observerDays?: number;
+  /** Clock. Default: now. */
+  now?: Date;
+  /** Batch options for the transmission part. */
+  prune?: PruneOptions;
+}
+
+/** Result of {@link runRetention}. */
+export interface RetentionResult {
+  /** Transmission part (empty when disabled). */
+  packets: PruneResult;
+  /** Keys moved to `inactive_nodes`. */
+  nodesMoved: string[];
+  /** Observer ids marked inactive. */
+  observersMarked: string[];
+  /** The cut-offs used (RFC3339), null where disabled. */
+  cutoffs: { packets: string | null; nodes: string | null; observers: string | null };
+}
+
+function cutoffFor(now: Date, days: number | undefined): string | null {
+  if (days === undefined || !(days > 0)) return null;
+  return rfc3339(new Date(now.getTime() - days * 86_400_000));
+}
+
+/** Runs the three retention steps with cut-offs computed from `now`. */
+export async function runRetention(
+  db: DatabaseSync,
+  options: RetentionOptions,
+): Promise<RetentionResult> {
+  const now = options.now ?? new Date();
+  const cutoffs = {
+    packets: cutoffFor(now, options.packetDays),
+    nodes: cutoffFor(now, options.nodeDays),
+    observers: cutoffFor(now, options.observerDays),
+  };
+  const packets = cutoffs.packets
+    ? await pruneTransmissions(db, cutoffs.packets, options.prune)
+    : { transmissionIds: [], observationsDeleted: 0, batches: 0 };
+  const nodesMoved = cutoffs.nodes ? moveInactiveNodes(db, cutoffs.nodes) : [];
+  const observersMarked = cutoffs.observers ? markInactiveObservers(db, cutoffs.observers) : [];
+  return { packets, nodesMoved, observersMarked, cutoffs };
+}

@@ -1,0 +1,312 @@
+/**
+ * Startup load: nodes and observers first, then transmissions with their
+ * observations in chunks of `chunkSize` transmissions (by id), yielding to the
+ * event loop between chunks so HTTP keeps serving. Each `resolved_path` is
+ * parsed ONCE here (the decode window): its keys are interned through the
+ * NodeDirectory, the ids are handed to the store and dropped.
+ *
+ * Works on the older CoreScope schema (the fixture) and the current one: the
+ * optional columns (`scope_name`, `nodes.last_relayed`) are detected.
+ *
+ * @module
+ */
+
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { NodeDirectory } from "./node_directory.ts";
+import type { PacketStore } from "./packet_store.ts";
+import type { ObservationInput } from "./types.ts";
+import type { PackedObs } from "./obs_batch.ts";
+import { BatchIngest, type ObserverRow } from "./batch_ingest.ts";
+import { databaseFile, type ObsSource, ThreadSource, WorkerSource } from "./obs_source.ts";
+
+/** Options of {@linkcode loadStore}. */
+export interface LoadOptions {
+  /** Load the last `hotHours` first, then walk back to the retention cut-off. */
+  hotHours?: number;
+  /** Only load transmissions with `first_seen` within this many hours (0 = all). */
+  retentionHours?: number;
+  /** Transmissions per chunk (default 10,000). */
+  chunkSize?: number;
+  /** Load the newest chunk first (default false: oldest first). */
+  newestFirst?: boolean;
+  /** Called after each chunk: observations loaded so far, percent, rows per second. */
+  onProgress?: (rows: number, pct: number, rowsPerSec: number) => void;
+  /** Resolves an observation whose stored `resolved_path` is NULL (ids consumed at once). */
+  resolveMissing?: (obs: ObservationInput) => Int32Array | null;
+  signal?: AbortSignal;
+  /** Clock for the time windows (default `Date.now()`). */
+  nowMs?: number;
+  /** Load workers reading SQLite in parallel (default: spare cores, max 2; 0 = in-thread). */
+  workers?: number;
+  /** Transmissions per worker request (default 2,000). */
+  batchSize?: number;
+}
+
+/** What {@linkcode loadStore} did. */
+export interface LoadSummary {
+  tx: number;
+  obs: number;
+  nodes: number;
+  observers: number;
+  /** Observation rows merged into an earlier (transmission, observer, path) row. */
+  dedupObs: number;
+  /** Observations with a usable stored resolved path. */
+  resolvedPaths: number;
+  /** Observations whose resolved path was supplied by `resolveMissing`. */
+  resolvedOnLoad: number;
+  /** Observations whose `path_json` could not be parsed (kept with no hops). */
+  badPaths: number;
+  /** Progress steps (one per `chunkSize` transmissions). */
+  chunks: number;
+  /** Time until the first chunk was in the store (HTTP may bind then). */
+  firstChunkMs: number;
+  ms: number;
+  aborted: boolean;
+  /** Load workers used (0 = read in the calling thread). */
+  workers: number;
+  /** Why the load switched from workers to the calling thread, if it did. */
+  workerFallback: string | null;
+}
+
+function columns(db: DatabaseSync, table: string): Set<string> {
+  return new Set(db.prepare(`PRAGMA table_info(${table})`).all().map((r) => String(r.name)));
+}
+
+function isoCut(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function num(v: unknown): number | null {
+  return v === null || v === undefined ? null : Number(v);
+}
+
+function str(v: unknown): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+
+/** Loads the nodes table into the directory; returns the row count. */
+function loadNodes(db: DatabaseSync, store: PacketStore, nodes: NodeDirectory): number {
+  const cols = columns(db, "nodes");
+  const rows = db.prepare(`SELECT * FROM nodes`).all();
+  for (const r of rows) {
+    const pk = str(r.public_key);
+    if (!pk) continue;
+    const node = nodes.upsert({
+      publicKey: pk,
+      name: str(r.name),
+      role: str(r.role) ?? undefined,
+      lat: num(r.lat),
+      lon: num(r.lon),
+      firstSeen: str(r.first_seen) ?? undefined,
+      lastSeen: str(r.last_seen) ?? undefined,
+      advertCount: num(r.advert_count) ?? undefined,
+      batteryMv: num(r.battery_mv),
+      temperatureC: num(r.temperature_c),
+      foreign: cols.has("foreign_advert") ? Number(r.foreign_advert) === 1 : undefined,
+    });
+    if (cols.has("last_relayed") && r.last_relayed) {
+      const ms = Date.parse(String(r.last_relayed));
+      if (ms > 0) store.seedRelayLastSeen(node.id, ms);
+    }
+  }
+  return rows.length;
+}
+
+/** Default number of load workers: one per spare core, at most 2. */
+function defaultWorkers(): number {
+  const cores = typeof navigator !== "undefined" ? navigator.hardwareConcurrency ?? 1 : 1;
+  return Math.max(1, Math.min(2, cores - 1));
+}
+
+async function openSource(
+  db: DatabaseSync,
+  nodes: NodeDirectory,
+  workers: number | undefined,
+): Promise<ObsSource> {
+  const count = workers ?? defaultWorkers();
+  const file = count > 0 ? databaseFile(db) : null;
+  if (file !== null) {
+    try {
+      return await WorkerSource.start(file, count, nodes);
+    } catch {
+      // No worker (permissions, compiled binary without the worker module): read in-thread.
+    }
+  }
+  return new ThreadSource(db, nodes);
+}
+
+/**
+ * Loads `db` into `store` (see the module doc). Progress is exposed on
+ * `store.progress`; the returned promise resolves when everything is in.
+ */
+export async function loadStore(
+  db: DatabaseSync,
+  store: PacketStore,
+  nodes: NodeDirectory,
+  opts: LoadOptions = {},
+): Promise<LoadSummary> {
+  const t0 = performance.now();
+  const now = opts.nowMs ?? Date.now();
+  const chunkSize = Math.max(1, opts.chunkSize ?? 10_000);
+  const p = store.progress;
+  Object.assign(p, {
+    state: "loading",
+    loadedTx: 0,
+    loadedObs: 0,
+    totalTx: 0,
+    totalObs: 0,
+    pct: 0,
+  });
+  const summary: LoadSummary = {
+    tx: 0,
+    obs: 0,
+    nodes: loadNodes(db, store, nodes),
+    observers: 0,
+    dedupObs: 0,
+    resolvedPaths: 0,
+    resolvedOnLoad: 0,
+    badPaths: 0,
+    chunks: 0,
+    firstChunkMs: 0,
+    ms: 0,
+    aborted: false,
+    workers: 0,
+    workerFallback: null,
+  };
+
+  const observers = new Map<number, ObserverRow>();
+  for (const r of db.prepare(`SELECT rowid AS rid, id, name, iata FROM observers`).all()) {
+    const o = { id: String(r.id), name: str(r.name), iata: str(r.iata) };
+    observers.set(Number(r.rid), o);
+    store.observers.intern(o.id, o.name, o.iata);
+  }
+  summary.observers = observers.size;
+
+  const txCols = columns(db, "transmissions");
+  const retCut = opts.retentionHours && opts.retentionHours > 0
+    ? isoCut(now - opts.retentionHours * 3_600_000)
+    : null;
+  let hotCut = opts.hotHours && opts.hotHours > 0 ? isoCut(now - opts.hotHours * 3_600_000) : null;
+  if (hotCut !== null && retCut !== null && hotCut <= retCut) hotCut = null;
+
+  const where = retCut === null ? "" : `WHERE first_seen >= '${retCut}'`;
+  p.totalTx = Number(db.prepare(`SELECT COUNT(*) AS n FROM transmissions ${where}`).get()?.n);
+  p.totalObs = retCut === null
+    ? Number(db.prepare(`SELECT COUNT(*) AS n FROM observations`).get()?.n)
+    : Number(
+      db.prepare(
+        `SELECT COUNT(*) AS n FROM observations WHERE transmission_id >=
+         (SELECT MIN(id) FROM transmissions ${where})`,
+      ).get()?.n,
+    );
+
+  const txSelect = `SELECT id, raw_hex, hash, first_seen, route_type, payload_type,
+    payload_version, channel_hash, from_pubkey${
+    txCols.has("scope_name") ? ", scope_name" : ", NULL AS scope_name"
+  } FROM transmissions`;
+
+  // Phases: [time predicate, descending?]
+  const phases: [string, boolean][] = [];
+  const ret = retCut === null ? "1" : `first_seen >= '${retCut}'`;
+  if (hotCut !== null) {
+    phases.push([`first_seen >= '${hotCut}'`, opts.newestFirst ?? false]);
+    phases.push([`first_seen < '${hotCut}' AND ${ret}`, true]);
+  } else {
+    phases.push([ret, opts.newestFirst ?? false]);
+  }
+
+  const dedupBefore = store.counters.dedupObs;
+  let source = await openSource(db, nodes, opts.workers);
+  summary.workers = source.workers;
+  const ingest = new BatchIngest(store, nodes, observers);
+  const batchTx = Math.max(1, Math.min(chunkSize, opts.batchSize ?? 2000));
+  try {
+    for (const [pred, desc] of phases) {
+      const stmt: StatementSync = db.prepare(
+        `${txSelect} WHERE id ${desc ? "<" : ">"} ? AND ${pred}
+         ORDER BY id ${desc ? "DESC" : "ASC"} LIMIT ${chunkSize}`,
+      );
+      let cursor = desc ? Number.MAX_SAFE_INTEGER : -1;
+      let exhausted = false;
+      // Lookahead queue of dispatched batches: transmissions of an id range + its observations.
+      const queue: {
+        rows: Record<string, unknown>[];
+        obs: Promise<PackedObs>;
+        lo: number;
+        hi: number;
+      }[] = [];
+      let sinceYield = 0;
+      const refill = () => {
+        while (!exhausted && queue.length < 2 * Math.max(1, source.workers) + 1) {
+          const rows = stmt.all(cursor);
+          if (rows.length === 0) {
+            exhausted = true;
+            break;
+          }
+          cursor = Number(rows[rows.length - 1].id);
+          if (desc) rows.reverse();
+          for (let i = 0; i < rows.length; i += batchTx) {
+            const part = rows.slice(i, i + batchTx);
+            const lo = Number(part[0].id);
+            const hi = Number(part[part.length - 1].id);
+            queue.push({ rows: part, obs: source.fetch(lo, hi), lo, hi });
+          }
+          if (desc) {
+            // Newest batch first within this chunk.
+            const added = queue.splice(queue.length - Math.ceil(rows.length / batchTx));
+            queue.push(...added.reverse());
+          }
+        }
+      };
+      for (;;) {
+        if (opts.signal?.aborted) {
+          summary.aborted = true;
+          break;
+        }
+        refill();
+        const item = queue.shift();
+        if (!item) break;
+        let batch: PackedObs;
+        try {
+          batch = await item.obs;
+        } catch (err) {
+          if (source.kind !== "worker") throw err;
+          // A worker failed: finish in this thread (queued ranges are fetched again).
+          source.close();
+          source = new ThreadSource(db, nodes);
+          summary.workerFallback = String((err as Error).message);
+          for (const q of queue) q.obs = source.fetch(q.lo, q.hi);
+          batch = await source.fetch(item.lo, item.hi);
+        }
+        ingest.add(item.rows, batch, opts.resolveMissing);
+        sinceYield += item.rows.length;
+        if (sinceYield >= chunkSize || queue.length === 0) {
+          sinceYield = 0;
+          summary.chunks++;
+          if (summary.chunks === 1) summary.firstChunkMs = performance.now() - t0;
+          p.loadedTx = store.txCount;
+          p.loadedObs = store.obsCount;
+          p.pct = p.totalTx > 0
+            ? Math.min(100, Math.round((1000 * p.loadedTx) / p.totalTx) / 10)
+            : 100;
+          const secs = (performance.now() - t0) / 1000;
+          opts.onProgress?.(p.loadedObs, p.pct, secs > 0 ? Math.round(p.loadedObs / secs) : 0);
+          await new Promise((r) => setTimeout(r, 0));
+        }
+      }
+      if (summary.aborted) break;
+    }
+  } finally {
+    source.close();
+  }
+  summary.tx = ingest.txNew;
+  summary.obs = ingest.obsNew;
+  summary.resolvedPaths = ingest.resolvedPaths;
+  summary.resolvedOnLoad = ingest.resolvedOnLoad;
+  summary.badPaths = ingest.badPaths;
+  store.finishLoad();
+  summary.dedupObs = store.counters.dedupObs - dedupBefore;
+  summary.ms = performance.now() - t0;
+  if (!summary.aborted) Object.assign(p, { state: "ready", pct: 100 });
+  return summary;
+}

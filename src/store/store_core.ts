@@ -1,0 +1,475 @@
+/**
+ * The data of the packet store and its write path: the decode window
+ * (`addObservation`), re-resolution (`replaceResolved`) and exact removal
+ * (`removeTransmissions`). Queries, eviction and checks live in sibling
+ * modules and work on a {@linkcode StoreCore}.
+ *
+ * @module
+ */
+
+import type { NodeDirectory } from "./node_directory.ts";
+import { DenseIdMap, type IdList } from "./id_list.ts";
+import { HashIndex, type HashKey, hashText, parseHashKey } from "./hash_index.ts";
+import { TX_CHUNK, TXF, TxTable } from "./tx_table.ts";
+import { OBS_CHUNK, OBSF, ObsTable } from "./obs_table.ts";
+import { hopKey, Indexes } from "./indexes.ts";
+import { ObserverTable, StringInterner } from "./interners.ts";
+import { TimeOrder } from "./time_order.ts";
+import { ResolvedPathCache } from "./resolved_cache.ts";
+import { usableResolved } from "./codec.ts";
+import type { AddResult, FetchResolvedPaths, LoadProgress, ObservationInput } from "./types.ts";
+
+const TXM = TX_CHUNK - 1;
+const OBM = OBS_CHUNK - 1;
+
+/** Options of a packet store. */
+export interface StoreOptions {
+  /** Evict transmissions whose `first_seen` is older than this (0 = keep all). */
+  retentionHours?: number;
+  /** Evict when tracked bytes exceed this (0 = unlimited). */
+  maxMemoryMB?: number;
+  /** SQL fetch of `resolved_path` by observation id (see src/db/queries.ts). */
+  fetchResolvedPaths?: FetchResolvedPaths | null;
+  /** LRU entries of the resolved-path cache (default 10,000). */
+  lruMax?: number;
+  /** Live-window entries (default 5,000). */
+  liveWindow?: number;
+}
+
+/** Options of one `addObservation` call. */
+export interface AddOptions {
+  /** Keep the decode-window output in the live window (default true; the loader passes false). */
+  live?: boolean;
+  /** JSON of the resolved path when the caller already has it (saves re-serialising). */
+  resolvedJson?: string | null;
+}
+
+/** Counters of unusual inputs. */
+export interface StoreCounters {
+  /** Observations merged into an existing (transmission, observer, path) row. */
+  dedupObs: number;
+  /** Repeats of an already stored observation id. */
+  repeatObsId: number;
+  /** Observations attached to an existing transmission found by hash under another id. */
+  mergedByHash: number;
+  /** Decode-window arrays ignored because their length differed from the hop count. */
+  resolvedMismatch: number;
+  /** Duplicate sightings whose resolved path could not replace an already indexed one. */
+  resolvedDupIgnored: number;
+}
+
+/** The store's data and write path. */
+export class StoreCore {
+  readonly nodes: NodeDirectory;
+  txs: TxTable = new TxTable();
+  obs: ObsTable = new ObsTable();
+  txById: DenseIdMap = new DenseIdMap();
+  obsById: DenseIdMap = new DenseIdMap();
+  hashes: HashIndex;
+  idx: Indexes = new Indexes();
+  observers: ObserverTable = new ObserverTable();
+  channels: StringInterner = new StringInterner();
+  scopes: StringInterner = new StringInterner();
+  directions: StringInterner = new StringInterner(255);
+  /** Hash as stored, for transmissions whose hash is not 16 lowercase hex. */
+  oddHashes: Map<number, string> = new Map();
+  order: TimeOrder = new TimeOrder();
+  resolvedCache: ResolvedPathCache;
+  progress: LoadProgress = {
+    state: "ready",
+    loadedTx: 0,
+    loadedObs: 0,
+    totalTx: 0,
+    totalObs: 0,
+    pct: 100,
+  };
+  counters: StoreCounters = {
+    dedupObs: 0,
+    repeatObsId: 0,
+    mergedByHash: 0,
+    resolvedMismatch: 0,
+    resolvedDupIgnored: 0,
+  };
+  retentionHours: number;
+  maxMemoryMB: number;
+  private readonly key: HashKey = { ok: false, hi: 0, lo: 0, lower: "" };
+
+  constructor(nodes: NodeDirectory, opts: StoreOptions = {}) {
+    this.nodes = nodes;
+    this.retentionHours = opts.retentionHours ?? 0;
+    this.maxMemoryMB = opts.maxMemoryMB ?? 0;
+    this.resolvedCache = new ResolvedPathCache(opts.fetchResolvedPaths ?? null, {
+      lruMax: opts.lruMax,
+      liveMax: opts.liveWindow,
+    });
+    const txs = this.txs;
+    const byId = this.txById;
+    this.hashes = new HashIndex({
+      hashHi: (id) => {
+        const s = byId.get(id);
+        return txs.chunk(s).hashHi[s & TXM];
+      },
+      hashLo: (id) => {
+        const s = byId.get(id);
+        return txs.chunk(s).hashLo[s & TXM];
+      },
+    });
+  }
+
+  /** Number of live transmissions. */
+  get txCount(): number {
+    return this.txs.live;
+  }
+
+  /** Number of live observations. */
+  get obsCount(): number {
+    return this.obs.live;
+  }
+
+  /** Transmission id of a hash (case-insensitive), or -1. */
+  txIdByHash(hash: string): number {
+    return this.hashes.find(parseHashKey(hash, this.key));
+  }
+
+  /**
+   * Stores a transmission without an observation (a `transmissions` row with
+   * none yet). Only the transmission fields of `rec` are read. Returns the id
+   * the hash maps to and whether it was created.
+   */
+  ensureTransmission(rec: ObservationInput): { txId: number; txNew: boolean } {
+    if (this.txById.get(rec.txId) >= 0) return { txId: rec.txId, txNew: false };
+    const existing = this.hashes.find(parseHashKey(rec.hash, this.key));
+    if (existing >= 0) return { txId: existing, txNew: false };
+    const slot = this.#createTx(rec);
+    this.txs.chunk(slot).lastSeen[slot & TXM] = rec.firstSeenMs;
+    return { txId: rec.txId, txNew: true };
+  }
+
+  /**
+   * The decode window: stores one observation (creating its transmission on
+   * first sight) and feeds every index from `resolved`, the node id per hop
+   * (-1 unknown) parsed once by the caller. `resolved` is read during this
+   * call and never retained; an array of the wrong length or with no known
+   * hop counts as NULL.
+   *
+   * Deduplication: one transmission per hash; one observation per
+   * (transmission, observer, path) with the path compared as bytes (so case
+   * never matters). Observations of an unknown (null) observer are never
+   * merged, like SQLite's UNIQUE index treats NULL `observer_idx`. A merged
+   * repeat takes the new snr/rssi/score when given (COALESCE(new, old)).
+   *
+   * Best observation: the one with the most hops; on a tie the first stored
+   * (the smaller observation id) stays. Re-picked on every new observation.
+   */
+  addObservation(
+    rec: ObservationInput,
+    resolved: Int32Array | null,
+    opts?: AddOptions,
+  ): AddResult {
+    // Transmission.
+    let txId = rec.txId;
+    let tslot = this.txById.get(txId);
+    let txNew = false;
+    if (tslot < 0) {
+      const existing = this.hashes.find(parseHashKey(rec.hash, this.key));
+      if (existing >= 0) {
+        txId = existing;
+        tslot = this.txById.get(existing);
+        this.counters.mergedByHash++;
+      } else {
+        tslot = this.#createTx(rec);
+        txNew = true;
+      }
+    }
+    const tc = this.txs.chunk(tslot);
+    const tr = tslot & TXM;
+    if (!txNew && rec.firstSeenMs < tc.firstSeen[tr]) {
+      tc.firstSeen[tr] = rec.firstSeenMs;
+      this.order.onMoveEarlier(rec.firstSeenMs);
+    }
+    if (rec.timestampMs > tc.lastSeen[tr]) tc.lastSeen[tr] = rec.timestampMs;
+
+    // Observation deduplication.
+    const repeat = this.obsById.get(rec.obsId);
+    if (repeat >= 0) {
+      this.counters.repeatObsId++;
+      return this.#result(txId, rec.obsId, txNew, false, false, tslot, -1);
+    }
+    const observer = this.observers.intern(rec.observerId, rec.observerName, rec.observerIata);
+    const hopCount = rec.hopCount;
+    const size = rec.hashSize;
+    const nbytes = hopCount * size;
+    let sameObserver = false;
+    for (let o = tc.headObs[tr]; o >= 0;) {
+      const os = this.obsById.get(o);
+      const oc = this.obs.chunk(os);
+      const or = os & OBM;
+      if (oc.observer[or] === observer) {
+        sameObserver = true;
+        if (
+          observer !== 0 && oc.hopCount[or] === hopCount &&
+          (hopCount === 0 || oc.hashSize[or] === size)
+        ) {
+          const off = oc.pathOff[or];
+          let same = true;
+          for (let i = 0; i < nbytes; i++) {
+            if (oc.hops[off + i] !== rec.pathBytes[i]) {
+              same = false;
+              break;
+            }
+          }
+          if (same) return this.#mergeRepeat(rec, resolved, txId, tslot, os, o);
+        }
+      }
+      o = oc.next[or];
+    }
+
+    // New observation row.
+    const hops = rec.pathBytes.length === nbytes
+      ? rec.pathBytes
+      : rec.pathBytes.subarray(0, nbytes);
+    const os = this.obs.append(rec.obsId, txId, hops, hopCount, size);
+    const oc = this.obs.chunk(os);
+    const or = os & OBM;
+    oc.observer[or] = observer;
+    oc.dir[or] = rec.direction === null ? 0 : this.directions.intern(rec.direction);
+    oc.snr[or] = rec.snr ?? NaN;
+    oc.rssi[or] = rec.rssi ?? NaN;
+    oc.score[or] = rec.score ?? NaN;
+    oc.ts[or] = rec.timestampMs;
+    oc.next[or] = tc.headObs[tr];
+    tc.headObs[tr] = rec.obsId;
+    tc.obsCount[tr]++;
+    this.obsById.set(rec.obsId, os);
+    this.observers.obsCount[observer]++;
+    this.idx.obsByType[(tc.header[tr] >> 2) & 15]++;
+
+    let bestChanged = false;
+    const best = tc.bestObs[tr];
+    if (best < 0) bestChanged = true;
+    else {
+      const bs = this.obsById.get(best);
+      const bh = this.obs.chunk(bs).hopCount[bs & OBM];
+      bestChanged = hopCount > bh || (hopCount === bh && rec.obsId < best);
+    }
+    if (bestChanged) tc.bestObs[tr] = rec.obsId;
+
+    if (!sameObserver) {
+      tc.observerCount[tr]++;
+      this.idx.observer(observer).add(txId);
+    }
+    if (hopCount > 0) this.idx.addHops(txId, hops, hopCount, size);
+
+    let json: string | null = null;
+    if (usableResolved(resolved, hopCount)) {
+      this.#contribute(tslot, txId, resolved as Int32Array, rec.timestampMs);
+      oc.flags[or] |= OBSF.RESOLVED;
+      if (opts?.live !== false) json = opts?.resolvedJson ?? this.#resolvedJson(resolved!);
+    } else if (resolved !== null && resolved.length !== hopCount) {
+      this.counters.resolvedMismatch++;
+    }
+    if (opts?.live !== false) this.resolvedCache.putLive(rec.obsId, json);
+    return this.#result(txId, rec.obsId, txNew, true, bestChanged, tslot, os);
+  }
+
+  /**
+   * Re-resolution (backfill): removes the contribution `oldIds` made when the
+   * observation was indexed and adds `newIds`. Validates the old contribution
+   * against the reference counts first and throws, changing nothing, when it
+   * does not match what is indexed.
+   */
+  replaceResolved(obsId: number, oldIds: Int32Array | null, newIds: Int32Array | null): void {
+    const os = this.obsById.get(obsId);
+    if (os < 0) throw new Error(`Cannot re-resolve observation ${obsId}: not in memory`);
+    const oc = this.obs.chunk(os);
+    const or = os & OBM;
+    const hopCount = oc.hopCount[or];
+    const txId = oc.tx[or];
+    const tslot = this.txById.get(txId);
+    const hadOld = (oc.flags[or] & OBSF.RESOLVED) !== 0;
+    const oldOk = usableResolved(oldIds, hopCount);
+    if (oldOk !== hadOld) {
+      throw new Error(
+        `Cannot re-resolve observation ${obsId}: old path ${oldOk ? "given" : "absent"} but ` +
+          `${hadOld ? "one is" : "none is"} indexed`,
+      );
+    }
+    if (oldOk) {
+      const need = new Map<number, number>();
+      for (const n of oldIds!) if (n >= 0) need.set(n, (need.get(n) ?? 0) + 1);
+      for (const [n, k] of need) {
+        if (this.txs.memCount(tslot, n) < k) {
+          throw new Error(
+            `Cannot re-resolve observation ${obsId}: node ${n} is not indexed ${k} time(s) ` +
+              `for transmission ${txId}`,
+          );
+        }
+      }
+      for (const n of oldIds!) {
+        if (n >= 0 && this.txs.memRemove(tslot, n)) this.idx.relay[n]?.remove(txId);
+      }
+    }
+    const newOk = usableResolved(newIds, hopCount);
+    if (newOk) {
+      this.#contribute(tslot, txId, newIds!, oc.ts[or]);
+      oc.flags[or] |= OBSF.RESOLVED;
+    } else {
+      oc.flags[or] &= ~OBSF.RESOLVED;
+    }
+    this.resolvedCache.replace(obsId, newOk ? this.#resolvedJson(newIds!) : null);
+  }
+
+  /**
+   * Removes transmissions with all their observations and every index entry
+   * they own, found through the reverse maps (membership blocks, observation
+   * chains, hop bytes). Returns the number of observations removed.
+   */
+  removeTransmissions(ids: Iterable<number>): { tx: number; obs: number } {
+    const touched = new Set<IdList>();
+    const idx = this.idx;
+    const dead: number[] = [];
+    let nobs = 0;
+    for (const id of ids) {
+      const slot = this.txById.get(id);
+      if (slot < 0) continue;
+      const c = this.txs.chunk(slot);
+      const r = slot & TXM;
+      const type = (c.header[r] >> 2) & 15;
+      touched.add(idx.byType[type]);
+      if (c.channel[r]) touched.add(idx.channel(c.channel[r]));
+      if (c.fromNode[r] >= 0) touched.add(idx.sender(c.fromNode[r]));
+      if (c.src[r] >= 0) touched.add(idx.src(c.src[r]));
+      if (c.dest[r] >= 0) touched.add(idx.dest(c.dest[r]));
+      for (let i = c.memOff[r], e = i + c.memLen[r]; i < e; i++) {
+        touched.add(idx.relayList(c.memNode[i]));
+      }
+      for (let o = c.headObs[r]; o >= 0;) {
+        const os = this.obsById.get(o);
+        const oc = this.obs.chunk(os);
+        const or = os & OBM;
+        touched.add(idx.observer(oc.observer[or]));
+        const size = oc.hashSize[or];
+        for (let h = 0, off = oc.pathOff[or]; h < oc.hopCount[or]; h++, off += size) {
+          const l = idx.prefix(size, hopKey(oc.hops, off, size), false);
+          if (l) touched.add(l);
+        }
+        this.observers.obsCount[oc.observer[or]]--;
+        idx.obsByType[type]--;
+        const next = oc.next[or];
+        this.obsById.delete(o);
+        this.resolvedCache.forget(o);
+        this.obs.free(os);
+        nobs++;
+        o = next;
+      }
+      const odd = c.flags[r] & TXF.ODD_HASH ? this.oddHashes.get(id) : undefined;
+      if (odd !== undefined) this.oddHashes.delete(id);
+      this.hashes.remove(
+        parseHashKey(odd ?? hashText(c.hashHi[r], c.hashLo[r]), this.key),
+        id,
+      );
+      dead.push(slot);
+      this.txById.delete(id);
+    }
+    for (const slot of dead) this.txs.free(slot);
+    const byId = this.txById;
+    for (const l of touched) l.retain((id) => byId.get(id) >= 0);
+    return { tx: dead.length, obs: nobs };
+  }
+
+  #createTx(rec: ObservationInput): number {
+    const key = this.key;
+    const slot = this.txs.append(rec.txId, rec.raw);
+    const c = this.txs.chunk(slot);
+    const r = slot & TXM;
+    const id = rec.txId;
+    c.firstSeen[r] = rec.firstSeenMs;
+    c.lastSeen[r] = rec.timestampMs;
+    c.hashHi[r] = key.hi;
+    c.hashLo[r] = key.lo;
+    const type = rec.payloadType & 15;
+    c.header[r] = (rec.routeType & 3) | (type << 2) | ((rec.payloadVersion ?? 0) & 3) << 6;
+    let flags = c.flags[r];
+    if (rec.payloadVersion === null) flags |= TXF.VERSION_NULL;
+    if (rec.rawHexLower) flags |= TXF.RAW_LOWER;
+    if (!key.ok || key.lower !== rec.hash) {
+      flags |= TXF.ODD_HASH;
+      this.oddHashes.set(id, rec.hash);
+    }
+    c.flags[r] = flags;
+    c.channel[r] = this.channels.intern(rec.channel);
+    c.scope[r] = this.scopes.intern(rec.scopeName);
+    c.fromNode[r] = rec.fromNodeId;
+    c.src[r] = rec.srcHash;
+    c.dest[r] = rec.destHash;
+    this.txById.set(id, slot);
+    this.hashes.insert(key, id);
+    this.order.onInsert(id, rec.firstSeenMs);
+    const idx = this.idx;
+    idx.byType[type].add(id);
+    if (c.channel[r]) idx.channel(c.channel[r]).add(id);
+    if (rec.fromNodeId >= 0) idx.sender(rec.fromNodeId).add(id);
+    if (rec.srcHash >= 0) idx.src(rec.srcHash & 255).add(id);
+    if (rec.destHash >= 0) idx.dest(rec.destHash & 255).add(id);
+    return slot;
+  }
+
+  #mergeRepeat(
+    rec: ObservationInput,
+    resolved: Int32Array | null,
+    txId: number,
+    tslot: number,
+    os: number,
+    obsId: number,
+  ): AddResult {
+    this.counters.dedupObs++;
+    const oc = this.obs.chunk(os);
+    const or = os & OBM;
+    if (rec.snr !== null) oc.snr[or] = rec.snr;
+    if (rec.rssi !== null) oc.rssi[or] = rec.rssi;
+    if (rec.score !== null) oc.score[or] = rec.score;
+    if (oc.dir[or] === 0 && rec.direction !== null) {
+      oc.dir[or] = this.directions.intern(rec.direction);
+    }
+    if (usableResolved(resolved, oc.hopCount[or])) {
+      if (oc.flags[or] & OBSF.RESOLVED) this.counters.resolvedDupIgnored++;
+      else {
+        this.#contribute(tslot, txId, resolved as Int32Array, oc.ts[or]);
+        oc.flags[or] |= OBSF.RESOLVED;
+        this.resolvedCache.replace(obsId, null);
+      }
+    }
+    return this.#result(txId, obsId, false, false, false, tslot, -1);
+  }
+
+  #contribute(tslot: number, txId: number, ids: Int32Array, ms: number): void {
+    const idx = this.idx;
+    for (let i = 0; i < ids.length; i++) {
+      const n = ids[i];
+      if (n < 0) continue;
+      if (this.txs.memAdd(tslot, n)) idx.relayList(n).add(txId);
+      idx.touchRelay(n, ms);
+    }
+  }
+
+  #resolvedJson(ids: Int32Array): string {
+    let s = "[";
+    for (let i = 0; i < ids.length; i++) {
+      if (i > 0) s += ",";
+      s += ids[i] >= 0 ? `"${this.nodes.keyOf(ids[i])}"` : "null";
+    }
+    return s + "]";
+  }
+
+  #result(
+    txId: number,
+    obsId: number,
+    txNew: boolean,
+    obsNew: boolean,
+    bestChanged: boolean,
+    txSlot: number,
+    obsSlot: number,
+  ): AddResult {
+    return { txId, obsId, txNew, obsNew, bestChanged, txSlot, obsSlot };
+  }
+}

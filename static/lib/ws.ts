@@ -1,0 +1,144 @@
+/**
+ * Live packet feed over WebSocket, shared by all pages. Reconnects with
+ * exponential backoff (1 s doubling to 30 s, with jitter) and reports its
+ * connection state so the shell can show it.
+ *
+ * @module
+ */
+
+/** One observation frame's `data` (top-level live fields plus `packet`). */
+export interface LiveFrame {
+  id: number;
+  raw_hex?: string;
+  raw?: string;
+  hash: string;
+  first_seen?: string;
+  timestamp?: string;
+  route_type?: number;
+  payload_type?: number;
+  decoded_json?: string;
+  observer_id?: string;
+  observer?: string;
+  observer_name?: string;
+  snr?: number | null;
+  rssi?: number | null;
+  path_json?: string;
+  observation_count?: number;
+  resolved_path?: (string | null)[];
+  decoded?: {
+    header?: { payloadType?: number; payloadTypeName?: string; routeType?: number };
+    payload?: Record<string, unknown>;
+    path?: { hops?: string[] };
+  };
+  packet?: Record<string, unknown>;
+}
+
+/** Connection states shown in the UI. */
+export type WsState = "connecting" | "open" | "closed";
+
+type FrameFn = (f: LiveFrame) => void;
+type StateFn = (s: WsState, retryInMs: number) => void;
+
+const frameFns = new Set<FrameFn>();
+const stateFns = new Set<StateFn>();
+let sock: WebSocket | null = null;
+let state: WsState = "closed";
+let retryMs = 1000;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+let started = false;
+let gaps = 0;
+
+function setState(s: WsState, retryIn = 0): void {
+  state = s;
+  for (const fn of stateFns) fn(s, retryIn);
+}
+
+function connect(): void {
+  clearTimeout(retryTimer);
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  setState("connecting");
+  let ws: WebSocket;
+  try {
+    ws = new WebSocket(`${proto}//${location.host}/ws`);
+  } catch {
+    scheduleRetry();
+    return;
+  }
+  sock = ws;
+  ws.onopen = () => {
+    retryMs = 1000;
+    setState("open");
+  };
+  ws.onmessage = (ev) => {
+    if (typeof ev.data !== "string" || ev.data.length > 1_000_000) return;
+    let msg: { type?: string; data?: LiveFrame; dropped?: number };
+    try {
+      msg = JSON.parse(ev.data);
+    } catch {
+      return;
+    }
+    if (msg.type === "gap") gaps += msg.dropped ?? 1;
+    if (msg.type !== "packet" || !msg.data || typeof msg.data !== "object") return;
+    const f = msg.data;
+    f.raw_hex ??= f.raw;
+    f.observer_id ??= f.observer;
+    for (const fn of frameFns) {
+      try {
+        fn(f);
+      } catch (e) {
+        console.warn("live handler failed", e);
+      }
+    }
+  };
+  ws.onclose = () => {
+    if (sock === ws) {
+      sock = null;
+      scheduleRetry();
+    }
+  };
+  ws.onerror = () => ws.close();
+}
+
+function scheduleRetry(): void {
+  const wait = Math.min(30_000, retryMs) * (0.8 + Math.random() * 0.4);
+  retryMs = Math.min(30_000, retryMs * 2);
+  setState("closed", wait);
+  retryTimer = setTimeout(connect, wait);
+}
+
+/** Starts the shared socket (idempotent). */
+export function startLive(): void {
+  if (started) return;
+  started = true;
+  connect();
+}
+
+/** Subscribes to frames; returns an unsubscribe function. */
+export function onFrame(fn: FrameFn): () => void {
+  frameFns.add(fn);
+  return () => frameFns.delete(fn);
+}
+
+/** Subscribes to state changes (called at once with the current state). */
+export function onWsState(fn: StateFn): () => void {
+  stateFns.add(fn);
+  fn(state, 0);
+  return () => stateFns.delete(fn);
+}
+
+/** Frames the server reported as dropped for this client. */
+export function droppedFrames(): number {
+  return gaps;
+}
+
+/** Forces an immediate reconnect attempt. */
+export function reconnectNow(): void {
+  retryMs = 1000;
+  if (sock) sock.close();
+  else connect();
+}
+
+/** The payload type of a frame (top level or decoded header). */
+export function frameType(f: LiveFrame): number | undefined {
+  return f.payload_type ?? f.decoded?.header?.payloadType;
+}

@@ -1,0 +1,284 @@
+/**
+ * `#/live`: a Leaflet map animating each packet's route from its resolved
+ * hops, a feed beside it, pause and rewind of the last minutes, and the
+ * connection state with reconnect.
+ *
+ * @module
+ */
+
+import { getJson, qs } from "../lib/api.ts";
+import { errorBox, h, replace } from "../lib/dom.ts";
+import { clock, toMs, typeClass, typeName } from "../lib/format.ts";
+import { allNodes } from "../lib/node_names.ts";
+import { frameToRow, type PacketRow, summary } from "../lib/packet_source.ts";
+import { NodeLocator, routePoints } from "../lib/route_points.ts";
+import { robustBounds } from "../lib/cluster.ts";
+import { createMap } from "../lib/vendor.ts";
+import { onFrame, onWsState, reconnectNow } from "../lib/ws.ts";
+
+const KEEP_MS = 15 * 60_000;
+const MAX_BUFFER = 2000;
+const MAX_ANIM = 40;
+const TYPE_COLORS: Record<number, string> = {
+  4: "#2f81f7",
+  5: "#1a9b4b",
+  2: "#bf8700",
+  9: "#d1246b",
+  8: "#d4691e",
+};
+
+/** Mounts the live page. */
+export function livePage(el: HTMLElement) {
+  el.classList.add("page-full");
+  const mapEl = h("div", { class: "mapbox" });
+  const feed = h("ul", { class: "feed-list", ariaLabel: "Live feed" });
+  const stateEl = h("div", { class: "mut" });
+  const statusEl = h("div", { class: "mut" });
+  const pauseBtn = h("button", { class: "btn", type: "button" }, "Pause");
+  const rewindSel = h(
+    "select",
+    { ariaLabel: "Rewind" },
+    h("option", { value: "" }, "Rewind…"),
+    [1, 5, 10, 15].map((m) => h("option", { value: String(m) }, `last ${m} min`)),
+  );
+  const overlay = h(
+    "div",
+    { class: "map-overlay" },
+    stateEl,
+    h("div", { class: "row" }, pauseBtn, " ", rewindSel),
+    statusEl,
+  );
+  el.append(
+    h(
+      "div",
+      { class: "live" },
+      h("div", { class: "mapbox-wrap mapbox" }, mapEl, overlay),
+      h(
+        "div",
+        { class: "feed" },
+        h("div", { class: "toolbar" }, h("b", null, "Feed"), h("span", { class: "grow" })),
+        feed,
+      ),
+    ),
+  );
+
+  let buffer: PacketRow[] = [];
+  let paused = false;
+  let replayTimer: ReturnType<typeof setTimeout> | undefined;
+  let replaying = false;
+  let alive = true;
+  let loc = new NodeLocator([]);
+  let drawRoute: ((r: PacketRow) => void) | null = null;
+  let stopAnims: (() => void) | null = null;
+  let shown = 0;
+  let mapRef: { remove(): void } | null = null;
+
+  const offState = onWsState((s, retry) => {
+    replace(
+      stateEl,
+      h("span", { class: "dot " + (s === "open" ? "ok" : s === "connecting" ? "warn" : "dead") }),
+      s === "open"
+        ? "Connected"
+        : s === "connecting"
+        ? "Connecting…"
+        : `Disconnected, retry in ${Math.round(retry / 1000)} s `,
+      s === "closed"
+        ? h("button", { class: "btn", type: "button", on: { click: reconnectNow } }, "Retry")
+        : null,
+    );
+  });
+
+  function status() {
+    statusEl.textContent = replaying
+      ? "Replaying…"
+      : paused
+      ? `Paused · ${buffer.length} buffered`
+      : `${shown} packets shown · ${buffer.length} buffered`;
+  }
+
+  function show(r: PacketRow, fresh = true) {
+    shown++;
+    drawRoute?.(r);
+    const li = h(
+      "li",
+      { class: fresh ? "fresh" : "" },
+      h("span", { class: "mut" }, clock(r.timestamp ?? r.first_seen)),
+      h("span", { class: "tcell " + typeClass(r.payload_type) }, typeName(r.payload_type)),
+      h(
+        "a",
+        { href: `#/packets?sel=${encodeURIComponent(r.hash)}`, title: summary(r) },
+        summary(r),
+      ),
+    );
+    feed.prepend(li);
+    while (feed.childElementCount > 200) feed.lastElementChild?.remove();
+    status();
+  }
+
+  function remember(r: PacketRow) {
+    buffer.push(r);
+    const cut = Date.now() - KEEP_MS;
+    if (buffer.length > MAX_BUFFER || toMs(buffer[0].timestamp) < cut) {
+      buffer = buffer.filter((x) => toMs(x.timestamp) >= cut).slice(-MAX_BUFFER);
+    }
+  }
+
+  const offFrame = onFrame((f) => {
+    const r = frameToRow(f);
+    (r as PacketRow & { resolved_path?: unknown }).resolved_path = f.resolved_path;
+    remember(r);
+    if (!paused && !replaying) show(r);
+    else status();
+  });
+
+  pauseBtn.addEventListener("click", () => {
+    paused = !paused;
+    pauseBtn.textContent = paused ? "Resume" : "Pause";
+    pauseBtn.classList.toggle("warn", paused);
+    status();
+  });
+
+  function stopReplay() {
+    clearTimeout(replayTimer);
+    replaying = false;
+    rewindSel.value = "";
+    status();
+  }
+
+  rewindSel.addEventListener("change", () => {
+    stopReplay();
+    const mins = Number(rewindSel.value);
+    if (!mins) return;
+    const from = Date.now() - mins * 60_000;
+    const items = buffer.filter((r) => toMs(r.timestamp) >= from);
+    if (!items.length) {
+      statusEl.textContent = "Nothing buffered in that window.";
+      rewindSel.value = "";
+      return;
+    }
+    replaying = true;
+    stopAnims?.();
+    replace(feed);
+    const t0 = toMs(items[0].timestamp);
+    const speed = Math.max(10, (mins * 60_000) / 20_000);
+    const start = performance.now();
+    let i = 0;
+    const step = () => {
+      if (!alive || !replaying) return;
+      const now = performance.now() - start;
+      while (i < items.length && (toMs(items[i].timestamp) - t0) / speed <= now) {
+        show(items[i++], false);
+      }
+      if (i >= items.length) stopReplay();
+      else replayTimer = setTimeout(step, 50);
+    };
+    step();
+    status();
+  });
+
+  (async () => {
+    const [{ L, map }, nodes, seed] = await Promise.all([
+      createMap(mapEl),
+      allNodes().catch(() => []),
+      getJson<{ packets: PacketRow[] }>(
+        "/api/packets" +
+          qs({ limit: 500, order: "asc", since: new Date(Date.now() - KEEP_MS).toISOString() }),
+      ).catch(() => ({ packets: [] })),
+    ]);
+    if (!alive) {
+      map.remove();
+      return;
+    }
+    mapRef = map;
+    loc = new NodeLocator(nodes);
+    const bb = robustBounds(loc.located.map((n) => [n.lat as number, n.lon as number]));
+    if (bb) map.fitBounds(bb, { padding: [20, 20], maxZoom: 12 });
+    const base = L.layerGroup().addTo(map);
+    for (const n of loc.located) {
+      L.circleMarker([n.lat as number, n.lon as number], {
+        radius: 2.5,
+        weight: 0,
+        fillOpacity: 0.5,
+        fillColor: "#888",
+        interactive: false,
+      }).addTo(base);
+    }
+    const anims: { line: ReturnType<typeof L.polyline>; dot: ReturnType<typeof L.circleMarker> }[] =
+      [];
+    stopAnims = () => {
+      for (const a of anims.splice(0)) {
+        a.line.remove();
+        a.dot.remove();
+      }
+    };
+    drawRoute = (r) => {
+      const pts = routePoints(r, loc);
+      if (pts.length < 2 && pts.length !== 1) return;
+      const color = TYPE_COLORS[r.payload_type] ?? "#8b949e";
+      const line = L.polyline([pts[0]], { color, weight: 2.5, opacity: 0.85, interactive: false })
+        .addTo(map);
+      const dot = L.circleMarker(pts[0], {
+        radius: 5,
+        color,
+        weight: 1,
+        fillOpacity: 1,
+        interactive: false,
+      }).addTo(map);
+      const a = { line, dot };
+      anims.push(a);
+      if (anims.length > MAX_ANIM) {
+        const old = anims.shift();
+        old?.line.remove();
+        old?.dot.remove();
+      }
+      const dur = 400 * Math.max(1, pts.length - 1);
+      const t0 = performance.now();
+      const tick = (t: number) => {
+        if (!alive || !anims.includes(a)) return;
+        const k = Math.max(0, Math.min(1, (t - t0) / dur));
+        const segs = pts.length - 1;
+        const pos = k * segs;
+        const s = Math.min(segs - 1, Math.floor(pos));
+        if (segs > 0) {
+          const f = pos - s;
+          const p: [number, number] = [
+            pts[s][0] + (pts[s + 1][0] - pts[s][0]) * f,
+            pts[s][1] + (pts[s + 1][1] - pts[s][1]) * f,
+          ];
+          line.setLatLngs([...pts.slice(0, s + 1), p]);
+          dot.setLatLng(p);
+        }
+        if (k < 1) requestAnimationFrame(tick);
+        else {
+          setTimeout(() => {
+            line.setStyle({ opacity: 0.25 });
+            dot.remove();
+          }, 1500);
+          setTimeout(() => {
+            line.remove();
+            const i = anims.indexOf(a);
+            if (i >= 0) anims.splice(i, 1);
+          }, 4000);
+        }
+      };
+      requestAnimationFrame(tick);
+    };
+    for (const p of seed.packets ?? []) {
+      p.timestamp ??= p.first_seen;
+      remember(p);
+    }
+    for (const p of (seed.packets ?? []).slice(-30)) show(p, false);
+    status();
+  })().catch((e) => mapEl.appendChild(errorBox(e)));
+
+  status();
+  return {
+    destroy() {
+      alive = false;
+      mapRef?.remove();
+      offFrame();
+      offState();
+      clearTimeout(replayTimer);
+    },
+  };
+}

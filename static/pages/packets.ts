@@ -1,0 +1,397 @@
+/**
+ * `#/packets`: virtualised packet table with URL-backed filters, grouped or
+ * per-observation rows, live rows (pause/resume), a detail pane and a decode box.
+ *
+ * @module
+ */
+
+import { cached, supports, tryJson } from "../lib/api.ts";
+import { debounce, errorBox, h, replace } from "../lib/dom.ts";
+import {
+  clock,
+  num,
+  PAYLOAD_TYPES,
+  ROUTE_TYPES,
+  typeClass,
+  typeName,
+  WINDOWS,
+  windowSince,
+} from "../lib/format.ts";
+import { decodeBox, renderPacketDetail } from "../lib/packet_detail.ts";
+import {
+  frameToRow,
+  GroupedSource,
+  hopCount,
+  matchesFilters,
+  ObservationSource,
+  type PacketFilters,
+  type PacketRow,
+  type PacketSource,
+  summary,
+} from "../lib/packet_source.ts";
+import { buildHash, go, queryObject, type RouteCtx } from "../lib/router.ts";
+import { type Column, VirtualTable } from "../lib/virtual_table.ts";
+import { onFrame } from "../lib/ws.ts";
+
+const FILTER_KEYS = [
+  "type",
+  "route",
+  "observer",
+  "region",
+  "window",
+  "node",
+  "channel",
+  "hash",
+  "view",
+];
+
+interface Observer {
+  id: string;
+  name: string | null;
+  iata: string | null;
+}
+
+function apiFilters(q: Record<string, string>): PacketFilters {
+  return {
+    type: q.type,
+    route: q.route,
+    observer: q.observer,
+    region: q.region,
+    node: q.node,
+    channel: q.channel,
+    hash: q.hash?.toLowerCase(),
+    since: windowSince(q.window),
+  };
+}
+
+function select(name: string, label: string, opts: [string, string][], cur: string | undefined) {
+  return h(
+    "label",
+    { class: "fld" },
+    h("span", null, label),
+    h(
+      "select",
+      { name, ariaLabel: label },
+      opts.map(([v, t]) => h("option", { value: v, selected: v === (cur ?? "") }, t)),
+    ),
+  );
+}
+
+function input(name: string, label: string, cur: string | undefined, ph: string) {
+  return h(
+    "label",
+    { class: "fld" },
+    h("span", null, label),
+    h("input", { name, type: "search", value: cur ?? "", placeholder: ph, ariaLabel: label }),
+  );
+}
+
+/** Mounts the packets page. */
+export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
+  let q = queryObject(ctx.query);
+  let observers: Observer[] = [];
+  let regions: [string, string][] = [];
+  const iata = new Map<string, string>();
+  let paused = false;
+  let pending: PacketRow[] = [];
+  let source: PacketSource | null = null;
+  let detailCtl: AbortController | null = null;
+  let liveQueue: PacketRow[] = [];
+
+  const filterBar = h("form", { class: "filters", on: { submit: (e) => e.preventDefault() } });
+  const countEl = h("span", { class: "count mut" });
+  const pauseBtn = h("button", { class: "btn", type: "button" }, "Pause");
+  const viewSel = h("div", { class: "seg" });
+  const decodeBtn = h("button", { class: "btn", type: "button" }, "Decode…");
+  const toolbar = h(
+    "div",
+    { class: "toolbar" },
+    viewSel,
+    pauseBtn,
+    countEl,
+    h("span", { class: "grow" }),
+    decodeBtn,
+  );
+  const tableHost = h("div", { class: "table-host" });
+  const detail = h("aside", { class: "detail", hidden: true });
+  el.append(
+    h(
+      "div",
+      { class: "packets" },
+      filterBar,
+      toolbar,
+      h("div", { class: "split" }, tableHost, detail),
+    ),
+  );
+  el.classList.add("page-full");
+
+  const phone = matchMedia("(max-width: 760px)").matches;
+  const filterToggle = h("button", { class: "btn ftoggle", type: "button" }, "Filters");
+  filterToggle.addEventListener("click", () => filterBar.classList.toggle("open"));
+  toolbar.prepend(filterToggle);
+  const columns: Column<PacketRow>[] = [
+    {
+      key: "time",
+      label: "Time",
+      width: "78px",
+      text: (r) => clock(r.latest ?? r.timestamp ?? r.first_seen),
+    },
+    {
+      key: "type",
+      label: "Type",
+      width: "92px",
+      text: (r) => typeName(r.payload_type),
+      cls: (r) => "tcell " + typeClass(r.payload_type),
+    },
+    {
+      key: "route",
+      label: "Route",
+      width: "64px",
+      text: (r) => (ROUTE_TYPES[r.route_type] ?? "?").replace("TRANSPORT_", "T_"),
+    },
+    { key: "hash", label: "Hash", width: "136px", text: (r) => r.hash, cls: () => "mono" },
+    {
+      key: "obs",
+      label: "Obs",
+      width: "44px",
+      text: (r) => String(r.count ?? r.observation_count ?? 1),
+      cls: () => "num",
+    },
+    {
+      key: "observer",
+      label: "Observer",
+      width: "minmax(110px,1fr)",
+      text: (r) => r.observer_name ?? r.observer_id?.slice(0, 8) ?? "",
+    },
+    { key: "snr", label: "SNR", width: "48px", text: (r) => num(r.snr, 1), cls: () => "num" },
+    { key: "rssi", label: "RSSI", width: "48px", text: (r) => num(r.rssi, 0), cls: () => "num" },
+    {
+      key: "hops",
+      label: "Hops",
+      width: "44px",
+      text: (r) => String(hopCount(r)),
+      cls: () => "num",
+    },
+    { key: "sum", label: "Summary", width: "minmax(160px,2fr)", text: summary, title: summary },
+  ];
+  const phoneCols = ["time", "type", "obs", "sum"];
+  const table = new VirtualTable<PacketRow>(tableHost, {
+    minWidth: phone ? 0 : 900,
+    columns: phone
+      ? columns.filter((c) => phoneCols.includes(c.key)).map((
+        c,
+      ) => (c.key === "sum" ? { ...c, width: "minmax(0,1fr)" } : c))
+      : columns,
+    getRow: (i) => source?.get(i),
+    onNeed: (s, e) => source?.need(s, e),
+    onSelect: (_i, r) => go(buildHash("/packets", { ...q, sel: r.hash, decode: undefined })),
+    isSelected: (r) => r.hash === q.sel,
+    emptyText: "No packets match these filters.",
+  });
+
+  const refreshCount = () => {
+    if (!source) return;
+    table.setCount(source.count);
+    countEl.textContent =
+      `${source.total.toLocaleString("en-US")} ${q.view === "obs" ? "observations" : "packets"}` +
+      (paused && pending.length ? ` · ${pending.length} new while paused` : "");
+  };
+
+  function setQuery(patch: Record<string, string | undefined>) {
+    go(buildHash("/packets", { ...q, ...patch }));
+  }
+
+  function renderFilters() {
+    const obsOpts: [string, string][] = [["", "All observers"]];
+    for (const o of observers) obsOpts.push([o.id, o.name || o.id.slice(0, 8)]);
+    replace(
+      filterBar,
+      select("type", "Type", [["", "All types"], ...Object.entries(PAYLOAD_TYPES)], q.type),
+      select("route", "Route", [["", "All routes"], ...Object.entries(ROUTE_TYPES)], q.route),
+      select("observer", "Observer", obsOpts, q.observer),
+      select("region", "Region", [["", "All regions"], ...regions], q.region),
+      select("window", "Time", WINDOWS, q.window),
+      input("node", "Node", q.node, "key or name"),
+      input("channel", "Channel", q.channel, "#name or enc_HH"),
+      input("hash", "Hash", q.hash, "16 hex"),
+      h("button", {
+        class: "btn",
+        type: "button",
+        on: { click: () => go(buildHash("/packets", { view: q.view })) },
+      }, "Clear"),
+    );
+    renderView();
+  }
+
+  function syncFilters() {
+    for (const f of filterBar.querySelectorAll<HTMLInputElement | HTMLSelectElement>("[name]")) {
+      if (document.activeElement !== f) f.value = q[f.name] ?? "";
+    }
+    renderView();
+  }
+
+  function renderView() {
+    replace(
+      viewSel,
+      h("a", {
+        href: buildHash("/packets", { ...q, view: undefined }),
+        class: q.view !== "obs" ? "on" : "",
+      }, "Grouped"),
+      h("a", {
+        href: buildHash("/packets", { ...q, view: "obs" }),
+        class: q.view === "obs" ? "on" : "",
+      }, "Per observation"),
+    );
+  }
+
+  const onField = (ev: Event) => {
+    const t = ev.target as HTMLInputElement | HTMLSelectElement;
+    if (!t.name) return;
+    setQuery({ [t.name]: t.value.trim() || undefined, sel: undefined });
+  };
+  filterBar.addEventListener("change", onField);
+  filterBar.addEventListener(
+    "input",
+    debounce((ev: Event) => {
+      if ((ev.target as HTMLElement).tagName === "INPUT") onField(ev);
+    }, 500),
+  );
+
+  function loadSource() {
+    source?.destroy();
+    pending = [];
+    liveQueue = [];
+    const f = apiFilters(q);
+    const onErr = (e: unknown) => {
+      if ((e as Error).name !== "AbortError") {
+        replace(tableHost.querySelector(".state-empty") ?? tableHost, errorBox(e));
+      }
+    };
+    source = q.view === "obs"
+      ? new ObservationSource(f, refreshCount, onErr)
+      : new GroupedSource(f, refreshCount, onErr);
+    table.setEmptyText("Loading packets…");
+    table.setCount(0);
+    table.el.scrollTop = 0;
+    const s = source;
+    s.first().then(() => {
+      if (s === source) {
+        table.setEmptyText("No packets match these filters.");
+        refreshCount();
+      }
+    }, (e) => {
+      if ((e as Error).name !== "AbortError") table.setEmptyText(`Error: ${(e as Error).message}`);
+    });
+  }
+
+  function renderDetail() {
+    detailCtl?.abort();
+    detailCtl = new AbortController();
+    if (q.decode) {
+      detail.hidden = false;
+      replace(detail, closeBtn(), decodeBox());
+    } else if (q.sel) {
+      detail.hidden = false;
+      const body = h("div");
+      replace(detail, closeBtn(), body);
+      renderPacketDetail(body, q.sel, detailCtl.signal);
+    } else {
+      detail.hidden = true;
+      replace(detail);
+    }
+    table.schedule();
+  }
+
+  const closeBtn = () =>
+    h("button", {
+      class: "btn close",
+      type: "button",
+      ariaLabel: "Close",
+      on: { click: () => setQuery({ sel: undefined, decode: undefined }) },
+    }, "✕");
+
+  pauseBtn.addEventListener("click", () => {
+    paused = !paused;
+    pauseBtn.textContent = paused ? "Resume" : "Pause";
+    pauseBtn.classList.toggle("warn", paused);
+    if (!paused) {
+      liveQueue.push(...pending);
+      pending = [];
+      flush();
+    }
+    refreshCount();
+  });
+  decodeBtn.addEventListener("click", () => setQuery({ decode: "1", sel: undefined }));
+
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  function flush() {
+    flushTimer = undefined;
+    if (!source || !liveQueue.length) return;
+    const f = apiFilters(q);
+    let added = 0;
+    for (const r of liveQueue) {
+      if (!matchesFilters(r, f, iata)) continue;
+      if (source.addLive(r) === "new") added++;
+    }
+    liveQueue = [];
+    if (added && table.el.scrollTop > 0) table.el.scrollTop += added * 26;
+    refreshCount();
+    table.schedule();
+  }
+  const off = onFrame((fr) => {
+    const row = frameToRow(fr);
+    if (paused) {
+      if (pending.length < 5000) pending.push(row);
+      refreshCount();
+      return;
+    }
+    liveQueue.push(row);
+    if (!flushTimer) flushTimer = setTimeout(flush, 250);
+  });
+
+  Promise.all([
+    cached<{ observers: Observer[] }>("/api/observers").catch(() => ({ observers: [] })),
+    supports("/api/config/regions").then((ok) =>
+      ok ? tryJson<Record<string, string>>("/api/config/regions") : null
+    ),
+  ]).then(([o, r]) => {
+    observers = (o.observers ?? []).slice().sort((a, b) =>
+      (a.name ?? "").localeCompare(b.name ?? "")
+    );
+    const codes = new Set<string>();
+    for (const x of observers) {
+      if (x.iata) {
+        iata.set(x.id, x.iata);
+        codes.add(x.iata);
+      }
+    }
+    regions = r && Object.keys(r).length
+      ? Object.entries(r).map(([k, v]) => [k, `${k} – ${v}`])
+      : [...codes].sort().map((c) => [c, c]);
+    renderFilters();
+  });
+
+  renderFilters();
+  loadSource();
+  renderDetail();
+
+  return {
+    update(c: RouteCtx) {
+      const nq = queryObject(c.query);
+      const filtersChanged = FILTER_KEYS.some((k) => (nq[k] ?? "") !== (q[k] ?? ""));
+      const detailChanged = nq.sel !== q.sel || nq.decode !== q.decode;
+      q = nq;
+      if (filtersChanged) {
+        syncFilters();
+        loadSource();
+      }
+      if (detailChanged || filtersChanged) renderDetail();
+    },
+    destroy() {
+      off();
+      source?.destroy();
+      detailCtl?.abort();
+      clearTimeout(flushTimer);
+    },
+  };
+}

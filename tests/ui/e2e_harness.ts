@@ -1,0 +1,193 @@
+/**
+ * E2E helpers: start the real hopwatch on a copy of a database, launch the
+ * system Chromium through playwright-core, and build hostile packets.
+ *
+ * @module
+ */
+
+import { type Browser, chromium } from "playwright-core";
+import {
+  buildAdvertPayload,
+  buildGroupTextPayload,
+  bytesToHex,
+  encodePacket,
+  hashtagChannelKey,
+  PAYLOAD,
+  PUBLIC_CHANNEL_KEY,
+  ROUTE,
+} from "../../src/meshcore/encode.ts";
+
+/** Path of the system Chromium. */
+export const CHROMIUM = "/usr/bin/chromium";
+/** The API key written into the test config. */
+export const API_KEY = "e2e-ui-test-key-0123456789abcdef";
+/** Project root. */
+export const ROOT = new URL("../../", import.meta.url);
+
+/** Whether Chromium is installed (the browser tests are skipped otherwise). */
+export function hasChromium(): boolean {
+  try {
+    return Deno.statSync(CHROMIUM).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** Launches headless Chromium with the project's standard flags. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** A running hopwatch subprocess. */
+export interface Server {
+  base: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+function freePort(): number {
+  const l = Deno.listen({ port: 0, hostname: "127.0.0.1" });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Copies `db` to a temp dir and starts `main.ts` on it; resolves when /api/healthz is ready. */
+export async function startHopwatch(db: URL | string, timeoutMs = 60_000): Promise<Server> {
+  const dir = await Deno.makeTempDir({ prefix: "hopwatch-e2e-" });
+  const copy = `${dir}/e2e.db`;
+  await Deno.copyFile(db, copy);
+  const cfg = `${dir}/config.json`;
+  await Deno.writeTextFile(
+    cfg,
+    JSON.stringify({
+      apiKey: API_KEY,
+      hashChannels: ["#test"],
+      map: { tiles: { url: "", darkUrl: "" } },
+    }),
+  );
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "main.ts",
+      "--config",
+      cfg,
+      "--db",
+      copy,
+      "--port",
+      String(port),
+      "--host",
+      "127.0.0.1",
+      "--log-level",
+      "warn",
+    ],
+    cwd: ROOT.pathname,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let stderr = "";
+  const errPump = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (s) => void (stderr = (stderr + s).slice(-4000)) }),
+  ).catch(() => {});
+  const base = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    await child.status;
+    await errPump;
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  const t0 = Date.now();
+  let exited = false;
+  child.status.then(() => (exited = true));
+  while (Date.now() - t0 < timeoutMs) {
+    if (exited) break;
+    try {
+      const r = await fetch(`${base}/api/healthz`);
+      await r.body?.cancel();
+      if (r.ok) return { base, dir, stop };
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await stop();
+  throw new Error(
+    `Cannot start hopwatch for the E2E test: not ready in ${timeoutMs} ms\n${stderr}`,
+  );
+}
+
+/** Posts a raw packet through the protected ingest endpoint. */
+export async function postPacket(
+  base: string,
+  hex: string,
+  observer?: string,
+): Promise<{ id: unknown; decoded: unknown }> {
+  const r = await fetch(`${base}/api/packets`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-API-Key": API_KEY },
+    body: JSON.stringify({ hex, observer, snr: 7.25, rssi: -88 }),
+  });
+  const body = await r.json();
+  if (!r.ok) {
+    throw new Error(`Cannot post packet ${hex.slice(0, 16)}…: ${r.status} ${JSON.stringify(body)}`);
+  }
+  return body;
+}
+
+/** A signed flood ADVERT named `name` at a location; returns its hex and public key. */
+export async function advertHex(name: string, role = "companion", lat = 37.5, lon = -122.1) {
+  const kp = await crypto.subtle.generateKey("Ed25519", true, ["sign", "verify"]) as CryptoKeyPair;
+  const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", kp.publicKey));
+  const payload = await buildAdvertPayload({
+    privateKey: kp.privateKey,
+    publicKey,
+    timestamp: Math.floor(Date.now() / 1000),
+    role,
+    lat,
+    lon,
+    name,
+  });
+  const hex = bytesToHex(
+    encodePacket({
+      routeType: ROUTE.FLOOD,
+      payloadType: PAYLOAD.ADVERT,
+      hashSize: 1,
+      hops: ["7D", "4A"],
+      payload,
+    }),
+  );
+  return { hex, publicKey: bytesToHex(publicKey).toLowerCase() };
+}
+
+/** A flood GRP_TXT on the public channel (or a hashtag channel) with `sender: text`. */
+export function channelHex(sender: string, text: string, channel?: string): string {
+  const key = channel ? hashtagChannelKey(channel) : PUBLIC_CHANNEL_KEY;
+  const payload = buildGroupTextPayload(key, {
+    timestamp: Math.floor(Date.now() / 1000),
+    flags: 0,
+    text: `${sender}: ${text}`,
+  });
+  return bytesToHex(
+    encodePacket({
+      routeType: ROUTE.FLOOD,
+      payloadType: PAYLOAD.GRP_TXT,
+      hashSize: 1,
+      hops: ["7D"],
+      payload,
+    }),
+  );
+}
