@@ -43,13 +43,18 @@ export const DEFAULT_BODY_LIMIT = 64 * 1024;
 /** Builds the per-app context from the dependencies. */
 export function createContext(deps: ApiDeps): ApiContext {
   const now = deps.now ?? Date.now;
+  const storedStmt = deps.db.prepare(`SELECT decoded_json FROM transmissions WHERE id = ?`);
+  const stored = (id: number) => {
+    const v = storedStmt.get(id)?.decoded_json;
+    return typeof v === "string" ? v : null;
+  };
   return {
     ...deps,
     now,
     startTime: deps.startTime ?? Date.now(),
     metrics: deps.metrics ?? new MetricsRegistry(),
     observers: new ObserverSource(deps.db, deps.nodes, 30_000),
-    decoded: new DecodedCache(deps.keyRing),
+    decoded: new DecodedCache(deps.keyRing, stored),
     cache: new TtlCache(500),
     ready: () => deps.store.progress.state === "ready",
   };
@@ -126,7 +131,7 @@ export function createApp(deps: ApiDeps): Hono {
 
   let routes: AnyRoute[] = [];
   routes = allRoutes(ctx, () => routes);
-  for (const r of routes) app.on(r.method, r.path, ...handlersFor(ctx, r));
+  for (const r of routes) app.on(r.method, [r.path], ...handlersFor(ctx, r));
 
   app.all("/api/*", (c) => c.json({ error: `Cannot find ${c.req.method} ${c.req.path.slice(0, 200)}` }, 404));
   registerWebSocket(app, ctx);
@@ -154,9 +159,9 @@ function handlersFor(ctx: ApiContext, r: AnyRoute): MiddlewareHandler[] {
       await next();
     });
   }
-  chain.push((c: Context) => {
+  chain.push(async (c: Context) => {
     const params = parseParams(r.params, c.req.query(), c.req.param() as Record<string, string>);
-    return r.handler(c, params);
+    return await r.handler(c, params);
   });
   return chain;
 }

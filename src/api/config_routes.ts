@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ApiDeps } from "./deps.ts";
+import type { ApiContext } from "./deps.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 
 type Obj = Record<string, unknown>;
@@ -66,7 +66,7 @@ export function mapConfig(raw: Obj): { center: number[]; zoom: number; tiles: Ob
 }
 
 /** Route group: configuration read-outs. */
-export function configRoutes(deps: ApiDeps): AnyRoute[] {
+export function configRoutes(deps: ApiContext): AnyRoute[] {
   const raw = deps.config.raw ?? {};
   const limits = deps.config.listLimits;
   const clientConfig = () => {

@@ -26,16 +26,26 @@ export interface DecodedCacheStats {
   misses: number;
 }
 
-/** LRU of decoded transmissions. */
+/** Reads the stored `decoded_json` of a transmission (SQL), or null. */
+export type StoredDecodedJson = (txId: number) => string | null;
+
+/**
+ * LRU of decoded transmissions. A group message this process cannot decrypt
+ * (no key configured) falls back to the stored `decoded_json` when that one
+ * was decrypted at ingest (`type: "CHAN"`), so configuring fewer keys never
+ * hides text that is already in the database.
+ */
 export class DecodedCache {
   readonly #lru: LRUCache<number, DecodedEntry>;
   readonly #keyRing: KeyRing | undefined;
+  readonly #stored: StoredDecodedJson | undefined;
   #hits = 0;
   #misses = 0;
 
   /** Creates a cache of at most `max` entries. */
-  constructor(keyRing?: KeyRing, max = 20_000) {
+  constructor(keyRing?: KeyRing, stored?: StoredDecodedJson, max = 20_000) {
     this.#keyRing = keyRing;
+    this.#stored = stored;
     this.#lru = new LRUCache({ max });
   }
 
@@ -48,7 +58,21 @@ export class DecodedCache {
     }
     this.#misses++;
     const decoded = decodePacket(rawHex, { keyRing: this.#keyRing });
-    const entry = { decoded, json: decoded.payload ? JSON.stringify(decoded.payload) : null };
+    let json = decoded.payload ? JSON.stringify(decoded.payload) : null;
+    const status = (decoded.payload as { decryptionStatus?: string } | null)?.decryptionStatus;
+    if (this.#stored && status !== undefined && status !== "decrypted") {
+      const old = this.#stored(txId);
+      if (old && old.includes('"decrypted"')) {
+        try {
+          const payload = JSON.parse(old);
+          if (payload && typeof payload === "object") {
+            decoded.payload = payload;
+            json = old;
+          }
+        } catch { /* keep the fresh decode */ }
+      }
+    }
+    const entry = { decoded, json };
     this.#lru.set(txId, entry);
     return entry;
   }

@@ -143,7 +143,7 @@ function formatValue(v: number): string {
  * {@linkcode EventLoopMonitor.takeMax}.
  */
 export class EventLoopMonitor {
-  #timer: number | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
   #expected = 0;
   #last = 0;
   #max = 0;

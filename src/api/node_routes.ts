@@ -87,7 +87,7 @@ export function nodeRoutes(ctx: ApiContext): AnyRoute[] {
           if (p.role !== undefined && n.role !== p.role) continue;
           matched.push(n);
         }
-        sortNodes(ctx, matched, p.sortBy ?? "lastSeen");
+        sortNodes(ctx, matched, (p.sortBy ?? "lastSeen") as "name" | "lastSeen" | "packetCount");
         const page = matched.slice(p.offset, p.offset + p.limit);
         return c.json({
           nodes: page.map((n) => nodeJson(ctx, n)),

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type AnyRoute, openApiPath } from "./route_def.ts";
+import { type AnyRoute, openApiPath, type ParamMap } from "./route_def.ts";
 
 /** The generated document (loosely typed: it is only serialised). */
 export type OpenApiDocument = Record<string, unknown> & {
@@ -24,7 +24,7 @@ export function buildOpenApi(routes: readonly AnyRoute[], version: string): Open
       operationId: `${r.method.toLowerCase()}${
         path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch) => (ch ?? "").toUpperCase())
       }`,
-      parameters: Object.entries(r.params).map(([name, p]) => ({
+      parameters: Object.entries(r.params as ParamMap).map(([name, p]) => ({
         name,
         in: p.in,
         required: p.required,
@@ -69,7 +69,7 @@ function responses(r: AnyRoute): Record<string, unknown> {
     "400": { description: "invalid or unknown parameter", ...err },
     "429": { description: "rate limit exceeded", ...err },
   };
-  if (Object.values(r.params).some((p) => p.in === "path")) {
+  if (Object.values(r.params as ParamMap).some((p) => p.in === "path")) {
     out["404"] = { description: "not found", ...err };
   }
   if (r.auth) {

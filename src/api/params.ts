@@ -139,6 +139,8 @@ export interface StringOptions extends Common {
 
 /** A free string (trimmed), optionally checked against a pattern. */
 export function stringParam(opts: StringOptions & { required: true }): Param<string>;
+/** A path segment (always present). */
+export function stringParam(opts: StringOptions & { in: "path" }): Param<string>;
 /** An optional string. */
 export function stringParam(opts: StringOptions): Param<string | undefined>;
 export function stringParam(opts: StringOptions): Param<string | undefined> {

@@ -203,15 +203,12 @@ export function cors(allowed: readonly string[]): MiddlewareHandler {
       if (!listed || !["GET", "HEAD", "OPTIONS"].includes(method)) {
         throw new ApiError(403, "CORS preflight refused");
       }
-      return new Response(null, {
-        status: 204,
-        headers: {
-          "Access-Control-Allow-Origin": any ? "*" : origin!,
-          "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-          "Access-Control-Allow-Headers": "Content-Type",
-          "Access-Control-Max-Age": "600",
-          "Vary": "Origin",
-        },
+      return c.body(null, 204, {
+        "Access-Control-Allow-Origin": any ? "*" : origin!,
+        "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type",
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
       });
     }
     await next();
@@ -219,5 +216,6 @@ export function cors(allowed: readonly string[]): MiddlewareHandler {
       c.res.headers.set("Access-Control-Allow-Origin", any ? "*" : origin!);
       c.res.headers.append("Vary", "Origin");
     }
+    return undefined;
   };
 }

@@ -88,7 +88,7 @@ export class WsHub {
   readonly #opts: Required<WsHubOptions>;
   readonly #clients = new Set<Client>();
   readonly #backlogged = new Set<Client>();
-  #timer: number | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   #now: () => number;
   readonly #stats = {
@@ -149,11 +149,13 @@ export class WsHub {
       overflowTimes: [],
       closed: false,
     };
-    const refuse = this.#closed || this.#clients.size >= this.#opts.maxClients;
-    socket.addEventListener("open", () => {
-      if (refuse) socket.close(this.#closed ? CLOSE_GOING_AWAY : CLOSE_TRY_AGAIN, "unavailable");
-    });
-    if (refuse) return;
+    if (this.#closed || this.#clients.size >= this.#opts.maxClients) {
+      const code = this.#closed ? CLOSE_GOING_AWAY : CLOSE_TRY_AGAIN;
+      const refuse = () => socket.close(code, "unavailable");
+      if (socket.readyState === WebSocket.OPEN) refuse();
+      else socket.addEventListener("open", refuse);
+      return;
+    }
     this.#clients.add(client);
     socket.addEventListener("message", (ev) => this.#onMessage(client, ev));
     socket.addEventListener("close", () => this.#remove(client));

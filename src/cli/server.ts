@@ -13,16 +13,11 @@
 import type { HopwatchConfig } from "./config.ts";
 import { VERSION } from "./version.ts";
 import type { Logger } from "../log/logger.ts";
-import { openDatabase } from "../db/database.ts";
-import { DbWriter } from "../db/writer.ts";
-import { DbQueries } from "../db/queries.ts";
-import { NodeDirectory } from "../store/node_directory.ts";
-import { PacketStore } from "../store/packet_store.ts";
+import type { PacketStore } from "../store/packet_store.ts";
+import type { IngestPipeline } from "../ingest/pipeline.ts";
+import { createStack } from "./stack.ts";
 import { loadStore } from "../store/loader.ts";
-import { HopResolver } from "../resolve/resolver.ts";
 import { loadGraph } from "../resolve/graph_persistence.ts";
-import { createKeyRing, createRegionTable } from "../meshcore/mod.ts";
-import { IngestPipeline } from "../ingest/pipeline.ts";
 import { MqttIngest, mqttIngestOptionsFromConfig } from "../ingest/mqtt_source.ts";
 import { type IngestMessage, parseMqttMessage } from "../ingest/messages.ts";
 import { createApp } from "../api/app.ts";
@@ -69,43 +64,14 @@ export async function startServer(config: HopwatchConfig, opts: StartOptions): P
   const weak = config.apiKey ? checkApiKey(config.apiKey) : "no apiKey configured";
   if (weak) log.warn(`apiKey refused (${weak}): write endpoints answer 403 until a strong key is set`);
 
-  const hdb = openDatabase(config.dbPath, { log: (level, msg) => log.log(level, msg) });
-  const writer = new DbWriter(hdb, { log: (level, msg) => log.log(level, msg) });
-  const queries = new DbQueries(hdb.db);
-  const nodes = new NodeDirectory();
-  const store = new PacketStore(nodes, {
-    retentionHours: config.packetStore.retentionHours,
-    maxMemoryMB: config.packetStore.maxMemoryMB,
-    fetchResolvedPaths: (ids) => queries.fetchResolvedPaths(ids),
-  });
+  const hub = new WsHub();
+  const stack = createStack(config, { log, broadcast: (event) => hub.broadcast(event) });
+  const { hdb, writer, nodes, store, resolver, keyRing, pipeline } = stack;
   store.progress.state = "loading";
   store.progress.pct = 0;
-  const resolver = new HopResolver(nodes, {
-    maxLinkKm: config.resolver.maxLinkKm,
-    minConfidence: config.resolver.minConfidence,
-    edgeHalfLifeHours: config.resolver.edgeHalfLifeHours,
-  });
-  const keyRing = createKeyRing({
-    channelKeys: config.channelKeys,
-    hashChannels: config.hashChannels,
-    tryAllKeys: config.tryAllChannelKeys,
-  });
-  const hub = new WsHub();
   const metrics = new MetricsRegistry();
   const eventLoop = new EventLoopMonitor();
   eventLoop.start();
-  const pipeline = new IngestPipeline({
-    store,
-    nodes,
-    resolver,
-    writer,
-    queries,
-    decodeOptions: { keyRing, regions: createRegionTable(config.hashRegions) },
-    validateSignatures: config.validateSignatures,
-    nodeBlacklist: new Set(config.nodeBlacklist.map((k) => k.toLowerCase())),
-    broadcast: (event) => hub.broadcast(event),
-    log,
-  });
 
   // MQTT connects now; messages wait (in its bounded buffer) until the store is loaded.
   let markLoaded!: () => void;
@@ -221,8 +187,7 @@ export async function startServer(config: HopwatchConfig, opts: StartOptions): P
       await mqtt?.stop({ drain: true }).catch((e) => log.warn(`mqtt stop: ${e}`));
       await loading;
       jobs.saveGraph();
-      await writer.close();
-      hdb.close();
+      await stack.close();
       await server.finished.catch(() => {});
       clearTimeout(deadline);
       log.info("stopped");

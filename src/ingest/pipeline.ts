@@ -103,7 +103,12 @@ export class IngestPipeline {
     const payload = (decoded.payload ?? {}) as Record<string, unknown>;
     const nowIso = new Date(nowMs).toISOString();
 
-    // ADVERT validation and signature (async: the only await before the decode window).
+    // Transmission: existing in memory, existing only in SQLite (evicted), or new.
+    let txId = d.store.txIdByHash(decoded.hash);
+    if (txId < 0) txId = d.queries.findTransmissionIdByHash(decoded.hash) ?? -1;
+
+    // ADVERT validation and signature. The content hash covers every signed byte, so a known
+    // transmission was verified when it was first stored: only new ones are checked.
     let fromPubkey: string | null = null;
     if (payloadType === PAYLOAD_ADVERT) {
       const invalid = validateAdvert(decoded.payload as Parameters<typeof validateAdvert>[0]);
@@ -112,7 +117,7 @@ export class IngestPipeline {
       if (d.nodeBlacklist?.has(fromPubkey)) {
         return this.#drop("blacklisted-node", fromPubkey, msg, decoded);
       }
-      if (d.validateSignatures && !(await verifyAdvertSignature(bytes))) {
+      if (d.validateSignatures && txId < 0 && !(await verifyAdvertSignature(bytes))) {
         d.writer.insertDroppedPacket({
           hash: decoded.hash,
           rawHex: msg.raw,
@@ -125,13 +130,11 @@ export class IngestPipeline {
         });
         return this.#drop("invalid-signature", fromPubkey, msg, decoded);
       }
+      // The await may have let another sighting of the same packet in first.
+      if (txId < 0) txId = d.store.txIdByHash(decoded.hash);
     }
-
-    // Transmission: existing in memory, existing only in SQLite (evicted), or new.
-    let txId = d.store.txIdByHash(decoded.hash);
-    if (txId < 0) txId = d.queries.findTransmissionIdByHash(decoded.hash) ?? -1;
-    const txKnown = txId >= 0;
-    if (!txKnown) txId = d.writer.nextTransmissionId();
+    const txNew = txId < 0;
+    if (txNew) txId = d.writer.nextTransmissionId();
 
     // Observer first, so the observation never gets a NULL observer_idx.
     const observerId = msg.observerId ?? "http";
@@ -158,7 +161,7 @@ export class IngestPipeline {
         batteryMv: typeof payload.battery_mv === "number" ? payload.battery_mv : null,
         temperatureC: typeof payload.temperature_c === "number" ? payload.temperature_c : null,
       });
-      if (!txKnown) node.advertCount++;
+      if (txNew) node.advertCount++;
       originatorId = node.id;
       d.writer.upsertNode({
         publicKey: fromPubkey,
@@ -170,7 +173,7 @@ export class IngestPipeline {
         batteryMv: node.batteryMv,
         temperatureC: node.temperatureC,
         defaultScope: decoded.scopeName || null,
-        advertIncrement: txKnown ? 0 : 1,
+        advertIncrement: txNew ? 1 : 0,
       });
     }
 
@@ -220,7 +223,7 @@ export class IngestPipeline {
     };
     const added = d.store.addObservation(input, resolvedIds, { resolvedJson });
 
-    if (!txKnown) {
+    if (txNew) {
       d.writer.insertTransmission({
         id: txId,
         rawHex: msg.raw,
@@ -272,8 +275,8 @@ export class IngestPipeline {
     // ---- end of the decode window ----
 
     this.counters.stored++;
-    if (!txKnown) this.counters.newTransmissions++;
-    return { status: "stored", txId: added.txId, obsId: added.obsId, txNew: !txKnown, decoded };
+    if (txNew) this.counters.newTransmissions++;
+    return { status: "stored", txId: added.txId, obsId: added.obsId, txNew, decoded };
   }
 
   /** Registers or updates an observer from a status message. */

@@ -135,7 +135,8 @@ export function readObsBatch(
   const resBuf = new Int32Array(1024);
   const parsed: ParsedPath = { hopCount: 0, hashSize: 0, bytes: 0 };
   let n = 0;
-  for (const row of q.stmt.iterate(lo, hi)) {
+  // all() costs about half the CPU of iterate() per row here (measured on node:sqlite).
+  for (const row of q.stmt.all(lo, hi)) {
     const o = q.arrays
       ? row as unknown as unknown[]
       : OBS_COLUMNS.map((c) => (row as Record<string, unknown>)[c]);

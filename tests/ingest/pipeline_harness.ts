@@ -5,17 +5,11 @@
  * @module
  */
 
-import { openDatabase } from "../../src/db/database.ts";
-import { DbWriter } from "../../src/db/writer.ts";
-import { DbQueries } from "../../src/db/queries.ts";
-import { NodeDirectory } from "../../src/store/node_directory.ts";
-import { PacketStore } from "../../src/store/packet_store.ts";
-import { HopResolver } from "../../src/resolve/resolver.ts";
-import { createKeyRing } from "../../src/meshcore/mod.ts";
-import { IngestPipeline } from "../../src/ingest/pipeline.ts";
 import type { PacketMessage } from "../../src/ingest/messages.ts";
 import type { LiveEvent } from "../../src/api/ws_frame.ts";
 import { Logger } from "../../src/log/logger.ts";
+import { createStack } from "../../src/cli/stack.ts";
+import { DEFAULTS } from "../../src/cli/config.ts";
 
 /** URL of a file in shared/fixtures. */
 export function fixturePath(name: string): string {
@@ -43,45 +37,25 @@ export function packetMsg(raw: string, observerId: string, extra: Partial<Packet
   };
 }
 
-/** Builds the stack on a new temp database. */
-export function createStack(opts: { validateSignatures?: boolean; hashChannels?: string[] } = {}) {
+/** Builds the server's own stack on a new temp database, capturing broadcasts and log lines. */
+export function createTestStack(opts: { validateSignatures?: boolean; hashChannels?: string[] } = {}) {
   const dir = Deno.makeTempDirSync({ prefix: "hw-pipeline-" });
-  const path = `${dir}/hw.db`;
   const lines: string[] = [];
   const log = new Logger("debug", (l) => lines.push(l));
-  const hdb = openDatabase(path, { log: () => {} });
-  const writer = new DbWriter(hdb, { log: () => {} });
-  const queries = new DbQueries(hdb.db);
-  const nodes = new NodeDirectory();
-  const store = new PacketStore(nodes, { fetchResolvedPaths: (ids) => queries.fetchResolvedPaths(ids) });
-  const resolver = new HopResolver(nodes);
   const events: LiveEvent[] = [];
-  const pipeline = new IngestPipeline({
-    store,
-    nodes,
-    resolver,
-    writer,
-    queries,
-    decodeOptions: { keyRing: createKeyRing({ hashChannels: opts.hashChannels ?? [] }) },
+  const stack = createStack({
+    ...DEFAULTS,
+    dbPath: `${dir}/hw.db`,
     validateSignatures: opts.validateSignatures ?? true,
-    broadcast: (e) => events.push(e),
-    log,
-  });
+    hashChannels: opts.hashChannels ?? [],
+  }, { log, broadcast: (e) => events.push(e) });
   return {
+    ...stack,
     dir,
-    path,
-    hdb,
-    writer,
-    queries,
-    nodes,
-    store,
-    resolver,
-    pipeline,
     events,
     lines,
     async close() {
-      await writer.close();
-      hdb.close();
+      await stack.close();
       Deno.removeSync(dir, { recursive: true });
     },
   };

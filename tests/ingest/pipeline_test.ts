@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { contentHash, decodePacket, hexToBytes } from "../../src/meshcore/mod.ts";
-import { createStack, fixturePath, packetMsg } from "./pipeline_harness.ts";
+import { createTestStack as createStack, fixturePath, packetMsg } from "./pipeline_harness.ts";
 
 const OBS_A = "A".repeat(64);
 const OBS_B = "B".repeat(64);

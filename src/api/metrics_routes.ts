@@ -1,0 +1,159 @@
+/**
+ * `/metrics` (Prometheus text format) and `/api/spec` (OpenAPI 3). The
+ * metrics cover ingest counts and rates, drops by reason, store and index
+ * sizes, the resolved-path LRU and the decode cache, WebSocket clients and
+ * drops, HTTP requests and event-loop lag.
+ *
+ * @module
+ */
+
+import type { ApiContext } from "./deps.ts";
+import type { Family } from "./metrics.ts";
+import type { OpenApiDocument } from "./openapi.ts";
+import { type AnyRoute, route } from "./route_def.ts";
+
+function g(name: string, help: string, samples: Family["samples"]): Family {
+  return { name, help, type: "gauge", samples };
+}
+
+function cnt(name: string, help: string, samples: Family["samples"]): Family {
+  return { name, help, type: "counter", samples };
+}
+
+/** Registers the scrape-time collectors of the API context (called once by `createApp`). */
+export function registerApiMetrics(ctx: ApiContext): void {
+  ctx.metrics.collect(() => {
+    const s = ctx.store.stats();
+    const rc = s.resolvedCache;
+    const dc = ctx.decoded.stats();
+    const ws = ctx.hub.stats();
+    const out: Family[] = [
+      g("hopwatch_store_transmissions", "Transmissions in memory", [{ value: s.transmissions }]),
+      g("hopwatch_store_observations", "Observations in memory", [{ value: s.observations }]),
+      g("hopwatch_store_observers", "Observers known to the store", [{ value: s.observers }]),
+      g("hopwatch_store_tracked_bytes", "Self-accounted store bytes", [{ value: s.trackedBytes }]),
+      g(
+        "hopwatch_store_component_bytes",
+        "Store bytes by component",
+        Object.entries(s.bytesByComponent).map(([component, value]) => ({ labels: { component }, value })),
+      ),
+      g(
+        "hopwatch_index_entries",
+        "Index entries by index family",
+        Object.entries(s.indexEntries).map(([index, value]) => ({ labels: { index }, value })),
+      ),
+      g(
+        "hopwatch_load_progress_percent",
+        "Startup load progress (100 when ready)",
+        [{ value: ctx.store.progress.pct }],
+      ),
+      g("hopwatch_resolved_cache_entries", "Resolved-path cache entries", [
+        { labels: { part: "live" }, value: rc.liveSize },
+        { labels: { part: "lru" }, value: rc.lruSize },
+      ]),
+      cnt("hopwatch_resolved_cache_hits_total", "Resolved-path cache hits", [
+        { labels: { part: "live" }, value: rc.liveHits },
+        { labels: { part: "lru" }, value: rc.lruHits },
+      ]),
+      cnt("hopwatch_resolved_cache_misses_total", "Resolved-path cache misses (fetched from SQL)", [{
+        value: rc.misses,
+      }]),
+      cnt("hopwatch_resolved_cache_fetches_total", "Batched SQL fetches of resolved paths", [{
+        value: rc.fetches,
+      }]),
+      g("hopwatch_decode_cache_entries", "Decoded-packet LRU entries", [{ value: dc.size }]),
+      cnt("hopwatch_decode_cache_hits_total", "Decoded-packet LRU hits", [{ value: dc.hits }]),
+      cnt("hopwatch_decode_cache_misses_total", "Decoded-packet LRU misses", [{ value: dc.misses }]),
+      g("hopwatch_websocket_clients", "Connected WebSocket clients", [{ value: ws.clients }]),
+      g("hopwatch_websocket_queued_bytes", "Bytes waiting in WebSocket client queues", [{
+        value: ws.queuedBytes,
+      }]),
+      cnt("hopwatch_websocket_frames_total", "WebSocket frames by outcome", [
+        { labels: { outcome: "broadcast" }, value: ws.framesBroadcast },
+        { labels: { outcome: "sent" }, value: ws.framesSent },
+        { labels: { outcome: "queued" }, value: ws.framesQueued },
+        { labels: { outcome: "dropped" }, value: ws.framesDropped },
+      ]),
+      cnt("hopwatch_websocket_lag_notices_total", "Lag notices sent to slow clients", [{
+        value: ws.lagNotices,
+      }]),
+      cnt("hopwatch_websocket_slow_disconnects_total", "Clients closed for staying behind", [{
+        value: ws.slowDisconnects,
+      }]),
+      g("process_resident_memory_bytes", "Resident set size", [{ value: Deno.memoryUsage().rss }]),
+      g("hopwatch_uptime_seconds", "Seconds since start", [{
+        value: Math.floor((Date.now() - ctx.startTime) / 1000),
+      }]),
+    ];
+    if (ctx.eventLoop) {
+      out.push(g("hopwatch_event_loop_lag_ms", "Event-loop lag: latest and max since last scrape", [
+        { labels: { stat: "last" }, value: ctx.eventLoop.lastMs },
+        { labels: { stat: "max" }, value: ctx.eventLoop.takeMax() },
+      ]));
+    }
+    const ing = ctx.ingestStats?.();
+    if (ing) {
+      out.push(
+        cnt("hopwatch_ingest_messages_total", "MQTT messages by outcome", [
+          { labels: { outcome: "received" }, value: ing.received },
+          { labels: { outcome: "accepted" }, value: ing.accepted },
+          { labels: { outcome: "dropped" }, value: ing.dropped },
+        ]),
+        cnt(
+          "hopwatch_ingest_dropped_total",
+          "MQTT messages dropped, by reason",
+          Object.entries(ing.byReason).map(([reason, value]) => ({ labels: { reason }, value })),
+        ),
+        cnt(
+          "hopwatch_ingest_accepted_total",
+          "Accepted MQTT messages by kind",
+          Object.entries(ing.acceptedByKind).map(([kind, value]) => ({ labels: { kind }, value })),
+        ),
+        cnt("hopwatch_ingest_handler_errors_total", "Pipeline failures", [{ value: ing.handlerErrors }]),
+        g("hopwatch_ingest_rate_per_second", "Message rates averaged over 1 and 5 minutes", [
+          { labels: { outcome: "received", window: "1m" }, value: ing.rates.received1m },
+          { labels: { outcome: "received", window: "5m" }, value: ing.rates.received5m },
+          { labels: { outcome: "accepted", window: "1m" }, value: ing.rates.accepted1m },
+          { labels: { outcome: "accepted", window: "5m" }, value: ing.rates.accepted5m },
+        ]),
+      );
+    }
+    const mq = ctx.mqttStatus?.();
+    if (mq?.buffer) {
+      out.push(g("hopwatch_ingest_buffered_messages", "Messages waiting in the ingest buffer", [{
+        value: mq.buffer.buffered,
+      }]));
+    }
+    return out;
+  });
+}
+
+/** Route group: metrics and the OpenAPI document. */
+export function metricsRoutes(ctx: ApiContext, spec: () => OpenApiDocument): AnyRoute[] {
+  let cachedSpec: OpenApiDocument | null = null;
+  return [
+    route({
+      method: "GET",
+      path: "/metrics",
+      tag: "health",
+      summary: "Prometheus metrics",
+      params: {},
+      produces: "text/plain",
+      returns: "Prometheus text exposition format 0.0.4",
+      handler: (c) =>
+        c.body(ctx.metrics.render(), 200, {
+          "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+          "Cache-Control": "no-store",
+        }),
+    }),
+    route({
+      method: "GET",
+      path: "/api/spec",
+      tag: "health",
+      summary: "This API as an OpenAPI 3 document (generated from the route definitions)",
+      params: {},
+      returns: "OpenAPI 3.0 document",
+      handler: (c) => c.json(cachedSpec ??= spec()),
+    }),
+  ];
+}

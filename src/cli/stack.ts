@@ -1,0 +1,106 @@
+/**
+ * Assembles hopwatch's components over one database file: the single writer,
+ * the node directory, the store, the resolver and the ingest pipeline. The
+ * server, the benchmarks and the tests all build the same stack here.
+ *
+ * @module
+ */
+
+import type { HopwatchConfig } from "./config.ts";
+import type { Logger } from "../log/logger.ts";
+import { type HopwatchDb, openDatabase } from "../db/database.ts";
+import { DbWriter, type DbWriterOptions } from "../db/writer.ts";
+import { DbQueries } from "../db/queries.ts";
+import { NodeDirectory } from "../store/node_directory.ts";
+import { PacketStore } from "../store/packet_store.ts";
+import { HopResolver } from "../resolve/resolver.ts";
+import { createKeyRing, createRegionTable } from "../meshcore/mod.ts";
+import type { KeyRing } from "../meshcore/types.ts";
+import { IngestPipeline } from "../ingest/pipeline.ts";
+import type { LiveEvent } from "../api/ws_frame.ts";
+
+/** The assembled components. */
+export interface Stack {
+  hdb: HopwatchDb;
+  writer: DbWriter;
+  queries: DbQueries;
+  nodes: NodeDirectory;
+  store: PacketStore;
+  resolver: HopResolver;
+  keyRing: KeyRing;
+  pipeline: IngestPipeline;
+  /** Flushes the writer and closes the database. */
+  close(): Promise<void>;
+}
+
+/** Options of {@linkcode createStack}. */
+export interface StackOptions {
+  log: Logger;
+  /** Receives one event per new observation (the WebSocket hub). */
+  broadcast?: (event: LiveEvent) => void;
+  writer?: DbWriterOptions;
+}
+
+type StackConfig = Pick<
+  HopwatchConfig,
+  | "dbPath"
+  | "packetStore"
+  | "resolver"
+  | "channelKeys"
+  | "hashChannels"
+  | "hashRegions"
+  | "tryAllChannelKeys"
+  | "validateSignatures"
+  | "nodeBlacklist"
+>;
+
+/** Opens (and migrates) the database and builds every component over it. */
+export function createStack(config: StackConfig, opts: StackOptions): Stack {
+  const { log } = opts;
+  const dbLog = (level: "info" | "warn" | "error", msg: string) => log.log(level, msg);
+  const hdb = openDatabase(config.dbPath, { log: dbLog });
+  const writer = new DbWriter(hdb, { log: dbLog, ...opts.writer });
+  const queries = new DbQueries(hdb.db);
+  const nodes = new NodeDirectory();
+  const store = new PacketStore(nodes, {
+    retentionHours: config.packetStore.retentionHours,
+    maxMemoryMB: config.packetStore.maxMemoryMB,
+    fetchResolvedPaths: (ids) => queries.fetchResolvedPaths(ids),
+  });
+  const resolver = new HopResolver(nodes, {
+    maxLinkKm: config.resolver.maxLinkKm,
+    minConfidence: config.resolver.minConfidence,
+    edgeHalfLifeHours: config.resolver.edgeHalfLifeHours,
+  });
+  const keyRing = createKeyRing({
+    channelKeys: config.channelKeys,
+    hashChannels: config.hashChannels,
+    tryAllKeys: config.tryAllChannelKeys,
+  });
+  const pipeline = new IngestPipeline({
+    store,
+    nodes,
+    resolver,
+    writer,
+    queries,
+    decodeOptions: { keyRing, regions: createRegionTable(config.hashRegions) },
+    validateSignatures: config.validateSignatures,
+    nodeBlacklist: new Set(config.nodeBlacklist.map((k) => k.toLowerCase())),
+    broadcast: opts.broadcast,
+    log,
+  });
+  return {
+    hdb,
+    writer,
+    queries,
+    nodes,
+    store,
+    resolver,
+    keyRing,
+    pipeline,
+    async close() {
+      await writer.close();
+      hdb.close();
+    },
+  };
+}
