@@ -26,7 +26,7 @@ export async function runCommand(
     case "demo":
       return await runDemo(config);
     case "backup":
-      return runBackup(positionals, config);
+      return await runBackup(positionals, config);
     case "check":
       return await runCheck(config);
     case "healthcheck":

@@ -5,20 +5,20 @@
  * @module
  */
 
-import { backupTo } from "../db/maintenance.ts";
+import { backupDatabase } from "../db/maintenance.ts";
 import type { HopwatchConfig } from "./config.ts";
 import { UsageError } from "./args.ts";
 
 /**
- * `hopwatch backup FILE`: a consistent copy of the configured database
- * (`VACUUM INTO` on a read-only connection, so a running server keeps
+ * `hopwatch backup FILE`: a consistent copy of the configured database (SQLite's
+ * online backup API on a read-only connection, so a running server keeps
  * ingesting), then an integrity check of the copy.
  */
-export function runBackup(
+export async function runBackup(
   positionals: string[],
   config: HopwatchConfig,
   out: (text: string) => void = console.log,
-): number {
+): Promise<number> {
   if (positionals.length !== 1) {
     throw new UsageError("backup needs the destination file: hopwatch backup FILE");
   }
@@ -28,11 +28,18 @@ export function runBackup(
     console.error(`hopwatch: Cannot back up "${config.dbPath}": no such database file`);
     return 1;
   }
-  const result = backupTo(config.dbPath, positionals[0]);
+  let result;
+  try {
+    result = await backupDatabase(config.dbPath, positionals[0]);
+  } catch (err) {
+    console.error(`hopwatch: ${(err as Error).message}`);
+    return 1;
+  }
   out(JSON.stringify({
     source: config.dbPath,
     path: result.path,
     bytes: result.bytes,
+    method: result.method,
     integrity: result.integrity.ok ? "ok" : result.integrity.messages,
     observerRowidsStable: result.observerRowidsStable,
     durationMs: Math.round(result.durationMs),

@@ -1,11 +1,11 @@
 /**
- * Maintenance: online backups (`VACUUM INTO`), integrity checks, WAL checkpoints and retention
+ * Maintenance: backups (`VACUUM INTO`, a locked file copy, or the online backup API), integrity checks, WAL checkpoints and retention
  * (transmissions by `first_seen`, nodes to `inactive_nodes`, observers marked inactive).
  *
  * @module
  */
 
-import { DatabaseSync } from "node:sqlite";
+import { backup, DatabaseSync } from "node:sqlite";
 import { dirname } from "node:path";
 import { mkdirSync } from "node:fs";
 import { tableColumns } from "./migrations.ts";
@@ -57,18 +57,23 @@ export function walCheckpoint(
   return { busy: Number(r.busy), log: Number(r.log), checkpointed: Number(r.checkpointed) };
 }
 
-/** Options of {@link backupTo}. */
+/** Options of {@link backupTo} and {@link backupDatabase}. */
 export interface BackupOptions {
   /** Check run on the copy: full `integrity_check` (default), `quick_check`, or none. */
   check?: "integrity" | "quick" | "none";
 }
 
-/** Result of {@link backupTo}. */
+/** How a copy was made. */
+export type BackupMethod = "vacuum-into" | "locked-copy" | "online-backup";
+
+/** Result of {@link backupTo} and {@link backupDatabase}. */
 export interface BackupResult {
   /** Path of the copy. */
   path: string;
   /** Size of the copy in bytes. */
   bytes: number;
+  /** How the copy was made (see {@link backupTo}). */
+  method: BackupMethod;
   /** Verdict of the check on the copy (`ok: true, messages: []` when the check was skipped). */
   integrity: IntegrityResult;
   /** True when every observer of the copy kept its rowid (observations join on it). */
@@ -88,19 +93,7 @@ function observerRowids(db: DatabaseSync): Map<number, string> {
   return out;
 }
 
-/**
- * Writes a consistent snapshot of `source` (an open connection, or a database path opened
- * read-only for the duration) to `destPath` with `VACUUM INTO`, refusing to overwrite an existing
- * file. The copy is then opened read-only and checked (`integrity_check` by default), and its
- * observer rowids are compared with the source (observers are never deleted, so every rowid of
- * the copy must name the same observer in the source). Writers may keep committing meanwhile.
- */
-export function backupTo(
-  source: DatabaseSync | string,
-  destPath: string,
-  options: BackupOptions = {},
-): BackupResult {
-  const t0 = performance.now();
+function refuseExisting(destPath: string): void {
   let exists = false;
   try {
     Deno.lstatSync(destPath);
@@ -110,34 +103,146 @@ export function backupTo(
   }
   if (exists) throw new Error(`Cannot back up to "${destPath}": file already exists`);
   mkdirSync(dirname(destPath), { recursive: true });
-  const src = typeof source === "string" ? new DatabaseSync(source, { readOnly: true }) : source;
+}
+
+/** The file of a connection's main database. */
+function mainFile(db: DatabaseSync): string {
+  const row = db.prepare(`PRAGMA database_list`).all().find((r) => r.name === "main");
+  const file = row ? String(row.file ?? "") : "";
+  if (!file) throw new Error("Cannot back up an in-memory or temporary database by file copy");
+  return file;
+}
+
+function fileExists(path: string): boolean {
   try {
+    return Deno.statSync(path).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Copies the database files while holding the write lock (`BEGIN IMMEDIATE`), after a
+ * checkpoint, then folds any copied WAL into the copy. Used where `VACUUM INTO` is not allowed:
+ * Deno's node:sqlite refuses `ATTACH` (which `VACUUM INTO` needs) unless the process runs with
+ * every permission, and the compiled binary does not.
+ */
+function lockedCopy(src: DatabaseSync, destPath: string): void {
+  const file = mainFile(src);
+  try {
+    src.exec(`PRAGMA wal_checkpoint(TRUNCATE)`);
+  } catch { /* busy: the WAL is copied too */ }
+  src.exec(`BEGIN IMMEDIATE`);
+  let wal = false;
+  try {
+    Deno.copyFileSync(file, destPath);
+    if (fileExists(`${file}-wal`)) {
+      Deno.copyFileSync(`${file}-wal`, `${destPath}-wal`);
+      wal = true;
+    }
+  } finally {
+    src.exec(`COMMIT`);
+  }
+  const copy = new DatabaseSync(destPath);
+  try {
+    if (wal) copy.exec(`PRAGMA wal_checkpoint(TRUNCATE)`);
+    copy.exec(`PRAGMA journal_mode=DELETE`);
+  } finally {
+    copy.close();
+  }
+  for (const extra of [`${destPath}-wal`, `${destPath}-shm`]) {
+    try {
+      Deno.removeSync(extra);
+    } catch { /* not there */ }
+  }
+}
+
+function verifyCopy(
+  src: DatabaseSync,
+  destPath: string,
+  method: BackupMethod,
+  t0: number,
+  options: BackupOptions,
+): BackupResult {
+  const copy = new DatabaseSync(destPath, { readOnly: true });
+  try {
+    const check = options.check ?? "integrity";
+    const integrity = check === "none" ? { ok: true, messages: [] } : integrityCheck(
+      copy,
+      check === "quick",
+    );
+    const before = observerRowids(src);
+    let stable = true;
+    for (const [rowid, id] of observerRowids(copy)) {
+      if (before.get(rowid) !== id) stable = false;
+    }
+    return {
+      path: destPath,
+      bytes: Deno.statSync(destPath).size,
+      method,
+      integrity,
+      observerRowidsStable: stable,
+      durationMs: performance.now() - t0,
+    };
+  } finally {
+    copy.close();
+  }
+}
+
+/**
+ * Writes a consistent snapshot of `source` (an open connection, or a database path opened for
+ * the duration) to `destPath`, refusing to overwrite an existing file, synchronously: with
+ * `VACUUM INTO` where node:sqlite allows `ATTACH`, else by copying the files under the write lock
+ * (a writable `source` is needed then). The copy is opened read-only and checked
+ * (`integrity_check` by default), and its observer rowids are compared with the source.
+ * For a large live database prefer {@link backupDatabase}, which does not block.
+ */
+export function backupTo(
+  source: DatabaseSync | string,
+  destPath: string,
+  options: BackupOptions = {},
+): BackupResult {
+  const t0 = performance.now();
+  refuseExisting(destPath);
+  const src = typeof source === "string" ? new DatabaseSync(source) : source;
+  try {
+    let method: BackupMethod = "vacuum-into";
     try {
       src.prepare(`VACUUM INTO ?`).run(destPath);
     } catch (e) {
+      const msg = (e as Error).message;
+      if (!/too many attached databases/.test(msg)) {
+        throw new Error(`Cannot back up to "${destPath}": ${msg}`, { cause: e });
+      }
+      method = "locked-copy";
+      lockedCopy(src, destPath);
+    }
+    return verifyCopy(src, destPath, method, t0, options);
+  } finally {
+    if (typeof source === "string") src.close();
+  }
+}
+
+/**
+ * The online backup of a live database (SQLite's backup API through node:sqlite): copies
+ * `source` page by page in small steps without blocking writers or the event loop for long, then
+ * checks the copy like {@link backupTo}. This is what `hopwatch backup` and `GET /api/backup` use.
+ */
+export async function backupDatabase(
+  source: DatabaseSync | string,
+  destPath: string,
+  options: BackupOptions & { pagesPerStep?: number } = {},
+): Promise<BackupResult> {
+  const t0 = performance.now();
+  refuseExisting(destPath);
+  const src = typeof source === "string" ? new DatabaseSync(source, { readOnly: true }) : source;
+  try {
+    try {
+      await backup(src, destPath, { rate: options.pagesPerStep ?? 256 });
+    } catch (e) {
       throw new Error(`Cannot back up to "${destPath}": ${(e as Error).message}`, { cause: e });
     }
-    const copy = new DatabaseSync(destPath, { readOnly: true });
-    try {
-      const check = options.check ?? "integrity";
-      const integrity = check === "none"
-        ? { ok: true, messages: [] }
-        : integrityCheck(copy, check === "quick");
-      const before = observerRowids(src);
-      let stable = true;
-      for (const [rowid, id] of observerRowids(copy)) {
-        if (before.get(rowid) !== id) stable = false;
-      }
-      return {
-        path: destPath,
-        bytes: Deno.statSync(destPath).size,
-        integrity,
-        observerRowidsStable: stable,
-        durationMs: performance.now() - t0,
-      };
-    } finally {
-      copy.close();
-    }
+    return verifyCopy(src, destPath, "online-backup", t0, options);
   } finally {
     if (typeof source === "string") src.close();
   }

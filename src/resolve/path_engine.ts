@@ -1,159 +1,44 @@
 /**
- * The scoring core of hop resolution: given the candidate node ids of every
+ * The inference core of hop resolution: given the candidate node ids of every
  * hop of one path, decide which hops can be named, and how surely.
  *
- * Model. For a candidate `c` of hop `i`, every *anchor* `m` next to the hop
- * (the resolved hop before and after it, the ADVERT originator for the first
- * hop, the observer for the hop it heard) contributes a factor
- *   f(c, m) = pGeo(d) * lrGraph(w)
- * where `pGeo = 1 / (1 + (d / linkHalfKm)^linkShape)` is the chance of a link
- * at distance `d` when both ends have GPS (`unknownLinkProb` otherwise), and
- * `lrGraph` is a likelihood ratio from the decayed neighbor-graph weight `w`:
- * `1 + graphGain * (1 - exp(-w / graphScale))` for an observed edge,
- * `graphMissFactor` when both nodes have at least `missMinDegree` observed
- * neighbours but not each other, 1 otherwise. A candidate farther than
- * `maxLinkKm` from an anchor is rejected outright. The score is
- *   s(c) = prior(c) * prod_m (p_m * f(c, m) + (1 - p_m) * unknownLinkProb)
- * (`p_m` = the anchor's own confidence); `prior` falls for nodes not heard for
- * days or first heard after the packet. An "unknown node" alternative (a relay
- * hopwatch never heard advertise) competes with weight
- * `unknownNodePrior * unknownLinkProb^anchors`. A hop is resolved only when
- * `s(best) / (sum s + unknown) >= minConfidence`; otherwise it stays -1.
- *
- * Passes run forward then backward and repeat until nothing changes, so a hop
- * resolved late can still help its neighbours on either side.
+ * 1. Unique prefixes are named first ({@linkcode L.unique}); a unique hop out
+ *    of link range of the originator, the observer or another unique hop is
+ *    dropped again (it is a node hopwatch does not know).
+ * 2. The path is a chain: each hop's states are its live candidates plus "an
+ *    unknown node". A forward and a backward pass (the forward-backward
+ *    algorithm) combine, for every hop, the evidence from *both* sides: node
+ *    priors (advert recency), the link model (`engine_model.ts`) between
+ *    consecutive hops, and the originator / observer anchors. The result is
+ *    each candidate's posterior probability.
+ * 3. A hop is named only when one candidate's posterior reaches
+ *    `minConfidence`. Named hops are fixed, their node is excluded from the
+ *    other hops (no loops, except TRACE), and the passes run again until
+ *    nothing changes (at most `maxRounds`).
  *
  * @module
  */
 
+import {
+  type CandidateEvidence,
+  type EngineContext,
+  type EngineOptions,
+  L,
+  LinkModel,
+} from "./engine_model.ts";
 import type { NeighborGraph } from "./neighbor_graph.ts";
 import type { PrefixTable } from "./prefix_table.ts";
 
-/**
- * Why a hop got its result. Resolved: `unique` (the only relay-capable node
- * with the prefix), `excluded` (the only one left after removing keys used
- * elsewhere in the path: originator, observer, other hops), `only_plausible`
- * (the only one left within link range of a resolved neighbour), `adjacent`
- * (neighbor-graph evidence decided), `geo` (distance to resolved neighbours
- * decided, no graph edge). Unknown (-1): `no_match` (no relay-capable node has
- * the prefix), `ambiguous` (no candidate clearly better), `implausible` (every
- * candidate out of link range), `loop` (the only candidate is used elsewhere in
- * the path).
- */
-export const HOP_LABELS = [
-  "unique",
-  "excluded",
-  "only_plausible",
-  "adjacent",
-  "geo",
-  "no_match",
-  "ambiguous",
-  "implausible",
-  "loop",
-] as const;
-
-/** One of {@linkcode HOP_LABELS}. */
-export type HopLabel = typeof HOP_LABELS[number];
-
-/** Label codes, indexes into {@linkcode HOP_LABELS}. */
-export const L = {
-  unique: 0,
-  excluded: 1,
-  onlyPlausible: 2,
-  adjacent: 3,
-  geo: 4,
-  noMatch: 5,
-  ambiguous: 6,
-  implausible: 7,
-  loop: 8,
-} as const;
-
-/** Tunables of the scoring model (see the module doc). */
-export interface EngineOptions {
-  /** Longest plausible LoRa link, km (default 150). */
-  maxLinkKm: number;
-  /** Posterior needed to name a hop (default 0.9). */
-  minConfidence: number;
-  /** Distance at which the geographic link probability is 1/2, km (default 25). */
-  linkHalfKm: number;
-  /** Link probability to an anchor with no position or edge evidence (default 0.05). */
-  unknownLinkProb: number;
-  /** Exponent of the geographic fall-off (default 3). */
-  linkShape: number;
-  /** Likelihood ratio of a well-established graph edge, minus 1 (default 50). */
-  graphGain: number;
-  /** Decayed edge weight giving 63 % of `graphGain` (default 1). */
-  graphScale: number;
-  /** Factor when two well-observed nodes were never seen adjacent (default 0.3). */
-  graphMissFactor: number;
-  /** Observed neighbours each node needs before a missing edge counts (default 3). */
-  missMinDegree: number;
-  /** Prior weight of "a relay hopwatch never heard advertise" (default 0.25). */
-  unknownNodePrior: number;
-  /** A node not heard for this long starts losing prior weight, hours (default 72). */
-  staleAfterHours: number;
-  /** Half-life of that loss, hours (default 168). */
-  staleHalfLifeHours: number;
-  /** Prior factor for a node first heard after the packet (default 0.1). */
-  notYetSeenFactor: number;
-  /** Confidence reported for a unique 1-byte hop (default 0.95; 2/3-byte: 1). */
-  uniqueConfidence1: number;
-  /** Upper bound on forward+backward rounds (default 8). */
-  maxRounds: number;
-  /** How much better a repeated prefix's node must fit one position than the others (default 20). */
-  clashRatio: number;
-}
-
-/** Defaults of {@linkcode EngineOptions}. */
-export const ENGINE_DEFAULTS: EngineOptions = {
-  maxLinkKm: 150,
-  minConfidence: 0.9,
-  linkHalfKm: 25,
-  linkShape: 3,
-  unknownLinkProb: 0.05,
-  graphGain: 50,
-  graphScale: 1,
-  graphMissFactor: 0.3,
-  missMinDegree: 3,
-  unknownNodePrior: 0.25,
-  staleAfterHours: 72,
-  staleHalfLifeHours: 168,
-  notYetSeenFactor: 0.1,
-  uniqueConfidence1: 0.95,
-  maxRounds: 8,
-  clashRatio: 20,
-};
-
-/** How anchors outside the hop list apply. */
-export interface EngineContext {
-  originatorId: number;
-  observerId: number;
-  /** Hop the observer heard directly, or -1. */
-  observerHop: number;
-  /** Whether hop 0 heard the originator directly. */
-  originatorAdjacent: boolean;
-  /** Whether a node may appear twice (TRACE round trips). */
-  allowRepeats: boolean;
-  /** Node id that cannot be any hop (the originator), or -1. */
-  excludeId: number;
-  nowMs: number;
-}
-
-/** Per-candidate evidence, for explanations. */
-export interface CandidateEvidence {
-  id: number;
-  score: number;
-  rejected: "" | "out_of_range" | "used_elsewhere";
-  anchors: { id: number; weight: number; km: number }[];
-}
+const OUT_OF_RANGE = 1;
+const USED_ELSEWHERE = 2;
 
 /**
- * Reusable scratch state for resolving one path at a time. Fill the candidate
- * lists with {@linkcode PathEngine.begin} / {@linkcode PathEngine.push}, then
- * call {@linkcode PathEngine.run}; results are in `nodeIds`, `conf`, `labels`.
+ * Reusable scratch state for resolving one path at a time: call
+ * {@linkcode PathEngine.begin}, {@linkcode PathEngine.push} per hop, then
+ * {@linkcode PathEngine.run}; results are in `nodeIds`, `conf` and `labels`.
  */
 export class PathEngine {
-  /** Resolved node id per hop. */
+  /** Resolved node id per hop (-1 = unknown). */
   nodeIds = new Int32Array(64);
   /** Confidence per hop. */
   conf = new Float32Array(64);
@@ -161,23 +46,28 @@ export class PathEngine {
   labels = new Uint8Array(64);
   #start = new Int32Array(65);
   #cand = new Int32Array(512);
-  #alive = new Uint8Array(512);
+  #why = new Uint8Array(512); // 0 = alive, else OUT_OF_RANGE / USED_ELSEWHERE
   #prior = new Float64Array(512);
-  #score = new Float64Array(512);
-  #final = new Uint8Array(64);
+  #slotPost = new Float64Array(512);
+  #fixed = new Uint8Array(64);
+  #blocked = new Uint8Array(64);
   #aliveN = new Int32Array(64);
   #excl = new Uint8Array(64);
   #rej = new Uint8Array(64);
   #clash = new Uint8Array(64);
-  /** Neighbour ids at the last evaluation of a hop (-2 = evaluate again). */
-  #seenL = new Int32Array(64);
-  #seenR = new Int32Array(64);
+  #sStart = new Int32Array(65);
+  #sId = new Int32Array(512);
+  #sSlot = new Int32Array(512);
+  #phi = new Float64Array(512);
+  #alpha = new Float64Array(512);
+  #beta = new Float64Array(512);
+  #pOff = new Int32Array(64);
+  #psi = new Float64Array(4096);
   #n = 0;
   #len = 0;
   #ctx!: EngineContext;
-  #anchorId = new Int32Array(4);
-  #anchorP = new Float64Array(4);
-  #lambdaStale = 0;
+  #model: LinkModel;
+  #lambdaStale: number;
 
   /** Creates an engine over a prefix table and a neighbor graph. */
   constructor(
@@ -185,7 +75,13 @@ export class PathEngine {
     readonly graph: NeighborGraph,
     readonly opt: EngineOptions,
   ) {
+    this.#model = new LinkModel(table, graph, opt);
     this.#lambdaStale = Math.LN2 / (opt.staleHalfLifeHours * 3600_000);
+  }
+
+  /** Number of hops pushed. */
+  get hopCount(): number {
+    return this.#n;
   }
 
   /** Starts a path of `hopCount` hops. */
@@ -196,39 +92,37 @@ export class PathEngine {
       this.conf = new Float32Array(cap);
       this.labels = new Uint8Array(cap);
       this.#start = new Int32Array(cap + 1);
-      this.#final = new Uint8Array(cap);
+      this.#sStart = new Int32Array(cap + 1);
+      this.#pOff = new Int32Array(cap);
+      for (const k of ["fixed", "blocked", "excl", "rej", "clash"] as const) this.#flags(k, cap);
       this.#aliveN = new Int32Array(cap);
-      this.#excl = new Uint8Array(cap);
-      this.#rej = new Uint8Array(cap);
-      this.#clash = new Uint8Array(cap);
-      this.#seenL = new Int32Array(cap);
-      this.#seenR = new Int32Array(cap);
     }
     this.#n = 0;
     this.#len = 0;
     this.#ctx = ctx;
-    this.#start[0] = 0;
   }
 
   /** Adds the next hop with its candidate ids (`excludeId` is dropped). */
   push(ids: ArrayLike<number>): void {
     const i = this.#n++;
     const ctx = this.#ctx;
-    if (this.#len + ids.length > this.#cand.length) this.#grow(this.#len + ids.length);
-    let excluded = 0;
+    if (this.#len + ids.length > this.#cand.length) this.#growSlots(this.#len + ids.length);
     let alive = 0;
+    this.#excl[i] = 0;
     const now = ctx.nowMs;
     const staleMs = this.opt.staleAfterHours * 3600_000;
+    this.#start[i] = this.#len;
     for (let k = 0; k < ids.length; k++) {
       const id = ids[k];
       const slot = this.#len++;
       this.#cand[slot] = id;
+      this.#slotPost[slot] = 0;
       if (id === ctx.excludeId) {
-        this.#alive[slot] = 0;
-        excluded = 1;
+        this.#why[slot] = USED_ELSEWHERE;
+        this.#excl[i] = 1;
         continue;
       }
-      this.#alive[slot] = 1;
+      this.#why[slot] = 0;
       alive++;
       let prior = 1;
       const last = this.table.lastSeenMs(id);
@@ -238,13 +132,12 @@ export class PathEngine {
       if (this.table.firstSeenMs(id) > now) prior *= this.opt.notYetSeenFactor;
       this.#prior[slot] = prior;
     }
-    this.#start[this.#n] = this.#len;
+    this.#start[i + 1] = this.#len;
     this.#aliveN[i] = alive;
-    this.#excl[i] = excluded;
     this.#rej[i] = 0;
     this.#clash[i] = 0;
-    this.#seenL[i] = -2;
-    this.#final[i] = 0;
+    this.#fixed[i] = 0;
+    this.#blocked[i] = 0;
     this.nodeIds[i] = -1;
     this.conf[i] = 0;
     this.labels[i] = ids.length === 0 ? L.noMatch : alive === 0 ? L.loop : L.ambiguous;
@@ -253,69 +146,66 @@ export class PathEngine {
   /** Resolves the pushed hops; `hashSize` sets the confidence of unique hops. */
   run(hashSize: number): void {
     const n = this.#n;
-    this.#uniquePhase(hashSize);
+    if (n === 0) return;
+    this.#uniquePhase(hashSize === 1 ? this.opt.uniqueConfidence1 : 1);
     for (let round = 0; round < this.opt.maxRounds; round++) {
-      let changed = false;
-      for (let i = 0; i < n; i++) if (this.#final[i] === 0 && this.#tryHop(i)) changed = true;
-      for (let i = n - 1; i >= 0; i--) if (this.#final[i] === 0 && this.#tryHop(i)) changed = true;
-      if (!changed) break;
+      let open = false;
+      for (let i = 0; i < n && !open; i++) open = !this.#fixed[i] && this.#aliveN[i] > 0;
+      if (!open) break;
+      this.#buildStates();
+      this.#forwardBackward();
+      if (!this.#decide()) break;
     }
     for (let i = 0; i < n; i++) {
-      if (this.nodeIds[i] < 0 && this.#clash[i] && this.labels[i] === L.ambiguous) {
-        this.labels[i] = L.loop;
-      }
+      if (this.nodeIds[i] >= 0 || this.labels[i] !== L.ambiguous) continue;
+      if (this.#clash[i]) this.labels[i] = L.loop;
+      else if (this.#aliveN[i] === 0) this.labels[i] = this.#rej[i] ? L.implausible : L.loop;
     }
   }
 
-  /** Number of hops pushed. */
-  get hopCount(): number {
-    return this.#n;
-  }
-
-  /** Evidence for every candidate of hop `i` against the final anchors. */
+  /** Evidence for every candidate of hop `i` (after {@linkcode run}). */
   explain(i: number): CandidateEvidence[] {
+    const ctx = this.#ctx;
+    const anchors: number[] = [];
+    if (i > 0 && this.nodeIds[i - 1] >= 0) anchors.push(this.nodeIds[i - 1]);
+    if (i + 1 < this.#n && this.nodeIds[i + 1] >= 0) anchors.push(this.nodeIds[i + 1]);
+    if (i === 0 && ctx.originatorAdjacent && ctx.originatorId >= 0) anchors.push(ctx.originatorId);
+    if (i === ctx.observerHop && ctx.observerId >= 0) anchors.push(ctx.observerId);
     const out: CandidateEvidence[] = [];
-    const na = this.#anchors(i);
     for (let k = this.#start[i]; k < this.#start[i + 1]; k++) {
       const c = this.#cand[k];
-      const anchors = [];
-      let rejected: CandidateEvidence["rejected"] = "";
-      for (let a = 0; a < na; a++) {
-        const m = this.#anchorId[a];
-        const km = this.#km(c, m);
-        if (km > this.opt.maxLinkKm) rejected = "out_of_range";
-        anchors.push({ id: m, weight: this.graph.weight(c, m, this.#ctx.nowMs), km });
-      }
-      if (!rejected && this.#alive[k] === 0 && this.nodeIds[i] !== c) rejected = "used_elsewhere";
-      const score = this.#alive[k] || this.nodeIds[i] === c ? this.#scoreOf(k, na) : 0;
-      out.push({ id: c, score, rejected, anchors });
+      const why = this.#why[k];
+      out.push({
+        id: c,
+        score: why ? 0 : this.#slotPost[k],
+        rejected: why === OUT_OF_RANGE ? "out_of_range" : why === USED_ELSEWHERE ? "used_elsewhere" : "",
+        anchors: anchors.map((m) => ({
+          id: m,
+          weight: this.graph.weight(c, m, ctx.nowMs),
+          km: this.table.distanceKm(c, m),
+        })),
+      });
     }
     return out;
   }
 
-  #uniquePhase(hashSize: number): void {
+  #uniquePhase(uconf: number): void {
     const n = this.#n;
     const ctx = this.#ctx;
-    const uconf = hashSize === 1 ? this.opt.uniqueConfidence1 : 1;
     for (let i = 0; i < n; i++) {
       if (this.#aliveN[i] !== 1 || this.#excl[i] !== 0) continue;
       const c = this.#firstAlive(i);
       let clash = false;
-      if (!ctx.allowRepeats) {
-        for (let j = 0; j < n; j++) {
-          if (j !== i && this.#aliveN[j] === 1 && this.#excl[j] === 0 && this.#firstAlive(j) === c) {
-            clash = true;
-          }
+      for (let j = 0; j < n && !ctx.allowRepeats; j++) {
+        if (j !== i && this.#aliveN[j] === 1 && this.#excl[j] === 0 && this.#firstAlive(j) === c) {
+          clash = true; // a prefix twice: at most one of them is c, the evidence decides
         }
       }
       if (clash) {
-        this.#clash[i] = 1; // left to the evidence passes
+        this.#clash[i] = 1;
         continue;
       }
-      this.nodeIds[i] = c;
-      this.conf[i] = uconf;
-      this.labels[i] = L.unique;
-      this.#final[i] = 1;
+      this.#name(i, c, uconf, L.unique);
     }
     this.#dropImplausibleUniques();
     if (!ctx.allowRepeats) {
@@ -332,37 +222,31 @@ export class PathEngine {
   #dropImplausibleUniques(): void {
     const n = this.#n;
     const ctx = this.#ctx;
-    const max = this.opt.maxLinkKm;
+    const m = this.#model;
     const uniqueAt = (j: number) => j >= 0 && j < n && this.labels[j] === L.unique;
     for (let i = 0; i < n; i++) {
       if (!uniqueAt(i)) continue;
       const c = this.nodeIds[i];
       if (
-        (i === 0 && ctx.originatorAdjacent && this.#km(c, ctx.originatorId) > max) ||
-        (i === ctx.observerHop && this.#km(c, ctx.observerId) > max)
+        (i === 0 && ctx.originatorAdjacent && m.outOfRange(c, ctx.originatorId)) ||
+        (i === ctx.observerHop && m.outOfRange(c, ctx.observerId))
       ) this.#dropUnique(i);
     }
     for (let guard = 0; guard < n; guard++) {
-      let worst = -1;
-      let worstConf = 0;
-      let worstSupport = 0;
-      let tie = false;
+      let worst = -1, worstConf = 0, worstSupport = 0, tie = false;
       for (let i = 0; i < n; i++) {
         if (!uniqueAt(i)) continue;
-        let conflicts = 0;
-        let support = 0;
+        let conflicts = 0, support = 0;
         for (const j of [i - 1, i + 1]) {
           if (!uniqueAt(j)) continue;
-          const d = this.#km(this.nodeIds[i], this.nodeIds[j]);
-          if (d > max) conflicts++;
-          else if (d === d) support++;
+          if (m.outOfRange(this.nodeIds[i], this.nodeIds[j])) conflicts++;
+          else if (this.table.distanceKm(this.nodeIds[i], this.nodeIds[j]) >= 0) support++;
         }
         if (i === 0 && ctx.originatorAdjacent && ctx.originatorId >= 0) support++;
         if (i === ctx.observerHop && ctx.observerId >= 0) support++;
         if (conflicts === 0) continue;
         if (
-          worst < 0 || conflicts > worstConf ||
-          (conflicts === worstConf && support < worstSupport)
+          worst < 0 || conflicts > worstConf || (conflicts === worstConf && support < worstSupport)
         ) {
           worst = i;
           worstConf = conflicts;
@@ -371,179 +255,225 @@ export class PathEngine {
         } else if (conflicts === worstConf && support === worstSupport) tie = true;
       }
       if (worst < 0) return;
-      if (tie) {
-        // Drop every hop in the tied conflict set.
-        const drop: number[] = [];
-        for (let i = 0; i < n; i++) {
-          if (!uniqueAt(i)) continue;
-          for (const j of [i - 1, i + 1]) {
-            if (uniqueAt(j) && this.#km(this.nodeIds[i], this.nodeIds[j]) > max) drop.push(i);
-          }
-        }
-        for (const i of drop) this.#dropUnique(i);
-        return;
+      if (!tie) {
+        this.#dropUnique(worst);
+        continue;
       }
-      this.#dropUnique(worst);
+      const drop: number[] = [];
+      for (let i = 0; i < n; i++) {
+        if (!uniqueAt(i)) continue;
+        for (const j of [i - 1, i + 1]) {
+          if (uniqueAt(j) && m.outOfRange(this.nodeIds[i], this.nodeIds[j])) drop.push(i);
+        }
+      }
+      for (const i of drop) this.#dropUnique(i);
+      return;
     }
   }
 
   #dropUnique(i: number): void {
+    for (let k = this.#start[i]; k < this.#start[i + 1]; k++) {
+      if (this.#why[k] === 0) this.#why[k] = OUT_OF_RANGE;
+      this.#slotPost[k] = 0;
+    }
     this.nodeIds[i] = -1;
     this.conf[i] = 0;
     this.labels[i] = L.implausible;
-    this.#final[i] = 1;
+    this.#fixed[i] = 0;
+    this.#blocked[i] = 1;
     this.#aliveN[i] = 0;
     this.#rej[i] = 1;
   }
 
-  /** Tries to resolve hop `i`; returns whether it became resolved. */
-  #tryHop(i: number): boolean {
-    const opt = this.opt;
-    const left = i > 0 ? this.nodeIds[i - 1] : -1;
-    const right = i + 1 < this.#n ? this.nodeIds[i + 1] : -1;
-    if (this.#seenL[i] === left && this.#seenR[i] === right) return false; // nothing new
-    this.#seenL[i] = left;
-    this.#seenR[i] = right;
-    const na = this.#anchors(i);
-    if (this.#aliveN[i] === 0) {
-      this.#final[i] = 1;
-      if (this.labels[i] === L.ambiguous) this.labels[i] = this.#rej[i] ? L.implausible : L.loop;
-      return false;
-    }
-    if (na === 0 && this.#aliveN[i] !== 1) return false;
-    let best = -1;
-    let bestScore = 0;
-    let total = 0;
-    for (let k = this.#start[i]; k < this.#start[i + 1]; k++) {
-      if (this.#alive[k] === 0) continue;
-      const c = this.#cand[k];
-      let out = false;
-      for (let a = 0; a < na; a++) {
-        if (this.#km(c, this.#anchorId[a]) > opt.maxLinkKm) out = true;
-      }
-      if (out) {
-        this.#alive[k] = 0;
-        this.#aliveN[i]--;
-        this.#rej[i] = 1;
+  /** Lays out the states of every hop, with unary factors (prior, anchors). */
+  #buildStates(): void {
+    const n = this.#n, ctx = this.#ctx, opt = this.opt, m = this.#model;
+    const q = opt.unknownLinkProb;
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      this.#sStart[i] = s;
+      if (this.#fixed[i]) {
+        s = this.#state(s, this.nodeIds[i], -1, 1);
         continue;
       }
-      const s = this.#scoreOf(k, na);
-      this.#score[k] = s;
-      total += s;
-      if (s > bestScore) {
-        bestScore = s;
-        best = k;
+      const orig = i === 0 && ctx.originatorAdjacent ? ctx.originatorId : -1;
+      const obs = i === ctx.observerHop ? ctx.observerId : -1;
+      const left = i > 0 && this.#fixed[i - 1] ? this.nodeIds[i - 1] : -1;
+      const right = i + 1 < n && this.#fixed[i + 1] ? this.nodeIds[i + 1] : -1;
+      let unknown = opt.unknownNodePrior;
+      if (orig >= 0) unknown *= q;
+      if (obs >= 0) unknown *= q;
+      for (let k = this.#start[i]; k < this.#start[i + 1]; k++) {
+        if (this.#why[k] !== 0) continue;
+        const c = this.#cand[k];
+        let phi = this.#prior[k];
+        if (orig >= 0) phi *= m.link(c, orig, ctx.nowMs);
+        if (obs >= 0) phi *= m.link(c, obs, ctx.nowMs);
+        if (phi === 0 || (left >= 0 && m.outOfRange(c, left)) || (right >= 0 && m.outOfRange(c, right))) {
+          this.#why[k] = OUT_OF_RANGE;
+          this.#slotPost[k] = 0;
+          this.#aliveN[i]--;
+          this.#rej[i] = 1;
+          continue;
+        }
+        s = this.#state(s, c, k, phi);
+      }
+      s = this.#state(s, -1, -1, unknown);
+    }
+    this.#sStart[n] = s;
+    // Pairwise link factors between consecutive hops.
+    let p = 0;
+    for (let i = 0; i + 1 < n; i++) {
+      this.#pOff[i] = p;
+      const a0 = this.#sStart[i], a1 = this.#sStart[i + 1], b1 = this.#sStart[i + 2];
+      const need = p + (a1 - a0) * (b1 - a1);
+      if (need > this.#psi.length) this.#psi = growF(this.#psi, need * 2);
+      const bothFixed = this.#fixed[i] === 1 && this.#fixed[i + 1] === 1;
+      for (let x = a0; x < a1; x++) {
+        const ix = this.#sId[x];
+        for (let y = a1; y < b1; y++) {
+          const iy = this.#sId[y];
+          this.#psi[p++] = bothFixed ? 1 : ix < 0 || iy < 0 ? q : m.link(ix, iy, ctx.nowMs);
+        }
       }
     }
-    if (this.#aliveN[i] === 0) {
-      this.#final[i] = 1;
-      this.labels[i] = L.implausible;
-      return false;
+  }
+
+  #state(s: number, id: number, slot: number, phi: number): number {
+    if (s >= this.#sId.length) {
+      const cap = this.#sId.length * 2;
+      this.#sId = growI(this.#sId, cap);
+      this.#sSlot = growI(this.#sSlot, cap);
+      this.#phi = growF(this.#phi, cap);
+      this.#alpha = new Float64Array(cap);
+      this.#beta = new Float64Array(cap);
     }
-    if (best < 0) return false;
-    const unknown = opt.unknownNodePrior * Math.pow(opt.unknownLinkProb, na);
-    const conf = bestScore / (total + unknown);
-    if (conf < opt.minConfidence) return false;
-    const c = this.#cand[best];
-    if (!this.#ctx.allowRepeats && !this.#beatsOtherPositions(i, c, bestScore / unknown)) {
-      return false;
+    this.#sId[s] = id;
+    this.#sSlot[s] = slot;
+    this.#phi[s] = phi;
+    return s + 1;
+  }
+
+  /** Posterior of every state (in `#alpha`), by forward-backward over the chain. */
+  #forwardBackward(): void {
+    const n = this.#n, st = this.#sStart, phi = this.#phi, psi = this.#psi;
+    const alpha = this.#alpha, beta = this.#beta;
+    for (let x = st[0]; x < st[1]; x++) alpha[x] = phi[x];
+    normalise(alpha, st[0], st[1]);
+    for (let i = 1; i < n; i++) {
+      const a0 = st[i - 1], a1 = st[i], b1 = st[i + 1], w = b1 - a1;
+      const off = this.#pOff[i - 1];
+      for (let y = a1; y < b1; y++) {
+        let sum = 0;
+        for (let x = a0; x < a1; x++) sum += alpha[x] * psi[off + (x - a0) * w + (y - a1)];
+        alpha[y] = phi[y] * sum;
+      }
+      normalise(alpha, a1, b1);
     }
-    this.#anchors(i);
+    for (let y = st[n - 1]; y < st[n]; y++) beta[y] = 1;
+    for (let i = n - 2; i >= 0; i--) {
+      const a0 = st[i], a1 = st[i + 1], b1 = st[i + 2], w = b1 - a1;
+      const off = this.#pOff[i];
+      for (let x = a0; x < a1; x++) {
+        let sum = 0;
+        const row = off + (x - a0) * w;
+        for (let y = a1; y < b1; y++) sum += psi[row + (y - a1)] * phi[y] * beta[y];
+        beta[x] = sum;
+      }
+      normalise(beta, a0, a1);
+    }
+    for (let i = 0; i < n; i++) {
+      for (let x = st[i]; x < st[i + 1]; x++) alpha[x] *= beta[x];
+      normalise(alpha, st[i], st[i + 1]);
+      for (let x = st[i]; x < st[i + 1]; x++) {
+        const k = this.#sSlot[x];
+        if (k >= 0) this.#slotPost[k] = alpha[x];
+      }
+    }
+  }
+
+  /** Names the hops whose best candidate is sure enough; returns whether any was named. */
+  #decide(): boolean {
+    const n = this.#n, st = this.#sStart, post = this.#alpha;
+    const pick = this.#pOff; // reused: chosen state per hop, -1 = none
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      pick[i] = -1;
+      if (this.#fixed[i] || this.#blocked[i]) continue;
+      for (let x = st[i]; x < st[i + 1]; x++) {
+        if (this.#sId[x] >= 0 && post[x] >= this.opt.minConfidence) pick[i] = x;
+      }
+    }
+    if (!this.#ctx.allowRepeats) {
+      for (let i = 0; i < n; i++) {
+        if (pick[i] < 0) continue;
+        for (let j = i + 1; j < n; j++) {
+          if (pick[j] >= 0 && this.#sId[pick[j]] === this.#sId[pick[i]]) {
+            this.#blocked[i] = this.#blocked[j] = 1; // both claim one node
+            this.#clash[i] = this.#clash[j] = 1;
+            pick[i] = pick[j] = -1;
+          }
+        }
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const x = pick[i];
+      if (x < 0) continue;
+      const c = this.#sId[x];
+      this.#name(i, c, post[x], this.#labelFor(i, c));
+      if (!this.#ctx.allowRepeats) this.#excludeElsewhere(i);
+      any = true;
+    }
+    return any;
+  }
+
+  #labelFor(i: number, c: number): number {
+    if (this.#aliveN[i] === 1 && (this.#rej[i] || this.#excl[i])) {
+      return this.#rej[i] ? L.onlyPlausible : L.excluded;
+    }
+    const ctx = this.#ctx, g = this.graph, now = ctx.nowMs;
+    const near = (m: number) => m >= 0 && g.weight(c, m, now) > 0;
+    if (
+      (i === 0 && ctx.originatorAdjacent && near(ctx.originatorId)) ||
+      (i === ctx.observerHop && near(ctx.observerId)) ||
+      (i > 0 && near(this.#likely(i - 1))) || (i + 1 < this.#n && near(this.#likely(i + 1)))
+    ) return L.adjacent;
+    return L.geo;
+  }
+
+  /** The named node of hop `j`, else its most probable known candidate, else -1. */
+  #likely(j: number): number {
+    if (this.nodeIds[j] >= 0) return this.nodeIds[j];
+    let best = -1, p = 0;
+    for (let x = this.#sStart[j]; x < this.#sStart[j + 1]; x++) {
+      if (this.#sId[x] >= 0 && this.#alpha[x] > p) {
+        p = this.#alpha[x];
+        best = this.#sId[x];
+      }
+    }
+    return best;
+  }
+
+  #name(i: number, c: number, conf: number, label: number): void {
     this.nodeIds[i] = c;
     this.conf[i] = conf;
-    if (this.#aliveN[i] === 1) {
-      this.labels[i] = this.#rej[i] ? L.onlyPlausible : L.excluded;
-    } else {
-      let graph = false;
-      for (let a = 0; a < na; a++) {
-        if (this.graph.weight(c, this.#anchorId[a], this.#ctx.nowMs) > 0) graph = true;
-      }
-      this.labels[i] = graph ? L.adjacent : L.geo;
+    this.labels[i] = label;
+    this.#fixed[i] = 1;
+    for (let k = this.#start[i]; k < this.#start[i + 1]; k++) {
+      if (this.#cand[k] === c && this.#why[k] === 0) this.#slotPost[k] = conf;
     }
-    this.#final[i] = 1;
-    if (!this.#ctx.allowRepeats) this.#excludeElsewhere(i);
-    return true;
-  }
-
-  /**
-   * When `c` is also a live candidate of other unresolved hops (a repeated
-   * prefix), it may sit at only one of them: require its likelihood ratio
-   * against an unknown node at hop `i` to be `clashRatio` times that at any
-   * other position. Leaves the anchor arrays clobbered.
-   */
-  #beatsOtherPositions(i: number, c: number, ratioHere: number): boolean {
-    const opt = this.opt;
-    for (let j = 0; j < this.#n; j++) {
-      if (j === i || this.nodeIds[j] >= 0) continue;
-      for (let k = this.#start[j]; k < this.#start[j + 1]; k++) {
-        if (this.#alive[k] === 0 || this.#cand[k] !== c) continue;
-        const na = this.#anchors(j);
-        const there = this.#scoreOf(k, na) /
-          (opt.unknownNodePrior * Math.pow(opt.unknownLinkProb, na));
-        if (ratioHere < opt.clashRatio * there) return false;
-      }
-    }
-    return true;
-  }
-
-  #scoreOf(k: number, na: number): number {
-    const opt = this.opt;
-    const c = this.#cand[k];
-    const now = this.#ctx.nowMs;
-    const g = this.graph;
-    let s = this.#prior[k];
-    for (let a = 0; a < na; a++) {
-      const m = this.#anchorId[a];
-      const p = this.#anchorP[a];
-      const d = this.#km(c, m);
-      let f = opt.unknownLinkProb;
-      if (d === d) {
-        const r = d / opt.linkHalfKm;
-        f = 1 / (1 + (opt.linkShape === 3 ? r * r * r : Math.pow(r, opt.linkShape)));
-      }
-      const w = g.weight(c, m, now);
-      if (w > 0) f *= 1 + opt.graphGain * (1 - Math.exp(-w / opt.graphScale));
-      else if (g.degree(c) >= opt.missMinDegree && g.degree(m) >= opt.missMinDegree) {
-        f *= opt.graphMissFactor;
-      }
-      s *= p * f + (1 - p) * opt.unknownLinkProb;
-    }
-    return s;
-  }
-
-  /** Fills the anchor arrays for hop `i`; returns their number. */
-  #anchors(i: number): number {
-    const ctx = this.#ctx;
-    let na = 0;
-    if (i > 0 && this.nodeIds[i - 1] >= 0) {
-      this.#anchorId[na] = this.nodeIds[i - 1];
-      this.#anchorP[na++] = this.conf[i - 1];
-    }
-    if (i === 0 && ctx.originatorAdjacent && ctx.originatorId >= 0) {
-      this.#anchorId[na] = ctx.originatorId;
-      this.#anchorP[na++] = 1;
-    }
-    if (i + 1 < this.#n && this.nodeIds[i + 1] >= 0) {
-      this.#anchorId[na] = this.nodeIds[i + 1];
-      this.#anchorP[na++] = this.conf[i + 1];
-    }
-    if (i === ctx.observerHop && ctx.observerId >= 0) {
-      this.#anchorId[na] = ctx.observerId;
-      this.#anchorP[na++] = 1;
-    }
-    return na;
   }
 
   #excludeElsewhere(i: number): void {
     const c = this.nodeIds[i];
     for (let j = 0; j < this.#n; j++) {
-      if (j === i || this.nodeIds[j] >= 0) continue;
+      if (j === i || this.#fixed[j]) continue;
       for (let k = this.#start[j]; k < this.#start[j + 1]; k++) {
-        if (this.#alive[k] === 1 && this.#cand[k] === c) {
-          this.#alive[k] = 0;
+        if (this.#why[k] === 0 && this.#cand[k] === c) {
+          this.#why[k] = USED_ELSEWHERE;
+          this.#slotPost[k] = 0;
           this.#aliveN[j]--;
           this.#excl[j] = 1;
-          this.#seenL[j] = -2;
         }
       }
     }
@@ -551,27 +481,52 @@ export class PathEngine {
 
   #firstAlive(i: number): number {
     for (let k = this.#start[i]; k < this.#start[i + 1]; k++) {
-      if (this.#alive[k] === 1) return this.#cand[k];
+      if (this.#why[k] === 0) return this.#cand[k];
     }
     return -1;
   }
 
-  #km(a: number, b: number): number {
-    return this.table.distanceKm(a, b);
+  #flags(name: "fixed" | "blocked" | "excl" | "rej" | "clash", cap: number): void {
+    const a = new Uint8Array(cap);
+    if (name === "fixed") this.#fixed = a;
+    else if (name === "blocked") this.#blocked = a;
+    else if (name === "excl") this.#excl = a;
+    else if (name === "rej") this.#rej = a;
+    else this.#clash = a;
   }
 
-  #grow(min: number): void {
+  #growSlots(min: number): void {
     let cap = this.#cand.length;
     while (cap < min) cap *= 2;
-    const cand = new Int32Array(cap);
-    cand.set(this.#cand);
-    this.#cand = cand;
-    const alive = new Uint8Array(cap);
-    alive.set(this.#alive);
-    this.#alive = alive;
-    const prior = new Float64Array(cap);
-    prior.set(this.#prior);
-    this.#prior = prior;
-    this.#score = new Float64Array(cap);
+    this.#cand = growI(this.#cand, cap);
+    this.#prior = growF(this.#prior, cap);
+    this.#slotPost = growF(this.#slotPost, cap);
+    const why = new Uint8Array(cap);
+    why.set(this.#why);
+    this.#why = why;
   }
+}
+
+function normalise(v: Float64Array, from: number, to: number): void {
+  let sum = 0;
+  for (let x = from; x < to; x++) sum += v[x];
+  if (sum > 0 && Number.isFinite(sum)) {
+    const inv = 1 / sum;
+    for (let x = from; x < to; x++) v[x] *= inv;
+  } else {
+    const u = 1 / (to - from);
+    for (let x = from; x < to; x++) v[x] = u;
+  }
+}
+
+function growI(a: Int32Array, cap: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(cap);
+  b.set(a);
+  return b;
+}
+
+function growF(a: Float64Array, cap: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(cap);
+  b.set(a);
+  return b;
 }

@@ -45,8 +45,8 @@ import {
   type EngineOptions,
   HOP_LABELS,
   type HopLabel,
-  PathEngine,
-} from "./path_engine.ts";
+} from "./engine_model.ts";
+import { PathEngine } from "./path_engine.ts";
 
 export { HOP_LABELS };
 export type { CandidateEvidence, EngineOptions, HopLabel };

@@ -1,8 +1,8 @@
 /**
- * Calibration of the reception probability so a shape's observation count
- * lands on its target: pilot runs (no payload crypto, their own random
- * stream) measure observations per stored transmission and scale `pRx`;
- * during generation {@linkcode ObservationControl} nudges it further
+ * Calibration of the flood intensity κ so a shape's observation count lands
+ * on its target: pilot runs (no payload crypto, their own random streams)
+ * measure observations per stored transmission and bisect κ; during
+ * generation {@linkcode ObservationControl} nudges reception further
  * (feedback on the running total), so the final count is within about 1 %.
  *
  * @module
@@ -16,7 +16,6 @@ import { Traffic } from "./traffic.ts";
 export interface TrafficShape {
   advertShare: number;
   coverageRate: number;
-  reachMean: number;
 }
 
 /** Advert share and coverage rate so every node adverts (and is heard) at least once. */
@@ -26,42 +25,49 @@ export function trafficShape(nodes: number, transmissions: number): TrafficShape
   return {
     advertShare,
     coverageRate: Math.min(1, (1.6 * nodes) / Math.max(1, expectedAdverts)),
-    reachMean: 12,
   };
 }
 
-/** Runs pilots and returns the base reception probability. */
+/** Observations per stored transmission of a pilot run at intensity `k`. */
+async function pilot(
+  mesh: Mesh,
+  router: Router,
+  seed: number,
+  shape: TrafficShape,
+  k: number,
+  label: string,
+  sample: number,
+): Promise<number> {
+  const t = new Traffic(mesh, { seed, label, intensity: k, payloads: false, router, ...shape });
+  let tx = 0, obs = 0, clock = 0;
+  while (tx < sample) {
+    t.progress = tx / sample;
+    for (const p of await t.exchange(clock++)) {
+      if (p.copies.length === 0) continue;
+      tx++;
+      obs += p.copies.length;
+    }
+  }
+  return obs / tx;
+}
+
+/** Bisects the flood intensity κ in [0, 2] towards `ratio` observations per transmission. */
 export async function calibrate(
   mesh: Mesh,
   router: Router,
   seed: number,
   shape: TrafficShape,
   ratio: number,
-  sample = 3000,
+  sample = 1500,
 ): Promise<number> {
-  let pRx = 0.5;
-  for (let iter = 0; iter < 3; iter++) {
-    const t = new Traffic(mesh, {
-      seed,
-      label: `pilot${iter}`,
-      pRx,
-      payloads: false,
-      router,
-      ...shape,
-    });
-    let tx = 0, obs = 0, clock = 0;
-    const want = iter === 2 ? sample : Math.ceil(sample / 2);
-    while (tx < want) {
-      for (const p of await t.exchange(clock++)) {
-        if (p.copies.length === 0) continue;
-        tx++;
-        obs += p.copies.length;
-      }
-    }
-    const measured = obs / Math.max(1, tx);
-    pRx = Math.min(1, Math.max(0.01, pRx * Math.pow(ratio / measured, iter === 0 ? 1 : 0.9)));
+  let lo = 0, hi = 2;
+  for (let iter = 0; iter < 8; iter++) {
+    const mid = (lo + hi) / 2;
+    const measured = await pilot(mesh, router, seed, shape, mid, `pilot${iter}`, sample);
+    if (measured < ratio) lo = mid;
+    else hi = mid;
   }
-  return pRx;
+  return (lo + hi) / 2;
 }
 
 /** Feedback on the running observation count during generation. */

@@ -82,8 +82,8 @@ export interface GenerateResult {
   nodes: number;
   observers: number;
   neighborEdges: number;
-  /** Calibrated base reception probability. */
-  pRx: number;
+  /** Calibrated flood intensity κ. */
+  intensity: number;
   seconds: number;
   bytes: number;
 }
@@ -138,8 +138,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const router = new Router(mesh, seed);
   const tshape = trafficShape(shape.nodes, shape.transmissions);
   report("calibrate", true);
-  const pRx = await calibrate(mesh, router, seed, tshape, shape.observations / shape.transmissions);
-  const traffic = new Traffic(mesh, { seed, pRx, router, ...tshape });
+  const intensity = await calibrate(mesh, router, seed, tshape, shape.observations / shape.transmissions);
+  const traffic = new Traffic(mesh, { seed, intensity, router, ...tshape });
   const control = new ObservationControl(shape.transmissions, shape.observations);
   const time = new TimeMap(now, shape.spanDays);
   const keyRing = createKeyRing({ hashChannels: [...HASHTAG_CHANNELS] });
@@ -243,7 +243,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
       nodes: nodeAgg.size,
       observers: mesh.observers.length,
       neighborEdges: edgeRows.length,
-      pRx,
+      intensity,
       seconds: (performance.now() - started) / 1000,
       bytes: Deno.statSync(out).size,
     };

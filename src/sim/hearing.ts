@@ -1,13 +1,13 @@
 /**
  * Which observers hear a packet, over which paths.
  *
- * An observer hears every transmission of a radio neighbour, each with
- * probability `pRx` (the calibrated reception rate):
+ * An observer can hear every transmission of a radio neighbour:
  * - flood: the originator's own transmission (path `[]`) if it is a
  *   neighbour, and the rebroadcast of every neighbouring relay the flood
  *   reached (path = that relay's chain, ending with the relay), while
- *   `depth ≤ maxHops` and `depth × hashSize ≤ 64`;
- * - direct: stage i is sent by the originator (i = 0) or by `route[i-1]` and
+ *   `depth ≤ maxHops` and `depth × hashSize ≤ 64`; the k-th copy an
+ *   observer hears has probability `pFirst × dup^k`;
+ * - direct (each copy with probability `pRx`): stage i is sent by the originator (i = 0) or by `route[i-1]` and
  *   carries the remaining hops `route[i..]` (each relay removes itself);
  * - TRACE: like direct, but every stage is its own transmission (the content
  *   hash covers the header path length) and each copy's path is the whole
@@ -57,10 +57,16 @@ export class Hearing {
     this.#router = router;
   }
 
-  /** Copies of a flood from `origin` (tree variant `v`). */
+  /**
+   * Copies of a flood from `origin` (tree variant `v`). Per observer the
+   * candidate transmissions are taken in arrival order (hop depth) and the
+   * k-th is heard with probability `pFirst × dup^h`, h = copies already heard
+   * (later rebroadcasts collide or arrive while the radio is busy).
+   */
   flood(
     rng: Prng,
-    pRx: number,
+    pFirst: number,
+    dup: number,
     origin: number,
     v: number,
     hashSize: number,
@@ -70,19 +76,31 @@ export class Hearing {
     const tree = this.#router.tree(origin, v);
     const limit = Math.min(maxHops, Math.floor(64 / hashSize), 63);
     const out: HeardCopy[] = [];
+    const cand: number[] = [];
     for (const ob of mesh.observers) {
       const x = mesh.nodes[ob.node];
+      cand.length = 0;
       for (const nb of x.neighbors) {
         if (nb === origin) {
-          if (rng.chance(pRx)) out.push(this.#copy(rng, ob.index, [], nb, x.index, 0));
+          cand.push(nb);
           continue;
         }
         const r = mesh.nodes[nb].relayIndex;
         if (r < 0) continue;
         const d = tree.depth[r];
         if (d === UNREACHED || d === 0 || d > limit || !tree.forwards[r]) continue;
-        if (!rng.chance(pRx)) continue;
-        out.push(this.#copy(rng, ob.index, this.#router.chain(tree, r), nb, x.index, d));
+        cand.push(nb);
+      }
+      if (cand.length === 0) continue;
+      const depthOf = (nb: number) => nb === origin ? 0 : tree.depth[mesh.nodes[nb].relayIndex];
+      cand.sort((a, b) => depthOf(a) - depthOf(b) || a - b);
+      let heard = 0;
+      for (const nb of cand) {
+        if (!rng.chance(pFirst * Math.pow(dup, heard))) continue;
+        heard++;
+        const d = depthOf(nb);
+        const hops = d === 0 ? [] : this.#router.chain(tree, mesh.nodes[nb].relayIndex);
+        out.push(this.#copy(rng, ob.index, hops, nb, x.index, d));
       }
     }
     return dedupe(mesh, out, hashSize);

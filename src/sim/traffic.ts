@@ -8,7 +8,14 @@
  * direct along a route learned from a flood (65 % / 60 %) or flood otherwise;
  * ACK/RESPONSE follow the reversed route; flood DMs are answered by a flood
  * PATH return. Repeaters and rooms also send zero-hop adverts (DIRECT, no
- * hops). Each flood has a reach (maximum hops, `3 + Exp(reachMean)`).
+ * hops). Each flood has a reach (maximum hops, `1 + Exp(reachMean)`; adverts
+ * serving the coverage queue are unlimited).
+ *
+ * One knob, the flood `intensity` κ (calibrated per shape), sets how far
+ * floods reach and how many duplicate copies an observer hears:
+ * `reachMean = 0.5 + 24·min(κ, 1)`, `dup = 0.25 + 0.7·clamp(κ − 1, 0, 1)`;
+ * the first copy is heard with probability 0.85, a direct transmission by a
+ * neighbouring observer with 0.85 too.
  *
  * @module
  */
@@ -49,10 +56,8 @@ export interface TrafficOptions {
   seed: number;
   /** Stream label (pilot runs use their own). */
   label?: string;
-  /** Base reception probability per neighbour transmission. */
-  pRx: number;
-  /** Mean of the exponential part of a flood's hop reach. */
-  reachMean?: number;
+  /** Flood intensity κ (see the module doc). */
+  intensity: number;
   /** Build real payloads (signatures, encryption). Pilot runs skip them. */
   payloads?: boolean;
   /** Share of exchanges that are adverts. */
@@ -64,6 +69,27 @@ export interface TrafficOptions {
 }
 
 const ZERO_HOP_SHARE = 0.3;
+/** Reception probability of a direct transmission by a neighbouring observer. */
+const P_RX = 0.85;
+
+/** Flood parameters of an intensity κ. */
+export interface FloodParams {
+  /** Probability of hearing the first copy. */
+  pFirst: number;
+  /** Factor per copy already heard. */
+  dup: number;
+  /** Mean of the exponential part of the hop reach. */
+  reachMean: number;
+}
+
+/** Flood parameters for intensity κ (monotone: more κ, more observations). */
+export function floodParams(k: number): FloodParams {
+  return {
+    pFirst: P_RX,
+    reachMean: 0.5 + 24 * Math.min(1, Math.max(0, k)),
+    dup: 0.25 + 0.7 * Math.min(1, Math.max(0, k - 1)),
+  };
+}
 
 /** Deterministic exchange generator. */
 export class Traffic {
@@ -71,6 +97,8 @@ export class Traffic {
   readonly router: Router;
   /** Reception probability multiplier used by the next exchange (feedback control). */
   pRxScale = 1;
+  /** Flood parameters derived from the intensity. */
+  readonly flood: FloodParams;
   /** Progress 0–1 of the caller; above 0.8 every advert serves the coverage queue. */
   progress = 0;
   readonly #rng: Prng;
@@ -90,10 +118,10 @@ export class Traffic {
     this.router = opts.router ?? new Router(mesh, mesh.seed);
     this.#hearing = new Hearing(mesh, this.router);
     this.#rng = new Prng(opts.seed, `traffic:${opts.label ?? "main"}`);
+    this.flood = floodParams(opts.intensity);
     this.#opts = {
       seed: opts.seed,
-      pRx: opts.pRx,
-      reachMean: opts.reachMean ?? 12,
+      intensity: opts.intensity,
       payloads: opts.payloads ?? true,
       advertShare: opts.advertShare ?? 0.2,
       coverageRate: opts.coverageRate ?? 0.5,
@@ -129,11 +157,17 @@ export class Traffic {
   }
 
   get #pRx(): number {
-    return Math.min(1, this.#opts.pRx * this.pRxScale);
+    return Math.min(1, P_RX * this.pRxScale);
   }
 
-  #reach(): number {
-    return 3 + Math.floor(this.#rng.exp(this.#opts.reachMean));
+  /** Copies of a flood from `origin` (reach drawn unless `unlimited`). */
+  #flood(origin: number, size: number, unlimited = false): HeardCopy[] {
+    const rng = this.#rng;
+    const f = this.flood;
+    const reach = unlimited ? 63 : 1 + Math.floor(rng.exp(f.reachMean));
+    const p = Math.min(1, f.pFirst * this.pRxScale);
+    const dup = Math.min(0.97, f.dup * this.pRxScale);
+    return this.#hearing.flood(rng, p, dup, origin, rng.int(VARIANTS), size, reach);
   }
 
   async #advert(t: number): Promise<SimPacket> {
@@ -147,7 +181,7 @@ export class Traffic {
     const size = node.hashSize;
     const copies = zeroHop
       ? this.#hearing.direct(rng, this.#pRx, o, [], size)
-      : this.#hearing.flood(rng, this.#pRx, o, rng.int(VARIANTS), size, this.#reach());
+      : this.#flood(o, size, covering);
     if (covering && copies.length === 0) this.#queue.push(o);
     const payload = this.#opts.payloads ? await this.#pay.advert(o, t) : EMPTY;
     return this.#packet(t, zeroHop ? 2 : 1, 4, size, payload, o, copies);
@@ -158,7 +192,7 @@ export class Traffic {
     const s = this.#chatters[pickCum(rng, this.#chatCum)];
     const size = this.mesh.nodes[s].hashSize;
     const msg = this.#pay.channelMessage(s, t, this.#opts.payloads);
-    const copies = this.#hearing.flood(rng, this.#pRx, s, rng.int(VARIANTS), size, this.#reach());
+    const copies = this.#flood(s, size);
     const out = [this.#packet(t, 1, 5, size, msg.payload, s, copies, msg.channel)];
     if (msg.channel === "#bot" && this.#bots.length > 0) {
       const bot = rng.pick(this.#bots);
@@ -166,7 +200,7 @@ export class Traffic {
       const hops = copies.length ? copies[copies.length - 1].hops.length : 0;
       const reply = this.#pay.botReply(bot, s, t2, hops, this.#opts.payloads);
       const bsize = this.mesh.nodes[bot].hashSize;
-      const c2 = this.#hearing.flood(rng, this.#pRx, bot, rng.int(VARIANTS), bsize, this.#reach());
+      const c2 = this.#flood(bot, bsize);
       out.push(this.#packet(t2, 1, 5, bsize, reply.payload, bot, c2, reply.channel));
     }
     return out;
@@ -217,10 +251,10 @@ export class Traffic {
       const reply = replyType === 3 ? this.#pay.ack(pl) : this.#pay.peer(1, s, d, pl);
       out.push(this.#packet(t2, 2, replyType, size, reply, d, this.#hearing.direct(rng, this.#pRx, d, back, size)));
     } else {
-      const c1 = this.#hearing.flood(rng, this.#pRx, s, v, size, this.#reach());
+      const c1 = this.#flood(s, size);
       out.push(this.#packet(t, 1, type, size, first, s, c1));
       const dsize = this.mesh.nodes[d].hashSize;
-      const c2 = this.#hearing.flood(rng, this.#pRx, d, rng.int(VARIANTS), dsize, this.#reach());
+      const c2 = this.#flood(d, dsize);
       const replyT = type === 2 || rng.chance(0.4) ? 8 : replyType;
       const reply = replyT === 8 ? this.#pay.peer(8, s, d, pl) : replyT === 3 ? this.#pay.ack(pl) : this.#pay.peer(1, s, d, pl);
       out.push(this.#packet(t2, 1, replyT, dsize, reply, d, c2));

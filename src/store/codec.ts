@@ -143,6 +143,20 @@ export function parseResolvedInto(
   out: Int32Array,
   intern: (key: string) => number,
 ): number {
+  return parseResolvedSpans(json, hopCount, out, (s, a, b) => intern(s.slice(a, b)));
+}
+
+/**
+ * As {@linkcode parseResolvedInto}, but each key is handed to
+ * `intern(json, start, end)` as its bounds in the string, so a caller with a
+ * key cache can avoid making a substring per hop.
+ */
+export function parseResolvedSpans(
+  json: string | null,
+  hopCount: number,
+  out: Int32Array,
+  intern: (json: string, start: number, end: number) => number,
+): number {
   if (json === null || hopCount === 0 || hopCount > out.length) return -1;
   const n = json.length;
   let i = 0;
@@ -155,14 +169,12 @@ export function parseResolvedInto(
     const c = json.charCodeAt(i);
     if (c === 34) {
       const j = json.indexOf('"', i + 1);
-      if (j < 0) return -1;
-      if (k >= hopCount) return -1;
-      out[k++] = intern(json.slice(i + 1, j));
+      if (j < 0 || k >= hopCount) return -1;
+      out[k++] = intern(json, i + 1, j);
       any = true;
       i = j + 1;
     } else if (c === 110) {
-      if (json.startsWith("null", i) === false) return -1;
-      if (k >= hopCount) return -1;
+      if (!json.startsWith("null", i) || k >= hopCount) return -1;
       out[k++] = -1;
       i += 4;
     } else if (c === 93) {
@@ -177,9 +189,18 @@ export function parseResolvedInto(
   return k;
 }
 
-/** Normalises a decode-window array: null when absent, of the wrong length, or all unknown. */
-export function usableResolved(resolved: Int32Array | null, hopCount: number): boolean {
-  if (resolved === null || resolved.length !== hopCount) return false;
-  for (let i = 0; i < hopCount; i++) if (resolved[i] >= 0) return true;
+/**
+ * Whether a decode-window array counts: not null, exactly `hopCount` long
+ * (from `off`; pass `len` = the array's own length for a standalone array),
+ * and with at least one known hop.
+ */
+export function usableResolved(
+  resolved: Int32Array | null,
+  hopCount: number,
+  off = 0,
+  len = resolved === null ? 0 : resolved.length - off,
+): boolean {
+  if (resolved === null || len !== hopCount) return false;
+  for (let i = off; i < off + hopCount; i++) if (resolved[i] >= 0) return true;
   return false;
 }

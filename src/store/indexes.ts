@@ -105,20 +105,20 @@ export class Indexes {
     return l;
   }
 
-  /** Adds `txId` under every hop of a path. */
-  addHops(txId: number, hops: Uint8Array, hopCount: number, size: number): void {
+  /** Adds `txId` under every hop of a path stored at `hops[off..]`. */
+  addHops(txId: number, hops: Uint8Array, off: number, hopCount: number, size: number): void {
     if (size === 1) {
       const t = this.prefix1;
       for (let h = 0; h < hopCount; h++) {
-        const k = hops[h];
+        const k = hops[off + h];
         let l = t[k];
         if (l === undefined) l = t[k] = new IdList();
         l.add(txId);
       }
       return;
     }
-    for (let h = 0, off = 0; h < hopCount; h++, off += size) {
-      (this.prefix(size, hopKey(hops, off, size), true) as IdList).add(txId);
+    for (let h = 0, o = off; h < hopCount; h++, o += size) {
+      (this.prefix(size, hopKey(hops, o, size), true) as IdList).add(txId);
     }
   }
 

@@ -11,13 +11,13 @@
  * @module
  */
 
-import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import type { NodeDirectory } from "./node_directory.ts";
 import type { PacketStore } from "./packet_store.ts";
 import type { ObservationInput } from "./types.ts";
-import type { PackedObs } from "./obs_batch.ts";
+import type { PackedBatch } from "./load_batch.ts";
 import { BatchIngest, type ObserverRow } from "./batch_ingest.ts";
-import { databaseFile, type ObsSource, ThreadSource, WorkerSource } from "./obs_source.ts";
+import { type BatchSource, databaseFile, ThreadSource, WorkerSource } from "./batch_source.ts";
 
 /** Options of {@linkcode loadStore}. */
 export interface LoadOptions {
@@ -38,7 +38,7 @@ export interface LoadOptions {
   nowMs?: number;
   /** Load workers reading SQLite in parallel (default: spare cores, max 2; 0 = in-thread). */
   workers?: number;
-  /** Transmissions per worker request (default 2,000). */
+  /** Transmissions per worker request (default 500). */
   batchSize?: number;
 }
 
@@ -122,7 +122,7 @@ async function openSource(
   db: DatabaseSync,
   nodes: NodeDirectory,
   workers: number | undefined,
-): Promise<ObsSource> {
+): Promise<BatchSource> {
   const count = workers ?? defaultWorkers();
   const file = count > 0 ? databaseFile(db) : null;
   if (file !== null) {
@@ -182,7 +182,6 @@ export async function loadStore(
   }
   summary.observers = observers.size;
 
-  const txCols = columns(db, "transmissions");
   const retCut = opts.retentionHours && opts.retentionHours > 0
     ? isoCut(now - opts.retentionHours * 3_600_000)
     : null;
@@ -200,11 +199,6 @@ export async function loadStore(
       ).get()?.n,
     );
 
-  const txSelect = `SELECT id, raw_hex, hash, first_seen, route_type, payload_type,
-    payload_version, channel_hash, from_pubkey${
-    txCols.has("scope_name") ? ", scope_name" : ", NULL AS scope_name"
-  } FROM transmissions`;
-
   // Phases: [time predicate, descending?]
   const phases: [string, boolean][] = [];
   const ret = retCut === null ? "1" : `first_seen >= '${retCut}'`;
@@ -218,43 +212,34 @@ export async function loadStore(
   const dedupBefore = store.counters.dedupObs;
   let source = await openSource(db, nodes, opts.workers);
   summary.workers = source.workers;
-  const ingest = new BatchIngest(store, nodes, observers);
-  const batchTx = Math.max(1, Math.min(chunkSize, opts.batchSize ?? 2000));
+  const ingest = new BatchIngest(store, observers);
+  const batchTx = Math.max(1, Math.min(chunkSize, opts.batchSize ?? 500));
+  const lookahead = 2 * Math.max(1, source.workers) + 2;
   try {
     for (const [pred, desc] of phases) {
-      const stmt: StatementSync = db.prepare(
-        `${txSelect} WHERE id ${desc ? "<" : ">"} ? AND ${pred}
+      // Only ids here; the rows themselves are read and decoded by the source.
+      const idStmt = db.prepare(
+        `SELECT id FROM transmissions WHERE id ${desc ? "<" : ">"} ? AND (${pred})
          ORDER BY id ${desc ? "DESC" : "ASC"} LIMIT ${chunkSize}`,
       );
+      (idStmt as unknown as { setReturnArrays(on: boolean): void }).setReturnArrays(true);
       let cursor = desc ? Number.MAX_SAFE_INTEGER : -1;
       let exhausted = false;
-      // Lookahead queue of dispatched batches: transmissions of an id range + its observations.
-      const queue: {
-        rows: Record<string, unknown>[];
-        obs: Promise<PackedObs>;
-        lo: number;
-        hi: number;
-      }[] = [];
-      let sinceYield = 0;
+      const queue: { lo: number; hi: number; batch: Promise<PackedBatch> }[] = [];
+      let sinceStep = 0;
       const refill = () => {
-        while (!exhausted && queue.length < 2 * Math.max(1, source.workers) + 1) {
-          const rows = stmt.all(cursor);
-          if (rows.length === 0) {
+        while (!exhausted && queue.length < lookahead) {
+          const ids = (idStmt.all(cursor) as unknown as number[][]).map((r) => Number(r[0]));
+          if (ids.length === 0) {
             exhausted = true;
             break;
           }
-          cursor = Number(rows[rows.length - 1].id);
-          if (desc) rows.reverse();
-          for (let i = 0; i < rows.length; i += batchTx) {
-            const part = rows.slice(i, i + batchTx);
-            const lo = Number(part[0].id);
-            const hi = Number(part[part.length - 1].id);
-            queue.push({ rows: part, obs: source.fetch(lo, hi), lo, hi });
-          }
-          if (desc) {
-            // Newest batch first within this chunk.
-            const added = queue.splice(queue.length - Math.ceil(rows.length / batchTx));
-            queue.push(...added.reverse());
+          cursor = ids[ids.length - 1];
+          for (let i = 0; i < ids.length; i += batchTx) {
+            const part = ids.slice(i, i + batchTx);
+            const lo = Math.min(part[0], part[part.length - 1]);
+            const hi = Math.max(part[0], part[part.length - 1]);
+            queue.push({ lo, hi, batch: source.fetch(lo, hi, pred) });
           }
         }
       };
@@ -266,22 +251,22 @@ export async function loadStore(
         refill();
         const item = queue.shift();
         if (!item) break;
-        let batch: PackedObs;
+        let batch: PackedBatch;
         try {
-          batch = await item.obs;
+          batch = await item.batch;
         } catch (err) {
           if (source.kind !== "worker") throw err;
           // A worker failed: finish in this thread (queued ranges are fetched again).
           source.close();
           source = new ThreadSource(db, nodes);
           summary.workerFallback = String((err as Error).message);
-          for (const q of queue) q.obs = source.fetch(q.lo, q.hi);
-          batch = await source.fetch(item.lo, item.hi);
+          for (const q of queue) q.batch = source.fetch(q.lo, q.hi, pred);
+          batch = await source.fetch(item.lo, item.hi, pred);
         }
-        ingest.add(item.rows, batch, opts.resolveMissing);
-        sinceYield += item.rows.length;
-        if (sinceYield >= chunkSize || queue.length === 0) {
-          sinceYield = 0;
+        ingest.add(batch, opts.resolveMissing);
+        sinceStep += batch.ntx;
+        if (sinceStep >= chunkSize || (queue.length === 0 && exhausted)) {
+          sinceStep = 0;
           summary.chunks++;
           if (summary.chunks === 1) summary.firstChunkMs = performance.now() - t0;
           p.loadedTx = store.txCount;
@@ -291,7 +276,7 @@ export async function loadStore(
             : 100;
           const secs = (performance.now() - t0) / 1000;
           opts.onProgress?.(p.loadedObs, p.pct, secs > 0 ? Math.round(p.loadedObs / secs) : 0);
-          await new Promise((r) => setTimeout(r, 0));
+          if (source.kind === "thread") await new Promise((r) => setTimeout(r, 0));
         }
       }
       if (summary.aborted) break;

@@ -67,8 +67,16 @@ export class ObsTable {
     return this.chunks[slot >>> OBS_SHIFT] as ObsChunk;
   }
 
-  /** Appends a live row with its hop bytes; the caller fills the other columns. */
-  append(id: number, txId: number, hops: Uint8Array, hopCount: number, hashSize: number): number {
+  /** Appends a live row with hop bytes `hops[off, off + n)`; the caller fills the rest. */
+  append(
+    id: number,
+    txId: number,
+    hops: Uint8Array,
+    off: number,
+    n: number,
+    hopCount: number,
+    hashSize: number,
+  ): number {
     let ci = this.chunks.length - 1;
     let c = ci >= 0 ? this.chunks[ci] : null;
     if (c === null || c.used === OBS_CHUNK) {
@@ -86,13 +94,14 @@ export class ObsTable {
     c.flags[r] = OBSF.LIVE;
     c.hopCount[r] = hopCount;
     c.hashSize[r] = hashSize;
-    const n = hops.length;
     if (c.hopsUsed + n > c.hops.length) {
       const next = new Uint8Array(Math.max(c.hopsUsed + n, Math.ceil(c.hops.length * 1.5)));
       next.set(c.hops.subarray(0, c.hopsUsed));
       c.hops = next;
     }
-    c.hops.set(hops, c.hopsUsed);
+    const h = c.hops;
+    const at = c.hopsUsed;
+    for (let i = 0; i < n; i++) h[at + i] = hops[off + i];
     c.pathOff[r] = c.hopsUsed;
     c.hopsUsed += n;
     return (ci << OBS_SHIFT) | r;
@@ -123,9 +132,8 @@ export class ObsTable {
   relocate(slot: number): number {
     const c = this.chunk(slot);
     const r = slot & MASK;
-    const off = c.pathOff[r];
-    const hops = c.hops.subarray(off, off + c.hopCount[r] * c.hashSize[r]);
-    const ns = this.append(c.id[r], c.tx[r], hops, c.hopCount[r], c.hashSize[r]);
+    const n = c.hopCount[r] * c.hashSize[r];
+    const ns = this.append(c.id[r], c.tx[r], c.hops, c.pathOff[r], n, c.hopCount[r], c.hashSize[r]);
     const d = this.chunk(ns);
     const q = ns & MASK;
     d.next[q] = c.next[r];

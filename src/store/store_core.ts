@@ -22,6 +22,9 @@ import type { AddResult, FetchResolvedPaths, LoadProgress, ObservationInput } fr
 const TXM = TX_CHUNK - 1;
 const OBM = OBS_CHUNK - 1;
 
+/** Flag bits returned by {@linkcode StoreCore.ingest}. */
+export const ADD = { TX_NEW: 1, OBS_NEW: 2, BEST_CHANGED: 4 } as const;
+
 /** Options of a packet store. */
 export interface StoreOptions {
   /** Evict transmissions whose `first_seen` is older than this (0 = keep all). */
@@ -92,6 +95,11 @@ export class StoreCore {
   };
   retentionHours: number;
   maxMemoryMB: number;
+  /** Ids and slots touched by the last `ingest` call. */
+  lastTxId = -1;
+  lastObsId = -1;
+  lastTxSlot = -1;
+  lastObsSlot = -1;
   private readonly key: HashKey = { ok: false, hi: 0, lo: 0, lower: "" };
 
   constructor(nodes: NodeDirectory, opts: StoreOptions = {}) {
@@ -166,10 +174,48 @@ export class StoreCore {
     resolved: Int32Array | null,
     opts?: AddOptions,
   ): AddResult {
+    const f = this.ingest(
+      rec,
+      rec.pathBytes,
+      0,
+      resolved,
+      0,
+      resolved === null ? 0 : resolved.length,
+      opts?.live !== false,
+      opts?.resolvedJson,
+    );
+    return {
+      txId: this.lastTxId,
+      obsId: this.lastObsId,
+      txNew: (f & ADD.TX_NEW) !== 0,
+      obsNew: (f & ADD.OBS_NEW) !== 0,
+      bestChanged: (f & ADD.BEST_CHANGED) !== 0,
+      txSlot: this.lastTxSlot,
+      obsSlot: this.lastObsSlot,
+    };
+  }
+
+  /**
+   * Allocation-free form of {@linkcode addObservation} for bulk loads: hop
+   * bytes at `hops[hopsOff..]`, resolved ids at `res[resOff..resOff+resLen)`
+   * (`res` null = NULL); `rec.pathBytes` is ignored. Returns {@linkcode ADD}
+   * flags; the ids and slots are left in `lastTxId`, `lastObsId`,
+   * `lastTxSlot`, `lastObsSlot`.
+   */
+  ingest(
+    rec: ObservationInput,
+    hops: Uint8Array,
+    hopsOff: number,
+    res: Int32Array | null,
+    resOff: number,
+    resLen: number,
+    live: boolean,
+    resolvedJson?: string | null,
+  ): number {
     // Transmission.
     let txId = rec.txId;
     let tslot = this.txById.get(txId);
-    let txNew = false;
+    let flags = 0;
     if (tslot < 0) {
       const existing = this.hashes.find(parseHashKey(rec.hash, this.key));
       if (existing >= 0) {
@@ -178,27 +224,32 @@ export class StoreCore {
         this.counters.mergedByHash++;
       } else {
         tslot = this.#createTx(rec);
-        txNew = true;
+        flags |= ADD.TX_NEW;
       }
     }
+    this.lastTxId = txId;
+    this.lastTxSlot = tslot;
+    this.lastObsSlot = -1;
+    this.lastObsId = rec.obsId;
     const tc = this.txs.chunk(tslot);
     const tr = tslot & TXM;
-    if (!txNew && rec.firstSeenMs < tc.firstSeen[tr]) {
+    if (!(flags & ADD.TX_NEW) && rec.firstSeenMs < tc.firstSeen[tr]) {
       tc.firstSeen[tr] = rec.firstSeenMs;
       this.order.onMoveEarlier(rec.firstSeenMs);
     }
     if (rec.timestampMs > tc.lastSeen[tr]) tc.lastSeen[tr] = rec.timestampMs;
 
     // Observation deduplication.
-    const repeat = this.obsById.get(rec.obsId);
-    if (repeat >= 0) {
+    if (this.obsById.get(rec.obsId) >= 0) {
       this.counters.repeatObsId++;
-      return this.#result(txId, rec.obsId, txNew, false, false, tslot, -1);
+      return flags;
     }
     const observer = this.observers.intern(rec.observerId, rec.observerName, rec.observerIata);
     const hopCount = rec.hopCount;
     const size = rec.hashSize;
     const nbytes = hopCount * size;
+    const resOk = res !== null && usableResolved(res, hopCount, resOff, resLen);
+    if (res !== null && !resOk && resLen !== hopCount) this.counters.resolvedMismatch++;
     let sameObserver = false;
     for (let o = tc.headObs[tr]; o >= 0;) {
       const os = this.obsById.get(o);
@@ -213,22 +264,23 @@ export class StoreCore {
           const off = oc.pathOff[or];
           let same = true;
           for (let i = 0; i < nbytes; i++) {
-            if (oc.hops[off + i] !== rec.pathBytes[i]) {
+            if (oc.hops[off + i] !== hops[hopsOff + i]) {
               same = false;
               break;
             }
           }
-          if (same) return this.#mergeRepeat(rec, resolved, txId, tslot, os, o);
+          if (same) {
+            this.lastObsId = o;
+            this.#mergeRepeat(rec, resOk ? res : null, resOff, txId, tslot, os, o);
+            return flags;
+          }
         }
       }
       o = oc.next[or];
     }
 
     // New observation row.
-    const hops = rec.pathBytes.length === nbytes
-      ? rec.pathBytes
-      : rec.pathBytes.subarray(0, nbytes);
-    const os = this.obs.append(rec.obsId, txId, hops, hopCount, size);
+    const os = this.obs.append(rec.obsId, txId, hops, hopsOff, nbytes, hopCount, size);
     const oc = this.obs.chunk(os);
     const or = os & OBM;
     oc.observer[or] = observer;
@@ -243,33 +295,35 @@ export class StoreCore {
     this.obsById.set(rec.obsId, os);
     this.observers.obsCount[observer]++;
     this.idx.obsByType[(tc.header[tr] >> 2) & 15]++;
+    this.lastObsSlot = os;
+    flags |= ADD.OBS_NEW;
 
-    let bestChanged = false;
     const best = tc.bestObs[tr];
-    if (best < 0) bestChanged = true;
-    else {
+    let bestChanged = best < 0;
+    if (!bestChanged) {
       const bs = this.obsById.get(best);
       const bh = this.obs.chunk(bs).hopCount[bs & OBM];
       bestChanged = hopCount > bh || (hopCount === bh && rec.obsId < best);
     }
-    if (bestChanged) tc.bestObs[tr] = rec.obsId;
+    if (bestChanged) {
+      tc.bestObs[tr] = rec.obsId;
+      flags |= ADD.BEST_CHANGED;
+    }
 
     if (!sameObserver) {
       tc.observerCount[tr]++;
       this.idx.observer(observer).add(txId);
     }
-    if (hopCount > 0) this.idx.addHops(txId, hops, hopCount, size);
+    if (hopCount > 0) this.idx.addHops(txId, oc.hops, oc.pathOff[or], hopCount, size);
 
     let json: string | null = null;
-    if (usableResolved(resolved, hopCount)) {
-      this.#contribute(tslot, txId, resolved as Int32Array, rec.timestampMs);
+    if (resOk) {
+      this.#contribute(tslot, txId, res!, resOff, hopCount, rec.timestampMs);
       oc.flags[or] |= OBSF.RESOLVED;
-      if (opts?.live !== false) json = opts?.resolvedJson ?? this.#resolvedJson(resolved!);
-    } else if (resolved !== null && resolved.length !== hopCount) {
-      this.counters.resolvedMismatch++;
+      if (live) json = resolvedJson ?? this.#resolvedJson(res!, resOff, hopCount);
     }
-    if (opts?.live !== false) this.resolvedCache.putLive(rec.obsId, json);
-    return this.#result(txId, rec.obsId, txNew, true, bestChanged, tslot, os);
+    if (live) this.resolvedCache.putLive(rec.obsId, json);
+    return flags;
   }
 
   /**
@@ -311,12 +365,12 @@ export class StoreCore {
     }
     const newOk = usableResolved(newIds, hopCount);
     if (newOk) {
-      this.#contribute(tslot, txId, newIds!, oc.ts[or]);
+      this.#contribute(tslot, txId, newIds!, 0, hopCount, oc.ts[or]);
       oc.flags[or] |= OBSF.RESOLVED;
     } else {
       oc.flags[or] &= ~OBSF.RESOLVED;
     }
-    this.resolvedCache.replace(obsId, newOk ? this.#resolvedJson(newIds!) : null);
+    this.resolvedCache.replace(obsId, newOk ? this.#resolvedJson(newIds!, 0, hopCount) : null);
   }
 
   /**
@@ -417,11 +471,12 @@ export class StoreCore {
   #mergeRepeat(
     rec: ObservationInput,
     resolved: Int32Array | null,
+    resOff: number,
     txId: number,
     tslot: number,
     os: number,
     obsId: number,
-  ): AddResult {
+  ): void {
     this.counters.dedupObs++;
     const oc = this.obs.chunk(os);
     const or = os & OBM;
@@ -431,20 +486,26 @@ export class StoreCore {
     if (oc.dir[or] === 0 && rec.direction !== null) {
       oc.dir[or] = this.directions.intern(rec.direction);
     }
-    if (usableResolved(resolved, oc.hopCount[or])) {
+    if (resolved !== null) {
       if (oc.flags[or] & OBSF.RESOLVED) this.counters.resolvedDupIgnored++;
       else {
-        this.#contribute(tslot, txId, resolved as Int32Array, oc.ts[or]);
+        this.#contribute(tslot, txId, resolved, resOff, oc.hopCount[or], oc.ts[or]);
         oc.flags[or] |= OBSF.RESOLVED;
         this.resolvedCache.replace(obsId, null);
       }
     }
-    return this.#result(txId, obsId, false, false, false, tslot, -1);
   }
 
-  #contribute(tslot: number, txId: number, ids: Int32Array, ms: number): void {
+  #contribute(
+    tslot: number,
+    txId: number,
+    ids: Int32Array,
+    off: number,
+    n: number,
+    ms: number,
+  ): void {
     const idx = this.idx;
-    for (let i = 0; i < ids.length; i++) {
+    for (let i = off; i < off + n; i++) {
       const n = ids[i];
       if (n < 0) continue;
       if (this.txs.memAdd(tslot, n)) idx.relayList(n).add(txId);
@@ -452,24 +513,12 @@ export class StoreCore {
     }
   }
 
-  #resolvedJson(ids: Int32Array): string {
+  #resolvedJson(ids: Int32Array, off: number, n: number): string {
     let s = "[";
-    for (let i = 0; i < ids.length; i++) {
-      if (i > 0) s += ",";
+    for (let i = off; i < off + n; i++) {
+      if (i > off) s += ",";
       s += ids[i] >= 0 ? `"${this.nodes.keyOf(ids[i])}"` : "null";
     }
     return s + "]";
-  }
-
-  #result(
-    txId: number,
-    obsId: number,
-    txNew: boolean,
-    obsNew: boolean,
-    bestChanged: boolean,
-    txSlot: number,
-    obsSlot: number,
-  ): AddResult {
-    return { txId, obsId, txNew, obsNew, bestChanged, txSlot, obsSlot };
   }
 }

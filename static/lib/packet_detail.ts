@@ -155,7 +155,10 @@ export async function renderPacketDetail(el: HTMLElement, hash: string, signal: 
   const [resolved, names] = await Promise.all([
     hops.length && await supports("/api/resolve-hops")
       ? tryJson<{ resolved?: Record<string, HopResolution> }>(
-        "/api/resolve-hops" + qs({ hops: hops.join(","), observer: p.observer_id }),
+        "/api/resolve-hops" + qs({
+          hops: hops.join(","),
+          observer: /^[0-9a-f]{8,64}$/i.test(p.observer_id ?? "") ? p.observer_id : undefined,
+        }),
         signal,
       )
       : null,

@@ -109,3 +109,13 @@ export async function createMap(el: HTMLElement, cfg?: MapConfig) {
   }
   return { L, map };
 }
+
+/** Stops animations, then removes a Leaflet map (safe to call twice). */
+export function disposeMap(map: { stop(): unknown; remove(): unknown }): void {
+  try {
+    map.stop();
+    map.remove();
+  } catch {
+    /* already removed */
+  }
+}

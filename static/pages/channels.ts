@@ -86,7 +86,9 @@ export function channelsPage(el: HTMLElement, ctx: RouteCtx) {
           h(
             "span",
             { class: "sub" },
-            c.lastSender ? `${c.lastSender}: ` : "",
+            c.lastSender && !(c.lastMessage ?? "").startsWith(`${c.lastSender}: `)
+              ? `${c.lastSender}: `
+              : "",
             c.lastMessage ?? "",
             " · ",
             ago(c.lastActivity),

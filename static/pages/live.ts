@@ -13,7 +13,7 @@ import { allNodes } from "../lib/node_names.ts";
 import { frameToRow, type PacketRow, summary } from "../lib/packet_source.ts";
 import { NodeLocator, routePoints } from "../lib/route_points.ts";
 import { robustBounds } from "../lib/cluster.ts";
-import { createMap } from "../lib/vendor.ts";
+import { createMap, disposeMap } from "../lib/vendor.ts";
 import { onFrame, onWsState, reconnectNow } from "../lib/ws.ts";
 
 const KEEP_MS = 15 * 60_000;
@@ -71,7 +71,7 @@ export function livePage(el: HTMLElement) {
   let drawRoute: ((r: PacketRow) => void) | null = null;
   let stopAnims: (() => void) | null = null;
   let shown = 0;
-  let mapRef: { remove(): void } | null = null;
+  let mapRef: Parameters<typeof disposeMap>[0] | null = null;
 
   const offState = onWsState((s, retry) => {
     replace(
@@ -186,13 +186,13 @@ export function livePage(el: HTMLElement) {
       ).catch(() => ({ packets: [] })),
     ]);
     if (!alive) {
-      map.remove();
+      disposeMap(map);
       return;
     }
     mapRef = map;
     loc = new NodeLocator(nodes);
     const bb = robustBounds(loc.located.map((n) => [n.lat as number, n.lon as number]));
-    if (bb) map.fitBounds(bb, { padding: [20, 20], maxZoom: 12 });
+    if (bb) map.fitBounds(bb, { padding: [20, 20], maxZoom: 12, animate: false });
     const base = L.layerGroup().addTo(map);
     for (const n of loc.located) {
       L.circleMarker([n.lat as number, n.lon as number], {
@@ -251,10 +251,12 @@ export function livePage(el: HTMLElement) {
         if (k < 1) requestAnimationFrame(tick);
         else {
           setTimeout(() => {
+            if (!alive) return;
             line.setStyle({ opacity: 0.25 });
             dot.remove();
           }, 1500);
           setTimeout(() => {
+            if (!alive) return;
             line.remove();
             const i = anims.indexOf(a);
             if (i >= 0) anims.splice(i, 1);
@@ -275,7 +277,7 @@ export function livePage(el: HTMLElement) {
   return {
     destroy() {
       alive = false;
-      mapRef?.remove();
+      if (mapRef) disposeMap(mapRef);
       offFrame();
       offState();
       clearTimeout(replayTimer);

@@ -10,7 +10,7 @@ import { ago, hasLoc, roleClass, ROLES } from "../lib/format.ts";
 import { gridCluster, robustBounds } from "../lib/cluster.ts";
 import { allNodes, type NodeLite } from "../lib/node_names.ts";
 import { buildHash, go, queryObject, type RouteCtx } from "../lib/router.ts";
-import { createMap } from "../lib/vendor.ts";
+import { createMap, disposeMap } from "../lib/vendor.ts";
 
 const ROLE_COLORS: Record<string, string> = {
   repeater: "#1f6feb",
@@ -75,10 +75,10 @@ export function mapPage(el: HTMLElement, ctx: RouteCtx) {
   (async () => {
     const [{ L, map }, nodes] = await Promise.all([createMap(mapEl), allNodes()]);
     if (!alive) {
-      map.remove();
+      disposeMap(map);
       return;
     }
-    remove = () => map.remove();
+    remove = () => disposeMap(map);
     const located = nodes.filter((n) => hasLoc(n.lat, n.lon));
     const counts: Record<string, number> = {};
     for (const n of located) {
@@ -87,7 +87,7 @@ export function mapPage(el: HTMLElement, ctx: RouteCtx) {
     }
     renderOverlay(counts, located.length);
     const bb = robustBounds(located.map((n) => [n.lat as number, n.lon as number]));
-    if (bb) map.fitBounds(bb, { padding: [20, 20], maxZoom: 12 });
+    if (bb) map.fitBounds(bb, { padding: [20, 20], maxZoom: 12, animate: false });
     const layer = L.layerGroup().addTo(map);
     const renderer = L.canvas({ padding: 0.3 });
     redraw = () => {

@@ -31,7 +31,7 @@ import {
 } from "../lib/format.ts";
 import type { NodeLite } from "../lib/node_names.ts";
 import { buildHash, queryObject, type RouteCtx } from "../lib/router.ts";
-import { createMap } from "../lib/vendor.ts";
+import { createMap, disposeMap } from "../lib/vendor.ts";
 import { lastHeard, thresholds } from "./nodes.ts";
 
 type Obj = Record<string, unknown>;
@@ -187,11 +187,11 @@ async function overview(
   if (hasLoc(node.lat, node.lon)) {
     const { L, map } = await createMap(mapEl);
     const ll: [number, number] = [node.lat as number, node.lon as number];
-    map.setView(ll, 11);
+    map.setView(ll, 11, { animate: false });
     L.circleMarker(ll, { radius: 8, color: "#1f6feb", fillOpacity: 0.7 })
       .bindTooltip(h("span", null, node.name ?? node.public_key.slice(0, 8)))
       .addTo(map);
-    return () => map.remove();
+    return () => disposeMap(map);
   }
   return undefined;
 }

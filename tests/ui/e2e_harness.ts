@@ -125,9 +125,8 @@ export async function startHopwatch(db: URL | string, timeoutMs = 60_000): Promi
     await new Promise((r) => setTimeout(r, 200));
   }
   await stop();
-  throw new Error(
-    `Cannot start hopwatch for the E2E test: not ready in ${timeoutMs} ms\n${stderr}`,
-  );
+  const why = exited ? "the server exited" : `not ready in ${timeoutMs} ms`;
+  throw new Error(`Cannot start hopwatch for the E2E test: ${why}\n${stderr}`);
 }
 
 /** Posts a raw packet through the protected ingest endpoint. */

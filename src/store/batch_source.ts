@@ -1,56 +1,82 @@
 /**
- * Where the loader gets packed observation batches from: a pool of load
- * workers (parallel SQLite reading and decoding), or the loading thread
- * itself when workers are unavailable (in-memory database, no permission,
- * `workers: 0`, or a worker failure).
+ * Where the loader gets packed batches from: a pool of load workers
+ * (SQLite reading and decoding in parallel with indexing), or the loading
+ * thread itself when workers are unavailable (in-memory database, missing
+ * permission or module, `workers: 0`, or a worker failure).
  *
- * Worker batches carry resolved hops in the worker's own key space; the pool
- * interns their new keys through the NodeDirectory as the batches arrive (in
- * order per worker) and rewrites the ids in place, so every batch handed out
- * uses directory ids.
+ * Batches carry public keys as ids of the producer's key space; the source
+ * interns the batch's new keys through the NodeDirectory as batches arrive
+ * (in order per producer) and rewrites the ids in place, so every batch handed
+ * out uses directory ids.
  *
  * @module
  */
 
 import type { DatabaseSync } from "node:sqlite";
 import type { NodeDirectory } from "./node_directory.ts";
-import { type PackedObs, prepareObsQuery, readObsBatch } from "./obs_batch.ts";
+import {
+  type BatchQueries,
+  LocalKeys,
+  type PackedBatch,
+  prepareBatchQueries,
+  readBatch,
+} from "./load_batch.ts";
 
-/** A source of observation batches by transmission id range. */
-export interface ObsSource {
+/** A source of packed batches by transmission id range. */
+export interface BatchSource {
   readonly kind: "worker" | "thread";
   readonly workers: number;
-  /** Observations of transmissions `[lo, hi]`, resolved ids in directory space. */
-  fetch(lo: number, hi: number): Promise<PackedObs>;
+  /** Transmissions `lo..hi` matching `pred` with their observations, in directory ids. */
+  fetch(lo: number, hi: number, pred: string): Promise<PackedBatch>;
   close(): void;
 }
 
+/** Rewrites a batch's key ids into directory ids through `map` (grown as needed). */
+function translate(b: PackedBatch, map: Int32Array, nodes: NodeDirectory): Int32Array {
+  const need = b.keyBase + b.newKeys.length;
+  if (need > map.length) {
+    const next = new Int32Array(Math.max(need, map.length * 2));
+    next.set(map);
+    map = next;
+  }
+  for (let k = 0; k < b.newKeys.length; k++) map[b.keyBase + k] = nodes.intern(b.newKeys[k]);
+  const res = b.res;
+  for (let k = 0; k < res.length; k++) if (res[k] >= 0) res[k] = map[res[k]];
+  const from = b.from;
+  for (let k = 0; k < b.ntx; k++) if (from[k] >= 0) from[k] = map[from[k]];
+  return map;
+}
+
 /** Reads in the calling thread. */
-export class ThreadSource implements ObsSource {
+export class ThreadSource implements BatchSource {
   readonly kind = "thread" as const;
   readonly workers = 0;
-  private readonly q: ReturnType<typeof prepareObsQuery>;
-  private readonly intern: (key: string) => number;
+  private readonly q: BatchQueries;
+  private readonly keys = new LocalKeys();
+  private map: Int32Array = new Int32Array(1024);
+  private readonly nodes: NodeDirectory;
 
   constructor(db: DatabaseSync, nodes: NodeDirectory) {
-    this.q = prepareObsQuery(db);
-    this.intern = (k) => nodes.intern(k);
+    this.q = prepareBatchQueries(db);
+    this.nodes = nodes;
   }
 
-  fetch(lo: number, hi: number): Promise<PackedObs> {
-    return Promise.resolve(readObsBatch(this.q, lo, hi, this.intern, null));
+  fetch(lo: number, hi: number, pred: string): Promise<PackedBatch> {
+    const b = readBatch(this.q, lo, hi, pred, this.keys);
+    this.map = translate(b, this.map, this.nodes);
+    return Promise.resolve(b);
   }
 
   close(): void {}
 }
 
 interface Pending {
-  resolve: (b: PackedObs) => void;
+  resolve: (b: PackedBatch) => void;
   reject: (e: Error) => void;
 }
 
 /** A pool of load workers, requests dealt round-robin. */
-export class WorkerSource implements ObsSource {
+export class WorkerSource implements BatchSource {
   readonly kind = "worker" as const;
   readonly workers: number;
   private readonly pool: Worker[];
@@ -70,7 +96,7 @@ export class WorkerSource implements ObsSource {
       w.onmessage = (e) => this.#onMessage(i, e.data);
       w.onerror = (e) => {
         e.preventDefault();
-        this.#failAll(i, new Error(`Cannot load observations: worker failed: ${e.message}`));
+        this.#failAll(i, new Error(`Cannot load: worker failed: ${e.message}`));
       };
     });
   }
@@ -101,13 +127,13 @@ export class WorkerSource implements ObsSource {
     return new WorkerSource(pool, nodes);
   }
 
-  fetch(lo: number, hi: number): Promise<PackedObs> {
+  fetch(lo: number, hi: number, pred: string): Promise<PackedBatch> {
     const i = this.next;
     this.next = (this.next + 1) % this.pool.length;
     const seq = this.seq++;
     return new Promise((resolve, reject) => {
       this.pending[i].set(seq, { resolve, reject });
-      this.pool[i].postMessage({ seq, lo, hi });
+      this.pool[i].postMessage({ seq, lo, hi, pred });
     });
   }
 
@@ -116,26 +142,16 @@ export class WorkerSource implements ObsSource {
     for (let i = 0; i < this.pool.length; i++) this.#failAll(i, new Error("load worker closed"));
   }
 
-  #onMessage(i: number, m: { seq: number; batch?: PackedObs; error?: string }): void {
+  #onMessage(i: number, m: { seq: number; batch?: PackedBatch; error?: string }): void {
     const p = this.pending[i].get(m.seq);
     if (!p) return;
     this.pending[i].delete(m.seq);
     if (m.error !== undefined || !m.batch) {
-      p.reject(new Error(`Cannot load observations: ${m.error ?? "empty reply"}`));
+      p.reject(new Error(`Cannot load: ${m.error ?? "empty reply"}`));
       return;
     }
-    const b = m.batch;
-    let map = this.maps[i];
-    const need = b.keyBase + b.newKeys.length;
-    if (need > map.length) {
-      const next = new Int32Array(Math.max(need, map.length * 2));
-      next.set(map);
-      map = this.maps[i] = next;
-    }
-    for (let k = 0; k < b.newKeys.length; k++) map[b.keyBase + k] = this.nodes.intern(b.newKeys[k]);
-    const res = b.res;
-    for (let k = 0; k < res.length; k++) if (res[k] >= 0) res[k] = map[res[k]];
-    p.resolve(b);
+    this.maps[i] = translate(m.batch, this.maps[i], this.nodes);
+    p.resolve(m.batch);
   }
 
   #failAll(i: number, err: Error): void {

@@ -1,0 +1,273 @@
+/**
+ * The live feed over a real `Deno.serve` (port 0) with real WebSocket
+ * clients: frames for ingested packets arrive on `/ws` and `/`, a client that
+ * stops reading gets a lag notice (and is closed when it stays behind), big
+ * client frames close the connection, and shutdown sends 1001.
+ */
+
+import assert from "node:assert/strict";
+import { makeApp, TEST_KEY, type TestApp } from "./helpers.ts";
+import type { WsHubOptions } from "../../src/api/ws_hub.ts";
+import { bytesToHex, encodePacket } from "../../src/meshcore/encode.ts";
+
+interface Served {
+  t: TestApp;
+  port: number;
+  stop(): Promise<void>;
+}
+
+async function serve(hub?: WsHubOptions): Promise<Served> {
+  const t = await makeApp({ config: { apiKey: TEST_KEY }, hub });
+  const ac = new AbortController();
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen() {} },
+    t.app.fetch,
+  );
+  return {
+    t,
+    port: server.addr.port,
+    async stop() {
+      t.hub.close();
+      ac.abort();
+      await server.finished;
+      await t.close();
+    },
+  };
+}
+
+function open(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.onopen = () => resolve(ws);
+    ws.onerror = (e) => reject(new Error(`Cannot connect to ${url}: ${(e as ErrorEvent).message}`));
+  });
+}
+
+function nextMessage(ws: WebSocket, match: (m: Record<string, unknown>) => boolean, ms = 5000) {
+  return new Promise<Record<string, unknown>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no matching frame")), ms);
+    ws.addEventListener("message", (ev) => {
+      const m = JSON.parse(String(ev.data));
+      if (match(m)) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+  });
+}
+
+function closed(ws: WebSocket): Promise<CloseEvent> {
+  return new Promise((resolve) => ws.addEventListener("close", (e) => resolve(e), { once: true }));
+}
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function packetHex(seed: number): string {
+  return bytesToHex(encodePacket({
+    routeType: 1,
+    payloadType: 2,
+    hashSize: 1,
+    hops: ["7D", "DA"],
+    payload: Uint8Array.of(0x33, 0x1f, seed & 0xff, seed >> 8, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2),
+  })).toUpperCase();
+}
+
+Deno.test("frames for ingested packets reach clients on /ws and on /", async () => {
+  const s = await serve();
+  try {
+    const a = await open(`ws://127.0.0.1:${s.port}/ws`);
+    const b = await open(`ws://127.0.0.1:${s.port}/`);
+    await until(() => s.t.hub.clientCount === 2);
+    const hex = packetHex(77);
+    const gotA = nextMessage(a, (m) => m.type === "packet");
+    const gotB = nextMessage(b, (m) => m.type === "packet");
+    const res = await fetch(`http://127.0.0.1:${s.port}/api/packets`, {
+      method: "POST",
+      headers: { "X-API-Key": TEST_KEY, "Content-Type": "application/json" },
+      body: JSON.stringify({ hex, observer: "WSTEST", snr: 3 }),
+    });
+    assert.equal(res.status, 201);
+    const { id } = await res.json();
+    const [fa, fb] = await Promise.all([gotA, gotB]);
+    assert.deepEqual(fa, fb, "every client gets the same frame");
+    const data = fa.data as Record<string, unknown>;
+    assert.equal(data.id, id);
+    assert.equal(data.raw_hex, hex);
+    assert.equal(data.observer_id, "WSTEST");
+    assert.equal(data.path_json, '["7D","DA"]');
+    assert.equal(
+      (data.decoded as { header: { payloadTypeName: string } }).header.payloadTypeName,
+      "TXT_MSG",
+    );
+    assert.equal((data.packet as Record<string, unknown>).hash, data.hash);
+    assert.ok("resolved_path" in data);
+    a.close();
+    b.close();
+    await Promise.all([closed(a), closed(b)]);
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("small client frames are discarded; a frame over 512 bytes closes with 1009", async () => {
+  const s = await serve();
+  try {
+    const ws = await open(`ws://127.0.0.1:${s.port}/ws`);
+    await until(() => s.t.hub.clientCount === 1);
+    ws.send("x".repeat(512));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(s.t.hub.clientCount, 1);
+    const done = closed(ws);
+    ws.send("x".repeat(513));
+    const ev = await done;
+    assert.equal(ev.code, 1009);
+    assert.equal(s.t.hub.stats().oversizeClientFrames, 1);
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("shutdown closes every client with 1001", async () => {
+  const s = await serve();
+  try {
+    const clients = await Promise.all([1, 2, 3].map(() => open(`ws://127.0.0.1:${s.port}/ws`)));
+    await until(() => s.t.hub.clientCount === 3);
+    const codes = Promise.all(clients.map((c) => closed(c).then((e) => e.code)));
+    s.t.hub.close();
+    assert.deepEqual(await codes, [1001, 1001, 1001]);
+    assert.equal(s.t.hub.clientCount, 0);
+  } finally {
+    await s.stop();
+  }
+});
+
+/** A WebSocket client over raw TCP that reads only when told to. */
+async function rawClient(
+  port: number,
+): Promise<
+  {
+    conn: Deno.TcpConn;
+    readFrames: (ms: number, stop: (t: string) => boolean) => Promise<string[]>;
+  }
+> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const req =
+    `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+  await conn.write(new TextEncoder().encode(req));
+  let buf = new Uint8Array(0);
+  const chunk = new Uint8Array(65536);
+  const more = async () => {
+    const n = await conn.read(chunk);
+    if (n === null) return false;
+    const next = new Uint8Array(buf.length + n);
+    next.set(buf);
+    next.set(chunk.subarray(0, n), buf.length);
+    buf = next;
+    return true;
+  };
+  // Read only the 101 response.
+  while (!new TextDecoder().decode(buf).includes("\r\n\r\n")) await more();
+  const head = new TextDecoder().decode(buf);
+  assert.match(head, /^HTTP\/1.1 101/);
+  buf = buf.subarray(head.indexOf("\r\n\r\n") + 4);
+  const readFrames = async (ms: number, stop: (t: string) => boolean) => {
+    const out: string[] = [];
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      while (buf.length >= 2) {
+        let len = buf[1] & 0x7f;
+        let off = 2;
+        if (len === 126) {
+          if (buf.length < 4) break;
+          len = (buf[2] << 8) | buf[3];
+          off = 4;
+        } else if (len === 127) {
+          if (buf.length < 10) break;
+          len = Number(new DataView(buf.buffer, buf.byteOffset + 2, 8).getBigUint64(0));
+          off = 10;
+        }
+        if (buf.length < off + len) break;
+        const opcode = buf[0] & 0x0f;
+        const payload = buf.subarray(off, off + len);
+        if (opcode === 1) out.push(new TextDecoder().decode(payload));
+        if (opcode === 8) out.push(`close:${(payload[0] << 8) | payload[1]}`);
+        buf = buf.subarray(off + len);
+        if (stop(out[out.length - 1] ?? "")) return out;
+      }
+      if (!(await more())) break;
+    }
+    return out;
+  };
+  return { conn, readFrames };
+}
+
+Deno.test("a client that stops reading gets {type:'lag', dropped} and server memory stays bounded", async () => {
+  const opts: WsHubOptions = {
+    maxQueueFrames: 8,
+    maxQueueBytes: 256 * 1024,
+    highWaterBytes: 64 * 1024,
+    stuckMs: 60_000,
+  };
+  const s = await serve(opts);
+  try {
+    const raw = await rawClient(s.port);
+    const fast = await open(`ws://127.0.0.1:${s.port}/ws`);
+    let fastFrames = 0;
+    fast.onmessage = () => fastFrames++;
+    await until(() => s.t.hub.clientCount === 2);
+    const filler = "y".repeat(16 * 1024);
+    let sent = 0;
+    while (s.t.hub.stats().framesDropped === 0 && sent < 20_000) {
+      s.t.hub.broadcastFrame(`{"type":"packet","data":{"n":${sent},"pad":"${filler}"}}`);
+      sent++;
+      if (sent % 20 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    assert.ok(s.t.hub.stats().framesDropped > 0, `no drop after ${sent} frames`);
+    assert.ok(s.t.hub.stats().queuedBytes <= opts.maxQueueBytes!, "queue stays bounded");
+    for (let i = 0; i < 50; i++) {
+      s.t.hub.broadcastFrame(`{"type":"packet","data":{"n":"late${i}"}}`);
+    }
+    const frames = await raw.readFrames(15_000, (f) => f.startsWith('{"type":"lag"'));
+    const lag = frames.find((f) => f.startsWith('{"type":"lag"'));
+    assert.ok(lag, `lag notice among ${frames.length} frames`);
+    assert.ok(JSON.parse(lag!).dropped > 0);
+    await until(() => fastFrames >= sent, 10_000);
+    assert.equal(s.t.hub.stats().lagNotices, 1);
+    raw.conn.close();
+    fast.close();
+    await closed(fast);
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("a client that stays behind is disconnected with 1013 after the stuck timeout", async () => {
+  const s = await serve({
+    maxQueueFrames: 4,
+    maxQueueBytes: 64 * 1024,
+    highWaterBytes: 16 * 1024,
+    stuckMs: 300,
+  });
+  try {
+    const raw = await rawClient(s.port);
+    await until(() => s.t.hub.clientCount === 1);
+    const filler = "z".repeat(16 * 1024);
+    const end = Date.now() + 10_000;
+    while (s.t.hub.clientCount > 0 && Date.now() < end) {
+      s.t.hub.broadcastFrame(`{"type":"packet","data":{"pad":"${filler}"}}`);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    assert.equal(s.t.hub.clientCount, 0);
+    assert.equal(s.t.hub.stats().slowDisconnects, 1);
+    raw.conn.close();
+  } finally {
+    await s.stop();
+  }
+});
