@@ -53,7 +53,7 @@ export function createContext(deps: ApiDeps): ApiContext {
     now,
     startTime: deps.startTime ?? Date.now(),
     metrics: deps.metrics ?? new MetricsRegistry(),
-    observers: new ObserverSource(deps.db, deps.nodes, 30_000),
+    observers: new ObserverSource(deps.db, deps.nodes, 30_000, now),
     decoded: new DecodedCache(deps.keyRing, stored),
     cache: new TtlCache(500),
     ready: () => deps.store.progress.state === "ready",

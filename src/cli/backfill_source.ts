@@ -27,7 +27,13 @@ export class SqlBackfillSource implements BackfillSource {
   /** Changes the store refused (its index did not hold the old value); logged, not fatal. */
   refused = 0;
 
-  constructor(db: DatabaseSync, nodes: NodeDirectory, store: PacketStore, writer: DbWriter, log: Logger) {
+  constructor(
+    db: DatabaseSync,
+    nodes: NodeDirectory,
+    store: PacketStore,
+    writer: DbWriter,
+    log: Logger,
+  ) {
     this.#nodes = nodes;
     this.#store = store;
     this.#writer = writer;
@@ -95,10 +101,16 @@ export class SqlBackfillSource implements BackfillSource {
         this.#store.replaceResolved(ch.observationId, ch.oldIds, ch.newIds);
       } catch (err) {
         this.refused++;
-        this.#log.throttled("backfill-refused", 60_000, "warn", "backfill: store refused a change", {
-          observation: ch.observationId,
-          error: (err as Error).message,
-        });
+        this.#log.throttled(
+          "backfill-refused",
+          60_000,
+          "warn",
+          "backfill: store refused a change",
+          {
+            observation: ch.observationId,
+            error: (err as Error).message,
+          },
+        );
         continue;
       }
       const keys = Array.from(ch.newIds, (id) => (id >= 0 ? this.#nodes.keyOf(id) : null));

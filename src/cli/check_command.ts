@@ -84,7 +84,11 @@ export async function checkDatabase(path: string): Promise<CheckReport> {
       db: hdb.path,
       integrity: integrity.ok ? ["ok"] : integrity.messages,
       sql,
-      store: { transmissions: store.txCount, observations: store.obsCount, dedupObs: summary.dedupObs },
+      store: {
+        transmissions: store.txCount,
+        observations: store.obsCount,
+        dedupObs: summary.dedupObs,
+      },
       index: { ok: index.ok, errors: index.errors, checked: index.checked },
       problems,
     };

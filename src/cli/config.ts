@@ -98,7 +98,13 @@ export const DEFAULTS: Omit<HopwatchConfig, "raw" | "configPath"> = {
   validateSignatures: true,
   foreignAdvertsMode: "flag",
   retention: { nodeDays: 7, observerDays: 14, packetDays: 30 },
-  listLimits: { packets: 10_000, nodes: 2000, analytics: 200, channelMessages: 500, bulkHealth: 200 },
+  listLimits: {
+    packets: 10_000,
+    nodes: 2000,
+    analytics: 200,
+    channelMessages: 500,
+    bulkHealth: 200,
+  },
   resolver: { maxLinkKm: 150, minConfidence: 0.9, edgeHalfLifeHours: 168 },
   backfillHours: 24,
   ingest: { maxBufferedMessages: 50_000, maxMessageBytes: 16_384 },
@@ -152,7 +158,9 @@ export function loadConfig(
   if (port) {
     const n = Number(port.value);
     if (!Number.isInteger(n) || n < 0 || n > 65535) {
-      problems.push(`port (${port.from}): expected a whole number from 0 to 65535, got "${port.value}"`);
+      problems.push(
+        `port (${port.from}): expected a whole number from 0 to 65535, got "${port.value}"`,
+      );
     } else cfg.port = n;
   }
   const db = pick(flags.db, "HOPWATCH_DB", "DB_PATH");

@@ -18,7 +18,9 @@ export type DecodeOutput = ReturnType<typeof decodePacket> & { signatureValid?: 
  *
  * @throws {UsageError} on a malformed value.
  */
-export function parseKeyArgs(keys: string[]): { channelKeys: Record<string, string>; hashChannels: string[] } {
+export function parseKeyArgs(
+  keys: string[],
+): { channelKeys: Record<string, string>; hashChannels: string[] } {
   const channelKeys: Record<string, string> = {};
   const hashChannels: string[] = [];
   for (const k of keys) {
@@ -52,7 +54,10 @@ export function parseKeyArgs(keys: string[]): { channelKeys: Record<string, stri
 export async function decodeWithKeys(
   hex: string,
   keys: string[],
-  config?: Pick<HopwatchConfig, "channelKeys" | "hashChannels" | "hashRegions" | "tryAllChannelKeys">,
+  config?: Pick<
+    HopwatchConfig,
+    "channelKeys" | "hashChannels" | "hashRegions" | "tryAllChannelKeys"
+  >,
 ): Promise<DecodeOutput> {
   const extra = parseKeyArgs(keys);
   const keyRing = createKeyRing({

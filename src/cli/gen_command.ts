@@ -34,13 +34,17 @@ export function parseGenArgs(args: string[]): GenArgs {
   const out: Partial<GenArgs> = { seed: 1, force: false, quiet: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const [flag, inline] = a.includes("=")
+      ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]
+      : [a, undefined];
     const value = () => inline ?? args[++i] ?? fail(`${flag} needs a value`);
     if (flag === "--shape") out.shape = value();
     else if (flag === "--out") out.out = value();
     else if (flag === "--seed") {
       const v = value();
-      if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) fail(`--seed "${v}" is not an integer 0-4294967295`);
+      if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) {
+        fail(`--seed "${v}" is not an integer 0-4294967295`);
+      }
       out.seed = Number(v);
     } else if (flag === "--now") {
       const v = value();

@@ -56,13 +56,18 @@ export interface StartOptions {
 }
 
 /** Starts hopwatch as configured. */
-export async function startServer(config: HopwatchConfig, opts: StartOptions): Promise<RunningServer> {
+export async function startServer(
+  config: HopwatchConfig,
+  opts: StartOptions,
+): Promise<RunningServer> {
   const t0 = performance.now();
   const { log } = opts;
   log.info("hopwatch starting", { version: VERSION, db: config.dbPath, port: config.port });
 
   const weak = config.apiKey ? checkApiKey(config.apiKey) : "no apiKey configured";
-  if (weak) log.warn(`apiKey refused (${weak}): write endpoints answer 403 until a strong key is set`);
+  if (weak) {
+    log.warn(`apiKey refused (${weak}): write endpoints answer 403 until a strong key is set`);
+  }
 
   const hub = new WsHub();
   const stack = createStack(config, { log, broadcast: (event) => hub.broadcast(event) });
@@ -113,7 +118,10 @@ export async function startServer(config: HopwatchConfig, opts: StartOptions): P
     },
   }, app.fetch);
   const httpReadyMs = performance.now() - t0;
-  log.info("listening", { url: `http://${config.host}:${port}/`, httpReadyMs: Math.round(httpReadyMs) });
+  log.info("listening", {
+    url: `http://${config.host}:${port}/`,
+    httpReadyMs: Math.round(httpReadyMs),
+  });
   mqtt?.start();
 
   const jobs = new BackgroundJobs({ config, hdb, writer, store, nodes, resolver, log });

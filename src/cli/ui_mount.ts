@@ -16,8 +16,14 @@ export async function mountUi(config: HopwatchConfig, log: Logger): Promise<(app
   if (!assets) {
     log.warn('web UI not built: run "deno task build:ui" (the API works without it)');
     return (app) => {
-      app.get("/", (c) =>
-        c.text('hopwatch: the web UI was not built. Run "deno task build:ui", then restart.', 503));
+      app.get(
+        "/",
+        (c) =>
+          c.text(
+            'hopwatch: the web UI was not built. Run "deno task build:ui", then restart.',
+            503,
+          ),
+      );
     };
   }
   const tiles = (config.raw.map as { tiles?: unknown } | undefined)?.tiles;

@@ -111,6 +111,13 @@ export class IdList {
     return this.a.subarray(0, this.n);
   }
 
+  /** Releases spare capacity beyond ~6 % (after a bulk load). */
+  trim(): void {
+    this.normalize();
+    const keep = this.n + Math.max(MIN_CAP, this.n >> 4);
+    if (this.a.length > keep) this.a = this.a.slice(0, keep);
+  }
+
   /** Bytes held by the backing array. */
   get byteLength(): number {
     return this.a.byteLength;

@@ -237,7 +237,7 @@ export class PacketStore extends StoreCore {
   /** Re-derives internal bounds after a bulk load (the loader calls it). */
   finishLoad(): void {
     recomputeOrder(this);
-    this.idx.forEachList((_n, _k, l) => l.normalize());
+    this.idx.forEachList((_n, _k, l) => l.trim());
     this.txs.compactPools();
     this.txs.trimPools();
   }

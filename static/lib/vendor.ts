@@ -8,6 +8,8 @@
 import type { L as Leaflet } from "../lazy/leaflet.ts";
 import type { uPlot as UPlot } from "../lazy/uplot.ts";
 
+type LeafletMap = ReturnType<typeof Leaflet.map>;
+
 function ensureCss(href: string): void {
   if (document.querySelector(`link[data-vendor="${href}"]`)) return;
   const l = document.createElement("link");
@@ -110,12 +112,22 @@ export async function createMap(el: HTMLElement, cfg?: MapConfig) {
   return { L, map };
 }
 
-/** Stops animations, then removes a Leaflet map (safe to call twice). */
-export function disposeMap(map: { stop(): unknown; remove(): unknown }): void {
+/**
+ * Removes a Leaflet map safely: stops animations, then neutralises canvas
+ * renderers so a redraw already queued for the next frame cannot touch the
+ * destroyed canvas context (Leaflet queues one when paths are removed).
+ */
+export function disposeMap(map: LeafletMap): void {
+  const renderers: { _clear?: () => void; _draw?: () => void }[] = [];
   try {
     map.stop();
+    map.eachLayer((l) => {
+      const r = l as unknown as { _clear?: () => void; _draw?: () => void; _ctx?: unknown };
+      if (typeof r._clear === "function" && "_ctx" in r) renderers.push(r);
+    });
     map.remove();
   } catch {
     /* already removed */
   }
+  for (const r of renderers) r._clear = r._draw = () => {};
 }

@@ -14,7 +14,11 @@ async function hopwatch(args: string[], opts: { cwd?: string; env?: Record<strin
     stderr: "piped",
   });
   const { code, stdout, stderr } = await cmd.output();
-  return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
+  return {
+    code,
+    stdout: new TextDecoder().decode(stdout),
+    stderr: new TextDecoder().decode(stderr),
+  };
 }
 
 // Fixture row 85: a repeater ADVERT (the reference's golden vector 120046D6...).
@@ -52,7 +56,9 @@ Deno.test("cli: decode of a fixture ADVERT verifies its signature", async () => 
     new URL("../../../shared/fixtures/corescope-e2e.db", import.meta.url).pathname,
     { readOnly: true },
   );
-  const row = db.prepare("SELECT raw_hex FROM transmissions WHERE id = 85").get() as { raw_hex: string };
+  const row = db.prepare("SELECT raw_hex FROM transmissions WHERE id = 85").get() as {
+    raw_hex: string;
+  };
   db.close();
   assert.ok(row.raw_hex.toUpperCase().startsWith(ADVERT_ROW_PREFIX));
   const r = await hopwatch(["decode", row.raw_hex]);
@@ -92,7 +98,9 @@ Deno.test("cli: --key adds a hashtag channel for decryption", async () => {
   db.close();
   const without = JSON.parse((await hopwatch(["decode", row.raw_hex])).stdout);
   assert.notEqual(without.payload.decryptionStatus, "decrypted");
-  const withKey = JSON.parse((await hopwatch(["decode", row.raw_hex, "--key", "#wardriving"])).stdout);
+  const withKey = JSON.parse(
+    (await hopwatch(["decode", row.raw_hex, "--key", "#wardriving"])).stdout,
+  );
   assert.equal(withKey.payload.type, "CHAN");
   assert.equal(withKey.payload.channel, "#wardriving");
   assert.equal(typeof withKey.payload.text, "string");
@@ -104,9 +112,14 @@ Deno.test("cli: invalid config exits non-zero before opening anything", async ()
     `${dir}/bad.json`,
     JSON.stringify({ port: "eighty", packetStore: { maxMemoryMB: -5 }, mystery: 1 }),
   );
-  const r = await hopwatch(["--config", `${dir}/bad.json`, "--db", `${dir}/db/hw.db`], { cwd: dir });
+  const r = await hopwatch(["--config", `${dir}/bad.json`, "--db", `${dir}/db/hw.db`], {
+    cwd: dir,
+  });
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /config key "port": expected a whole number from 1 to 65535, got "eighty"/);
+  assert.match(
+    r.stderr,
+    /config key "port": expected a whole number from 1 to 65535, got "eighty"/,
+  );
   assert.match(r.stderr, /config key "packetStore.maxMemoryMB": expected a number >= 0, got -5/);
   assert.match(r.stderr, /config key "mystery" is unknown/);
   assert.throws(() => Deno.statSync(`${dir}/db`), Deno.errors.NotFound);
@@ -116,6 +129,9 @@ Deno.test("cli: a bad PORT environment value is reported and nothing starts", as
   const dir = Deno.makeTempDirSync();
   const r = await hopwatch(["--db", `${dir}/db/hw.db`], { cwd: dir, env: { PORT: "99999" } });
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /port \(environment PORT\): expected a whole number from 0 to 65535, got "99999"/);
+  assert.match(
+    r.stderr,
+    /port \(environment PORT\): expected a whole number from 0 to 65535, got "99999"/,
+  );
   assert.throws(() => Deno.statSync(`${dir}/db`), Deno.errors.NotFound);
 });

@@ -16,7 +16,10 @@ function withConfigFile(content: unknown, fn: (path: string) => void): void {
 }
 
 Deno.test("config: defaults apply with no file, flags or environment", () => {
-  const cfg = loadConfig({ config: undefined }, (name) => name === "HOPWATCH_CONFIG" ? undefined : undefined);
+  const cfg = loadConfig(
+    { config: undefined },
+    (name) => name === "HOPWATCH_CONFIG" ? undefined : undefined,
+  );
   assert.equal(cfg.port, 3000);
   assert.equal(cfg.dbPath, "data/hopwatch.db");
   assert.equal(cfg.retention.packetDays, DEFAULTS.retention.packetDays);
@@ -78,7 +81,11 @@ Deno.test("config: an existing CoreScope config.json is accepted", () => {
 });
 
 Deno.test("config: unknown keys are warnings naming the key", () => {
-  const { errors, warnings } = validateConfig({ port: 3000, prot: 1, packetStore: { retention: 1 } });
+  const { errors, warnings } = validateConfig({
+    port: 3000,
+    prot: 1,
+    packetStore: { retention: 1 },
+  });
   assert.deepEqual(errors, []);
   assert.deepEqual(warnings, [
     'config key "prot" is unknown and was ignored',
@@ -116,7 +123,10 @@ Deno.test("config: invalid file content throws ConfigError", () => {
   withConfigFile([1, 2], (path) => {
     assert.throws(() => loadConfig({ config: path }, noEnv), /expected a JSON object/);
   });
-  assert.throws(() => loadConfig({ config: "/nonexistent/hopwatch.json" }, noEnv), /Cannot read config file/);
+  assert.throws(
+    () => loadConfig({ config: "/nonexistent/hopwatch.json" }, noEnv),
+    /Cannot read config file/,
+  );
 });
 
 Deno.test("config: invalid flag and environment values are errors", () => {

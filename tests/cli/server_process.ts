@@ -38,8 +38,14 @@ export function freePort(): number {
 export function fixturePackets(): { id: number; raw: string; type: number }[] {
   const db = new DatabaseSync(fixturePath("corescope-e2e.db"), { readOnly: true });
   try {
-    return db.prepare("SELECT id, raw_hex, payload_type FROM transmissions WHERE id <> 465 ORDER BY id")
-      .all().map((r) => ({ id: Number(r.id), raw: String(r.raw_hex), type: Number(r.payload_type) }));
+    return db.prepare(
+      "SELECT id, raw_hex, payload_type FROM transmissions WHERE id <> 465 ORDER BY id",
+    )
+      .all().map((r) => ({
+        id: Number(r.id),
+        raw: String(r.raw_hex),
+        type: Number(r.payload_type),
+      }));
   } finally {
     db.close();
   }
