@@ -67,7 +67,9 @@ export function windowFilter(ctx: ApiContext, p: WindowValues): TxFilter {
 
 /** A cache key for the window selection plus extra parts. */
 export function windowKey(name: string, p: WindowValues, ...extra: unknown[]): string {
-  return [name, p.region?.join(",") ?? "", p.window ?? "", p.from ?? "", p.to ?? "", ...extra].join("|");
+  return [name, p.region?.join(",") ?? "", p.window ?? "", p.from ?? "", p.to ?? "", ...extra].join(
+    "|",
+  );
 }
 
 /** Calls `visit` for each selected transmission, newest first, up to the scan limit. */
@@ -86,13 +88,20 @@ export function scan(
 }
 
 /** Fixed-width histogram bins `{x, w, count}` of `values`. */
-export function histogram(values: number[], width: number): { x: number; w: number; count: number }[] {
+export function histogram(
+  values: number[],
+  width: number,
+): { x: number; w: number; count: number }[] {
   const bins = new Map<number, number>();
   for (const v of values) {
     const x = Math.floor(v / width) * width;
     bins.set(x, (bins.get(x) ?? 0) + 1);
   }
-  return [...bins.entries()].sort((a, b) => a[0] - b[0]).map(([x, count]) => ({ x, w: width, count }));
+  return [...bins.entries()].sort((a, b) => a[0] - b[0]).map(([x, count]) => ({
+    x,
+    w: width,
+    count,
+  }));
 }
 
 /** min / max / mean / median of `values`, or nulls when empty. */

@@ -38,7 +38,8 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       tag: "analytics",
       summary: "SNR/RSSI statistics and histograms, packets per hour, payload types",
       params: windowParams,
-      returns: "{snr, rssi, snrHistogram, rssiHistogram, packetsPerHour, payloadTypes, scatterData, scanned}",
+      returns:
+        "{snr, rssi, snrHistogram, rssiHistogram, packetsPerHour, payloadTypes, scatterData, scanned}",
       handler: (c, p) =>
         c.json(cached(windowKey("rf", p), () => {
           const snr: number[] = [];
@@ -88,7 +89,9 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
           scan(ctx, { ...windowFilter(ctx, p), payloadTypes: [5] }, false, (tx) => {
             const ch = tx.channel ?? "unknown";
             channels.set(ch, (channels.get(ch) ?? 0) + 1);
-            const payload = ctx.decoded.get(tx.id, tx.rawHex).decoded.payload as { sender?: unknown } | null;
+            const payload = ctx.decoded.get(tx.id, tx.rawHex).decoded.payload as {
+              sender?: unknown;
+            } | null;
             if (typeof payload?.sender === "string") {
               senders.set(payload.sender, (senders.get(payload.sender) ?? 0) + 1);
             }
@@ -137,7 +140,8 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/analytics/hash-collisions",
       tag: "analytics",
-      summary: "Hop prefixes shared by several relays, per hash size, and nodes with inconsistent sizes",
+      summary:
+        "Hop prefixes shared by several relays, per hash size, and nodes with inconsistent sizes",
       params: {},
       returns: "{by_size{1|2|3: [{prefix, nodes[]}]}, inconsistent_nodes[]}",
       handler: (c) =>
@@ -167,7 +171,11 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
           });
           for (const [pk, set] of sizes) {
             if (set.size > 1) {
-              inconsistent.push({ public_key: pk, name: ctx.nodes.byKey(pk)?.name ?? null, sizes: [...set].sort() });
+              inconsistent.push({
+                public_key: pk,
+                name: ctx.nodes.byKey(pk)?.name ?? null,
+                sizes: [...set].sort(),
+              });
             }
           }
           return { by_size: bySize, inconsistent_nodes: inconsistent };
@@ -186,7 +194,9 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       },
       returns: "{subpaths[{path[], names[], count, lastSeen}], totalPaths}",
       handler(c, p) {
-        if (p.minLen > p.maxLen) throw badRequest(`Invalid parameter "minLen": greater than "maxLen"`);
+        if (p.minLen > p.maxLen) {
+          throw badRequest(`Invalid parameter "minLen": greater than "maxLen"`);
+        }
         return c.json(cached(windowKey("subpaths", p, p.minLen, p.maxLen, p.limit), () => {
           const counts = new Map<string, { count: number; last: number }>();
           let totalPaths = 0;
@@ -205,10 +215,17 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
               }
             }
           });
-          const subpaths = [...counts.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
+          const subpaths = [...counts.entries()].sort((a, b) =>
+            b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1)
+          )
             .slice(0, p.limit).map(([k, e]) => {
               const path = k.split(",");
-              return { path, names: path.map((h) => uniqueName(ctx, h)), count: e.count, lastSeen: iso(e.last) };
+              return {
+                path,
+                names: path.map((h) => uniqueName(ctx, h)),
+                count: e.count,
+                lastSeen: iso(e.last),
+              };
             });
           return { subpaths, totalPaths };
         }));
@@ -230,7 +247,9 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       },
       returns: "{hops[], matches, signal{snr, rssi}, parentPaths[], observers[], recent[]}",
       handler(c, p) {
-        if (!p.hops || p.hops.length < 2) throw badRequest(`Missing parameter "hops": give at least two hops`);
+        if (!p.hops || p.hops.length < 2) {
+          throw badRequest(`Missing parameter "hops": give at least two hops`);
+        }
         const want = p.hops.map((h) => h.toUpperCase());
         return c.json(cached(windowKey("subpath-detail", p, want.join(",")), () => {
           const snr: number[] = [];
@@ -245,7 +264,9 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
             matches++;
             const k = hops.join(",");
             parents.set(k, (parents.get(k) ?? 0) + 1);
-            if (recent.length < 20) recent.push({ id: tx.id, hash: tx.hash, first_seen: iso(tx.firstSeenMs) });
+            if (recent.length < 20) {
+              recent.push({ id: tx.id, hash: tx.hash, first_seen: iso(tx.firstSeenMs) });
+            }
             for (const o of tx.observations ?? []) {
               if (o.snr !== null) snr.push(o.snr);
               if (o.rssi !== null) rssi.push(o.rssi);

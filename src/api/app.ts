@@ -133,7 +133,10 @@ export function createApp(deps: ApiDeps): Hono {
   routes = allRoutes(ctx, () => routes);
   for (const r of routes) app.on(r.method, [r.path], ...handlersFor(ctx, r));
 
-  app.all("/api/*", (c) => c.json({ error: `Cannot find ${c.req.method} ${c.req.path.slice(0, 200)}` }, 404));
+  app.all(
+    "/api/*",
+    (c) => c.json({ error: `Cannot find ${c.req.method} ${c.req.path.slice(0, 200)}` }, 404),
+  );
   registerWebSocket(app, ctx);
   registerApiMetrics(ctx);
   deps.mountUi?.(app);

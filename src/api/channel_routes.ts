@@ -22,7 +22,9 @@ function timeMs(v: unknown): number {
 }
 
 /** `text` without a leading `sender: `, and the sender. */
-function splitText(payload: Record<string, unknown> | null): { sender: string | null; text: string | null } {
+function splitText(
+  payload: Record<string, unknown> | null,
+): { sender: string | null; text: string | null } {
   if (!payload) return { sender: null, text: null };
   const sender = typeof payload.sender === "string" ? payload.sender : null;
   let text = typeof payload.text === "string" ? payload.text : null;
@@ -53,9 +55,12 @@ export function channelRoutes(ctx: ApiContext): AnyRoute[] {
       summary: "Channels with message counts and their latest message (full history)",
       params: {
         region: regionParam,
-        includeEncrypted: boolParam({ description: "include channels that were not decrypted (enc_<HH>)" }),
+        includeEncrypted: boolParam({
+          description: "include channels that were not decrypted (enc_<HH>)",
+        }),
       },
-      returns: "{channels[{hash, name, lastMessage, lastSender, messageCount, lastActivity, encrypted}]}",
+      returns:
+        "{channels[{hash, name, lastMessage, lastSender, messageCount, lastActivity, encrypted}]}",
       handler(c, p) {
         const iatas = regions(p.region);
         const key = `channels:${iatas?.join(",") ?? ""}:${p.includeEncrypted}`;
@@ -68,11 +73,15 @@ export function channelRoutes(ctx: ApiContext): AnyRoute[] {
             `SELECT t.channel_hash AS ch, COUNT(*) AS n, MAX(t.id) AS last_id
              FROM transmissions t WHERE ${where} GROUP BY t.channel_hash`,
           ).all(...args) as Row[];
-          const last = ctx.db.prepare(`SELECT id, raw_hex, first_seen FROM transmissions WHERE id = ?`);
+          const last = ctx.db.prepare(
+            `SELECT id, raw_hex, first_seen FROM transmissions WHERE id = ?`,
+          );
           return rows.map((r) => {
             const ch = String(r.ch);
             const lr = last.get(Number(r.last_id)) as Row | undefined;
-            const { sender, text } = lr ? splitText(payloadOf(Number(lr.id), String(lr.raw_hex))) : { sender: null, text: null };
+            const { sender, text } = lr
+              ? splitText(payloadOf(Number(lr.id), String(lr.raw_hex)))
+              : { sender: null, text: null };
             return {
               hash: ch,
               name: ch,
@@ -96,6 +105,7 @@ export function channelRoutes(ctx: ApiContext): AnyRoute[] {
         hash: stringParam({
           in: "path",
           description: "channel name, enc_<HH> or ch<idx> (as listed by /api/channels)",
+          // deno-lint-ignore no-control-regex
           pattern: /^[^\x00-\x1f]{1,64}$/,
           expect: "a channel name of 1-64 characters",
           maxLength: 64,
@@ -104,13 +114,17 @@ export function channelRoutes(ctx: ApiContext): AnyRoute[] {
         offset: offsetParam,
         region: regionParam,
       },
-      returns: "{messages[{sender, text, timestamp, sender_timestamp, packetId, packetHash, repeats, " +
+      returns:
+        "{messages[{sender, text, timestamp, sender_timestamp, packetId, packetHash, repeats, " +
         "observers[], hops, snr}], total}",
       handler(c, p) {
         const args: SQLInputValue[] = [p.hash];
-        const where = `t.payload_type = 5 AND t.channel_hash = ?` + regionClause(regions(p.region), args);
+        const where = `t.payload_type = 5 AND t.channel_hash = ?` +
+          regionClause(regions(p.region), args);
         const total = Number(
-          (ctx.db.prepare(`SELECT COUNT(*) AS n FROM transmissions t WHERE ${where}`).get(...args) as Row).n,
+          (ctx.db.prepare(`SELECT COUNT(*) AS n FROM transmissions t WHERE ${where}`).get(
+            ...args,
+          ) as Row).n,
         );
         const rows = ctx.db.prepare(
           `SELECT t.id, t.hash, t.raw_hex, t.first_seen FROM transmissions t WHERE ${where}
@@ -138,7 +152,9 @@ export function channelRoutes(ctx: ApiContext): AnyRoute[] {
             sender,
             text,
             timestamp: iso(timeMs(r.first_seen)),
-            sender_timestamp: typeof payload?.sender_timestamp === "number" ? payload.sender_timestamp : null,
+            sender_timestamp: typeof payload?.sender_timestamp === "number"
+              ? payload.sender_timestamp
+              : null,
             packetId: id,
             packetHash: String(r.hash),
             repeats: obs.length,

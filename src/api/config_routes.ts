@@ -85,7 +85,9 @@ export function configRoutes(deps: ApiContext): AnyRoute[] {
       limits: merge(limits, raw.limits),
       snrThresholds: merge({ good: 5, fair: 0, poor: -10 }, raw.snrThresholds),
       distThresholds: merge({ near: 10, far: 50 }, raw.distThresholds),
-      maxHopDist: typeof raw.maxHopDist === "number" ? raw.maxHopDist : deps.config.resolver.maxLinkKm,
+      maxHopDist: typeof raw.maxHopDist === "number"
+        ? raw.maxHopDist
+        : deps.config.resolver.maxLinkKm,
       perfSlowMs: typeof raw.perfSlowMs === "number" ? raw.perfSlowMs : 100,
       wsReconnectMs: typeof raw.wsReconnectMs === "number" ? raw.wsReconnectMs : 3000,
       cacheInvalidateMs: typeof raw.cacheInvalidateMs === "number" ? raw.cacheInvalidateMs : 5000,

@@ -39,7 +39,11 @@ export function decodeRoutes(ctx: ApiContext): AnyRoute[] {
           decodePacket(hex, { keyRing: ctx.keyRing });
         const breakdown = { ranges: breakdownRanges(hex) };
         if (!decoded.valid) {
-          return c.json({ error: `Cannot decode packet: ${decoded.error ?? "invalid"}`, decoded, breakdown }, 400);
+          return c.json({
+            error: `Cannot decode packet: ${decoded.error ?? "invalid"}`,
+            decoded,
+            breakdown,
+          }, 400);
         }
         if (decoded.header?.payloadType === 4) {
           const bytes = hexToBytes(hex);

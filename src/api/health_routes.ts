@@ -19,7 +19,12 @@ function mb(bytes: number): number {
 /** Process memory in MB (RSS, V8 heap). */
 export function memoryMB(): { rss: number; heapUsed: number; heapTotal: number; external: number } {
   const m = Deno.memoryUsage();
-  return { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external) };
+  return {
+    rss: mb(m.rss),
+    heapUsed: mb(m.heapUsed),
+    heapTotal: mb(m.heapTotal),
+    external: mb(m.external),
+  };
 }
 
 /** Route group: health and statistics. */
@@ -97,7 +102,11 @@ export function healthRoutes(ctx: ApiContext): AnyRoute[] {
             responses: ctx.cache.stats(),
             resolvedPaths: s.resolvedCache.stats(),
           },
-          websocket: { clients: ws.clients, framesDropped: ws.framesDropped, lagNotices: ws.lagNotices },
+          websocket: {
+            clients: ws.clients,
+            framesDropped: ws.framesDropped,
+            lagNotices: ws.lagNotices,
+          },
           packetStore: {
             transmissions: s.txCount,
             observations: s.obsCount,

@@ -49,7 +49,12 @@ export class Counter {
   }
   /** The family for rendering. */
   family(): Family {
-    return { name: this.name, help: this.help, type: "counter", samples: [...this.#series.values.values()] };
+    return {
+      name: this.name,
+      help: this.help,
+      type: "counter",
+      samples: [...this.#series.values.values()],
+    };
   }
 }
 
@@ -64,7 +69,12 @@ export class Gauge {
   }
   /** The family for rendering. */
   family(): Family {
-    return { name: this.name, help: this.help, type: "gauge", samples: [...this.#series.values.values()] };
+    return {
+      name: this.name,
+      help: this.help,
+      type: "gauge",
+      samples: [...this.#series.values.values()],
+    };
   }
 }
 
@@ -116,7 +126,9 @@ export class MetricsRegistry {
     const lines: string[] = [];
     for (const f of families) {
       lines.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
-      for (const s of f.samples) lines.push(`${f.name}${labelText(s.labels)} ${formatValue(s.value)}`);
+      for (const s of f.samples) {
+        lines.push(`${f.name}${labelText(s.labels)} ${formatValue(s.value)}`);
+      }
     }
     return lines.join("\n") + "\n";
   }

@@ -35,7 +35,10 @@ export function registerApiMetrics(ctx: ApiContext): void {
       g(
         "hopwatch_store_component_bytes",
         "Store bytes by component",
-        Object.entries(s.bytesByComponent).map(([component, value]) => ({ labels: { component }, value })),
+        Object.entries(s.bytesByComponent).map(([component, value]) => ({
+          labels: { component },
+          value,
+        })),
       ),
       g(
         "hopwatch_index_entries",
@@ -55,15 +58,19 @@ export function registerApiMetrics(ctx: ApiContext): void {
         { labels: { part: "live" }, value: rc.liveHits },
         { labels: { part: "lru" }, value: rc.lruHits },
       ]),
-      cnt("hopwatch_resolved_cache_misses_total", "Resolved-path cache misses (fetched from SQL)", [{
-        value: rc.misses,
-      }]),
+      cnt("hopwatch_resolved_cache_misses_total", "Resolved-path cache misses (fetched from SQL)", [
+        {
+          value: rc.misses,
+        },
+      ]),
       cnt("hopwatch_resolved_cache_fetches_total", "Batched SQL fetches of resolved paths", [{
         value: rc.fetches,
       }]),
       g("hopwatch_decode_cache_entries", "Decoded-packet LRU entries", [{ value: dc.size }]),
       cnt("hopwatch_decode_cache_hits_total", "Decoded-packet LRU hits", [{ value: dc.hits }]),
-      cnt("hopwatch_decode_cache_misses_total", "Decoded-packet LRU misses", [{ value: dc.misses }]),
+      cnt("hopwatch_decode_cache_misses_total", "Decoded-packet LRU misses", [{
+        value: dc.misses,
+      }]),
       g("hopwatch_websocket_clients", "Connected WebSocket clients", [{ value: ws.clients }]),
       g("hopwatch_websocket_queued_bytes", "Bytes waiting in WebSocket client queues", [{
         value: ws.queuedBytes,
@@ -109,7 +116,9 @@ export function registerApiMetrics(ctx: ApiContext): void {
           "Accepted MQTT messages by kind",
           Object.entries(ing.acceptedByKind).map(([kind, value]) => ({ labels: { kind }, value })),
         ),
-        cnt("hopwatch_ingest_handler_errors_total", "Pipeline failures", [{ value: ing.handlerErrors }]),
+        cnt("hopwatch_ingest_handler_errors_total", "Pipeline failures", [{
+          value: ing.handlerErrors,
+        }]),
         g("hopwatch_ingest_rate_per_second", "Message rates averaged over 1 and 5 minutes", [
           { labels: { outcome: "received", window: "1m" }, value: ing.rates.received1m },
           { labels: { outcome: "received", window: "5m" }, value: ing.rates.received5m },

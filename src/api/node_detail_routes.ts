@@ -118,7 +118,11 @@ export function nodeDetailRoutes(ctx: ApiContext): AnyRoute[] {
           sinceMs: ctx.now() - 7 * DAY,
         }, { limit: 0 }).total;
         return c.json({
-          node: { ...nodeJson(ctx, n), flood_advert_count_7d: flood7d, relay_window_hours: RELAY_WINDOW_HOURS },
+          node: {
+            ...nodeJson(ctx, n),
+            flood_advert_count_7d: flood7d,
+            relay_window_hours: RELAY_WINDOW_HOURS,
+          },
           recentAdverts: packetRows(ctx, adverts.items),
         });
       },
@@ -134,13 +138,25 @@ export function nodeDetailRoutes(ctx: ApiContext): AnyRoute[] {
         const n = nodeByKey(ctx, p.pk);
         const now = ctx.now();
         const all = involving(ctx, n, { withObs: true });
-        const sent = ctx.store.listTransmissionIds({ nodeId: n.id, nodeRoles: ["sender"] }, { limit: 0 });
+        const sent = ctx.store.listTransmissionIds({ nodeId: n.id, nodeRoles: ["sender"] }, {
+          limit: 0,
+        });
         const snr: number[] = [];
         const rssi: number[] = [];
         const hops: number[] = [];
         let observations = 0;
         let today = 0;
-        const obsMap = new Map<string, { id: string; name: string | null; iata: string | null; count: number; snr: number[]; last: number }>();
+        const obsMap = new Map<
+          string,
+          {
+            id: string;
+            name: string | null;
+            iata: string | null;
+            count: number;
+            snr: number[];
+            last: number;
+          }
+        >();
         for (const t of all.items) {
           if (t.firstSeenMs >= now - DAY) today++;
           if (t.best) hops.push(t.best.hops.length);
@@ -151,7 +167,14 @@ export function nodeDetailRoutes(ctx: ApiContext): AnyRoute[] {
             if (!o.observerId) continue;
             let e = obsMap.get(o.observerId);
             if (!e) {
-              e = { id: o.observerId, name: o.observerName, iata: o.observerIata, count: 0, snr: [], last: 0 };
+              e = {
+                id: o.observerId,
+                name: o.observerName,
+                iata: o.observerIata,
+                count: 0,
+                snr: [],
+                last: 0,
+              };
               obsMap.set(o.observerId, e);
             }
             e.count++;
@@ -191,8 +214,18 @@ export function nodeDetailRoutes(ctx: ApiContext): AnyRoute[] {
       summary: "Radio neighbours of a node from the neighbor graph",
       params: {
         pk: pkParam,
-        min_count: intParam({ description: "minimum sightings of the link", default: 1, min: 1, max: 1_000_000 }),
-        min_score: numberParam({ description: "minimum score (0-1, relative to the strongest link)", default: 0, min: 0, max: 1 }),
+        min_count: intParam({
+          description: "minimum sightings of the link",
+          default: 1,
+          min: 1,
+          max: 1_000_000,
+        }),
+        min_score: numberParam({
+          description: "minimum score (0-1, relative to the strongest link)",
+          default: 0,
+          min: 0,
+          max: 1,
+        }),
       },
       returns: "{node, neighbors[...], total_observations}",
       handler(c, p) {
@@ -208,12 +241,14 @@ export function nodeDetailRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/nodes/:pk/analytics",
       tag: "nodes",
-      summary: "Per-node timelines, SNR trend, packet types, observers, hops, peers, activity heatmap",
+      summary:
+        "Per-node timelines, SNR trend, packet types, observers, hops, peers, activity heatmap",
       params: {
         pk: pkParam,
         days: intParam({ description: "window in days", default: 7, min: 1, max: 365 }),
       },
-      returns: "{node, days, timeline[], snrTrend[], packetTypes{}, observerCoverage[], hopDistribution{}, peers[], uptimeHeatmap[7][24]}",
+      returns:
+        "{node, days, timeline[], snrTrend[], packetTypes{}, observerCoverage[], hopDistribution{}, peers[], uptimeHeatmap[7][24]}",
       handler(c, p) {
         const n = nodeByKey(ctx, p.pk);
         const now = ctx.now();
@@ -256,7 +291,10 @@ export function nodeDetailRoutes(ctx: ApiContext): AnyRoute[] {
           days: p.days,
           bucketMs: bucket,
           timeline: keys.map((k) => ({ t: iso(k), ...timeline.get(k)! })),
-          snrTrend: [...snrBy.keys()].sort((a, b) => a - b).map((k) => ({ t: iso(k), avgSnr: mean(snrBy.get(k)!) })),
+          snrTrend: [...snrBy.keys()].sort((a, b) => a - b).map((k) => ({
+            t: iso(k),
+            avgSnr: mean(snrBy.get(k)!),
+          })),
           packetTypes: types,
           observerCoverage: [...coverage.entries()].sort((a, b) => b[1].count - a[1].count)
             .map(([id, v]) => ({ observer_id: id, observer_name: v.name, count: v.count })),

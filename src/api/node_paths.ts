@@ -61,7 +61,8 @@ export function nodePathRoutes(ctx: ApiContext): AnyRoute[] {
       summary: "Paths through a node (exact resolved hops; unique prefixes for unresolved hops)",
       params: { pk: pkParam },
       needsIndex: true,
-      returns: "{node{public_key, name, lat, lon}, paths[<=50]{hops[{prefix, name, pubkey, lat, lon}], " +
+      returns:
+        "{node{public_key, name, lat, lon}, paths[<=50]{hops[{prefix, name, pubkey, lat, lon}], " +
         "count, lastSeen, sampleHash}, totalPaths, totalTransmissions}",
       handler(c, p) {
         const n = nodeByKey(ctx, p.pk);
@@ -123,7 +124,9 @@ export function pathsThrough(ctx: ApiContext, n: NodeInfo) {
     const keys = g.resolved ? resolvedOf.get(rep.obsId) ?? null : null;
     const tx = ctx.store.getByTxId(rep.txId, false);
     return {
-      hops: hops.map((prefix, i) => hopJson(ctx, n, prefix, keys ? keys[i] ?? null : null, g.resolved)),
+      hops: hops.map((prefix, i) =>
+        hopJson(ctx, n, prefix, keys ? keys[i] ?? null : null, g.resolved)
+      ),
       count: g.count,
       lastSeen: iso(g.lastMs),
       sampleHash: tx?.hash ?? null,

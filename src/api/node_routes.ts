@@ -55,7 +55,10 @@ export function nodeRoutes(ctx: ApiContext): AnyRoute[] {
           expect: "a role name",
           lower: true,
         }),
-        search: stringParam({ description: "name contains (case-insensitive) or key prefix", maxLength: 64 }),
+        search: stringParam({
+          description: "name contains (case-insensitive) or key prefix",
+          maxLength: 64,
+        }),
         before: timeParam({ description: "first_seen <= this time" }),
         lastHeard: enumParam(["1h", "6h", "24h", "7d", "30d"] as const, {
           description: "heard (advert or relay) within this window",
@@ -77,7 +80,9 @@ export function nodeRoutes(ctx: ApiContext): AnyRoute[] {
         const matched: NodeInfo[] = [];
         for (const n of ctx.nodes.values()) {
           if (!visible(ctx, n)) continue;
-          if (search && !(n.name?.toLowerCase().includes(search) || n.publicKey.startsWith(search))) {
+          if (
+            search && !(n.name?.toLowerCase().includes(search) || n.publicKey.startsWith(search))
+          ) {
             continue;
           }
           if (p.before !== undefined && !(Date.parse(n.firstSeen) <= p.before)) continue;
@@ -138,11 +143,14 @@ export function nodeRoutes(ctx: ApiContext): AnyRoute[] {
           expect: "a 64-hex observer id",
         }),
       },
-      returns: "{resolved: {hop: {name, pubkey, ambiguous, candidates, conflicts, bestCandidate, confidence, label}}}",
+      returns:
+        "{resolved: {hop: {name, pubkey, ambiguous, candidates, conflicts, bestCandidate, confidence, label}}}",
       handler(c, p) {
         if (!p.hops) throw badRequest(`Missing parameter "hops"`);
         for (const h of p.hops) {
-          if (h.length % 2 !== 0) throw badRequest(`Invalid parameter "hops": "${h}" has an odd length`);
+          if (h.length % 2 !== 0) {
+            throw badRequest(`Invalid parameter "hops": "${h}" has an odd length`);
+          }
         }
         const hops = ctx.resolver.resolveHops(p.hops, {
           fromNode: p.from_node,
@@ -175,7 +183,11 @@ export function nodeRoutes(ctx: ApiContext): AnyRoute[] {
   ];
 }
 
-function sortNodes(ctx: ApiContext, list: NodeInfo[], by: "name" | "lastSeen" | "packetCount"): void {
+function sortNodes(
+  ctx: ApiContext,
+  list: NodeInfo[],
+  by: "name" | "lastSeen" | "packetCount",
+): void {
   if (by === "name") {
     const key = new Map(list.map((n) => [n.id, n.name?.toLowerCase() ?? "\uffff"]));
     list.sort((a, b) => {

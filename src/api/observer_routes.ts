@@ -48,7 +48,9 @@ export function observerRoutes(ctx: ApiContext): AnyRoute[] {
       returns: "{observers[], server_time}",
       handler(c) {
         const bl = new Set(ctx.config.observerBlacklist.map((b) => b.toUpperCase()));
-        const observers = ctx.observers.list().filter((o) => !bl.has(o.id.toUpperCase())).map(strip);
+        const observers = ctx.observers.list().filter((o) => !bl.has(o.id.toUpperCase())).map(
+          strip,
+        );
         c.header("X-Cache-Age-Seconds", String(ctx.observers.cacheAgeSeconds()));
         return c.json({ observers, server_time: new Date(ctx.now()).toISOString() });
       },
@@ -73,7 +75,8 @@ export function observerRoutes(ctx: ApiContext): AnyRoute[] {
         id: idParam,
         days: intParam({ description: "window in days", default: 7, min: 1, max: 365 }),
       },
-      returns: "{observer, days, timeline[], packetTypes{}, nodesTimeline[], snrDistribution[], recentPackets[]}",
+      returns:
+        "{observer, days, timeline[], packetTypes{}, nodesTimeline[], snrDistribution[], recentPackets[]}",
       handler(c, p) {
         const o = find(p.id);
         const since = ctx.now() - p.days * DAY;

@@ -70,7 +70,12 @@ export class ObserverSource {
   #cache: { at: number; list: ObserverJson[]; byId: Map<string, ObserverJson> } | null = null;
 
   /** Creates a source; `ttlMs` = 0 disables caching. */
-  constructor(db: DatabaseSync, nodes: NodeDirectory, ttlMs = 30_000, now: () => number = Date.now) {
+  constructor(
+    db: DatabaseSync,
+    nodes: NodeDirectory,
+    ttlMs = 30_000,
+    now: () => number = Date.now,
+  ) {
     this.#db = db;
     this.#nodes = nodes;
     this.#ttlMs = ttlMs;

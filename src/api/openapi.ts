@@ -22,7 +22,10 @@ export function buildOpenApi(routes: readonly AnyRoute[], version: string): Open
       tags: [r.tag],
       summary: r.summary,
       operationId: `${r.method.toLowerCase()}${
-        path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch) => (ch ?? "").toUpperCase())
+        path.replace(/[{}]/g, "").replace(
+          /[^A-Za-z0-9]+(.)?/g,
+          (_m, ch) => (ch ?? "").toUpperCase(),
+        )
       }`,
       parameters: Object.entries(r.params as ParamMap).map(([name, p]) => ({
         name,
@@ -36,7 +39,8 @@ export function buildOpenApi(routes: readonly AnyRoute[], version: string): Open
     if (r.body) {
       op.requestBody = {
         required: true,
-        description: r.body.description + (r.body.maxBytes ? ` (at most ${r.body.maxBytes} bytes)` : ""),
+        description: r.body.description +
+          (r.body.maxBytes ? ` (at most ${r.body.maxBytes} bytes)` : ""),
         content: { "application/json": { schema: r.body.schema } },
       };
     }
@@ -49,7 +53,7 @@ export function buildOpenApi(routes: readonly AnyRoute[], version: string): Open
       title: "hopwatch API",
       version,
       description: "MeshCore packet analyzer API (CoreScope-compatible core set). " +
-        "Unknown query parameters are rejected with 400; errors are {\"error\": message}.",
+        'Unknown query parameters are rejected with 400; errors are {"error": message}.',
     },
     components: {
       securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } },
@@ -60,11 +64,15 @@ export function buildOpenApi(routes: readonly AnyRoute[], version: string): Open
 }
 
 function responses(r: AnyRoute): Record<string, unknown> {
-  const err = { content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
+  const err = {
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  };
   const out: Record<string, unknown> = {
     "200": {
       description: r.returns,
-      content: { [r.produces ?? "application/json"]: { schema: { type: r.produces ? "string" : "object" } } },
+      content: {
+        [r.produces ?? "application/json"]: { schema: { type: r.produces ? "string" : "object" } },
+      },
     },
     "400": { description: "invalid or unknown parameter", ...err },
     "429": { description: "rate limit exceeded", ...err },

@@ -32,7 +32,9 @@ const RANGE_COLORS: Record<string, string> = {
 };
 
 /** `breakdown.ranges` of a raw packet, with the legacy colours. */
-export function breakdownRanges(rawHex: string): { start: number; end: number; color: string; label: string }[] {
+export function breakdownRanges(
+  rawHex: string,
+): { start: number; end: number; color: string; label: string }[] {
   try {
     return packetBreakdown(rawHex).map((r) => ({
       start: r.start,
@@ -78,13 +80,27 @@ export function packetDetailRoutes(ctx: ApiContext): AnyRoute[] {
         const observations = fromSql
           ? sqlObservations(sql, tx, ctx.decoded.json(tx.id, tx.rawHex))
           : detailObservations(ctx, tx);
-        const [row] = packetRows(ctx, [{ ...tx, observations: tx.observations }], { resolved: false });
+        const [row] = packetRows(ctx, [{ ...tx, observations: tx.observations }], {
+          resolved: false,
+        });
         const best = tx.best;
         const bestResolved = best
           ? observations.find((o) => o.id === best.id)?.resolved_path ?? null
           : null;
         row.resolved_path = bestResolved;
-        const packet = { ...row, observations: observations.map(({ resolved_path: _r, raw_hex: _x, payload_type: _p, decoded_json: _d, route_type: _t, ...o }) => o) };
+        const packet = {
+          ...row,
+          observations: observations.map((
+            {
+              resolved_path: _r,
+              raw_hex: _x,
+              payload_type: _p,
+              decoded_json: _d,
+              route_type: _t,
+              ...o
+            },
+          ) => o),
+        };
         const path = (best?.hops ?? []).map((prefix, i) => {
           const key = bestResolved?.[i] ?? null;
           const node = key ? ctx.nodes.byKey(key) : undefined;

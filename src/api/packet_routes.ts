@@ -25,14 +25,7 @@ import {
 } from "./filters.ts";
 import { nodeByKeyOrName } from "./node_lookup.ts";
 import { detailObservations, groupedRows, packetRows } from "./packet_rows.ts";
-import {
-  boolParam,
-  csvParam,
-  enumParam,
-  HASH_RE,
-  stringParam,
-  timeParam,
-} from "./params.ts";
+import { boolParam, csvParam, enumParam, HASH_RE, stringParam, timeParam } from "./params.ts";
 import { readJsonObject } from "./body.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 import { iso } from "./shapes.ts";
@@ -47,7 +40,9 @@ export const MAX_TIMESTAMPS = 100_000;
 
 /** Parses and validates packet hex from a request body (400 naming `field`). */
 export function parsePacketHex(value: unknown, field = "hex"): string {
-  if (typeof value !== "string") throw badRequest(`Invalid body field "${field}": expected a string`);
+  if (typeof value !== "string") {
+    throw badRequest(`Invalid body field "${field}": expected a string`);
+  }
   const hex = value.replace(/\s+/g, "");
   if (hex.length === 0) throw badRequest(`Invalid body field "${field}": empty`);
   if (!/^[0-9a-fA-F]+$/.test(hex)) {
@@ -133,7 +128,12 @@ export function packetRoutes(ctx: ApiContext): AnyRoute[] {
           const key = `g:${new URL(c.req.url).search}`;
           const body = ctx.cache.get(key, 3000, () => {
             const g = ctx.store.listGrouped(filter, page);
-            return { packets: groupedRows(ctx, g.items), total: g.total, limit: p.limit, offset: p.offset };
+            return {
+              packets: groupedRows(ctx, g.items),
+              total: g.total,
+              limit: p.limit,
+              offset: p.offset,
+            };
           });
           return c.json(body);
         }
@@ -178,14 +178,18 @@ export function packetRoutes(ctx: ApiContext): AnyRoute[] {
         description: `{hashes: [16-hex content hash, at most ${MAX_HASHES}]}`,
         schema: {
           type: "object",
-          properties: { hashes: { type: "array", items: { type: "string" }, maxItems: MAX_HASHES } },
+          properties: {
+            hashes: { type: "array", items: { type: "string" }, maxItems: MAX_HASHES },
+          },
         },
       },
       returns: "{results: {hash: [observation]}}",
       async handler(c) {
         const body = await readJsonObject(c);
         const hashes = body.hashes;
-        if (!Array.isArray(hashes)) throw badRequest(`Invalid body field "hashes": expected an array`);
+        if (!Array.isArray(hashes)) {
+          throw badRequest(`Invalid body field "hashes": expected an array`);
+        }
         if (hashes.length > MAX_HASHES) {
           throw badRequest(`Invalid body field "hashes": more than ${MAX_HASHES} entries`);
         }
@@ -193,7 +197,11 @@ export function packetRoutes(ctx: ApiContext): AnyRoute[] {
         for (const h of hashes) {
           const lower = typeof h === "string" ? h.trim().toLowerCase() : "";
           if (!HASH_RE.test(lower)) {
-            throw badRequest(`Invalid body field "hashes": ${JSON.stringify(h)?.slice(0, 40)} is not a 16-hex hash`);
+            throw badRequest(
+              `Invalid body field "hashes": ${
+                JSON.stringify(h)?.slice(0, 40)
+              } is not a 16-hex hash`,
+            );
           }
           const tx = ctx.store.getByHash(lower, true);
           results[lower] = tx ? detailObservations(ctx, tx) : [];
@@ -242,6 +250,7 @@ export function packetRoutes(ctx: ApiContext): AnyRoute[] {
 
 function optionalString(v: unknown, field: string, max: number): string | undefined {
   if (v === undefined || v === null) return undefined;
+  // deno-lint-ignore no-control-regex
   if (typeof v !== "string" || v.length === 0 || v.length > max || /[\x00-\x1f]/.test(v)) {
     throw badRequest(`Invalid body field "${field}": expected a string of 1-${max} characters`);
   }

@@ -11,10 +11,10 @@ import type { GroupedRow, TransmissionView } from "../store/types.ts";
 import type { ApiContext } from "./deps.ts";
 import {
   groupedRowJson,
-  observationJson,
   type ObservationJson,
-  packetRowJson,
+  observationJson,
   type PacketRowJson,
+  packetRowJson,
 } from "./shapes.ts";
 
 /** Options of {@linkcode packetRows}. */

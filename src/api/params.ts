@@ -73,7 +73,8 @@ export function intParam(opts: IntOptions & { default?: number }): Param<number 
   const { min, max, clamp } = opts;
   return {
     in: opts.in ?? "query",
-    description: opts.description + (clamp && max !== undefined ? ` (clamped to ${min}–${max})` : ""),
+    description: opts.description +
+      (clamp && max !== undefined ? ` (clamped to ${min}–${max})` : ""),
     required: opts.in === "path",
     schema: { type: "integer", minimum: min, maximum: max, default: opts.default },
     parse(raw, name) {
@@ -270,7 +271,9 @@ export function timeParam(opts: Common & { required?: boolean }): Param<number |
       }
       const ms = ISO_RE.test(raw) ? Date.parse(raw) : NaN;
       if (!Number.isFinite(ms)) {
-        throw badRequest(`Invalid parameter "${name}": expected an ISO-8601 time, got ${show(raw)}`);
+        throw badRequest(
+          `Invalid parameter "${name}": expected an ISO-8601 time, got ${show(raw)}`,
+        );
       }
       return ms;
     },

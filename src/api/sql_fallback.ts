@@ -23,7 +23,9 @@ function hopsOf(pathJson: unknown): string[] {
   if (typeof pathJson !== "string" || pathJson === "") return [];
   try {
     const v = JSON.parse(pathJson);
-    return Array.isArray(v) ? v.filter((x) => typeof x === "string").map((x) => x.toUpperCase()) : [];
+    return Array.isArray(v)
+      ? v.filter((x) => typeof x === "string").map((x) => x.toUpperCase())
+      : [];
   } catch {
     return [];
   }

@@ -92,7 +92,11 @@ export function pathCandidates(
     }
   }
   for (const size of uniqueSizes) {
-    const key = size === 1 ? pk[0] : size === 2 ? (pk[0] << 8) | pk[1] : (pk[0] << 16) | (pk[1] << 8) | pk[2];
+    const key = size === 1
+      ? pk[0]
+      : size === 2
+      ? (pk[0] << 8) | pk[1]
+      : (pk[0] << 16) | (pk[1] << 8) | pk[2];
     const l = store.idx.prefix(size, key, false);
     if (!l) continue;
     for (const txId of l.view()) {

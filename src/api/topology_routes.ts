@@ -36,7 +36,10 @@ export function topologyRoutes(ctx: ApiContext): AnyRoute[] {
         c.json(cached(windowKey("topology", p), () => {
           const filter = windowFilter(ctx, p);
           const hopDist: Record<string, number> = {};
-          const reach = new Map<string, { name: string | null; senders: Set<string>; hops: number; n: number }>();
+          const reach = new Map<
+            string,
+            { name: string | null; senders: Set<string>; hops: number; n: number }
+          >();
           scan(ctx, filter, true, (tx) => {
             const h = tx.best?.hops.length ?? 0;
             hopDist[h] = (hopDist[h] ?? 0) + 1;
@@ -60,7 +63,10 @@ export function topologyRoutes(ctx: ApiContext): AnyRoute[] {
             if (count > 0) relays.push({ pubkey: n.publicKey, name: n.name, role: n.role, count });
           }
           relays.sort((a, b) => b.count - a.count);
-          const pairs = [...ctx.resolver.graph.edges()].sort((a, b) => b.count - a.count).slice(0, 20)
+          const pairs = [...ctx.resolver.graph.edges()].sort((a, b) => b.count - a.count).slice(
+            0,
+            20,
+          )
             .map((e) => {
               const a = ctx.nodes.get(e.a);
               const b = ctx.nodes.get(e.b);
@@ -94,8 +100,18 @@ export function topologyRoutes(ctx: ApiContext): AnyRoute[] {
       tag: "analytics",
       summary: "The neighbour graph: nodes and weighted edges",
       params: {
-        min_count: intParam({ description: "minimum sightings per edge", default: 5, min: 1, max: 1_000_000 }),
-        min_score: numberParam({ description: "minimum edge score (0-1)", default: 0.1, min: 0, max: 1 }),
+        min_count: intParam({
+          description: "minimum sightings per edge",
+          default: 5,
+          min: 1,
+          max: 1_000_000,
+        }),
+        min_score: numberParam({
+          description: "minimum edge score (0-1)",
+          default: 0.1,
+          min: 0,
+          max: 1,
+        }),
         region: regionParam,
         role: stringParam({
           description: "only edges touching a node of this role",
@@ -104,11 +120,14 @@ export function topologyRoutes(ctx: ApiContext): AnyRoute[] {
           lower: true,
         }),
       },
-      returns: "{nodes[{pubkey, name, role, neighbor_count}], edges[{source, target, weight, score, " +
+      returns:
+        "{nodes[{pubkey, name, role, neighbor_count}], edges[{source, target, weight, score, " +
         "bidirectional, avg_snr, ambiguous}], stats}",
       handler(c, p) {
         const iatas = regions(p.region);
-        const key = `ngraph|${p.min_count}|${p.min_score}|${iatas?.join(",") ?? ""}|${p.role ?? ""}`;
+        const key = `ngraph|${p.min_count}|${p.min_score}|${iatas?.join(",") ?? ""}|${
+          p.role ?? ""
+        }`;
         return c.json(cached(key, () => {
           const now = ctx.now();
           const g = ctx.resolver.graph;
@@ -131,7 +150,9 @@ export function topologyRoutes(ctx: ApiContext): AnyRoute[] {
             const score = top > 0 ? Math.round((weights[i] / top) * 1000) / 1000 : 0;
             if (e.count < p.min_count || score < p.min_score) continue;
             if (inRegion && !(inRegion.has(e.a) && inRegion.has(e.b))) continue;
-            if (p.role && ctx.nodes.get(e.a)?.role !== p.role && ctx.nodes.get(e.b)?.role !== p.role) continue;
+            if (
+              p.role && ctx.nodes.get(e.a)?.role !== p.role && ctx.nodes.get(e.b)?.role !== p.role
+            ) continue;
             edges.push({
               source: ctx.nodes.keyOf(e.a),
               target: ctx.nodes.keyOf(e.b),

@@ -196,8 +196,10 @@ export class WsHub {
       this.#send(c, frame);
       return;
     }
-    if (c.dropping || c.queue.length >= this.#opts.maxQueueFrames ||
-      c.queueBytes + size > this.#opts.maxQueueBytes) {
+    if (
+      c.dropping || c.queue.length >= this.#opts.maxQueueFrames ||
+      c.queueBytes + size > this.#opts.maxQueueBytes
+    ) {
       this.#overflow(c);
       return;
     }
@@ -272,8 +274,10 @@ export class WsHub {
         this.#send(c, f);
       }
       if (c.dropping) {
-        if (c.queue.length <= this.#opts.maxQueueFrames / 2 &&
-          c.socket.bufferedAmount < this.#opts.highWaterBytes) {
+        if (
+          c.queue.length <= this.#opts.maxQueueFrames / 2 &&
+          c.socket.bufferedAmount < this.#opts.highWaterBytes
+        ) {
           this.#sendLag(c);
         } else if (now - c.droppingSince >= this.#opts.stuckMs) {
           this.#disconnectSlow(c);

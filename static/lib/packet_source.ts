@@ -131,6 +131,9 @@ export class GroupedSource implements PacketSource {
   #onChange: () => void;
   #onError: (e: unknown) => void;
   #ctl = new AbortController();
+  #want: [number, number] = [0, 0];
+  #needTimer: ReturnType<typeof setTimeout> | undefined;
+  #needSince = 0;
 
   /** Creates a source for `filters`; `onChange` is called when rows arrive. */
   constructor(filters: PacketFilters, onChange: () => void, onError: (e: unknown) => void) {
@@ -161,8 +164,21 @@ export class GroupedSource implements PacketSource {
   }
 
   need(start: number, end: number): void {
-    const a = Math.max(0, start - this.#live.length);
-    const b = Math.max(0, end - this.#live.length);
+    // Debounced (80 ms, at most 300 ms late) so flinging the scrollbar across
+    // thousands of rows only fetches where it settles.
+    this.#want = [start, end];
+    const now = performance.now();
+    if (this.#needTimer === undefined) this.#needSince = now;
+    clearTimeout(this.#needTimer);
+    const wait = !this.#pages.size || now - this.#needSince > 300 ? 0 : 80;
+    this.#needTimer = setTimeout(() => this.#fetchWanted(), wait);
+  }
+
+  #fetchWanted(): void {
+    this.#needTimer = undefined;
+    const [s, e] = this.#want;
+    const a = Math.max(0, s - this.#live.length);
+    const b = Math.max(0, e - this.#live.length);
     for (let p = Math.floor(a / PAGE); p <= Math.floor(b / PAGE); p++) {
       if (!this.#pages.has(p) && !this.#loading.has(p) && p * PAGE < this.#serverTotal) {
         this.#load(p).catch(this.#onError);
