@@ -15,14 +15,13 @@
  * @module
  */
 
-import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
 import { createStack } from "../src/cli/stack.ts";
 import { DEFAULTS } from "../src/cli/config.ts";
 import { Logger } from "../src/log/logger.ts";
-import { hexToBytes } from "../src/meshcore/mod.ts";
 import type { PacketMessage } from "../src/ingest/messages.ts";
 import { runGen } from "../src/cli/gen_command.ts";
+import { loadReplay, median, percentile, type Replay } from "./replay.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -33,60 +32,6 @@ const args = parseArgs({
     json: { type: "boolean", default: false },
   },
 });
-
-interface Replay {
-  raw: string;
-  observerId: string;
-  observerName: string | null;
-  iata: string | null;
-  snr: number | null;
-  rssi: number | null;
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0").toUpperCase());
-
-/** The packet as one observer heard it: the transmission's bytes with this observation's path. */
-function withPath(txRaw: string, hops: string[]): string {
-  const b = hexToBytes(txRaw)!;
-  const transport = (b[0] & 3) === 0 || (b[0] & 3) === 3 ? 4 : 0;
-  const p = 1 + transport;
-  const size = (b[p] >> 6) + 1;
-  const payloadStart = p + 1 + (b[p] & 0x3f) * size;
-  if ((b[0] >> 2 & 15) === 9) return txRaw; // TRACE: path bytes are SNRs, keep as sent
-  const hopSize = hops.length ? hops[0].length / 2 : size;
-  let out = "";
-  for (let i = 0; i < p; i++) out += HEX[b[i]];
-  out += HEX[((hopSize - 1) << 6) | hops.length] + hops.join("");
-  for (let i = payloadStart; i < b.length; i++) out += HEX[b[i]];
-  return out;
-}
-
-async function loadReplay(path: string, count: number): Promise<Replay[]> {
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    const rows = db.prepare(
-      `SELECT t.raw_hex, o.path_json, b.id AS observer_id, b.name, b.iata, o.snr, o.rssi
-         FROM observations o JOIN transmissions t ON t.id = o.transmission_id
-         JOIN observers b ON b.rowid = o.observer_idx
-        ORDER BY o.id LIMIT ?`,
-    ).all(count);
-    return rows.map((r) => ({
-      raw: withPath(String(r.raw_hex), JSON.parse(String(r.path_json ?? "[]"))),
-      observerId: String(r.observer_id),
-      observerName: r.name as string | null,
-      iata: r.iata as string | null,
-      snr: r.snr as number | null,
-      rssi: r.rssi as number | null,
-    }));
-  } finally {
-    db.close();
-  }
-}
-
-function percentile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
 
 async function runOnce(replay: Replay[]) {
   const dir = await Deno.makeTempDir({ prefix: "hw-ingest-bench-" });
@@ -157,8 +102,6 @@ async function runOnce(replay: Replay[]) {
   };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 if (import.meta.main) {
   let source = args.values.source;
   if (!source) {
@@ -166,7 +109,7 @@ if (import.meta.main) {
     const code = await runGen(["--shape", "S", "--out", source, "--seed", "1"]);
     if (code !== 0) throw new Error("Cannot generate the source database");
   }
-  const replay = await loadReplay(source, Number(args.values.count));
+  const replay = loadReplay(source, Number(args.values.count));
   const runs = [];
   for (let i = 0; i < Number(args.values.runs); i++) runs.push(await runOnce(replay));
   const result = {

@@ -160,12 +160,15 @@ function main() {
     .add(/^\/observers\/?$/, "observers", observersPage)
     .add(/^\/observers\/([^/]+)$/, "observers", observerDetailPage)
     .add(/^\/analytics$/, "analytics", analyticsPage);
-  tryJson<{ healthThresholds?: unknown }>("/api/config/client").then((c) =>
-    setHealth(c?.healthThresholds)
-  );
   router.start("#/packets");
   startLive();
-  pollHealth(ui.banner);
+  // Secondary requests wait until the first page has had its data.
+  setTimeout(() => {
+    tryJson<{ healthThresholds?: unknown }>("/api/config/client").then((c) =>
+      setHealth(c?.healthThresholds)
+    );
+    pollHealth(ui.banner);
+  }, 300);
 }
 
 main();

@@ -5,7 +5,8 @@
  * - store eviction (retention / memory budget), every 60 s;
  * - neighbor-graph persistence (changed edges), every 60 s and at shutdown;
  * - WAL checkpoint (PASSIVE), every 5 min;
- * - SQLite retention (`retention.*Days`), hourly, removing the same
+ * - SQLite retention (`retention.*Days`), every 10 min, in 4 ms slices with
+ *   12 ms pauses (at most a quarter of the event loop), removing the same
  *   transmissions from the store through its reverse maps;
  * - hop-resolution backfill over `resolvedPath.backfillHours`, after the load
  *   and again every 15 min when the neighbor graph has grown.
@@ -78,7 +79,7 @@ export class BackgroundJobs {
     every(60_000, () => this.evict());
     every(60_000, () => this.saveGraph());
     every(300_000, () => this.checkpoint());
-    every(3_600_000, () => this.retention());
+    every(600_000, () => this.retention());
     every(900_000, () => this.backfill());
     queueMicrotask(() => void this.backfill());
   }
@@ -124,7 +125,13 @@ export class BackgroundJobs {
       await writer.flush();
       const r = await runRetention(hdb.db, {
         ...config.retention,
-        prune: { batchSize: 500, onBatch: (ids) => store.removeTransmissions(ids) },
+        prune: {
+          // Same synchronous turn as each delete: nothing queued can reference a deleted row.
+          beforeBatch: () => void writer.flush(),
+          maxSliceMs: 4,
+          pauseMs: 12,
+          onBatch: (ids) => store.removeTransmissions(ids),
+        },
       });
       this.status.retentionRuns++;
       this.status.lastRetention = {

@@ -250,10 +250,25 @@ export async function backupDatabase(
 
 /** Options of {@link pruneTransmissions}. */
 export interface PruneOptions {
-  /** Transmissions per batch (each batch is one transaction). Default 1000. */
+  /** Transmissions per batch (each batch is one transaction). Default 25. */
   batchSize?: number;
   /** Stop after this many batches (the next run continues). Default: no limit. */
   maxBatches?: number;
+  /**
+   * Longest run of batches between two yields to the event loop, in ms (default 4): a large
+   * retention never stalls ingest or the API for longer than about this.
+   */
+  maxSliceMs?: number;
+  /**
+   * Pause after each slice, in ms (default 0). With `maxSliceMs` it bounds the share of the event
+   * loop retention may take: the server uses 4 ms slices and 12 ms pauses (at most 25 %).
+   */
+  pauseMs?: number;
+  /**
+   * Called right before each batch, in the same synchronous turn as its delete (the server
+   * flushes its writer here, so no queued row can reference a transmission being deleted).
+   */
+  beforeBatch?: () => void;
   /** Called after each committed batch with the transmission ids it deleted. */
   onBatch?: (ids: number[]) => void;
 }
@@ -279,12 +294,16 @@ export async function pruneTransmissions(
   cutoff: string,
   options: PruneOptions = {},
 ): Promise<PruneResult> {
-  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 1000));
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 25));
+  const maxSliceMs = Math.max(0, options.maxSliceMs ?? 4);
+  const pauseMs = Math.max(0, options.pauseMs ?? 0);
   const pick = db.prepare(
     `SELECT id FROM transmissions WHERE first_seen < ? ORDER BY first_seen, id LIMIT ?`,
   );
   const result: PruneResult = { transmissionIds: [], observationsDeleted: 0, batches: 0 };
+  let sliceStart = performance.now();
   while (options.maxBatches === undefined || result.batches < options.maxBatches) {
+    options.beforeBatch?.();
     const ids = pick.all(cutoff, batchSize).map((r) => Number(r.id));
     if (ids.length === 0) break;
     const list = ids.join(",");
@@ -304,7 +323,10 @@ export async function pruneTransmissions(
     result.batches++;
     options.onBatch?.(ids);
     if (ids.length < batchSize) break;
-    await new Promise((r) => setTimeout(r, 0));
+    if (performance.now() - sliceStart >= maxSliceMs) {
+      await new Promise((r) => setTimeout(r, pauseMs));
+      sliceStart = performance.now();
+    }
   }
   return result;
 }

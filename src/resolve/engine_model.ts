@@ -82,8 +82,6 @@ export interface EngineOptions {
   staleAfterHours: number;
   /** Half-life of that loss, hours (default 168). */
   staleHalfLifeHours: number;
-  /** Prior factor for a node first heard after the packet (default 0.1). */
-  notYetSeenFactor: number;
   /** Confidence reported for a unique 1-byte hop (default 0.95; 2/3-byte: 1). */
   uniqueConfidence1: number;
   /** Forward-backward rounds, each fixing the hops named so far (default 4). */
@@ -104,7 +102,6 @@ export const ENGINE_DEFAULTS: EngineOptions = {
   unknownNodePrior: 0.25,
   staleAfterHours: 72,
   staleHalfLifeHours: 168,
-  notYetSeenFactor: 0.1,
   uniqueConfidence1: 0.95,
   maxRounds: 4,
 };

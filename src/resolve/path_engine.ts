@@ -129,7 +129,6 @@ export class PathEngine {
       if (last > 0 && now - last > staleMs) {
         prior = Math.exp(-this.#lambdaStale * (now - last - staleMs));
       }
-      if (this.table.firstSeenMs(id) > now) prior *= this.opt.notYetSeenFactor;
       this.#prior[slot] = prior;
     }
     this.#start[i + 1] = this.#len;

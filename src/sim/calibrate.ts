@@ -41,7 +41,6 @@ async function pilot(
   const t = new Traffic(mesh, { seed, label, intensity: k, payloads: false, router, ...shape });
   let tx = 0, obs = 0, clock = 0;
   while (tx < sample) {
-    t.progress = tx / sample;
     for (const p of await t.exchange(clock++)) {
       if (p.copies.length === 0) continue;
       tx++;

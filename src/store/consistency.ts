@@ -94,7 +94,7 @@ export function checkConsistency(core: StoreCore, opts: CheckOptions = {}): Cons
       const oc = core.obs.chunk(os);
       const r = os & OBM;
       const s = oc.hashSize[r];
-      if (Math.min(s, 3) !== Math.min(size, 3)) return false;
+      if (oc.flags[r] & OBSF.RESOLVED || Math.min(s, 3) !== Math.min(size, 3)) return false;
       for (let h = 0, off = oc.pathOff[r]; h < oc.hopCount[r]; h++, off += s) {
         if (hopKey(oc.hops, off, s) === key) return true;
       }
@@ -175,9 +175,10 @@ export function checkConsistency(core: StoreCore, opts: CheckOptions = {}): Cons
       }
       if (!inList(idx.byObserver[oc.observer[q]], id)) err(`tx ${id}: missing from its observer`);
       const s = oc.hashSize[q];
-      for (let h = 0, off = oc.pathOff[q]; h < hc; h++, off += s) {
+      const fallback = (oc.flags[q] & OBSF.RESOLVED) === 0;
+      for (let h = 0, off = oc.pathOff[q]; h < hc && fallback; h++, off += s) {
         if (!inList(idx.prefix(s, hopKey(oc.hops, off, s), false), id)) {
-          err(`tx ${id}: hop ${h} of obs ${o} missing from the prefix index`);
+          err(`tx ${id}: hop ${h} of unresolved obs ${o} missing from the prefix index`);
         }
       }
       if (opts.resolvedOf) {

@@ -8,8 +8,11 @@
  * - by sender: per ADVERT originator node id
  * - by 1-byte source / destination hash: 256 buckets each
  * - by observer: per observer index (a transmission heard by it at least once)
- * - by raw hop prefix: 1-byte hops in 256 lists, 2-byte hops in 65536 lists,
- *   3-byte (and longer, by their first 3 bytes) in a Map keyed by the integer
+ * - by raw hop prefix, the fallback for observations whose path has no
+ *   resolved hop (NULL/unusable `resolved_path`): 1-byte hops in 256 lists,
+ *   2-byte hops in 65536 lists, 3-byte (and longer, by their first 3 bytes) in
+ *   a Map keyed by the integer. Resolved observations are answered exactly by
+ *   the membership index instead, so their raw hops are not indexed twice.
  * - relay membership (forward half): node id -> transmissions whose resolved
  *   hops include the node, over every observation (the reverse half and the
  *   reference counts live in the transmission columns)

@@ -314,13 +314,14 @@ export class StoreCore {
       tc.observerCount[tr]++;
       this.idx.observer(observer).add(txId);
     }
-    if (hopCount > 0) this.idx.addHops(txId, oc.hops, oc.pathOff[or], hopCount, size);
-
     let json: string | null = null;
     if (resOk) {
       this.#contribute(tslot, txId, res!, resOff, hopCount, rec.timestampMs);
       oc.flags[or] |= OBSF.RESOLVED;
       if (live) json = resolvedJson ?? this.#resolvedJson(res!, resOff, hopCount);
+    } else if (hopCount > 0) {
+      // The fallback: hops of a path with no resolved hop are found by raw prefix.
+      this.idx.addHops(txId, oc.hops, oc.pathOff[or], hopCount, size);
     }
     if (live) this.resolvedCache.putLive(rec.obsId, json);
     return flags;
@@ -366,9 +367,12 @@ export class StoreCore {
     const newOk = usableResolved(newIds, hopCount);
     if (newOk) {
       this.#contribute(tslot, txId, newIds!, 0, hopCount, oc.ts[or]);
-      oc.flags[or] |= OBSF.RESOLVED;
+      if (!hadOld) this.#leaveFallback(txId, tslot, os);
     } else {
       oc.flags[or] &= ~OBSF.RESOLVED;
+      if (hadOld && hopCount > 0) {
+        this.idx.addHops(txId, oc.hops, oc.pathOff[or], hopCount, oc.hashSize[or]);
+      }
     }
     this.resolvedCache.replace(obsId, newOk ? this.#resolvedJson(newIds!, 0, hopCount) : null);
   }
@@ -490,9 +494,39 @@ export class StoreCore {
       if (oc.flags[or] & OBSF.RESOLVED) this.counters.resolvedDupIgnored++;
       else {
         this.#contribute(tslot, txId, resolved, resOff, oc.hopCount[or], oc.ts[or]);
-        oc.flags[or] |= OBSF.RESOLVED;
+        this.#leaveFallback(txId, tslot, os);
         this.resolvedCache.replace(obsId, null);
       }
+    }
+  }
+
+  /**
+   * Marks an observation resolved and takes its hops out of the raw-prefix
+   * fallback index, except hops another unresolved observation of the same
+   * transmission still has (recomputed from the retained hop bytes).
+   */
+  #leaveFallback(txId: number, tslot: number, os: number): void {
+    const oc = this.obs.chunk(os);
+    const or = os & OBM;
+    oc.flags[or] |= OBSF.RESOLVED;
+    const size = oc.hashSize[or];
+    const cls = Math.min(size, 3);
+    for (let h = 0, off = oc.pathOff[or]; h < oc.hopCount[or]; h++, off += size) {
+      const k = hopKey(oc.hops, off, size);
+      let kept = false;
+      for (let o = this.txs.chunk(tslot).headObs[tslot & TXM]; o >= 0 && !kept;) {
+        const s2 = this.obsById.get(o);
+        const c2 = this.obs.chunk(s2);
+        const r2 = s2 & OBM;
+        const z = c2.hashSize[r2];
+        if (!(c2.flags[r2] & OBSF.RESOLVED) && Math.min(z, 3) === cls) {
+          for (let g = 0, q = c2.pathOff[r2]; g < c2.hopCount[r2] && !kept; g++, q += z) {
+            kept = hopKey(c2.hops, q, z) === k;
+          }
+        }
+        o = c2.next[r2];
+      }
+      if (!kept) this.idx.prefix(size, k, false)?.remove(txId);
     }
   }
 

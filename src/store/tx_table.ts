@@ -221,13 +221,22 @@ export class TxTable {
     return ns;
   }
 
-  /** Repacks membership pools that are more than half waste. */
-  compactPools(): void {
+  /**
+   * Repacks membership pools that are more than half waste; with `tight`
+   * (after a bulk load) repacks every sealed chunk with each block cut to its
+   * length.
+   */
+  compactPools(tight = false): void {
     for (const c of this.chunks) {
-      if (!c || c.memWaste < 1024 || c.memWaste * 2 < c.memUsed) continue;
+      if (!c) continue;
+      if (tight ? !c.sealed : c.memWaste < 1024 || c.memWaste * 2 < c.memUsed) continue;
       let need = 0;
-      for (let r = 0; r < c.used; r++) if (c.flags[r] & TXF.LIVE) need += c.memCap[r];
-      const node = new Int32Array(Math.max(16, need));
+      for (let r = 0; r < c.used; r++) {
+        if (!(c.flags[r] & TXF.LIVE)) continue;
+        if (tight) c.memCap[r] = c.memLen[r];
+        need += c.memCap[r];
+      }
+      const node = new Int32Array(tight ? need : Math.max(16, need));
       const cnt = new Uint16Array(node.length);
       let w = 0;
       for (let r = 0; r < c.used; r++) {
@@ -313,15 +322,6 @@ export class TxTable {
     c.memCap[r] = cap;
     c.memUsed += cap;
   }
-
-  /** Trims a sealed chunk's membership pool to its used length (after a bulk load). */
-  trimPools(): void {
-    for (const c of this.chunks) {
-      if (c && c.sealed && c.memNode.length > c.memUsed) {
-        c.memNode = c.memNode.slice(0, c.memUsed);
-        c.memCnt = c.memCnt.slice(0, c.memUsed);
-      }
-    }
   }
 
   #seal(c: TxChunk): void {

@@ -131,6 +131,7 @@ export class GroupedSource implements PacketSource {
   #onChange: () => void;
   #onError: (e: unknown) => void;
   #ctl = new AbortController();
+  #firstP: Promise<void> | undefined;
   #want: [number, number] = [0, 0];
   #needTimer: ReturnType<typeof setTimeout> | undefined;
   #needSince = 0;
@@ -157,10 +158,11 @@ export class GroupedSource implements PacketSource {
     return this.#pages.get(Math.floor(j / PAGE))?.[j % PAGE];
   }
 
-  async first(): Promise<void> {
-    await this.#load(0);
-    const top = this.#pages.get(0)?.[0];
-    if (!this.#until && top) this.#until = top.latest ?? top.first_seen;
+  first(): Promise<void> {
+    return this.#firstP ??= this.#load(0).then(() => {
+      const top = this.#pages.get(0)?.[0];
+      if (!this.#until && top) this.#until = top.latest ?? top.first_seen;
+    });
   }
 
   need(start: number, end: number): void {
@@ -236,6 +238,7 @@ export class ObservationSource implements PacketSource {
   #onChange: () => void;
   #onError: (e: unknown) => void;
   #ctl = new AbortController();
+  #firstP: Promise<void> | undefined;
 
   /** Creates a source for `filters`. */
   constructor(filters: PacketFilters, onChange: () => void, onError: (e: unknown) => void) {
@@ -258,9 +261,10 @@ export class ObservationSource implements PacketSource {
     return this.#rows[i - this.#live.length];
   }
 
-  async first(): Promise<void> {
-    await this.#next();
-    if (!this.#until && this.#rows[0]) this.#until = this.#rows[0].first_seen;
+  first(): Promise<void> {
+    return this.#firstP ??= this.#next().then(() => {
+      if (!this.#until && this.#rows[0]) this.#until = this.#rows[0].first_seen;
+    });
   }
 
   need(_start: number, end: number): void {

@@ -349,30 +349,33 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
     if (!flushTimer) flushTimer = setTimeout(flush, 250);
   });
 
-  Promise.all([
-    cached<{ observers: Observer[] }>("/api/observers").catch(() => ({ observers: [] })),
-    supports("/api/config/regions").then((ok) =>
-      ok ? tryJson<Record<string, string>>("/api/config/regions") : null
-    ),
-  ]).then(([o, r]) => {
-    observers = (o.observers ?? []).slice().sort((a, b) =>
-      (a.name ?? "").localeCompare(b.name ?? "")
-    );
-    const codes = new Set<string>();
-    for (const x of observers) {
-      if (x.iata) {
-        iata.set(x.id, x.iata);
-        codes.add(x.iata);
+  const filterData = () =>
+    Promise.all([
+      cached<{ observers: Observer[] }>("/api/observers").catch(() => ({ observers: [] })),
+      supports("/api/config/regions").then((ok) =>
+        ok ? tryJson<Record<string, string>>("/api/config/regions") : null
+      ),
+    ]).then(([o, r]) => {
+      observers = (o.observers ?? []).slice().sort((a, b) =>
+        (a.name ?? "").localeCompare(b.name ?? "")
+      );
+      const codes = new Set<string>();
+      for (const x of observers) {
+        if (x.iata) {
+          iata.set(x.id, x.iata);
+          codes.add(x.iata);
+        }
       }
-    }
-    regions = r && Object.keys(r).length
-      ? Object.entries(r).map(([k, v]) => [k, `${k} – ${v}`])
-      : [...codes].sort().map((c) => [c, c]);
-    renderFilters();
-  });
+      regions = r && Object.keys(r).length
+        ? Object.entries(r).map(([k, v]) => [k, `${k} – ${v}`])
+        : [...codes].sort().map((c) => [c, c]);
+      renderFilters();
+    });
 
   renderFilters();
   loadSource();
+  // Filter options (observers, regions) load once the first rows are in.
+  (source as PacketSource | null)?.first().catch(() => {}).finally(() => filterData());
   renderDetail();
 
   return {

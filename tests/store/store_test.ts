@@ -83,6 +83,7 @@ Deno.test("membership: pubkeys of a NON-best observation are indexed, with exact
 });
 
 Deno.test("NULL / unusable resolved paths fall back to the raw hop-prefix index", () => {
+  // Resolved observations are found through the membership index, not by raw prefix.
   const { store, nodes } = newStore();
   const a = nodes.intern(key(1));
   store.addObservation(obsInput({ txId: 1, obsId: 1, hops: [0x7d, 0x1d] }), null);
@@ -99,6 +100,16 @@ Deno.test("NULL / unusable resolved paths fall back to the raw hop-prefix index"
   assert.deepEqual([...store.idx.prefix(2, 0x7d1d, false)!.view()], [4]);
   assert.equal(store.idx.relay[a], undefined, "nothing entered the membership index");
   assertConsistent(store, () => null);
+  // A resolved sighting is not indexed by raw prefix; a shared unresolved hop stays.
+  store.addObservation(obsInput({ txId: 5, obsId: 5, hops: [0x42] }), ids(a));
+  assert.equal(store.idx.prefix(1, 0x42, false), undefined);
+  store.addObservation(obsInput({ txId: 1, obsId: 6, observer: "B", hops: [0x7d, 0x1d] }), null);
+  store.addObservation(obsInput({ txId: 1, obsId: 7, observer: "C", hops: [0x1d] }), null);
+  // Repeat of obs 6 brings a resolved path: hop 7d leaves tx 1 only if no unresolved obs keeps it.
+  store.addObservation(obsInput({ txId: 1, obsId: 8, observer: "B", hops: [0x7d, 0x1d] }), ids(a, -1));
+  assert.deepEqual([...store.idx.prefix(1, 0x7d, false)!.view()], [1, 2, 3], "obs 1 keeps 7d");
+  const paths = new Map([[5, ids(a)], [6, ids(a, -1)]]);
+  assertConsistent(store, (o) => paths.get(o) ?? null);
 });
 
 Deno.test("replaceResolved removes exactly the old contribution and adds the new one", () => {
@@ -118,15 +129,18 @@ Deno.test("replaceResolved removes exactly the old contribution and adds the new
   assert.deepEqual(store.throughNode(b).ids, []);
   assert.deepEqual(store.throughNode(c).ids, [1]);
   assert.deepEqual(store.throughNode(a).ids, [1]);
-  // obs 3: NULL -> b (backfill of a row that had none).
+  // obs 3: NULL -> b (backfill of a row that had none): it leaves the raw-prefix fallback.
+  assert.deepEqual([...store.idx.prefix(1, 3, false)!.view()], [2]);
   store.replaceResolved(3, null, ids(b));
   paths.set(3, ids(b));
   assert.deepEqual(store.throughNode(b).ids, [2]);
-  // obs 2: a -> NULL.
+  assert.equal(store.idx.prefix(1, 3, false)!.size, 0);
+  // obs 2: a -> NULL: its hop joins the raw-prefix fallback.
   store.replaceResolved(2, ids(a), null);
   paths.set(2, null);
   assert.deepEqual(store.throughNode(a).ids, []);
   assert.equal(store.idx.relay[a]!.size, 0);
+  assert.deepEqual([...store.idx.prefix(1, 1, false)!.view()], [1]);
   assertConsistent(store, (o) => paths.get(o) ?? null);
   assert.throws(() => store.replaceResolved(99, null, null), /not in memory/);
 });
