@@ -26,7 +26,7 @@ import { Logger } from "../src/log/logger.ts";
 import { createApp } from "../src/api/app.ts";
 import { WsHub } from "../src/api/ws_hub.ts";
 import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
-import { pathCandidates } from "../src/api/store_scan.ts";
+import { pathGroups } from "../src/api/store_scan.ts";
 
 interface Args {
   db: string;
@@ -256,7 +256,7 @@ async function main(): Promise<void> {
   }
   const pkBytes = Uint8Array.from(busiest.key.match(/../g)!.map((h) => parseInt(h, 16)));
   const id = stack.nodes.idOf(busiest.key)!;
-  busiest.candidates = pathCandidates(stack.store, id, pkBytes, []).length;
+  busiest.candidates = pathGroups(stack.store, id, pkBytes, [], 1).totalTransmissions;
   const someHash = stack.store.listTransmissions({}, { limit: 1 }).items[0]?.hash ?? "0";
   const endpoints: Record<string, string> = {
     "packets?limit=100": "/api/packets?limit=100",

@@ -20,21 +20,10 @@ import { nodeByKey } from "./node_lookup.ts";
 import { pkParam } from "./node_detail_routes.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 import { iso } from "./shapes.ts";
-import { type PathCandidate, pathCandidates } from "./store_scan.ts";
+import { GROUP_MEMBERS, type GroupMember, type PathGroup, pathGroups } from "./store_scan.ts";
 
 /** Most path groups returned. */
 export const MAX_PATHS = 50;
-/** Members tried per group to find one whose resolved path names the node. */
-const VERIFY_TRIES = 5;
-
-interface Group {
-  resolved: boolean;
-  count: number;
-  /** Members, most recent first after sorting. */
-  members: PathCandidate[];
-  lastMs: number;
-}
-
 function keyBytes(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
@@ -76,32 +65,14 @@ export function nodePathRoutes(ctx: ApiContext): AnyRoute[] {
 export function pathsThrough(ctx: ApiContext, n: NodeInfo) {
   const pk = keyBytes(n.publicKey);
   const unique = uniquePrefixSizes(ctx, n, pk);
-  const cands = pathCandidates(ctx.store, n.id, pk, unique);
-  const groups = new Map<string, Group>();
-  let byPrefix = 0;
-  for (const cand of cands) {
-    if (!cand.resolved) byPrefix++;
-    const k = (cand.resolved ? "R" : "U") + cand.key;
-    let g = groups.get(k);
-    if (!g) {
-      g = { resolved: cand.resolved, count: 0, members: [], lastMs: 0 };
-      groups.set(k, g);
-    }
-    g.count++;
-    g.members.push(cand);
-    if (cand.firstSeenMs > g.lastMs) g.lastMs = cand.firstSeenMs;
-  }
-  const sorted = [...groups.values()].sort((a, b) => b.lastMs - a.lastMs || b.count - a.count);
-  const shown = sorted.slice(0, MAX_PATHS);
-  for (const g of shown) {
-    g.members.sort((a, b) => b.firstSeenMs - a.firstSeenMs || b.txId - a.txId);
-  }
-  // Representatives: the most recent member; resolved groups are verified to name the node.
-  const reps = new Map<Group, PathCandidate>();
+  const res = pathGroups(ctx.store, n.id, pk, unique, MAX_PATHS);
+  // Representatives: the most recent member; resolved groups are verified to name the node
+  // (one batched resolved-path fetch per attempt, at most GROUP_MEMBERS attempts).
+  const reps = new Map<PathGroup, GroupMember>();
   const resolvedOf = new Map<number, (string | null)[] | null>();
-  for (let attempt = 0; attempt < VERIFY_TRIES; attempt++) {
+  for (let attempt = 0; attempt < GROUP_MEMBERS; attempt++) {
     const need: number[] = [];
-    for (const g of shown) {
+    for (const g of res.top) {
       if (reps.has(g)) continue;
       const m = g.members[attempt];
       if (!m) continue;
@@ -109,36 +80,32 @@ export function pathsThrough(ctx: ApiContext, n: NodeInfo) {
       else need.push(m.obsId);
     }
     if (need.length === 0) break;
-    const fetched = ctx.store.resolvedPathsFor(need);
-    for (const [id, v] of fetched) resolvedOf.set(id, v);
-    for (const g of shown) {
-      if (reps.has(g) || !g.resolved) continue;
+    for (const [id, v] of ctx.store.resolvedPathsFor(need)) resolvedOf.set(id, v);
+    for (const g of res.top) {
       const m = g.members[attempt];
-      if (m && resolvedOf.get(m.obsId)?.includes(n.publicKey)) reps.set(g, m);
+      if (!reps.has(g) && g.resolved && m && resolvedOf.get(m.obsId)?.includes(n.publicKey)) {
+        reps.set(g, m);
+      }
     }
   }
-  const paths = shown.map((g) => {
+  const paths = res.top.map((g) => {
     const rep = reps.get(g) ?? g.members[0];
-    const obs = ctx.store.getObservation(rep.obsId);
-    const hops = obs?.hops ?? [];
+    const hops = ctx.store.getObservation(rep.obsId)?.hops ?? [];
     const keys = g.resolved ? resolvedOf.get(rep.obsId) ?? null : null;
-    const tx = ctx.store.getByTxId(rep.txId, false);
     return {
-      hops: hops.map((prefix, i) =>
-        hopJson(ctx, n, prefix, keys ? keys[i] ?? null : null, g.resolved)
-      ),
+      hops: hops.map((prefix, i) => hopJson(ctx, n, prefix, keys ? keys[i] ?? null : null, g.resolved)),
       count: g.count,
       lastSeen: iso(g.lastMs),
-      sampleHash: tx?.hash ?? null,
+      sampleHash: ctx.store.getByTxId(rep.txId, false)?.hash ?? null,
       resolved: g.resolved,
     };
   });
   return {
     node: { public_key: n.publicKey, name: n.name, lat: n.lat, lon: n.lon },
     paths,
-    totalPaths: groups.size,
-    totalTransmissions: cands.length,
-    uniquePrefixTransmissions: byPrefix,
+    totalPaths: res.totalGroups,
+    totalTransmissions: res.totalTransmissions,
+    uniquePrefixTransmissions: res.prefixTransmissions,
   };
 }
 

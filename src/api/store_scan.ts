@@ -1,13 +1,14 @@
 /**
  * Adapter over the packet store's columns for `/api/nodes/{pk}/paths`: picks,
- * per candidate transmission, the observation that shows the node, without
- * building per-observation objects (a node can have thousands of candidate
- * transmissions and the endpoint must answer in a few milliseconds).
+ * per candidate transmission, the observation that shows the node and groups
+ * the candidates by hop signature in ONE pass over typed arrays, without
+ * building per-observation objects (a busy relay has tens of thousands of
+ * candidate transmissions with ~50 observations each, and the endpoint must
+ * answer in a few milliseconds).
  *
  * This is the only API module that reads store columns directly
  * (`txById`, `txs`, `obsById`, `obs`, `idx`); everything else uses the
- * store's methods. A store method returning the same candidates would
- * replace it.
+ * store's methods. A store method returning the same groups would replace it.
  *
  * @module
  */
@@ -18,151 +19,232 @@ import { TX_CHUNK } from "../store/tx_table.ts";
 
 const OBM = OBS_CHUNK - 1;
 const TXM = TX_CHUNK - 1;
-const ANY_SIZE = () => true;
 
-/** One transmission through the node with the observation chosen to show it. */
-export interface PathCandidate {
+/** Most recent members remembered per group (for representatives and their fallbacks). */
+export const GROUP_MEMBERS = 5;
+
+/** One member of a group: a transmission and the observation chosen to show it. */
+export interface GroupMember {
   txId: number;
   obsId: number;
   firstSeenMs: number;
-  /** Bytes per hop and hop count of the chosen observation. */
-  hashSize: number;
-  hopCount: number;
-  /** Binary-string key of the hop bytes (grouping key, not for display). */
-  key: string;
-  /** True when found through the exact resolved-hop index; false for unique-prefix matches. */
+}
+
+/** One hop signature through the node. */
+export interface PathGroup {
+  /** True for groups found through the exact resolved-hop index. */
   resolved: boolean;
+  count: number;
+  lastMs: number;
+  /** Up to {@linkcode GROUP_MEMBERS} members, most recent first. */
+  members: GroupMember[];
 }
 
-function startsWithPrefix(
-  hops: Uint8Array,
-  off: number,
-  size: number,
-  pk: Uint8Array,
-): boolean {
-  for (let b = 0; b < size; b++) if (hops[off + b] !== pk[b]) return false;
-  return true;
+/** Result of {@linkcode pathGroups}. */
+export interface PathGroups {
+  /** The top groups by last seen (then count), at most `limit`. */
+  top: PathGroup[];
+  totalGroups: number;
+  totalTransmissions: number;
+  /** Transmissions matched by a unique raw prefix only. */
+  prefixTransmissions: number;
 }
 
-/** Index of the first hop of an observation slot equal to the node's prefix, else -1. */
+/** Index of the first hop of observation slot `os` equal to the node's prefix, else -1. */
 function prefixHop(store: PacketStore, os: number, pk: Uint8Array): number {
   const c = store.obs.chunk(os);
   const r = os & OBM;
   const size = c.hashSize[r];
   if (size === 0 || size > pk.length) return -1;
-  const off = c.pathOff[r];
-  for (let h = 0; h < c.hopCount[r]; h++) {
-    if (startsWithPrefix(c.hops, off + h * size, size, pk)) return h;
+  const hops = c.hops;
+  const p0 = pk[0];
+  for (let h = 0, off = c.pathOff[r]; h < c.hopCount[r]; h++, off += size) {
+    if (hops[off] !== p0) continue;
+    let b = 1;
+    while (b < size && hops[off + b] === pk[b]) b++;
+    if (b === size) return h;
   }
   return -1;
 }
 
-function keyOf(store: PacketStore, os: number): string {
-  const c = store.obs.chunk(os);
-  const r = os & OBM;
-  const off = c.pathOff[r];
-  const n = c.hopCount[r] * c.hashSize[r];
-  let s = String.fromCharCode(c.hashSize[r]);
-  for (let i = 0; i < n; i++) s += String.fromCharCode(c.hops[off + i]);
-  return s;
-}
-
 /**
- * Candidate transmissions of node `nodeId` (public key bytes `pk`):
- * 1. every transmission in the exact resolved-hop membership index, shown by
- *    its longest resolved observation whose raw hops contain the node's prefix;
- * 2. for each hop size in `uniqueSizes` (sizes whose prefix of the key belongs
- *    to this node alone among relays), transmissions not found by (1) having an
- *    observation with no resolved hops at all whose raw hops contain the prefix.
+ * Chooses the observation of transmission slot `ts` that shows the node: the
+ * best observation when it has resolved hops (or none, for prefix matches) and
+ * contains the prefix; otherwise the longest such observation; for resolved
+ * candidates, any resolved observation as a last resort. Returns the slot, or -1.
  */
-export function pathCandidates(
+function choose(
   store: PacketStore,
-  nodeId: number,
-  pk: Uint8Array,
-  uniqueSizes: readonly number[],
-): PathCandidate[] {
-  const out: PathCandidate[] = [];
-  const seen = new Set<number>();
-  const list = store.idx.relay[nodeId];
-  if (list) {
-    for (const txId of list.view()) {
-      seen.add(txId);
-      const c = pick(store, txId, pk, true, ANY_SIZE);
-      if (c) out.push(c);
-    }
-  }
-  for (const size of uniqueSizes) {
-    const key = size === 1
-      ? pk[0]
-      : size === 2
-      ? (pk[0] << 8) | pk[1]
-      : (pk[0] << 16) | (pk[1] << 8) | pk[2];
-    const l = store.idx.prefix(size, key, false);
-    if (!l) continue;
-    for (const txId of l.view()) {
-      if (seen.has(txId)) continue;
-      const c = pick(store, txId, pk, false, size === 3 ? (s) => s >= 3 : (s) => s === size);
-      if (c) {
-        seen.add(txId);
-        out.push(c);
-      }
-    }
-  }
-  return out;
-}
-
-/** Chooses the observation of `txId` that shows the node (see {@linkcode pathCandidates}). */
-function pick(
-  store: PacketStore,
-  txId: number,
+  ts: number,
   pk: Uint8Array,
   resolved: boolean,
-  sizeOk: (hashSize: number) => boolean,
-): PathCandidate | null {
-  const ts = store.txById.get(txId);
-  if (ts < 0) return null;
+  sizeOk: (s: number) => boolean,
+): number {
   const tc = store.txs.chunk(ts);
-  let best = -1;
-  let bestSlot = -1;
-  let bestHops = -1;
+  const tr = ts & TXM;
+  const want = resolved ? OBSF.RESOLVED : 0;
+  const best = tc.bestObs[tr];
+  if (best >= 0) {
+    const bs = store.obsById.get(best);
+    const bc = store.obs.chunk(bs);
+    const br = bs & OBM;
+    if ((bc.flags[br] & OBSF.RESOLVED) === want && sizeOk(bc.hashSize[br]) && prefixHop(store, bs, pk) >= 0) {
+      return bs;
+    }
+  }
+  let pick = -1;
+  let pickHops = -1;
   let fallback = -1;
-  let fallbackSlot = -1;
   let fallbackHops = -1;
-  for (let o = tc.headObs[ts & TXM]; o >= 0;) {
+  for (let o = tc.headObs[tr]; o >= 0;) {
     const os = store.obsById.get(o);
     const oc = store.obs.chunk(os);
     const r = os & OBM;
-    const isResolved = (oc.flags[r] & OBSF.RESOLVED) !== 0;
     const hops = oc.hopCount[r];
-    if (isResolved === resolved && hops > 0 && sizeOk(oc.hashSize[r])) {
-      if (prefixHop(store, os, pk) >= 0) {
-        if (hops > bestHops || (hops === bestHops && o < best)) {
-          best = o;
-          bestSlot = os;
-          bestHops = hops;
-        }
-      } else if (resolved && (hops > fallbackHops || (hops === fallbackHops && o < fallback))) {
-        fallback = o;
-        fallbackSlot = os;
+    if ((oc.flags[r] & OBSF.RESOLVED) === want && hops > 0 && sizeOk(oc.hashSize[r])) {
+      // The chain runs newest first: `>=` keeps the oldest of equally long paths.
+      if (hops >= pickHops && prefixHop(store, os, pk) >= 0) {
+        pick = os;
+        pickHops = hops;
+      } else if (resolved && hops >= fallbackHops) {
+        fallback = os;
         fallbackHops = hops;
       }
     }
     o = oc.next[r];
   }
-  if (best < 0 && resolved) {
-    best = fallback;
-    bestSlot = fallbackSlot;
+  return pick >= 0 ? pick : fallback;
+}
+
+function signature(store: PacketStore, os: number, resolved: boolean): number {
+  const c = store.obs.chunk(os);
+  const r = os & OBM;
+  const n = c.hopCount[r] * c.hashSize[r];
+  let h = (0x811c9dc5 ^ (c.hashSize[r] | (resolved ? 0x100 : 0))) >>> 0;
+  h = Math.imul(h, 0x01000193);
+  const hops = c.hops;
+  for (let i = 0, off = c.pathOff[r]; i < n; i++) {
+    h = Math.imul(h ^ hops[off + i], 0x01000193);
   }
-  if (best < 0) return null;
-  const oc = store.obs.chunk(bestSlot);
-  const r = bestSlot & OBM;
-  return {
-    txId,
-    obsId: best,
-    firstSeenMs: tc.firstSeen[ts & TXM],
-    hashSize: oc.hashSize[r],
-    hopCount: oc.hopCount[r],
-    key: keyOf(store, bestSlot),
-    resolved,
-  };
+  return h >>> 0;
+}
+
+function sameHops(store: PacketStore, a: number, b: number): boolean {
+  const ca = store.obs.chunk(a);
+  const cb = store.obs.chunk(b);
+  const ra = a & OBM;
+  const rb = b & OBM;
+  const n = ca.hopCount[ra] * ca.hashSize[ra];
+  if (n !== cb.hopCount[rb] * cb.hashSize[rb] || ca.hashSize[ra] !== cb.hashSize[rb]) return false;
+  for (let i = 0, oa = ca.pathOff[ra], ob = cb.pathOff[rb]; i < n; i++) {
+    if (ca.hops[oa + i] !== cb.hops[ob + i]) return false;
+  }
+  return true;
+}
+
+/**
+ * Groups the transmissions through node `nodeId` (public key bytes `pk`) by
+ * hop signature:
+ * 1. every transmission of the exact resolved-hop membership index, shown by
+ *    an observation with resolved hops whose raw hops contain the prefix;
+ * 2. for each size in `uniqueSizes` (hop sizes whose prefix of the key belongs
+ *    to this node alone among relays), transmissions not found by (1) with an
+ *    observation that has no resolved hop at all and contains the prefix.
+ */
+export function pathGroups(
+  store: PacketStore,
+  nodeId: number,
+  pk: Uint8Array,
+  uniqueSizes: readonly number[],
+  limit: number,
+): PathGroups {
+  const lists: { ids: Int32Array; resolved: boolean; sizeOk: (s: number) => boolean }[] = [];
+  const relay = store.idx.relay[nodeId];
+  if (relay) lists.push({ ids: relay.view(), resolved: true, sizeOk: () => true });
+  for (const size of uniqueSizes) {
+    const key = size === 1 ? pk[0] : size === 2 ? (pk[0] << 8) | pk[1] : (pk[0] << 16) | (pk[1] << 8) | pk[2];
+    const l = store.idx.prefix(size, key, false);
+    if (l) lists.push({ ids: l.view(), resolved: false, sizeOk: size === 3 ? (s) => s >= 3 : (s) => s === size });
+  }
+  const cap = lists.reduce((n, l) => n + l.ids.length, 0);
+  const gCount = new Int32Array(cap);
+  const gLast = new Float64Array(cap);
+  const gRep = new Int32Array(cap);
+  const gNext = new Int32Array(cap);
+  const gResolved = new Uint8Array(cap);
+  const gTx = new Int32Array(cap * GROUP_MEMBERS);
+  const gObs = new Int32Array(cap * GROUP_MEMBERS);
+  const gFs = new Float64Array(cap * GROUP_MEMBERS).fill(-Infinity);
+  const bySig = new Map<number, number>();
+  let groups = 0;
+  let total = 0;
+  let prefixOnly = 0;
+  const seen = relay && lists.length > 1 ? relay : null;
+  for (const l of lists) {
+    for (let k = 0; k < l.ids.length; k++) {
+      const txId = l.ids[k];
+      if (!l.resolved && seen && seen.has(txId)) continue;
+      const ts = store.txById.get(txId);
+      if (ts < 0) continue;
+      const os = choose(store, ts, pk, l.resolved, l.sizeOk);
+      if (os < 0) continue;
+      total++;
+      if (!l.resolved) prefixOnly++;
+      const sig = signature(store, os, l.resolved);
+      let g = bySig.get(sig) ?? -1;
+      while (g >= 0 && !(gResolved[g] === (l.resolved ? 1 : 0) && sameHops(store, gRep[g], os))) g = gNext[g];
+      if (g < 0) {
+        g = groups++;
+        gRep[g] = os;
+        gResolved[g] = l.resolved ? 1 : 0;
+        gNext[g] = bySig.get(sig) ?? -1;
+        bySig.set(sig, g);
+      }
+      const fs = store.txs.chunk(ts).firstSeen[ts & TXM];
+      gCount[g]++;
+      if (fs > gLast[g]) gLast[g] = fs;
+      // Keep the GROUP_MEMBERS most recent members, most recent first.
+      const base = g * GROUP_MEMBERS;
+      if (fs > gFs[base + GROUP_MEMBERS - 1]) {
+        let i = GROUP_MEMBERS - 1;
+        while (i > 0 && fs > gFs[base + i - 1]) {
+          gFs[base + i] = gFs[base + i - 1];
+          gTx[base + i] = gTx[base + i - 1];
+          gObs[base + i] = gObs[base + i - 1];
+          i--;
+        }
+        gFs[base + i] = fs;
+        gTx[base + i] = txId;
+        gObs[base + i] = store.obs.chunk(os).id[os & OBM];
+      }
+    }
+  }
+  const order = topGroups(gLast, gCount, groups, limit);
+  const top = order.map((g): PathGroup => {
+    const members: GroupMember[] = [];
+    for (let i = 0; i < GROUP_MEMBERS; i++) {
+      const b = g * GROUP_MEMBERS + i;
+      if (gFs[b] === -Infinity) break;
+      members.push({ txId: gTx[b], obsId: gObs[b], firstSeenMs: gFs[b] });
+    }
+    return { resolved: gResolved[g] === 1, count: gCount[g], lastMs: gLast[g], members };
+  });
+  return { top, totalGroups: groups, totalTransmissions: total, prefixTransmissions: prefixOnly };
+}
+
+/** Indexes of the `limit` groups with the latest `last` (then the largest count), in order. */
+function topGroups(last: Float64Array, count: Int32Array, n: number, limit: number): number[] {
+  const better = (a: number, b: number) => last[a] > last[b] || (last[a] === last[b] && count[a] > count[b]);
+  const top: number[] = [];
+  for (let g = 0; g < n; g++) {
+    if (top.length === limit && !better(g, top[top.length - 1])) continue;
+    let i = top.length < limit ? top.length : limit - 1;
+    if (top.length < limit) top.push(g);
+    while (i > 0 && better(g, top[i - 1])) {
+      top[i] = top[i - 1];
+      i--;
+    }
+    top[i] = g;
+  }
+  return top;
 }

@@ -38,7 +38,17 @@ async function pilot(
   label: string,
   sample: number,
 ): Promise<number> {
-  const t = new Traffic(mesh, { seed, label, intensity: k, payloads: false, router, ...shape });
+  // Coverage adverts (unlimited reach) at their whole-run share, not their early-run rate.
+  const t = new Traffic(mesh, {
+    seed,
+    label,
+    intensity: k,
+    payloads: false,
+    router,
+    ...shape,
+    coverageRate: shape.coverageRate / 1.6,
+  });
+  const t0 = performance.now();
   let tx = 0, obs = 0, clock = 0;
   while (tx < sample) {
     for (const p of await t.exchange(clock++)) {
@@ -47,6 +57,7 @@ async function pilot(
       obs += p.copies.length;
     }
   }
+  if (Deno.env.get("SIM_DEBUG")) console.error(`pilot k=${k.toFixed(3)} ratio=${(obs / tx).toFixed(2)} ${(performance.now() - t0).toFixed(0)}ms`);
   return obs / tx;
 }
 
@@ -80,10 +91,10 @@ export class ObservationControl {
     this.#obsTarget = obsTarget;
   }
 
-  /** The `pRx` multiplier to use next, given the counts so far. */
+  /** The intensity multiplier to use next, given the counts so far. */
   scale(tx: number, obs: number): number {
     const expected = (tx / this.#txTarget) * this.#obsTarget;
     const err = (obs - expected) / this.#obsTarget;
-    return Math.min(1.6, Math.max(0.6, 1 - 10 * err));
+    return Math.min(2, Math.max(0.5, 1 - 20 * err));
   }
 }

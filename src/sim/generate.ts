@@ -164,7 +164,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   try {
     while (tx < shape.transmissions) {
       traffic.progress = tx / shape.transmissions;
-      traffic.pRxScale = control.scale(tx, obs);
+      traffic.intensityScale = control.scale(tx, obs);
       const t0 = time.at(tx / shape.transmissions) - gap * 0.5;
       for (const p of await traffic.exchange(t0)) {
         if (p.copies.length === 0 || tx >= shape.transmissions) continue;

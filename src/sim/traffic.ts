@@ -95,10 +95,8 @@ export function floodParams(k: number): FloodParams {
 export class Traffic {
   readonly mesh: Mesh;
   readonly router: Router;
-  /** Reception probability multiplier used by the next exchange (feedback control). */
-  pRxScale = 1;
-  /** Flood parameters derived from the intensity. */
-  readonly flood: FloodParams;
+  /** Intensity multiplier used by the next exchange (feedback control). */
+  intensityScale = 1;
   /** Progress 0–1 of the caller; above 0.8 every advert serves the coverage queue. */
   progress = 0;
   readonly #rng: Prng;
@@ -118,7 +116,6 @@ export class Traffic {
     this.router = opts.router ?? new Router(mesh, mesh.seed);
     this.#hearing = new Hearing(mesh, this.router);
     this.#rng = new Prng(opts.seed, `traffic:${opts.label ?? "main"}`);
-    this.flood = floodParams(opts.intensity);
     this.#opts = {
       seed: opts.seed,
       intensity: opts.intensity,
@@ -157,17 +154,15 @@ export class Traffic {
   }
 
   get #pRx(): number {
-    return Math.min(1, P_RX * this.pRxScale);
+    return P_RX;
   }
 
   /** Copies of a flood from `origin` (reach drawn unless `unlimited`). */
   #flood(origin: number, size: number, unlimited = false): HeardCopy[] {
     const rng = this.#rng;
-    const f = this.flood;
+    const f = floodParams(this.#opts.intensity * this.intensityScale);
     const reach = unlimited ? 63 : 1 + Math.floor(rng.exp(f.reachMean));
-    const p = Math.min(1, f.pFirst * this.pRxScale);
-    const dup = Math.min(0.97, f.dup * this.pRxScale);
-    return this.#hearing.flood(rng, p, dup, origin, rng.int(VARIANTS), size, reach);
+    return this.#hearing.flood(rng, f.pFirst, f.dup, origin, rng.int(VARIANTS), size, reach);
   }
 
   async #advert(t: number): Promise<SimPacket> {

@@ -322,7 +322,6 @@ export class TxTable {
     c.memCap[r] = cap;
     c.memUsed += cap;
   }
-  }
 
   #seal(c: TxChunk): void {
     c.sealed = true;
