@@ -7,11 +7,12 @@
  * ```
  *
  * Prints `{tx, obs, heapUsedMB, rssMB, httpReadyMs, fullLoadMs, ...}`. Memory
- * is read after a forced, memory-reducing full GC (what V8's memory reducer
- * does by itself some 20-30 s after the load; `--settle` waits for that
- * instead). `heapUsedMB` is V8's JS heap; typed arrays live outside it, so
- * `externalMB` and `jsMemoryMB` (heap + external) are reported too: compare
- * those for the full picture.
+ * is read right after the load, after a forced memory-reducing full GC;
+ * `rssSettledMB` is read once V8's own memory reducer has run (20-30 s later,
+ * skipped with `--no-settle`), which also returns the load workers' pages.
+ * `heapUsedMB` is V8's JS heap; typed arrays live outside it, so `externalMB`
+ * and `jsMemoryMB` (heap + external) are reported too: compare those for the
+ * full picture.
  *
  * The measuring helpers are exported for reuse (the lead's entry-point bench).
  *
@@ -63,17 +64,27 @@ export function measureMemory(): MemoryFigures {
   };
 }
 
-/** Waits until RSS stops falling (V8's memory reducer and page pool), at most `maxMs`. */
-export async function settle(maxMs = 40_000): Promise<void> {
+/**
+ * Waits for V8's own memory reducer (it runs some 20-30 s after allocation
+ * stops and returns the pages of the load's garbage, including the load
+ * workers' pooled pages): until RSS has fallen by a quarter and held for 3 s,
+ * or `maxMs`. Returns the settled RSS in MB.
+ */
+export async function settle(maxMs = 45_000): Promise<number> {
   const start = performance.now();
-  let last = Deno.memoryUsage().rss;
-  let still = 0;
-  while (performance.now() - start < maxMs && still < 12) {
+  const first = Deno.memoryUsage().rss;
+  let low = first;
+  let held = 0;
+  while (performance.now() - start < maxMs) {
     await new Promise((r) => setTimeout(r, 1000));
     const rss = Deno.memoryUsage().rss;
-    still = rss < last - MB ? 0 : still + 1;
-    last = Math.min(last, rss);
+    if (rss < low - MB) {
+      low = rss;
+      held = 0;
+    } else held++;
+    if (low < first * 0.75 && held >= 3) break;
   }
+  return Math.round((low / MB) * 100) / 100;
 }
 
 /** CPU time of the process (all threads), ms. */
@@ -155,7 +166,7 @@ if (import.meta.main) {
   const db = arg("db");
   if (!db) {
     console.error(
-      "usage: load_bench.ts --db FILE [--baseline naive] [--workers N] [--settle] [--json]",
+      "usage: load_bench.ts --db FILE [--baseline naive] [--workers N] [--no-settle] [--json]",
     );
     Deno.exit(2);
   }
@@ -170,14 +181,16 @@ if (import.meta.main) {
   const figures = baseline === "naive"
     ? loadNaiveFigures(db)
     : await loadHopwatch(db, w === undefined ? undefined : Number(w));
-  if (Deno.args.includes("--settle")) await settle();
   const mem = measureMemory();
+  // Steady-state RSS: what the process holds once V8 has returned the load's garbage by itself.
+  const rssSettledMB = Deno.args.includes("--no-settle") ? null : await settle();
   const { keep, ...rest } = figures;
   const out = {
     store: baseline === "naive" ? "naive" : "hopwatch",
     db,
     ...rest,
     ...mem,
+    rssSettledMB,
     baselineHeapMB: before.heapUsedMB,
     baselineRssMB: before.rssMB,
     bytesPerObs: figures.obs > 0

@@ -50,8 +50,24 @@ export function packetCount(ctx: ApiContext, n: NodeInfo): number {
   return (idx.bySender[n.id]?.size ?? 0) + (idx.relay[n.id]?.size ?? 0);
 }
 
-/** Hash sizes of the node's most recent adverts, newest first (distinct). */
+const sizeMemo = new WeakMap<ApiContext, Map<number, { sent: number; sizes: number[] }>>();
+
+/**
+ * Hash sizes of the node's most recent adverts, newest first (distinct).
+ * Memoised per node until the node sends another packet.
+ */
 export function advertHashSizes(ctx: ApiContext, n: NodeInfo, max = 20): number[] {
+  let memo = sizeMemo.get(ctx);
+  if (!memo) sizeMemo.set(ctx, memo = new Map());
+  const sent = ctx.store.idx.bySender[n.id]?.size ?? 0;
+  const hit = memo.get(n.id);
+  if (hit && hit.sent === sent) return hit.sizes;
+  const sizes = computeHashSizes(ctx, n, max);
+  memo.set(n.id, { sent, sizes });
+  return sizes;
+}
+
+function computeHashSizes(ctx: ApiContext, n: NodeInfo, max: number): number[] {
   const page = ctx.store.listTransmissions(
     { nodeId: n.id, nodeRoles: ["sender"], payloadTypes: [4] },
     { limit: max },

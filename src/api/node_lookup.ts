@@ -13,11 +13,22 @@ import { ApiError, badRequest, notFound } from "./errors.ts";
 /** Minimum length of a key prefix accepted in place of a full key. */
 export const MIN_PREFIX = 8;
 
+const rules = new WeakMap<ApiContext, { keys: Set<string>; prefixes: string[] }>();
+
 function hidden(ctx: ApiContext, n: NodeInfo): boolean {
-  if (ctx.config.nodeBlacklist.some((k) => k.toLowerCase() === n.publicKey)) return true;
-  const prefixes = ctx.config.raw?.hiddenNamePrefixes;
-  return Array.isArray(prefixes) && n.name !== null &&
-    prefixes.some((p) => typeof p === "string" && p !== "" && n.name!.startsWith(p));
+  let r = rules.get(ctx);
+  if (!r) {
+    const raw = ctx.config.raw?.hiddenNamePrefixes;
+    r = {
+      keys: new Set(ctx.config.nodeBlacklist.map((k) => k.toLowerCase())),
+      prefixes: Array.isArray(raw) ? raw.filter((p): p is string => typeof p === "string" && p !== "") : [],
+    };
+    rules.set(ctx, r);
+  }
+  if (r.keys.size > 0 && r.keys.has(n.publicKey)) return true;
+  if (r.prefixes.length === 0 || n.name === null) return false;
+  for (const p of r.prefixes) if (n.name.startsWith(p)) return true;
+  return false;
 }
 
 /** Whether a node is visible through the API (not blacklisted or hidden). */

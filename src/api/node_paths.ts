@@ -20,7 +20,14 @@ import { nodeByKey } from "./node_lookup.ts";
 import { pkParam } from "./node_detail_routes.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 import { iso } from "./shapes.ts";
-import { GROUP_MEMBERS, type GroupMember, type PathGroup, pathGroups } from "./store_scan.ts";
+import { LRUCache } from "lru-cache";
+import {
+  GROUP_MEMBERS,
+  type GroupMember,
+  NodePathIndex,
+  type PathGroup,
+  type PathGroups,
+} from "./store_scan.ts";
 
 /** Most path groups returned. */
 export const MAX_PATHS = 50;
@@ -40,8 +47,40 @@ export function uniquePrefixSizes(ctx: ApiContext, n: NodeInfo, pk: Uint8Array):
   return out;
 }
 
+/** Nodes whose path index is kept between requests. */
+export const PATH_INDEX_CACHE = 64;
+
+/**
+ * Per-node path indexes, updated incrementally on each request (only new
+ * candidate transmissions are scanned) and rebuilt when a candidate vanished
+ * or the node's unique prefixes changed.
+ */
+export class PathIndexCache {
+  readonly #lru = new LRUCache<number, NodePathIndex>({ max: PATH_INDEX_CACHE });
+  readonly #ctx: ApiContext;
+
+  /** Creates an empty cache over the context's store. */
+  constructor(ctx: ApiContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Current groups of node `n`. */
+  groups(n: NodeInfo, limit: number): PathGroups {
+    const pk = keyBytes(n.publicKey);
+    const unique = uniquePrefixSizes(this.#ctx, n, pk);
+    let idx = this.#lru.get(n.id);
+    if (!idx || idx.uniqueKey !== unique.join(",") || !idx.update()) {
+      idx = new NodePathIndex(this.#ctx.store, n.id, pk, unique);
+      idx.update();
+      this.#lru.set(n.id, idx);
+    }
+    return idx.result(limit);
+  }
+}
+
 /** Route group: paths through a node. */
 export function nodePathRoutes(ctx: ApiContext): AnyRoute[] {
+  const cache = new PathIndexCache(ctx);
   return [
     route({
       method: "GET",
@@ -55,17 +94,15 @@ export function nodePathRoutes(ctx: ApiContext): AnyRoute[] {
         "count, lastSeen, sampleHash}, totalPaths, totalTransmissions}",
       handler(c, p) {
         const n = nodeByKey(ctx, p.pk);
-        return c.json(pathsThrough(ctx, n));
+        return c.json(pathsThrough(ctx, n, cache));
       },
     }),
   ];
 }
 
-/** Computes the paths response for node `n`. */
-export function pathsThrough(ctx: ApiContext, n: NodeInfo) {
-  const pk = keyBytes(n.publicKey);
-  const unique = uniquePrefixSizes(ctx, n, pk);
-  const res = pathGroups(ctx.store, n.id, pk, unique, MAX_PATHS);
+/** Computes the paths response for node `n` (through `cache` when given). */
+export function pathsThrough(ctx: ApiContext, n: NodeInfo, cache?: PathIndexCache) {
+  const res = (cache ?? new PathIndexCache(ctx)).groups(n, MAX_PATHS);
   // Representatives: the most recent member; resolved groups are verified to name the node
   // (one batched resolved-path fetch per attempt, at most GROUP_MEMBERS attempts).
   const reps = new Map<PathGroup, GroupMember>();

@@ -37,9 +37,41 @@ function nodesInRegions(ctx: ApiContext, iatas: string[]): Set<number> {
   });
 }
 
+/**
+ * Nodes sorted by name or by last seen, re-sorted only after the directory
+ * changed (it emits an event for every node update).
+ */
+class NodeOrder {
+  #dirty = true;
+  #byLastSeen: NodeInfo[] = [];
+  #byName: NodeInfo[] | null = null;
+
+  constructor(private readonly ctx: ApiContext) {
+    ctx.nodes.onChange(() => {
+      this.#dirty = true;
+    });
+  }
+
+  sorted(by: "name" | "lastSeen"): readonly NodeInfo[] {
+    if (this.#dirty) {
+      this.#byLastSeen = [...this.ctx.nodes.values()];
+      sortNodes(this.ctx, this.#byLastSeen, "lastSeen");
+      this.#byName = null;
+      this.#dirty = false;
+    }
+    if (by === "lastSeen") return this.#byLastSeen;
+    if (!this.#byName) {
+      this.#byName = this.#byLastSeen.slice();
+      sortNodes(this.ctx, this.#byName, "name");
+    }
+    return this.#byName;
+  }
+}
+
 /** Route group: node lists and hop resolution. */
 export function nodeRoutes(ctx: ApiContext): AnyRoute[] {
   const max = ctx.config.listLimits.nodes;
+  const order = new NodeOrder(ctx);
   return [
     route({
       method: "GET",
@@ -78,7 +110,9 @@ export function nodeRoutes(ctx: ApiContext): AnyRoute[] {
         const heardSince = p.lastHeard ? now - WINDOWS[p.lastHeard] : undefined;
         const counts: Record<string, number> = {};
         const matched: NodeInfo[] = [];
-        for (const n of ctx.nodes.values()) {
+        const sortBy = (p.sortBy ?? "lastSeen") as "name" | "lastSeen" | "packetCount";
+        const source = sortBy === "packetCount" ? ctx.nodes.values() : order.sorted(sortBy);
+        for (const n of source) {
           if (!visible(ctx, n)) continue;
           if (
             search && !(n.name?.toLowerCase().includes(search) || n.publicKey.startsWith(search))
@@ -92,7 +126,7 @@ export function nodeRoutes(ctx: ApiContext): AnyRoute[] {
           if (p.role !== undefined && n.role !== p.role) continue;
           matched.push(n);
         }
-        sortNodes(ctx, matched, (p.sortBy ?? "lastSeen") as "name" | "lastSeen" | "packetCount");
+        if (sortBy === "packetCount") sortNodes(ctx, matched, sortBy);
         const page = matched.slice(p.offset, p.offset + p.limit);
         return c.json({
           nodes: page.map((n) => nodeJson(ctx, n)),
@@ -112,11 +146,11 @@ export function nodeRoutes(ctx: ApiContext): AnyRoute[] {
         if (!p.q) return c.json({ nodes: [] });
         const q = p.q.toLowerCase();
         const hits: NodeInfo[] = [];
-        for (const n of ctx.nodes.values()) {
+        for (const n of order.sorted("lastSeen")) {
           if (!visible(ctx, n)) continue;
           if (n.publicKey.startsWith(q) || n.name?.toLowerCase().includes(q)) hits.push(n);
+          if (hits.length >= SEARCH_LIMIT) break;
         }
-        sortNodes(ctx, hits, "lastSeen");
         return c.json({ nodes: hits.slice(0, SEARCH_LIMIT).map((n) => nodeJson(ctx, n)) });
       },
     }),

@@ -69,9 +69,10 @@ function prefixHop(store: PacketStore, os: number, pk: Uint8Array): number {
 
 /**
  * Chooses the observation of transmission slot `ts` that shows the node: the
- * best observation when it has resolved hops (or none, for prefix matches) and
- * contains the prefix; otherwise the longest such observation; for resolved
- * candidates, any resolved observation as a last resort. Returns the slot, or -1.
+ * best (longest) observation when it has resolved hops (none, for prefix
+ * matches) and contains the prefix; otherwise the newest such observation; for
+ * resolved candidates, the newest resolved observation as a last resort.
+ * Returns the slot, or -1.
  */
 function choose(
   store: PacketStore,
@@ -92,28 +93,19 @@ function choose(
       return bs;
     }
   }
-  let pick = -1;
-  let pickHops = -1;
   let fallback = -1;
-  let fallbackHops = -1;
   for (let o = tc.headObs[tr]; o >= 0;) {
     const os = store.obsById.get(o);
     const oc = store.obs.chunk(os);
     const r = os & OBM;
-    const hops = oc.hopCount[r];
-    if ((oc.flags[r] & OBSF.RESOLVED) === want && hops > 0 && sizeOk(oc.hashSize[r])) {
-      // The chain runs newest first: `>=` keeps the oldest of equally long paths.
-      if (hops >= pickHops && prefixHop(store, os, pk) >= 0) {
-        pick = os;
-        pickHops = hops;
-      } else if (resolved && hops >= fallbackHops) {
-        fallback = os;
-        fallbackHops = hops;
-      }
+    if ((oc.flags[r] & OBSF.RESOLVED) === want && oc.hopCount[r] > 0 && sizeOk(oc.hashSize[r])) {
+      // The chain runs newest first: the newest observation showing the prefix wins.
+      if (prefixHop(store, os, pk) >= 0) return os;
+      if (resolved && fallback < 0) fallback = os;
     }
     o = oc.next[r];
   }
-  return pick >= 0 ? pick : fallback;
+  return fallback;
 }
 
 function signature(store: PacketStore, os: number, resolved: boolean): number {
@@ -142,15 +134,170 @@ function sameHops(store: PacketStore, a: number, b: number): boolean {
   return true;
 }
 
+/** One candidate list: the node's resolved-hop index, or a unique raw-prefix list. */
+interface CandidateList {
+  ids: Int32Array;
+  resolved: boolean;
+  sizeOk: (s: number) => boolean;
+}
+
+function candidateLists(
+  store: PacketStore,
+  nodeId: number,
+  pk: Uint8Array,
+  uniqueSizes: readonly number[],
+): CandidateList[] {
+  const lists: CandidateList[] = [];
+  const relay = store.idx.relay[nodeId];
+  if (relay) lists.push({ ids: relay.view(), resolved: true, sizeOk: () => true });
+  for (const size of uniqueSizes) {
+    const key = size === 1 ? pk[0] : size === 2 ? (pk[0] << 8) | pk[1] : (pk[0] << 16) | (pk[1] << 8) | pk[2];
+    const l = store.idx.prefix(size, key, false);
+    if (l) {
+      lists.push({ ids: l.view(), resolved: false, sizeOk: size === 3 ? (s) => s >= 3 : (s) => s === size });
+    }
+  }
+  return lists;
+}
+
 /**
- * Groups the transmissions through node `nodeId` (public key bytes `pk`) by
- * hop signature:
+ * The hop-signature groups of the transmissions through one node, kept up to
+ * date incrementally: {@linkcode NodePathIndex.update} scans only candidates it
+ * has not seen (each needs a walk over the transmission's observations), and
+ * reports when a candidate disappeared (eviction, re-resolution) so the caller
+ * rebuilds. Candidates:
  * 1. every transmission of the exact resolved-hop membership index, shown by
  *    an observation with resolved hops whose raw hops contain the prefix;
  * 2. for each size in `uniqueSizes` (hop sizes whose prefix of the key belongs
  *    to this node alone among relays), transmissions not found by (1) with an
  *    observation that has no resolved hop at all and contains the prefix.
  */
+export class NodePathIndex {
+  readonly nodeId: number;
+  readonly uniqueKey: string;
+  readonly #store: PacketStore;
+  readonly #pk: Uint8Array;
+  readonly #unique: readonly number[];
+  readonly #seen = new Set<number>();
+  readonly #bySig = new Map<number, number>();
+  #count: number[] = [];
+  #last: number[] = [];
+  #rep: number[] = [];
+  #next: number[] = [];
+  #resolved: boolean[] = [];
+  #memTx: number[] = [];
+  #memObs: number[] = [];
+  #memFs: number[] = [];
+  #total = 0;
+  #prefixOnly = 0;
+
+  /** An empty index for `nodeId` (key bytes `pk`); call {@linkcode update} next. */
+  constructor(store: PacketStore, nodeId: number, pk: Uint8Array, uniqueSizes: readonly number[]) {
+    this.#store = store;
+    this.nodeId = nodeId;
+    this.#pk = pk;
+    this.#unique = uniqueSizes;
+    this.uniqueKey = uniqueSizes.join(",");
+  }
+
+  /**
+   * Adds the candidates not seen yet. Returns false when a candidate seen
+   * before is gone (the index must then be rebuilt).
+   */
+  update(): boolean {
+    const store = this.#store;
+    const lists = candidateLists(store, this.nodeId, this.#pk, this.#unique);
+    const relay = lists[0]?.resolved ? store.idx.relay[this.nodeId] : undefined;
+    let hits = 0;
+    const prefixSeen = new Set<number>();
+    for (const l of lists) {
+      for (let k = 0; k < l.ids.length; k++) {
+        const txId = l.ids[k];
+        if (!l.resolved) {
+          // A transmission can sit in several prefix lists; count it once.
+          if ((relay && relay.has(txId)) || prefixSeen.has(txId)) continue;
+          prefixSeen.add(txId);
+        }
+        if (this.#seen.has(txId)) {
+          hits++;
+          continue;
+        }
+        this.#seen.add(txId);
+        hits++;
+        this.#add(txId, l);
+      }
+    }
+    return hits === this.#seen.size;
+  }
+
+  #add(txId: number, l: CandidateList): void {
+    const store = this.#store;
+    const ts = store.txById.get(txId);
+    if (ts < 0) return;
+    const os = choose(store, ts, this.#pk, l.resolved, l.sizeOk);
+    if (os < 0) return;
+    this.#total++;
+    if (!l.resolved) this.#prefixOnly++;
+    const sig = signature(store, os, l.resolved);
+    let g = this.#bySig.get(sig) ?? -1;
+    while (g >= 0 && !(this.#resolved[g] === l.resolved && sameHops(store, this.#rep[g], os))) {
+      g = this.#next[g];
+    }
+    if (g < 0) {
+      g = this.#count.length;
+      this.#count.push(0);
+      this.#last.push(0);
+      this.#rep.push(os);
+      this.#resolved.push(l.resolved);
+      this.#next.push(this.#bySig.get(sig) ?? -1);
+      this.#bySig.set(sig, g);
+      for (let i = 0; i < GROUP_MEMBERS; i++) {
+        this.#memTx.push(-1);
+        this.#memObs.push(-1);
+        this.#memFs.push(-Infinity);
+      }
+    }
+    const fs = store.txs.chunk(ts).firstSeen[ts & TXM];
+    this.#count[g]++;
+    if (fs > this.#last[g]) this.#last[g] = fs;
+    // Keep the GROUP_MEMBERS most recent members, most recent first.
+    const base = g * GROUP_MEMBERS;
+    const mf = this.#memFs;
+    if (fs <= mf[base + GROUP_MEMBERS - 1]) return;
+    let i = GROUP_MEMBERS - 1;
+    while (i > 0 && fs > mf[base + i - 1]) {
+      mf[base + i] = mf[base + i - 1];
+      this.#memTx[base + i] = this.#memTx[base + i - 1];
+      this.#memObs[base + i] = this.#memObs[base + i - 1];
+      i--;
+    }
+    mf[base + i] = fs;
+    this.#memTx[base + i] = txId;
+    this.#memObs[base + i] = store.obs.chunk(os).id[os & OBM];
+  }
+
+  /** The groups so far: the `limit` latest (then largest) and the totals. */
+  result(limit: number): PathGroups {
+    const order = topGroups(this.#last, this.#count, this.#count.length, limit);
+    const top = order.map((g): PathGroup => {
+      const members: GroupMember[] = [];
+      for (let i = 0; i < GROUP_MEMBERS; i++) {
+        const b = g * GROUP_MEMBERS + i;
+        if (this.#memFs[b] === -Infinity) break;
+        members.push({ txId: this.#memTx[b], obsId: this.#memObs[b], firstSeenMs: this.#memFs[b] });
+      }
+      return { resolved: this.#resolved[g], count: this.#count[g], lastMs: this.#last[g], members };
+    });
+    return {
+      top,
+      totalGroups: this.#count.length,
+      totalTransmissions: this.#total,
+      prefixTransmissions: this.#prefixOnly,
+    };
+  }
+}
+
+/** One-shot grouping (see {@linkcode NodePathIndex}). */
 export function pathGroups(
   store: PacketStore,
   nodeId: number,
@@ -158,82 +305,13 @@ export function pathGroups(
   uniqueSizes: readonly number[],
   limit: number,
 ): PathGroups {
-  const lists: { ids: Int32Array; resolved: boolean; sizeOk: (s: number) => boolean }[] = [];
-  const relay = store.idx.relay[nodeId];
-  if (relay) lists.push({ ids: relay.view(), resolved: true, sizeOk: () => true });
-  for (const size of uniqueSizes) {
-    const key = size === 1 ? pk[0] : size === 2 ? (pk[0] << 8) | pk[1] : (pk[0] << 16) | (pk[1] << 8) | pk[2];
-    const l = store.idx.prefix(size, key, false);
-    if (l) lists.push({ ids: l.view(), resolved: false, sizeOk: size === 3 ? (s) => s >= 3 : (s) => s === size });
-  }
-  const cap = lists.reduce((n, l) => n + l.ids.length, 0);
-  const gCount = new Int32Array(cap);
-  const gLast = new Float64Array(cap);
-  const gRep = new Int32Array(cap);
-  const gNext = new Int32Array(cap);
-  const gResolved = new Uint8Array(cap);
-  const gTx = new Int32Array(cap * GROUP_MEMBERS);
-  const gObs = new Int32Array(cap * GROUP_MEMBERS);
-  const gFs = new Float64Array(cap * GROUP_MEMBERS).fill(-Infinity);
-  const bySig = new Map<number, number>();
-  let groups = 0;
-  let total = 0;
-  let prefixOnly = 0;
-  const seen = relay && lists.length > 1 ? relay : null;
-  for (const l of lists) {
-    for (let k = 0; k < l.ids.length; k++) {
-      const txId = l.ids[k];
-      if (!l.resolved && seen && seen.has(txId)) continue;
-      const ts = store.txById.get(txId);
-      if (ts < 0) continue;
-      const os = choose(store, ts, pk, l.resolved, l.sizeOk);
-      if (os < 0) continue;
-      total++;
-      if (!l.resolved) prefixOnly++;
-      const sig = signature(store, os, l.resolved);
-      let g = bySig.get(sig) ?? -1;
-      while (g >= 0 && !(gResolved[g] === (l.resolved ? 1 : 0) && sameHops(store, gRep[g], os))) g = gNext[g];
-      if (g < 0) {
-        g = groups++;
-        gRep[g] = os;
-        gResolved[g] = l.resolved ? 1 : 0;
-        gNext[g] = bySig.get(sig) ?? -1;
-        bySig.set(sig, g);
-      }
-      const fs = store.txs.chunk(ts).firstSeen[ts & TXM];
-      gCount[g]++;
-      if (fs > gLast[g]) gLast[g] = fs;
-      // Keep the GROUP_MEMBERS most recent members, most recent first.
-      const base = g * GROUP_MEMBERS;
-      if (fs > gFs[base + GROUP_MEMBERS - 1]) {
-        let i = GROUP_MEMBERS - 1;
-        while (i > 0 && fs > gFs[base + i - 1]) {
-          gFs[base + i] = gFs[base + i - 1];
-          gTx[base + i] = gTx[base + i - 1];
-          gObs[base + i] = gObs[base + i - 1];
-          i--;
-        }
-        gFs[base + i] = fs;
-        gTx[base + i] = txId;
-        gObs[base + i] = store.obs.chunk(os).id[os & OBM];
-      }
-    }
-  }
-  const order = topGroups(gLast, gCount, groups, limit);
-  const top = order.map((g): PathGroup => {
-    const members: GroupMember[] = [];
-    for (let i = 0; i < GROUP_MEMBERS; i++) {
-      const b = g * GROUP_MEMBERS + i;
-      if (gFs[b] === -Infinity) break;
-      members.push({ txId: gTx[b], obsId: gObs[b], firstSeenMs: gFs[b] });
-    }
-    return { resolved: gResolved[g] === 1, count: gCount[g], lastMs: gLast[g], members };
-  });
-  return { top, totalGroups: groups, totalTransmissions: total, prefixTransmissions: prefixOnly };
+  const idx = new NodePathIndex(store, nodeId, pk, uniqueSizes);
+  idx.update();
+  return idx.result(limit);
 }
 
 /** Indexes of the `limit` groups with the latest `last` (then the largest count), in order. */
-function topGroups(last: Float64Array, count: Int32Array, n: number, limit: number): number[] {
+function topGroups(last: readonly number[], count: readonly number[], n: number, limit: number): number[] {
   const better = (a: number, b: number) => last[a] > last[b] || (last[a] === last[b] && count[a] > count[b]);
   const top: number[] = [];
   for (let g = 0; g < n; g++) {

@@ -27,9 +27,9 @@ import { buildPacketFrame, type LiveEvent } from "./ws_frame.ts";
 export interface WsHubOptions {
   /** Queue bound in frames (default 256, like the reference). */
   maxQueueFrames?: number;
-  /** Queue bound in bytes (default 4 MiB). */
+  /** Queue bound in bytes (default 1 MiB). */
   maxQueueBytes?: number;
-  /** Socket `bufferedAmount` above which frames are queued instead of sent (default 1 MiB). */
+  /** Socket `bufferedAmount` above which frames are queued instead of sent (default 256 KiB). */
   highWaterBytes?: number;
   /** Overflow episodes tolerated within `overflowWindowMs` (default 3). */
   maxOverflows?: number;
@@ -105,8 +105,8 @@ export class WsHub {
   constructor(options: WsHubOptions = {}, now: () => number = Date.now) {
     this.#opts = {
       maxQueueFrames: options.maxQueueFrames ?? 256,
-      maxQueueBytes: options.maxQueueBytes ?? 4 << 20,
-      highWaterBytes: options.highWaterBytes ?? 1 << 20,
+      maxQueueBytes: options.maxQueueBytes ?? 1 << 20,
+      highWaterBytes: options.highWaterBytes ?? 256 << 10,
       maxOverflows: options.maxOverflows ?? 3,
       overflowWindowMs: options.overflowWindowMs ?? 60_000,
       stuckMs: options.stuckMs ?? 15_000,

@@ -42,8 +42,7 @@ export async function runCommand(
  * WebSocket), so a newcomer sees a working mesh at once.
  */
 async function runDemo(config: HopwatchConfig): Promise<number> {
-  const { buildMesh } = await import("../sim/mesh.ts");
-  const { createLiveFeed } = await import("../sim/live_feed.ts");
+  const { buildDemoMesh, createLiveFeed } = await import("../sim/live_feed.ts");
   const dir = await Deno.makeTempDir({ prefix: "hopwatch-demo-" });
   const demoConfig: HopwatchConfig = {
     ...config,
@@ -52,8 +51,13 @@ async function runDemo(config: HopwatchConfig): Promise<number> {
     hashChannels: [...new Set([...config.hashChannels, "#test", "#wardriving", "#bot", "#chat"])],
   };
   log.info("demo: building a simulated mesh", { db: demoConfig.dbPath });
-  const mesh = await buildMesh("S", 1);
-  const feed = createLiveFeed(mesh, { ratePerSec: 4 });
+  const mesh = await buildDemoMesh(1);
+  // A burst of recent traffic first (not paced), so the pages have something to show at once,
+  // then a live feed at a gentle pace.
+  const feed = (async function* () {
+    yield* createLiveFeed(mesh, { ratePerSec: 20, realtime: false, limit: 600, seed: 2 });
+    yield* createLiveFeed(mesh, { ratePerSec: 8, seed: 3 });
+  })();
   const server = await startServer(demoConfig, { log, feed });
   await server.finished;
   await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -34,6 +34,8 @@ export interface RunningServer {
   port: number;
   /** Milliseconds from `startServer` to the listening socket. */
   httpReadyMs: number;
+  /** `performance.now()` when the socket listened: milliseconds since process start. */
+  listeningAtMs: number;
   /** Resolves when the store finished loading. */
   loaded: Promise<void>;
   /** The pipeline, for the demo feed and tests. */
@@ -117,7 +119,8 @@ export async function startServer(
       port = addr.port;
     },
   }, app.fetch);
-  const httpReadyMs = performance.now() - t0;
+  const listeningAtMs = performance.now();
+  const httpReadyMs = listeningAtMs - t0;
   log.info("listening", {
     url: `http://${config.host}:${port}/`,
     httpReadyMs: Math.round(httpReadyMs),
@@ -213,6 +216,7 @@ export async function startServer(
       return port;
     },
     httpReadyMs,
+    listeningAtMs,
     loaded,
     pipeline,
     store,

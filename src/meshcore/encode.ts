@@ -142,7 +142,9 @@ export function encodePacket(spec: PacketSpec): Uint8Array {
     const tc = spec.transportCodes;
     if (!tc) throw new Error(`Cannot encode packet: route type ${routeType} needs transport codes`);
     codes = tc instanceof Uint8Array ? tc : concatBytes(hexToBytes(tc.code1), hexToBytes(tc.code2));
-    if (codes.length !== 4) throw new Error("Cannot encode packet: transport codes must be 4 bytes");
+    if (codes.length !== 4) {
+      throw new Error("Cannot encode packet: transport codes must be 4 bytes");
+    }
   } else if (spec.transportCodes) {
     throw new Error(`Cannot encode packet: route type ${routeType} carries no transport codes`);
   }
@@ -185,7 +187,9 @@ export interface AdvertSpec {
 }
 
 /** Builds the ADVERT appdata (flags, location, features, name, telemetry). */
-export function buildAdvertAppData(spec: Omit<AdvertSpec, "privateKey" | "publicKey" | "timestamp">): Uint8Array {
+export function buildAdvertAppData(
+  spec: Omit<AdvertSpec, "privateKey" | "publicKey" | "timestamp">,
+): Uint8Array {
   const type = typeof spec.role === "number" ? spec.role : ROLE_NIBBLE[spec.role];
   if (type === undefined || !Number.isInteger(type) || type < 0 || type > 15) {
     throw new Error(`Cannot encode packet: unknown advert role "${spec.role}"`);
@@ -286,7 +290,9 @@ export function buildGroupPayload(key16: Uint8Array, plain: Uint8Array): Uint8Ar
   const padded = new Uint8Array(Math.max(16, Math.ceil(plain.length / 16) * 16));
   padded.set(plain);
   if (3 + padded.length > MAX_PAYLOAD) {
-    throw new Error(`Cannot encode packet: channel payload of ${3 + padded.length} bytes exceeds 184`);
+    throw new Error(
+      `Cannot encode packet: channel payload of ${3 + padded.length} bytes exceeds 184`,
+    );
   }
   const cipher = createCipheriv("aes-128-ecb", key16, null);
   cipher.setAutoPadding(false);
@@ -310,35 +316,14 @@ export function buildPeerPayload(
   return concatBytes(Uint8Array.of(destHash & 0xff, srcHash & 0xff), mac, ciphertext);
 }
 
-/** REQ payload (ciphertext opaque). */
-export function buildReqPayload(dest: number, src: number, mac: Uint8Array, ct: Uint8Array): Uint8Array {
-  return buildPeerPayload(dest, src, mac, ct);
-}
-
-/** RESPONSE payload (ciphertext opaque). */
-export function buildResponsePayload(
-  dest: number,
-  src: number,
-  mac: Uint8Array,
-  ct: Uint8Array,
-): Uint8Array {
-  return buildPeerPayload(dest, src, mac, ct);
-}
-
-/** TXT_MSG payload (ciphertext opaque). */
-export function buildTxtMsgPayload(
-  dest: number,
-  src: number,
-  mac: Uint8Array,
-  ct: Uint8Array,
-): Uint8Array {
-  return buildPeerPayload(dest, src, mac, ct);
-}
-
-/** PATH payload (encrypted path data opaque). */
-export function buildPathPayload(dest: number, src: number, mac: Uint8Array, ct: Uint8Array): Uint8Array {
-  return buildPeerPayload(dest, src, mac, ct);
-}
+/** REQ payload: dest(1) src(1) mac(2) ciphertext (opaque bytes). */
+export const buildReqPayload: typeof buildPeerPayload = buildPeerPayload;
+/** RESPONSE payload: dest(1) src(1) mac(2) ciphertext (opaque bytes). */
+export const buildResponsePayload: typeof buildPeerPayload = buildPeerPayload;
+/** TXT_MSG payload: dest(1) src(1) mac(2) ciphertext (opaque bytes). */
+export const buildTxtMsgPayload: typeof buildPeerPayload = buildPeerPayload;
+/** PATH payload: dest(1) src(1) mac(2) encrypted path data (opaque bytes). */
+export const buildPathPayload: typeof buildPeerPayload = buildPeerPayload;
 
 /** ANON_REQ payload: dest(1) ephemeral pubkey(32) mac(2) ciphertext. */
 export function buildAnonReqPayload(

@@ -96,7 +96,7 @@ export interface BackfillOptions {
   batchSize?: number;
   /** Longest synchronous slice of work, ms (default 8). */
   maxSliceMs?: number;
-  /** Clock (epoch ms), for tests. */
+  /** Clock (epoch ms) for the window, the rate and slice lengths; for tests. */
   now?: () => number;
 }
 
@@ -178,16 +178,14 @@ export class Backfill {
     this.#started = this.#now();
     const sinceMs = this.#started - this.#hours * 3600_000;
     try {
-      this.#total = this.#source.countCandidates
-        ? await this.#source.countCandidates(sinceMs)
-        : 0;
+      this.#total = this.#source.countCandidates ? await this.#source.countCandidates(sinceMs) : 0;
       let cursor = -Infinity;
       for (;;) {
         const rows = await this.#source.listCandidates(cursor, this.#batch, sinceMs);
         if (rows.length === 0) break;
         let i = 0;
         while (i < rows.length) {
-          const t0 = performance.now();
+          const t0 = this.#now();
           const changes: BackfillChange[] = [];
           do {
             const row = rows[i++];
@@ -201,7 +199,7 @@ export class Backfill {
               this.#skipped++; // a malformed row must not stop the job
             }
             if (change) changes.push(change);
-          } while (i < rows.length && performance.now() - t0 < this.#sliceMs);
+          } while (i < rows.length && this.#now() - t0 < this.#sliceMs);
           if (changes.length > 0) {
             await this.#source.apply(changes);
             this.#changed += changes.length;
@@ -244,7 +242,7 @@ export class Backfill {
       }
     }
     let same = old !== null;
-    if (old) for (let i = 0; i < n && same; i++) same = old[i] === merged[i];
+    if (old) { for (let i = 0; i < n && same; i++) same = old[i] === merged[i]; }
     if (same) return null;
     if (!old && merged.every((id) => id < 0)) return null;
     return { observationId: row.observationId, txId: row.txId, oldIds: old, newIds: merged };

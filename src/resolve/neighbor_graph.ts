@@ -58,11 +58,6 @@ export interface GraphEvidence {
 export interface NeighborGraphOptions {
   /** Half-life of edge weights in hours (default 168 = 7 days). */
   halfLifeHours?: number;
-  /**
-   * Optional plausibility check for a new edge (for instance, link length);
-   * returning false drops the evidence.
-   */
-  accept?: (a: number, b: number) => boolean;
 }
 
 /**
@@ -87,14 +82,12 @@ export class NeighborGraph {
   #nbr: (number[] | undefined)[] = [];
   #adj: (number[] | undefined)[] = [];
   #lambda: number;
-  #accept?: (a: number, b: number) => boolean;
 
   /** Creates an empty graph. */
   constructor(options: NeighborGraphOptions = {}) {
     const hours = options.halfLifeHours ?? 168;
     if (!(hours > 0)) throw new RangeError(`Cannot use half-life ${hours} h: must be positive`);
     this.#lambda = Math.LN2 / (hours * 3600_000);
-    this.#accept = options.accept;
   }
 
   /** Number of edges. */
@@ -108,7 +101,6 @@ export class NeighborGraph {
    */
   addEdge(a: number, b: number, atMs: number, count = 1): boolean {
     if (a === b || a < 0 || b < 0 || !(count > 0)) return false;
-    if (this.#accept && !this.#accept(a, b)) return false;
     const lo = a < b ? a : b;
     const hi = a < b ? b : a;
     let e = this.#find(lo, hi);

@@ -26,11 +26,16 @@ import {
   L,
   LinkModel,
 } from "./engine_model.ts";
+import { chainPosteriors } from "./chain_posterior.ts";
 import type { NeighborGraph } from "./neighbor_graph.ts";
+import { implausibleUniques, settleClaims } from "./path_checks.ts";
 import type { PrefixTable } from "./prefix_table.ts";
 
 const OUT_OF_RANGE = 1;
 const USED_ELSEWHERE = 2;
+
+/** Most hops a path can have (6-bit hop count; 64 path bytes). */
+export const MAX_HOPS = 64;
 
 /**
  * Reusable scratch state for resolving one path at a time: call
@@ -39,29 +44,29 @@ const USED_ELSEWHERE = 2;
  */
 export class PathEngine {
   /** Resolved node id per hop (-1 = unknown). */
-  nodeIds = new Int32Array(64);
+  readonly nodeIds = new Int32Array(MAX_HOPS);
   /** Confidence per hop. */
-  conf = new Float32Array(64);
+  readonly conf = new Float32Array(MAX_HOPS);
   /** Label code per hop ({@linkcode L}). */
-  labels = new Uint8Array(64);
-  #start = new Int32Array(65);
+  readonly labels = new Uint8Array(MAX_HOPS);
+  #start = new Int32Array(MAX_HOPS + 1);
   #cand = new Int32Array(512);
   #why = new Uint8Array(512); // 0 = alive, else OUT_OF_RANGE / USED_ELSEWHERE
   #prior = new Float64Array(512);
   #slotPost = new Float64Array(512);
-  #fixed = new Uint8Array(64);
-  #blocked = new Uint8Array(64);
-  #aliveN = new Int32Array(64);
-  #excl = new Uint8Array(64);
-  #rej = new Uint8Array(64);
-  #clash = new Uint8Array(64);
-  #sStart = new Int32Array(65);
+  #fixed = new Uint8Array(MAX_HOPS);
+  #blocked = new Uint8Array(MAX_HOPS);
+  #aliveN = new Int32Array(MAX_HOPS);
+  #excl = new Uint8Array(MAX_HOPS);
+  #rej = new Uint8Array(MAX_HOPS);
+  #clash = new Uint8Array(MAX_HOPS);
+  #sStart = new Int32Array(MAX_HOPS + 1);
   #sId = new Int32Array(512);
   #sSlot = new Int32Array(512);
   #phi = new Float64Array(512);
   #alpha = new Float64Array(512);
   #beta = new Float64Array(512);
-  #pOff = new Int32Array(64);
+  #pOff = new Int32Array(MAX_HOPS);
   #psi = new Float64Array(4096);
   #n = 0;
   #len = 0;
@@ -84,19 +89,9 @@ export class PathEngine {
     return this.#n;
   }
 
-  /** Starts a path of `hopCount` hops. */
+  /** Starts a path of `hopCount` hops (at most {@linkcode MAX_HOPS}). */
   begin(hopCount: number, ctx: EngineContext): void {
-    if (hopCount > this.nodeIds.length) {
-      const cap = Math.max(hopCount, this.nodeIds.length * 2);
-      this.nodeIds = new Int32Array(cap);
-      this.conf = new Float32Array(cap);
-      this.labels = new Uint8Array(cap);
-      this.#start = new Int32Array(cap + 1);
-      this.#sStart = new Int32Array(cap + 1);
-      this.#pOff = new Int32Array(cap);
-      for (const k of ["fixed", "blocked", "excl", "rej", "clash"] as const) this.#flags(k, cap);
-      this.#aliveN = new Int32Array(cap);
-    }
+    if (hopCount > MAX_HOPS) throw new RangeError(`Cannot resolve ${hopCount} hops: at most 64`);
     this.#n = 0;
     this.#len = 0;
     this.#ctx = ctx;
@@ -177,7 +172,11 @@ export class PathEngine {
       out.push({
         id: c,
         score: why ? 0 : this.#slotPost[k],
-        rejected: why === OUT_OF_RANGE ? "out_of_range" : why === USED_ELSEWHERE ? "used_elsewhere" : "",
+        rejected: why === OUT_OF_RANGE
+          ? "out_of_range"
+          : why === USED_ELSEWHERE
+          ? "used_elsewhere"
+          : "",
         anchors: anchors.map((m) => ({
           id: m,
           weight: this.graph.weight(c, m, ctx.nowMs),
@@ -191,82 +190,25 @@ export class PathEngine {
   #uniquePhase(uconf: number): void {
     const n = this.#n;
     const ctx = this.#ctx;
+    const only = this.#pOff; // reused: the single live candidate per hop, or -1
     for (let i = 0; i < n; i++) {
-      if (this.#aliveN[i] !== 1 || this.#excl[i] !== 0) continue;
-      const c = this.#firstAlive(i);
-      let clash = false;
-      for (let j = 0; j < n && !ctx.allowRepeats; j++) {
-        if (j !== i && this.#aliveN[j] === 1 && this.#excl[j] === 0 && this.#firstAlive(j) === c) {
-          clash = true; // a prefix twice: at most one of them is c, the evidence decides
-        }
-      }
-      if (clash) {
-        this.#clash[i] = 1;
-        continue;
-      }
-      this.#name(i, c, uconf, L.unique);
+      only[i] = this.#aliveN[i] === 1 && this.#excl[i] === 0 ? this.#firstAlive(i) : -1;
     }
-    this.#dropImplausibleUniques();
+    for (let i = 0; i < n; i++) {
+      const c = only[i];
+      if (c < 0) continue;
+      let clash = false;
+      for (let j = 0; j < n && !ctx.allowRepeats; j++) if (j !== i && only[j] === c) clash = true;
+      if (clash) this.#clash[i] = 1; // a prefix twice: at most one is c, the evidence decides
+      else this.#name(i, c, uconf, L.unique);
+    }
+    const unique = this.#pOff; // reused: 1 = unique hop
+    for (let i = 0; i < n; i++) unique[i] = this.labels[i] === L.unique ? 1 : 0;
+    for (const i of implausibleUniques(n, unique, this.nodeIds, ctx, this.#model)) {
+      this.#dropUnique(i);
+    }
     if (!ctx.allowRepeats) {
       for (let i = 0; i < n; i++) if (this.nodeIds[i] >= 0) this.#excludeElsewhere(i);
-    }
-  }
-
-  /**
-   * A unique hop out of link range of the originator or observer is not the
-   * node we know: drop it. Two unique neighbours out of range of each other
-   * cannot both be right: drop the one with more such conflicts, then the one
-   * with fewer in-range anchors, and both when that still ties.
-   */
-  #dropImplausibleUniques(): void {
-    const n = this.#n;
-    const ctx = this.#ctx;
-    const m = this.#model;
-    const uniqueAt = (j: number) => j >= 0 && j < n && this.labels[j] === L.unique;
-    for (let i = 0; i < n; i++) {
-      if (!uniqueAt(i)) continue;
-      const c = this.nodeIds[i];
-      if (
-        (i === 0 && ctx.originatorAdjacent && m.outOfRange(c, ctx.originatorId)) ||
-        (i === ctx.observerHop && m.outOfRange(c, ctx.observerId))
-      ) this.#dropUnique(i);
-    }
-    for (let guard = 0; guard < n; guard++) {
-      let worst = -1, worstConf = 0, worstSupport = 0, tie = false;
-      for (let i = 0; i < n; i++) {
-        if (!uniqueAt(i)) continue;
-        let conflicts = 0, support = 0;
-        for (const j of [i - 1, i + 1]) {
-          if (!uniqueAt(j)) continue;
-          if (m.outOfRange(this.nodeIds[i], this.nodeIds[j])) conflicts++;
-          else if (this.table.distanceKm(this.nodeIds[i], this.nodeIds[j]) >= 0) support++;
-        }
-        if (i === 0 && ctx.originatorAdjacent && ctx.originatorId >= 0) support++;
-        if (i === ctx.observerHop && ctx.observerId >= 0) support++;
-        if (conflicts === 0) continue;
-        if (
-          worst < 0 || conflicts > worstConf || (conflicts === worstConf && support < worstSupport)
-        ) {
-          worst = i;
-          worstConf = conflicts;
-          worstSupport = support;
-          tie = false;
-        } else if (conflicts === worstConf && support === worstSupport) tie = true;
-      }
-      if (worst < 0) return;
-      if (!tie) {
-        this.#dropUnique(worst);
-        continue;
-      }
-      const drop: number[] = [];
-      for (let i = 0; i < n; i++) {
-        if (!uniqueAt(i)) continue;
-        for (const j of [i - 1, i + 1]) {
-          if (uniqueAt(j) && m.outOfRange(this.nodeIds[i], this.nodeIds[j])) drop.push(i);
-        }
-      }
-      for (const i of drop) this.#dropUnique(i);
-      return;
     }
   }
 
@@ -308,7 +250,10 @@ export class PathEngine {
         let phi = this.#prior[k];
         if (orig >= 0) phi *= m.link(c, orig, ctx.nowMs);
         if (obs >= 0) phi *= m.link(c, obs, ctx.nowMs);
-        if (phi === 0 || (left >= 0 && m.outOfRange(c, left)) || (right >= 0 && m.outOfRange(c, right))) {
+        if (
+          phi === 0 || (left >= 0 && m.outOfRange(c, left)) ||
+          (right >= 0 && m.outOfRange(c, right))
+        ) {
           this.#why[k] = OUT_OF_RANGE;
           this.#slotPost[k] = 0;
           this.#aliveN[i]--;
@@ -355,35 +300,9 @@ export class PathEngine {
 
   /** Posterior of every state (in `#alpha`), by forward-backward over the chain. */
   #forwardBackward(): void {
-    const n = this.#n, st = this.#sStart, phi = this.#phi, psi = this.#psi;
-    const alpha = this.#alpha, beta = this.#beta;
-    for (let x = st[0]; x < st[1]; x++) alpha[x] = phi[x];
-    normalise(alpha, st[0], st[1]);
-    for (let i = 1; i < n; i++) {
-      const a0 = st[i - 1], a1 = st[i], b1 = st[i + 1], w = b1 - a1;
-      const off = this.#pOff[i - 1];
-      for (let y = a1; y < b1; y++) {
-        let sum = 0;
-        for (let x = a0; x < a1; x++) sum += alpha[x] * psi[off + (x - a0) * w + (y - a1)];
-        alpha[y] = phi[y] * sum;
-      }
-      normalise(alpha, a1, b1);
-    }
-    for (let y = st[n - 1]; y < st[n]; y++) beta[y] = 1;
-    for (let i = n - 2; i >= 0; i--) {
-      const a0 = st[i], a1 = st[i + 1], b1 = st[i + 2], w = b1 - a1;
-      const off = this.#pOff[i];
-      for (let x = a0; x < a1; x++) {
-        let sum = 0;
-        const row = off + (x - a0) * w;
-        for (let y = a1; y < b1; y++) sum += psi[row + (y - a1)] * phi[y] * beta[y];
-        beta[x] = sum;
-      }
-      normalise(beta, a0, a1);
-    }
+    const n = this.#n, st = this.#sStart, alpha = this.#alpha;
+    chainPosteriors(n, st, this.#phi, this.#psi, this.#pOff, alpha, this.#beta);
     for (let i = 0; i < n; i++) {
-      for (let x = st[i]; x < st[i + 1]; x++) alpha[x] *= beta[x];
-      normalise(alpha, st[i], st[i + 1]);
       for (let x = st[i]; x < st[i + 1]; x++) {
         const k = this.#sSlot[x];
         if (k >= 0) this.#slotPost[k] = alpha[x];
@@ -404,16 +323,7 @@ export class PathEngine {
       }
     }
     if (!this.#ctx.allowRepeats) {
-      for (let i = 0; i < n; i++) {
-        if (pick[i] < 0) continue;
-        for (let j = i + 1; j < n; j++) {
-          if (pick[j] >= 0 && this.#sId[pick[j]] === this.#sId[pick[i]]) {
-            this.#blocked[i] = this.#blocked[j] = 1; // both claim one node
-            this.#clash[i] = this.#clash[j] = 1;
-            pick[i] = pick[j] = -1;
-          }
-        }
-      }
+      settleClaims(n, pick, this.#sId, post, this.opt.minConfidence, this.#blocked, this.#clash);
     }
     for (let i = 0; i < n; i++) {
       const x = pick[i];
@@ -485,15 +395,6 @@ export class PathEngine {
     return -1;
   }
 
-  #flags(name: "fixed" | "blocked" | "excl" | "rej" | "clash", cap: number): void {
-    const a = new Uint8Array(cap);
-    if (name === "fixed") this.#fixed = a;
-    else if (name === "blocked") this.#blocked = a;
-    else if (name === "excl") this.#excl = a;
-    else if (name === "rej") this.#rej = a;
-    else this.#clash = a;
-  }
-
   #growSlots(min: number): void {
     let cap = this.#cand.length;
     while (cap < min) cap *= 2;
@@ -503,18 +404,6 @@ export class PathEngine {
     const why = new Uint8Array(cap);
     why.set(this.#why);
     this.#why = why;
-  }
-}
-
-function normalise(v: Float64Array, from: number, to: number): void {
-  let sum = 0;
-  for (let x = from; x < to; x++) sum += v[x];
-  if (sum > 0 && Number.isFinite(sum)) {
-    const inv = 1 / sum;
-    for (let x = from; x < to; x++) v[x] *= inv;
-  } else {
-    const u = 1 / (to - from);
-    for (let x = from; x < to; x++) v[x] = u;
   }
 }
 

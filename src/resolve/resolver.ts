@@ -13,11 +13,14 @@
  *    a repeated prefix goes to the position the evidence clearly prefers;
  * 3. unique prefixes, dropped again when out of link range of the originator,
  *    the observer or a unique neighbour hop;
- * 4. for the other hops, forward and backward passes to a fixpoint scoring
- *    neighbor-graph adjacency and distance to the resolved hops on both sides,
- *    to the originator (first hop) and to the observer (the hop it heard),
- *    rejecting candidates beyond `maxLinkKm`, and weighting advert recency
- *    (see `path_engine.ts` for the model).
+ * 4. for the other hops, a forward and a backward pass over the path (the
+ *    forward-backward algorithm) give each candidate a posterior probability
+ *    from neighbor-graph adjacency and distance to the candidates of the
+ *    hops on *both* sides, to the originator (first hop) and the observer (the
+ *    hop it heard), and from advert recency; candidates beyond `maxLinkKm` of
+ *    a named neighbour are rejected. A hop is named when its best candidate
+ *    reaches `minConfidence`; named hops are fixed and the passes repeat until
+ *    nothing changes (`path_engine.ts`, link model in `engine_model.ts`).
  *
  * Route kinds: `flood` (hops in forwarding order; the first hop heard the
  * originator, the observer heard the last hop), `direct` (the path is the
@@ -26,11 +29,12 @@
  * `traceCompleted - 1`; repeats allowed).
  *
  * Default link limit: 150 km. Ground-level MeshCore links are 1-30 km;
- * mountain-top repeaters reach 100-150 km across the Bay Area and similar
- * terrain; longer links exist only with ducting or exceptional sites, and a
- * limit that excluded them would wrongly reject true relays. 150 km still
- * removes far-away key collisions (the adversarial case) because soft distance
- * scoring, not this limit, decides between nearby candidates.
+ * mountain-top repeaters reach 100-150 km (the fixture holds well-evidenced
+ * 70-95 km links between Bay Area peaks); longer links need ducting or
+ * exceptional sites, and a limit that excluded them would reject true relays.
+ * The limit is only a hard veto for far-away key collisions (the adversarial
+ * case, another region's node); between plausible candidates the soft distance
+ * model (half chance at `linkHalfKm` = 25 km) and graph evidence decide.
  *
  * @module
  */
@@ -125,6 +129,7 @@ export class HopResolver {
   /** Effective scoring options. */
   readonly options: EngineOptions;
   #engine: PathEngine;
+  #unique = new Uint8Array(64);
 
   /** Creates a resolver over `dir`. */
   constructor(dir: NodeDirectory, options: HopResolverOptions = {}) {
@@ -135,10 +140,11 @@ export class HopResolver {
     const opt = { ...ENGINE_DEFAULTS };
     for (const key of Object.keys(ENGINE_DEFAULTS) as (keyof EngineOptions)[]) {
       const v = options[key];
-      if (v !== undefined) {
-        if (!Number.isFinite(v)) throw new RangeError(`Cannot use resolver option ${key}: ${v}`);
-        opt[key] = v;
-      }
+      if (v === undefined) continue;
+      const ok = Number.isFinite(v) && v >= 0 &&
+        (key !== "minConfidence" || (v > 0 && v <= 1)) && (key !== "maxRounds" || v >= 1);
+      if (!ok) throw new RangeError(`Cannot use resolver option ${key}: ${v} is out of range`);
+      opt[key] = v;
     }
     this.options = opt;
     this.#engine = new PathEngine(this.table, this.graph, opt);
@@ -177,7 +183,8 @@ export class HopResolver {
   learn(path: ResolvedPath, ctx: ResolveContext): number {
     const kind = ctx.kind ?? "flood";
     const n = path.hopCount;
-    const unique = new Uint8Array(n);
+    if (this.#unique.length < n) this.#unique = new Uint8Array(Math.max(64, n));
+    const unique = this.#unique;
     for (let i = 0; i < n; i++) unique[i] = path.labels[i] === "unique" ? 1 : 0;
     return this.graph.addObservation({
       nodeIds: path.nodeIds,
@@ -217,6 +224,7 @@ export class HopResolver {
     context: { fromNode?: string; observer?: string; nowMs?: number } = {},
   ): ApiHop[] {
     const dir = this.directory;
+    if (hops.length > 64) throw new Error(`Cannot resolve ${hops.length} hops: at most 64`);
     for (const hop of hops) {
       if (hop.length < 2 || hop.length > 64 || hop.length % 2 !== 0 || !HEX.test(hop)) {
         throw new Error(`Cannot resolve hop "${hop}": expected 2-64 hex characters`);
@@ -233,24 +241,24 @@ export class HopResolver {
       const size = Math.min(3, lower.length / 2) as 1 | 2 | 3;
       for (let b = 0; b < size; b++) bytes[b] = parseInt(lower.slice(b * 2, b * 2 + 2), 16);
       const ids = Array.from(this.table.candidates(bytes, 0, size));
-      engine.push(size === lower.length / 2 ? ids : ids.filter((id) => {
-        return dir.keyOf(id).startsWith(lower);
-      }));
+      engine.push(
+        size === lower.length / 2 ? ids : ids.filter((id) => {
+          return dir.keyOf(id).startsWith(lower);
+        }),
+      );
     }
     const maxSize = Math.max(1, ...hops.map((h) => h.length / 2));
     engine.run(maxSize);
     return hops.map((hop, i) => {
       const id = engine.nodeIds[i];
-      const ev = engine.explain(i);
-      const total = ev.reduce((sum, e) => sum + (e.rejected ? 0 : e.score), 0);
-      const candidates = ev.map((e) => {
+      const candidates = engine.explain(i).map((e) => {
         const node = dir.get(e.id);
         return {
           pubkey: dir.keyOf(e.id),
           name: node?.name ?? null,
           lat: node?.lat ?? null,
           lon: node?.lon ?? null,
-          score: e.rejected || total <= 0 ? 0 : round3(e.score / total),
+          score: round3(e.score),
         };
       }).sort((a, b) => b.score - a.score || (a.pubkey < b.pubkey ? -1 : 1));
       return {

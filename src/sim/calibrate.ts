@@ -57,11 +57,17 @@ async function pilot(
       obs += p.copies.length;
     }
   }
-  if (Deno.env.get("SIM_DEBUG")) console.error(`pilot k=${k.toFixed(3)} ratio=${(obs / tx).toFixed(2)} ${(performance.now() - t0).toFixed(0)}ms`);
+  if (Deno.env.get("SIM_DEBUG")) {
+    console.error(
+      `pilot k=${k.toFixed(3)} ratio=${(obs / tx).toFixed(2)} ${
+        (performance.now() - t0).toFixed(0)
+      }ms`,
+    );
+  }
   return obs / tx;
 }
 
-/** Bisects the flood intensity κ in [0, 2] towards `ratio` observations per transmission. */
+/** Bisects the flood intensity κ in [0, 3] towards `ratio` observations per transmission. */
 export async function calibrate(
   mesh: Mesh,
   router: Router,
@@ -70,7 +76,7 @@ export async function calibrate(
   ratio: number,
   sample = 1500,
 ): Promise<number> {
-  let lo = 0, hi = 2;
+  let lo = 0, hi = 3;
   for (let iter = 0; iter < 8; iter++) {
     const mid = (lo + hi) / 2;
     const measured = await pilot(mesh, router, seed, shape, mid, `pilot${iter}`, sample);

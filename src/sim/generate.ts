@@ -12,14 +12,14 @@
  * `observer_metrics`; `neighbor_edges` (rules in `resolved.ts`).
  *
  * Determinism: the same shape, seed and `now` give identical table contents.
- * Bulk mode: `synchronous=OFF`, `journal_mode=OFF` and foreign keys off while
+ * Bulk mode: `synchronous=OFF`, `journal_mode=MEMORY` and foreign keys off while
  * writing, big transactions, prepared statements; WAL is restored at the end.
  *
  * @module
  */
 
 import { existsSync } from "node:fs";
-import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { openDatabase } from "../db/database.ts";
 import { decodePacket } from "../meshcore/decode.ts";
 import { createKeyRing } from "../meshcore/channel_keys.ts";
@@ -30,7 +30,7 @@ import { buildMesh, type Mesh } from "./mesh.ts";
 import { Router } from "./routing.ts";
 import { Traffic } from "./traffic.ts";
 import { calibrate, ObservationControl, trafficShape } from "./calibrate.ts";
-import { type ShapeParams, shapeByName } from "./shapes.ts";
+import { shapeByName, type ShapeParams } from "./shapes.ts";
 import { rfc3339, sqliteDateTime, TimeMap } from "./clock.ts";
 import { TruthBuilder, writeTruth } from "./truth.ts";
 import { EdgeBuilder, ResolvedPaths } from "./resolved.ts";
@@ -138,7 +138,13 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const router = new Router(mesh, seed);
   const tshape = trafficShape(shape.nodes, shape.transmissions);
   report("calibrate", true);
-  const intensity = await calibrate(mesh, router, seed, tshape, shape.observations / shape.transmissions);
+  const intensity = await calibrate(
+    mesh,
+    router,
+    seed,
+    tshape,
+    shape.observations / shape.transmissions,
+  );
   const traffic = new Traffic(mesh, { seed, intensity, router, ...tshape });
   const control = new ObservationControl(shape.transmissions, shape.observations);
   const time = new TimeMap(now, shape.spanDays);
@@ -150,8 +156,10 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const obsAgg: ObserverAgg[] = mesh.observers.map(() => ({ count: 0, first: Infinity, last: 0 }));
   const hashes = new Set<string>();
 
-  const handle = openDatabase(out, { log: () => {} });
-  const db = handle.db;
+  // The schema comes from openDatabase; the bulk load uses its own connection with bulk pragmas
+  // (journal_mode=MEMORY: node:sqlite's defensive mode refuses OFF).
+  openDatabase(out, { log: () => {} }).close();
+  const db = new DatabaseSync(out);
   bulkMode(db, true);
   const stmt = {
     tx: db.prepare(SQL.tx),
@@ -164,6 +172,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   try {
     while (tx < shape.transmissions) {
       traffic.progress = tx / shape.transmissions;
+      traffic.coverageUrgent = shape.transmissions - tx <= 4 * traffic.coverageRemaining;
       traffic.intensityScale = control.scale(tx, obs);
       const t0 = time.at(tx / shape.transmissions) - gap * 0.5;
       for (const p of await traffic.exchange(t0)) {
@@ -177,10 +186,14 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
         const decoded = decodePacket(hexToBytes(rows[0].raw), { keyRing });
         if (!decoded.valid || decoded.hash !== hash) {
           throw new Error(
-            `Cannot generate packet "${rows[0].raw.slice(0, 32)}": ${decoded.error ?? "hash mismatch"}`,
+            `Cannot generate packet "${rows[0].raw.slice(0, 32)}": ${
+              decoded.error ?? "hash mismatch"
+            }`,
           );
         }
-        const times = p.copies.map((c) => Math.min(now, Math.max(time.start, Math.floor(p.time + c.delay))));
+        const times = p.copies.map((c) =>
+          Math.min(now, Math.max(time.start, Math.floor(p.time + c.delay)))
+        );
         const firstSeen = Math.min(...times), lastSeen = Math.max(...times);
         tx++;
         const payload = decoded.payload!;
@@ -208,7 +221,18 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
           obs++;
           const ob = mesh.observers[c.observer];
           const resolved = resolver.resolve(obs, c.hops, p.pathHopSize, ob.node);
-          stmt.obs.run(obs, tx, ob.rowid, c.snr, c.rssi, scoreOf(c.snr), rows[i].pathJson, times[i], resolved, rows[i].raw);
+          stmt.obs.run(
+            obs,
+            tx,
+            ob.rowid,
+            c.snr,
+            c.rssi,
+            scoreOf(c.snr),
+            rows[i].pathJson,
+            times[i],
+            resolved,
+            rows[i].raw,
+          );
           truth.add(obs, c.hops);
           edges.add(p.payloadType, p.origin, c.hops, p.pathHopSize, ob.node, times[i]);
           const a = obsAgg[c.observer];
@@ -233,10 +257,14 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
     for (const [a, b, count, last] of edgeRows) edgeStmt.run(a, b, count, rfc3339(last));
     db.exec("COMMIT");
     bulkMode(db, false);
-    handle.close();
+    db.close();
+    // Reopen through openDatabase: verifies the schema is current and runs PRAGMA optimize.
+    const check = openDatabase(out, { log: () => {} });
+    const path = check.path;
+    check.close();
     writeTruth(truthPath, truth);
     const result: GenerateResult = {
-      path: handle.path,
+      path,
       truthPath,
       transmissions: tx,
       observations: obs,
@@ -251,7 +279,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
     return result;
   } catch (e) {
     if (db.isOpen && db.isTransaction) db.exec("ROLLBACK");
-    if (db.isOpen) handle.close();
+    if (db.isOpen) db.close();
+    removeOutputs(out, truthPath); // a half-written file must not pass for a generated one
     throw e;
   }
 }
@@ -260,9 +289,15 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
 function prepareOutput(out: string, truthPath: string, force: boolean): void {
   if (existsSync(out)) {
     if (!force && !existsSync(truthPath)) {
-      throw new Error(`Cannot write "${out}": file exists and is not a generated database (use --force)`);
+      throw new Error(
+        `Cannot write "${out}": file exists and is not a generated database (use --force)`,
+      );
     }
   }
+  removeOutputs(out, truthPath);
+}
+
+function removeOutputs(out: string, truthPath: string): void {
   for (const p of [out, `${out}-wal`, `${out}-shm`, truthPath]) {
     try {
       Deno.removeSync(p);
@@ -275,18 +310,26 @@ function prepareOutput(out: string, truthPath: string, force: boolean): void {
 function bulkMode(db: DatabaseSync, on: boolean): void {
   if (on) {
     db.exec("PRAGMA foreign_keys = OFF");
-    db.prepare("PRAGMA journal_mode = OFF").get();
+    const mode = db.prepare("PRAGMA journal_mode = MEMORY").get()?.journal_mode;
+    if (mode !== "memory") throw new Error(`Cannot generate: journal_mode stays "${mode}"`);
     db.exec("PRAGMA synchronous = OFF");
     db.exec("PRAGMA cache_size = -262144");
     db.exec("PRAGMA temp_store = MEMORY");
   } else {
-    db.prepare("PRAGMA journal_mode = WAL").get();
+    const mode = db.prepare("PRAGMA journal_mode = WAL").get()?.journal_mode;
+    if (mode !== "wal") throw new Error(`Cannot generate: journal_mode stays "${mode}", not WAL`);
     db.exec("PRAGMA synchronous = NORMAL");
     db.exec("PRAGMA foreign_keys = ON");
   }
 }
 
-function noteAdvert(agg: Map<number, NodeAgg>, node: number, adv: AdvertPayload, first: number, last: number) {
+function noteAdvert(
+  agg: Map<number, NodeAgg>,
+  node: number,
+  adv: AdvertPayload,
+  first: number,
+  last: number,
+) {
   const a = agg.get(node);
   const role = advertRole(adv.flags);
   if (!a) {
@@ -318,7 +361,9 @@ function noteAdvert(agg: Map<number, NodeAgg>, node: number, adv: AdvertPayload,
 
 function writeNodes(db: DatabaseSync, mesh: Mesh, agg: Map<number, NodeAgg>): void {
   const st: StatementSync = db.prepare(SQL.node);
-  const order = [...agg.keys()].sort((a, b) => mesh.nodes[a].keyHex < mesh.nodes[b].keyHex ? -1 : 1);
+  const order = [...agg.keys()].sort((a, b) =>
+    mesh.nodes[a].keyHex < mesh.nodes[b].keyHex ? -1 : 1
+  );
   for (const i of order) {
     const a = agg.get(i)!;
     st.run(

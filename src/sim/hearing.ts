@@ -22,7 +22,7 @@
 import type { Mesh } from "./mesh.ts";
 import type { Prng } from "./prng.ts";
 import { distanceKm } from "./geo.ts";
-import { type FloodTree, type Router, UNREACHED } from "./routing.ts";
+import { type Router, UNREACHED } from "./routing.ts";
 
 /** One reception of a transmission by an observer (one observation row). */
 export interface HeardCopy {
@@ -134,12 +134,14 @@ export class Hearing {
     return out;
   }
 
-  /** The flood tree (for callers that need depths). */
-  tree(origin: number, v: number): FloodTree {
-    return this.#router.tree(origin, v);
-  }
-
-  #copy(rng: Prng, observer: number, hops: number[], from: number, at: number, depth: number): HeardCopy {
+  #copy(
+    rng: Prng,
+    observer: number,
+    hops: number[],
+    from: number,
+    at: number,
+    depth: number,
+  ): HeardCopy {
     const a = this.#mesh.nodes[from], b = this.#mesh.nodes[at];
     const sig = linkSignal(rng, distanceKm(a.lat, a.lon, b.lat, b.lon));
     const delay = depth * 0.9 + rng.uniform(0.05, 0.6) * (1 + depth * 0.3);

@@ -10,7 +10,22 @@ import { bytesToHex, concatBytes } from "../meshcore/encode.ts";
 
 /** PKCS#8 DER prefix of an Ed25519 private key; the 32-byte seed follows. */
 const PKCS8_PREFIX = Uint8Array.of(
-  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+  0x30,
+  0x2e,
+  0x02,
+  0x01,
+  0x00,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x70,
+  0x04,
+  0x22,
+  0x04,
+  0x20,
 );
 
 /** An Ed25519 identity. */
@@ -25,7 +40,9 @@ export interface Identity {
 
 /** Imports a 32-byte seed as an Ed25519 identity. */
 export async function identityFromSeed(seed: Uint8Array): Promise<Identity> {
-  if (seed.length !== 32) throw new Error(`Cannot derive key: seed of ${seed.length} bytes, need 32`);
+  if (seed.length !== 32) {
+    throw new Error(`Cannot derive key: seed of ${seed.length} bytes, need 32`);
+  }
   const privateKey = await crypto.subtle.importKey(
     "pkcs8",
     concatBytes(PKCS8_PREFIX, seed),

@@ -23,7 +23,7 @@ import { Prng } from "./prng.ts";
 import { type Identity, identityFromSeed } from "./keys.ts";
 import { CITIES, distanceKm, HILLS, iataFor, nearestCity, positionNear } from "./geo.ts";
 import { companionName, repeaterName, roomName, sensorName } from "./names.ts";
-import { type ShapeParams, shapeByName } from "./shapes.ts";
+import { shapeByName, type ShapeParams } from "./shapes.ts";
 
 /** Node roles the simulator uses (advert type nibble 1–4). */
 export type SimRole = "companion" | "repeater" | "room" | "sensor";
@@ -108,7 +108,13 @@ export async function buildMesh(shape: ShapeParams | string, seed = 1): Promise<
   const roles: SimRole[] = [];
   for (let i = 0; i < n; i++) {
     roles.push(
-      i < nRpt ? "repeater" : i < nRpt + nRoom ? "room" : i < nRpt + nRoom + nSensor ? "sensor" : "companion",
+      i < nRpt
+        ? "repeater"
+        : i < nRpt + nRoom
+        ? "room"
+        : i < nRpt + nRoom + nSensor
+        ? "sensor"
+        : "companion",
     );
   }
   rng.shuffle(roles);
@@ -210,9 +216,11 @@ export async function buildMesh(shape: ShapeParams | string, seed = 1): Promise<
   const nodes: SimNode[] = [];
   for (let i = 0; i < n; i++) {
     const town = nearestCity(lat[i], lon[i]).tag;
-    const hillTag = hill[i] ? HILLS.reduce((b, h) =>
-      distanceKm(lat[i], lon[i], h.lat, h.lon) < distanceKm(lat[i], lon[i], b.lat, b.lon) ? h : b
-    ).tag : town;
+    const hillTag = hill[i]
+      ? HILLS.reduce((b, h) =>
+        distanceKm(lat[i], lon[i], h.lat, h.lon) < distanceKm(lat[i], lon[i], b.lat, b.lon) ? h : b
+      ).tag
+      : town;
     const role = roles[i];
     const name = role === "repeater"
       ? repeaterName(nameRng, hillTag, ids[i].keyHex)
@@ -266,7 +274,9 @@ export async function buildMesh(shape: ShapeParams | string, seed = 1): Promise<
   const radj = new Int32Array(start[R]);
   for (let r = 0; r < R; r++) {
     let o = start[r];
-    for (const b of nodes[relayNodes[r]].neighbors) if (relayIndex[b] >= 0) radj[o++] = relayIndex[b];
+    for (const b of nodes[relayNodes[r]].neighbors) {
+      if (relayIndex[b] >= 0) radj[o++] = relayIndex[b];
+    }
   }
   const hex: string[][] = [[], [], [], []];
   for (const nd of nodes) {
@@ -337,7 +347,13 @@ function connectRelays(
 }
 
 /** Picks `k` of `pool` spread out: each next pick maximises the distance to those already picked. */
-function spreadPick(rng: Prng, pool: number[], k: number, lat: Float64Array, lon: Float64Array): number[] {
+function spreadPick(
+  rng: Prng,
+  pool: number[],
+  k: number,
+  lat: Float64Array,
+  lon: Float64Array,
+): number[] {
   if (k <= 0) return [];
   const cand = rng.shuffle(pool.slice()).slice(0, Math.min(pool.length, 400));
   const picked: number[] = [cand[0]];

@@ -9,15 +9,71 @@
 import type { Prng } from "./prng.ts";
 
 const FIRST = [
-  "Alice", "Bob", "Carol", "Dave", "Erin", "Frank", "Grace", "Heidi", "Ivan", "Judy", "Mallory",
-  "Niaj", "Olivia", "Peggy", "Rupert", "Sybil", "Trent", "Victor", "Walter", "Xena", "Yolanda",
-  "Zach", "Maya", "Leo", "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Vera",
-  "Wes", "Kai", "Jun", "Ines", "Hugo", "Gus", "Fay",
+  "Alice",
+  "Bob",
+  "Carol",
+  "Dave",
+  "Erin",
+  "Frank",
+  "Grace",
+  "Heidi",
+  "Ivan",
+  "Judy",
+  "Mallory",
+  "Niaj",
+  "Olivia",
+  "Peggy",
+  "Rupert",
+  "Sybil",
+  "Trent",
+  "Victor",
+  "Walter",
+  "Xena",
+  "Yolanda",
+  "Zach",
+  "Maya",
+  "Leo",
+  "Nora",
+  "Omar",
+  "Priya",
+  "Quinn",
+  "Rosa",
+  "Sam",
+  "Tariq",
+  "Uma",
+  "Vera",
+  "Wes",
+  "Kai",
+  "Jun",
+  "Ines",
+  "Hugo",
+  "Gus",
+  "Fay",
 ];
-const DEVICES = ["T-Deck", "T1000", "Heltec", "RAK", "WioT", "T-Echo", "SenseCap", "Mobile", "Base"];
+const DEVICES = [
+  "T-Deck",
+  "T1000",
+  "Heltec",
+  "RAK",
+  "WioT",
+  "T-Echo",
+  "SenseCap",
+  "Mobile",
+  "Base",
+];
 const EMOJI = ["📡", "🛰️", "🌉", "⛰️", "🐻", "🌲", "⚡", "🦜"];
 const RPT_WORDS = [
-  "Rpt", "Repeater", "RPT", "Relay", "Node", "Hub", "Rooftop", "Ridge", "Tower", "Hill", "Peak",
+  "Rpt",
+  "Repeater",
+  "RPT",
+  "Relay",
+  "Node",
+  "Hub",
+  "Rooftop",
+  "Ridge",
+  "Tower",
+  "Hill",
+  "Peak",
 ];
 const ROOM_WORDS = ["Room", "BBS", "Chat Room", "Lounge", "Board"];
 const SENSOR_WORDS = ["Weather", "Temp", "Garden", "Soil", "Air", "Creek"];
@@ -65,16 +121,33 @@ export function sensorName(rng: Prng, tag: string): string {
 }
 
 const CHAT = [
-  "hello from {city}", "anyone on tonight?", "testing new antenna", "good signal here",
-  "copy, 3 hops", "heading up to {hill}", "net check-in", "just flashed 1.9.1", "gm mesh",
-  "who is the new repeater near {city}?", "path looks long today", "73", "nice, got you direct",
-  "traffic is heavy on the bridge", "power is back", "solar node still up", "rain again lol",
-  "can anyone hear me from {city}?", "ack", "thanks for the relay",
+  "hello from {city}",
+  "anyone on tonight?",
+  "testing new antenna",
+  "good signal here",
+  "copy, 3 hops",
+  "heading up to {hill}",
+  "net check-in",
+  "just flashed 1.9.1",
+  "gm mesh",
+  "who is the new repeater near {city}?",
+  "path looks long today",
+  "73",
+  "nice, got you direct",
+  "traffic is heavy on the bridge",
+  "power is back",
+  "solar node still up",
+  "rain again lol",
+  "can anyone hear me from {city}?",
+  "ack",
+  "thanks for the relay",
 ];
 const TEST = ["test", "test {n}", "testing 1 2 3", "ping", "test from {city}", "radio check"];
 const BOT = ["!ping", "!path", "!weather", "!hops", "!help", "!snr"];
 const BOT_REPLY = [
-  "@[{who}] pong, {n} hops", "@[{who}] path: {path}", "@[{who}] SNR {snr} dB",
+  "@[{who}] pong, {n} hops",
+  "@[{who}] path: {path}",
+  "@[{who}] SNR {snr} dB",
   "@[{who}] weather in {city}: {t}F fog",
 ];
 

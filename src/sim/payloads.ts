@@ -40,7 +40,7 @@ export function simChannels(rng: Prng): SimChannel[] {
     { name: "Public", key: PUBLIC_CHANNEL_KEY, weight: 26 },
     { name: "#test", key: hashtagChannelKey("#test"), weight: 14 },
     { name: "#wardriving", key: hashtagChannelKey("#wardriving"), weight: 14 },
-    { name: "#bot", key: hashtagChannelKey("#bot"), weight: 10 },
+    { name: "#bot", key: hashtagChannelKey("#bot"), weight: 6 },
     { name: "#chat", key: hashtagChannelKey("#chat"), weight: 8 },
     { name: null, key: rng.bytes(16), weight: 14 },
     { name: null, key: rng.bytes(16), weight: 9 },
@@ -92,7 +92,8 @@ export class PayloadFactory {
     const tel = nd.telemetry
       ? {
         batteryMv: nd.telemetry.batteryMv - this.#rng.int(40),
-        temperatureC: Math.round((nd.telemetry.temperatureC + this.#rng.normal(0, 1.5)) * 100) / 100,
+        temperatureC: Math.round((nd.telemetry.temperatureC + this.#rng.normal(0, 1.5)) * 100) /
+          100,
       }
       : undefined;
     return buildAdvertPayload({
@@ -108,7 +109,11 @@ export class PayloadFactory {
   }
 
   /** A channel message from node `s`; `channel` is null for a private channel. */
-  channelMessage(s: number, t: number, build: boolean): { payload: Uint8Array; channel: string | null } {
+  channelMessage(
+    s: number,
+    t: number,
+    build: boolean,
+  ): { payload: Uint8Array; channel: string | null } {
     const rng = this.#rng;
     const ch = this.#channels[rng.weighted(this.#weights)];
     const nd = this.#mesh.nodes[s];

@@ -60,7 +60,12 @@ export class ResolvedPaths {
    * The `resolved_path` JSON for an observation (`null` = SQL NULL).
    * `hops` are the true node indexes, `size` the hop size, `observerNode` the observer's radio.
    */
-  resolve(observationId: number, hops: readonly number[], size: number, observerNode: number): string | null {
+  resolve(
+    observationId: number,
+    hops: readonly number[],
+    size: number,
+    observerNode: number,
+  ): string | null {
     if (hops.length === 0) return null;
     if ((mix(this.#salt ^ Math.imul(observationId, 0x9e3779b1)) % 1000) < UNRESOLVED_SHARE * 1000) {
       return null;
@@ -147,7 +152,9 @@ export class EdgeBuilder {
       const [a, b] = k.split("|");
       out.push([a, b, v.count, v.lastSeen]);
     }
-    return out.sort((x, y) => x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0);
+    return out.sort((x, y) =>
+      x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0
+    );
   }
 
   #edge(x: number, y: number, time: number): void {

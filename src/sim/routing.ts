@@ -113,7 +113,9 @@ export class Router {
     const dist = this.#dist.fill(0x7fffffff);
     const buckets = this.#buckets;
     const salt = mix(this.#salt ^ Math.imul(origin + 1, 0x9e3779b1) ^ Math.imul(v + 1, 0x85ebca77));
-    for (let r = 0; r < R; r++) forwards[r] = (mix(salt ^ Math.imul(r + 1, 0x27d4eb2f)) % 100) >= 7 ? 1 : 0;
+    for (let r = 0; r < R; r++) {
+      forwards[r] = (mix(salt ^ Math.imul(r + 1, 0x27d4eb2f)) % 100) >= 7 ? 1 : 0;
+    }
     const push = (r: number, d: number) => {
       (buckets[d] ??= []).push(r);
     };
@@ -144,7 +146,8 @@ export class Router {
         if (dist[u] !== d || !forwards[u] || depth[u] >= 63) continue;
         for (let k = start[u]; k < start[u + 1]; k++) {
           const x = adj[k];
-          const w = 4 + (mix(salt ^ Math.imul(u + 1, 0xc2b2ae3d) ^ Math.imul(x + 1, 0x2545f491)) % 3);
+          const w = 4 +
+            (mix(salt ^ Math.imul(u + 1, 0xc2b2ae3d) ^ Math.imul(x + 1, 0x2545f491)) % 3);
           const nd = d + w;
           if (nd < dist[x]) {
             dist[x] = nd;

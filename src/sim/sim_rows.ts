@@ -13,7 +13,10 @@ import type { HeardCopy } from "./hearing.ts";
 import { Prng } from "./prng.ts";
 import { rfc3339 } from "./clock.ts";
 
-const HEXU: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0").toUpperCase());
+const HEXU: string[] = Array.from(
+  { length: 256 },
+  (_, i) => i.toString(16).padStart(2, "0").toUpperCase(),
+);
 
 /** Uppercase hex of bytes. */
 export function upperHex(b: Uint8Array): string {
@@ -42,7 +45,12 @@ export function packetHex(p: SimPacket): PacketHex {
 }
 
 /** The raw hex of one observer's copy, and its `path_json`. */
-export function copyHex(mesh: Mesh, p: SimPacket, hx: PacketHex, c: HeardCopy): { raw: string; pathJson: string } {
+export function copyHex(
+  mesh: Mesh,
+  p: SimPacket,
+  hx: PacketHex,
+  c: HeardCopy,
+): { raw: string; pathJson: string } {
   const size = p.pathHopSize;
   let pathJson = "[";
   let hops = "";
@@ -115,7 +123,12 @@ export function observerStatus(
   for (; t <= agg.last; t += step) {
     if (rng.chance(0.002)) {
       up = 0;
-      sent = recv = txAir = rxAir = errs = 0;
+      sent =
+        recv =
+        txAir =
+        rxAir =
+        errs =
+          0;
     }
     up += step;
     const heard = Math.round(rate * step * rng.uniform(0.6, 1.4));

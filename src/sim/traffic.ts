@@ -13,9 +13,9 @@
  *
  * One knob, the flood `intensity` κ (calibrated per shape), sets how far
  * floods reach and how many duplicate copies an observer hears:
- * `reachMean = 0.5 + 24·min(κ, 1)`, `dup = 0.25 + 0.7·clamp(κ − 1, 0, 1)`;
- * the first copy is heard with probability 0.85, a direct transmission by a
- * neighbouring observer with 0.85 too.
+ * `reachMean = 0.5 + 24·min(κ, 1)`, `dup = 0.25 + 0.7·clamp(κ − 1, 0, 1)`,
+ * first-copy reception `0.85 + 0.15·clamp(κ − 2, 0, 1)`; a direct
+ * transmission is heard by a neighbouring observer with probability 0.85.
  *
  * @module
  */
@@ -85,7 +85,7 @@ export interface FloodParams {
 /** Flood parameters for intensity κ (monotone: more κ, more observations). */
 export function floodParams(k: number): FloodParams {
   return {
-    pFirst: P_RX,
+    pFirst: P_RX + (1 - P_RX) * Math.min(1, Math.max(0, k - 2)),
     reachMean: 0.5 + 24 * Math.min(1, Math.max(0, k)),
     dup: 0.25 + 0.7 * Math.min(1, Math.max(0, k - 1)),
   };
@@ -99,15 +99,19 @@ export class Traffic {
   intensityScale = 1;
   /** Progress 0–1 of the caller; above 0.8 every advert serves the coverage queue. */
   progress = 0;
+  /** Set by the caller when few transmissions remain: the next exchange serves the queue. */
+  coverageUrgent = false;
   readonly #rng: Prng;
   readonly #hearing: Hearing;
   readonly #pay: PayloadFactory;
   readonly #opts: Required<Omit<TrafficOptions, "router" | "label">>;
   readonly #queue: number[];
+  readonly #misses = new Map<number, number>();
   readonly #chatCum: Float64Array;
   readonly #chatters: number[];
   readonly #advCum: Float64Array;
   readonly #bots: number[];
+  readonly #servers: number[];
   readonly #kindCum: Float64Array;
 
   /** Traffic over `mesh`. */
@@ -133,6 +137,9 @@ export class Traffic {
     const roleW = { repeater: 4, room: 3, sensor: 2, companion: 1 } as const;
     this.#advCum = cumulative(nodes.map((n) => roleW[n.role]));
     this.#bots = nodes.filter((n) => n.role === "room").slice(0, 2).map((n) => n.index);
+    this.#servers = nodes.filter((n) => n.role === "room" || n.role === "repeater").map((n) =>
+      n.index
+    );
     const a = this.#opts.advertShare;
     // advert, channel, dm, request, trace
     this.#kindCum = cumulative([a, (1 - a) * 0.5, (1 - a) * 0.17, (1 - a) * 0.31, (1 - a) * 0.02]);
@@ -146,7 +153,7 @@ export class Traffic {
   /** Generates the next exchange starting at epoch second `t`. */
   async exchange(t: number): Promise<SimPacket[]> {
     const k = pickCum(this.#rng, this.#kindCum);
-    if (k === 0) return [await this.#advert(t)];
+    if (k === 0 || (this.coverageUrgent && this.#queue.length > 0)) return [await this.#advert(t)];
     if (k === 1) return this.#channel(t);
     if (k === 2) return this.#dm(t);
     if (k === 3) return this.#request(t);
@@ -168,7 +175,7 @@ export class Traffic {
   async #advert(t: number): Promise<SimPacket> {
     const rng = this.#rng;
     const covering = this.#queue.length > 0 &&
-      (this.progress > 0.8 || rng.chance(this.#opts.coverageRate));
+      (this.coverageUrgent || this.progress > 0.8 || rng.chance(this.#opts.coverageRate));
     const o = covering ? this.#queue.shift()! : pickCum(rng, this.#advCum);
     const node = this.mesh.nodes[o];
     const zeroHop = !covering && (node.role === "repeater" || node.role === "room") &&
@@ -177,7 +184,12 @@ export class Traffic {
     const copies = zeroHop
       ? this.#hearing.direct(rng, this.#pRx, o, [], size)
       : this.#flood(o, size, covering);
-    if (covering && copies.length === 0) this.#queue.push(o);
+    if (covering && copies.length === 0) {
+      // Unheard: retry later (a node unheard 20 times is given up on).
+      const tries = (this.#misses.get(o) ?? 0) + 1;
+      this.#misses.set(o, tries);
+      if (tries < 20) this.#queue.push(o);
+    }
     const payload = this.#opts.payloads ? await this.#pay.advert(o, t) : EMPTY;
     return this.#packet(t, zeroHop ? 2 : 1, 4, size, payload, o, copies);
   }
@@ -218,11 +230,12 @@ export class Traffic {
       // A repeater within a few hops (admin, status, telemetry of nearby infrastructure).
       const tree = this.router.tree(s, 0);
       const near: number[] = [];
-      for (let r = 0; r < tree.depth.length; r++) if (tree.depth[r] >= 1 && tree.depth[r] <= 4) near.push(r);
+      for (let r = 0; r < tree.depth.length; r++) {
+        if (tree.depth[r] >= 1 && tree.depth[r] <= 4) near.push(r);
+      }
       d = near.length ? mesh.relays[rng.pick(near)] : mesh.relays[rng.int(mesh.relays.length)];
     } else {
-      const pool = mesh.nodes.filter((n) => n.role === "room" || n.role === "repeater");
-      d = rng.pick(pool).index;
+      d = rng.pick(this.#servers);
     }
     if (d === s) d = mesh.relays[0] === s ? mesh.relays[1] : mesh.relays[0];
     return this.#conversation(t, s, d, rng.chance(0.15) ? 7 : 0, rng.chance(0.6));
@@ -241,17 +254,41 @@ export class Traffic {
     const t2 = t + rng.uniform(1.5, 5);
     const replyType = type === 2 ? 3 : 1;
     if (direct) {
-      out.push(this.#packet(t, 2, type, size, first, s, this.#hearing.direct(rng, this.#pRx, s, route!, size)));
+      out.push(
+        this.#packet(
+          t,
+          2,
+          type,
+          size,
+          first,
+          s,
+          this.#hearing.direct(rng, this.#pRx, s, route!, size),
+        ),
+      );
       const back = route!.slice().reverse();
       const reply = replyType === 3 ? this.#pay.ack(pl) : this.#pay.peer(1, s, d, pl);
-      out.push(this.#packet(t2, 2, replyType, size, reply, d, this.#hearing.direct(rng, this.#pRx, d, back, size)));
+      out.push(
+        this.#packet(
+          t2,
+          2,
+          replyType,
+          size,
+          reply,
+          d,
+          this.#hearing.direct(rng, this.#pRx, d, back, size),
+        ),
+      );
     } else {
       const c1 = this.#flood(s, size);
       out.push(this.#packet(t, 1, type, size, first, s, c1));
       const dsize = this.mesh.nodes[d].hashSize;
       const c2 = this.#flood(d, dsize);
       const replyT = type === 2 || rng.chance(0.4) ? 8 : replyType;
-      const reply = replyT === 8 ? this.#pay.peer(8, s, d, pl) : replyT === 3 ? this.#pay.ack(pl) : this.#pay.peer(1, s, d, pl);
+      const reply = replyT === 8
+        ? this.#pay.peer(8, s, d, pl)
+        : replyT === 3
+        ? this.#pay.ack(pl)
+        : this.#pay.peer(1, s, d, pl);
       out.push(this.#packet(t2, 1, replyT, dsize, reply, d, c2));
     }
     return out;
@@ -260,11 +297,15 @@ export class Traffic {
   #trace(t: number): SimPacket[] {
     const rng = this.#rng;
     const mesh = this.mesh;
-    const s = rng.chance(0.5) ? this.#chatters[pickCum(rng, this.#chatCum)] : mesh.relays[rng.int(mesh.relays.length)];
+    const s = rng.chance(0.5)
+      ? this.#chatters[pickCum(rng, this.#chatCum)]
+      : mesh.relays[rng.int(mesh.relays.length)];
     const tree = this.router.tree(s, rng.int(VARIANTS));
     const want = rng.range(1, 5);
     const at: number[] = [];
-    for (let r = 0; r < tree.depth.length; r++) if (tree.depth[r] === want && tree.forwards[r]) at.push(r);
+    for (let r = 0; r < tree.depth.length; r++) {
+      if (tree.depth[r] === want && tree.forwards[r]) at.push(r);
+    }
     if (at.length === 0) return [];
     let route = this.router.chain(tree, rng.pick(at));
     if (rng.chance(0.5)) route = route.concat(route.slice(0, -1).reverse());
@@ -297,7 +338,17 @@ export class Traffic {
     copies: HeardCopy[],
     channel?: string | null,
   ): SimPacket {
-    return { time: t, routeType, payloadType, hashSize, pathHopSize: hashSize, payload, origin, copies, channel };
+    return {
+      time: t,
+      routeType,
+      payloadType,
+      hashSize,
+      pathHopSize: hashSize,
+      payload,
+      origin,
+      copies,
+      channel,
+    };
   }
 }
 

@@ -172,7 +172,9 @@ export function decodeTruth(buf: Uint8Array, label = "truth"): Truth {
   const H = offsets[M];
   need(W * H);
   const hops = new Int32Array(H);
-  for (let i = 0; i < H; i++, o += W) hops[i] = W === 2 ? dv.getUint16(o, true) : dv.getUint32(o, true);
+  for (let i = 0; i < H; i++, o += W) {
+    hops[i] = W === 2 ? dv.getUint16(o, true) : dv.getUint32(o, true);
+  }
   const indexOf = (id: number): number => {
     if (!ids) return Number.isInteger(id) && id >= first && id < first + M ? id - first : -1;
     let lo = 0, hi = M - 1;

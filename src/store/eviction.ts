@@ -93,11 +93,10 @@ export function recomputeOrder(core: StoreCore): void {
   const byId = core.txById;
   const txs = core.txs;
   core.order.recompute((fn) => {
-    const arr = byId.arr;
-    for (let i = 0; i < arr.length; i++) {
-      const s = arr[i];
-      if (s >= 0) fn(byId.base + i, txs.chunk(s).firstSeen[s & TXM]);
-    }
+    byId.forEach((id, s) => {
+      fn(id, txs.chunk(s).firstSeen[s & TXM]);
+      return true;
+    });
   });
 }
 

@@ -111,11 +111,12 @@ export class IdList {
     return this.a.subarray(0, this.n);
   }
 
-  /** Releases spare capacity beyond ~6 % (after a bulk load). */
+  /** Releases spare capacity when more than an eighth is unused (after a bulk load). */
   trim(): void {
     this.normalize();
-    const keep = this.n + Math.max(MIN_CAP, this.n >> 4);
-    if (this.a.length > keep) this.a = this.a.slice(0, keep);
+    if (this.a.length > MIN_CAP && this.a.length > this.n + (this.n >> 3) + MIN_CAP) {
+      this.a = this.a.slice(0, this.n + Math.max(MIN_CAP, this.n >> 4));
+    }
   }
 
   /** Bytes held by the backing array. */
@@ -124,7 +125,8 @@ export class IdList {
   }
 
   #grow(need: number): void {
-    const cap = Math.max(MIN_CAP, need, Math.ceil(this.a.length * 1.5));
+    // Doubling: few reallocations (each one is allocator churn that lingers in RSS).
+    const cap = Math.max(MIN_CAP, need, this.a.length * 2);
     const b = new Int32Array(cap);
     b.set(this.a.subarray(0, this.n));
     this.a = b;
@@ -137,22 +139,28 @@ export class IdList {
   }
 }
 
-/** Maps integer database ids to slots through a flat `Int32Array` (-1 = absent). */
+const PAGE_SHIFT = 14;
+const PAGE = 1 << PAGE_SHIFT;
+const PAGE_MASK = PAGE - 1;
+
+/**
+ * Maps integer database ids to slots (-1 = absent) through pages of 16,384
+ * `Int32Array` entries indexed by `id >> 14`: O(1), no hashing, and it never
+ * reallocates a large array (growing adds a page; a page whose ids are all
+ * gone is released), so it neither spikes nor fragments the allocator.
+ */
 export class DenseIdMap {
-  /** Id stored at index 0. */
-  base = 0;
-  /** Slot per id - base. */
-  arr: Int32Array = new Int32Array(0);
+  /** Pages by `id >> 14`; null when empty. */
+  pages: (Int32Array | null)[] = [];
+  /** Present ids per page. */
+  counts: number[] = [];
   /** Number of present ids. */
   count = 0;
-  /** Smallest and largest present id (valid when count > 0; may be stale-wide after deletes). */
-  lo = 0;
-  hi = -1;
 
   /** Slot of `id`, or -1. */
   get(id: number): number {
-    const i = id - this.base;
-    return i >= 0 && i < this.arr.length ? this.arr[i] : -1;
+    const p = this.pages[id >>> PAGE_SHIFT];
+    return p ? p[id & PAGE_MASK] : -1;
   }
 
   /** Sets the slot of `id` (>= 0). */
@@ -160,84 +168,69 @@ export class DenseIdMap {
     if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) {
       throw new RangeError(`Cannot index id ${id}: not a non-negative 31-bit integer`);
     }
-    if (this.count === 0 && this.arr.length === 0) {
-      this.base = id;
-      this.arr = new Int32Array(1024).fill(-1);
-    }
-    let i = id - this.base;
-    if (i < 0 || i >= this.arr.length) {
-      this.#ensure(id);
-      i = id - this.base;
-    }
-    if (this.arr[i] < 0) {
-      this.count++;
-      if (this.count === 1) {
-        this.lo = id;
-        this.hi = id;
-      } else {
-        if (id < this.lo) this.lo = id;
-        if (id > this.hi) this.hi = id;
+    const pi = id >>> PAGE_SHIFT;
+    let p = this.pages[pi];
+    if (!p) {
+      while (this.pages.length <= pi) {
+        this.pages.push(null);
+        this.counts.push(0);
       }
+      p = this.pages[pi] = new Int32Array(PAGE).fill(-1);
     }
-    this.arr[i] = slot;
+    const i = id & PAGE_MASK;
+    if (p[i] < 0) {
+      this.count++;
+      this.counts[pi]++;
+    }
+    p[i] = slot;
   }
 
-  /** Removes `id`; returns its former slot or -1. */
+  /** Removes `id`; returns its former slot or -1. Releases a page that becomes empty. */
   delete(id: number): number {
-    const i = id - this.base;
-    if (i < 0 || i >= this.arr.length) return -1;
-    const s = this.arr[i];
+    const pi = id >>> PAGE_SHIFT;
+    const p = this.pages[pi];
+    if (!p) return -1;
+    const i = id & PAGE_MASK;
+    const s = p[i];
     if (s >= 0) {
-      this.arr[i] = -1;
+      p[i] = -1;
       this.count--;
+      if (--this.counts[pi] === 0) this.pages[pi] = null;
     }
     return s;
   }
 
-  /** Recomputes lo/hi and releases unused space at both ends when it exceeds half. */
+  /** Drops trailing empty page slots (pages themselves are released by `delete`). */
   trim(): void {
-    const a = this.arr;
-    let first = 0;
-    while (first < a.length && a[first] < 0) first++;
-    if (first === a.length) {
-      this.arr = new Int32Array(0);
-      this.count = 0;
-      this.hi = -1;
-      return;
-    }
-    let last = a.length - 1;
-    while (a[last] < 0) last--;
-    this.lo = this.base + first;
-    this.hi = this.base + last;
-    const used = last - first + 1;
-    if (used * 2 < a.length && a.length > 1024) {
-      const pad = Math.max(256, used >> 3);
-      const next = new Int32Array(used + pad).fill(-1);
-      next.set(a.subarray(first, last + 1));
-      this.arr = next;
-      this.base += first;
+    let n = this.pages.length;
+    while (n > 0 && this.pages[n - 1] === null) n--;
+    this.pages.length = n;
+    this.counts.length = n;
+  }
+
+  /**
+   * Calls `fn(id, slot)` for every present id in ascending (or descending)
+   * order until it returns false.
+   */
+  forEach(fn: (id: number, slot: number) => boolean, desc = false): void {
+    const np = this.pages.length;
+    for (let k = 0; k < np; k++) {
+      const pi = desc ? np - 1 - k : k;
+      const p = this.pages[pi];
+      if (!p) continue;
+      const base = pi << PAGE_SHIFT;
+      for (let j = 0; j < PAGE; j++) {
+        const i = desc ? PAGE - 1 - j : j;
+        const s = p[i];
+        if (s >= 0 && !fn(base + i, s)) return;
+      }
     }
   }
 
   /** Bytes held. */
   get byteLength(): number {
-    return this.arr.byteLength;
-  }
-
-  #ensure(id: number): void {
-    const curLo = this.base;
-    const curHi = this.base + this.arr.length - 1;
-    const lo = Math.min(curLo, id);
-    const hi = Math.max(curHi, id);
-    const span = hi - lo + 1;
-    const extra = Math.max(1024, span >> 2);
-    // Headroom on the side that grew (ids arrive ascending on ingest, descending on a
-    // newest-first load).
-    const newBase = id < curLo ? Math.max(0, lo - extra) : lo;
-    const newLen = (id > curHi ? hi + extra : hi) - newBase + 1;
-    const next = new Int32Array(newLen).fill(-1);
-    next.set(this.arr, curLo - newBase);
-    this.arr = next;
-    this.base = newBase;
+    let b = this.pages.length * 12;
+    for (const p of this.pages) if (p) b += p.byteLength;
+    return b;
   }
 }

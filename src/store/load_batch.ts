@@ -109,7 +109,8 @@ export class LocalKeys {
     const p = end - start === 64 ? prefix32(json, start) : -1;
     if (p >= 0) {
       const id = this.byPrefix.get(p);
-      if (id !== undefined && sameKey(json, start, this.keys[id])) return id;
+      // Native comparison; a key in another case falls through to the slow path.
+      if (id !== undefined && json.startsWith(this.keys[id], start)) return id;
     }
     return this.intern(json.slice(start, end));
   };
@@ -136,15 +137,6 @@ function prefix32(s: string, at: number): number {
     v = v * 16 + h;
   }
   return v;
-}
-
-function sameKey(s: string, at: number, key: string): boolean {
-  for (let i = 0; i < 64; i++) {
-    const a = s.charCodeAt(at + i);
-    const b = key.charCodeAt(i);
-    if (a !== b && (a | 0x20) !== b) return false;
-  }
-  return true;
 }
 
 /** Prepared statements of one connection. */
@@ -345,7 +337,7 @@ function packObservations(
       next.set(hops.subarray(0, hopsUsed));
       hops = next;
     }
-    hops.set(pathBuf.subarray(0, parsed.bytes), hopsUsed);
+    for (let i = 0; i < parsed.bytes; i++) hops[hopsUsed + i] = pathBuf[i];
     p.pathOff[n] = hopsUsed;
     hopsUsed += parsed.bytes;
     const k = parseResolvedSpans(o[9] as string | null, parsed.hopCount, resBuf, keys.internAt);
@@ -355,7 +347,7 @@ function packObservations(
         next.set(res.subarray(0, resUsed));
         res = next;
       }
-      res.set(resBuf.subarray(0, k), resUsed);
+      for (let i = 0; i < k; i++) res[resUsed + i] = resBuf[i];
       p.resOff[n] = resUsed;
       resUsed += k;
     } else {

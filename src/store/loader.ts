@@ -276,7 +276,7 @@ export async function loadStore(
             : 100;
           const secs = (performance.now() - t0) / 1000;
           opts.onProgress?.(p.loadedObs, p.pct, secs > 0 ? Math.round(p.loadedObs / secs) : 0);
-          if (source.kind === "thread") await new Promise((r) => setTimeout(r, 0));
+          await new Promise((r) => setTimeout(r, 0));
         }
       }
       if (summary.aborted) break;

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { viewBytes } from "./tx_table.ts";
+import { hint, viewBytes } from "./tx_table.ts";
 
 /** log2 of rows per chunk. */
 export const OBS_SHIFT = 13;
@@ -44,11 +44,16 @@ export class ObsChunk {
   /** Observation time, epoch ms. */
   ts: Float64Array = new Float64Array(OBS_CHUNK);
   pathOff: Uint32Array = new Uint32Array(OBS_CHUNK);
-  hops: Uint8Array = new Uint8Array(OBS_CHUNK * 6);
+  hops: Uint8Array;
   hopsUsed = 0;
   used = 0;
   live = 0;
   sealed = false;
+
+  /** A chunk whose hop arena starts at `hopsCap` bytes (sized from the previous chunk). */
+  constructor(hopsCap = OBS_CHUNK * 6) {
+    this.hops = new Uint8Array(hopsCap);
+  }
 
   /** Bytes held by this chunk's arrays. */
   get byteLength(): number {
@@ -80,8 +85,7 @@ export class ObsTable {
     let ci = this.chunks.length - 1;
     let c = ci >= 0 ? this.chunks[ci] : null;
     if (c === null || c.used === OBS_CHUNK) {
-      if (c) this.#seal(c);
-      c = new ObsChunk();
+      c = c ? (this.#seal(c), new ObsChunk(hint(c.hopsUsed))) : new ObsChunk();
       this.chunks.push(c);
       ci = this.chunks.length - 1;
     }

@@ -238,7 +238,7 @@ export class PacketStore extends StoreCore {
   finishLoad(): void {
     recomputeOrder(this);
     this.idx.forEachList((_n, _k, l) => l.trim());
-    this.txs.compactPools(true);
+    this.txs.compactPools();
   }
 
   /** Checks every index in both directions; see `consistency.ts`. */

@@ -190,13 +190,7 @@ function walk(
     }
     return;
   }
-  const arr = byId.arr;
-  const base = byId.base;
-  for (let k = 0; k < arr.length; k++) {
-    const i = desc ? arr.length - 1 - k : k;
-    const slot = arr[i];
-    if (slot >= 0 && step(base + i, slot) < 0) return;
-  }
+  byId.forEach((id, slot) => step(id, slot) >= 0, desc);
 }
 
 function isTrivial(f: Compiled): boolean {

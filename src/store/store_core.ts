@@ -8,15 +8,22 @@
  */
 
 import type { NodeDirectory } from "./node_directory.ts";
-import { DenseIdMap, type IdList } from "./id_list.ts";
-import { HashIndex, type HashKey, hashText, parseHashKey } from "./hash_index.ts";
+import { DenseIdMap } from "./id_list.ts";
+import { HashIndex, type HashKey, parseHashKey } from "./hash_index.ts";
 import { TX_CHUNK, TXF, TxTable } from "./tx_table.ts";
 import { OBS_CHUNK, OBSF, ObsTable } from "./obs_table.ts";
-import { hopKey, Indexes } from "./indexes.ts";
+import { Indexes } from "./indexes.ts";
 import { ObserverTable, StringInterner } from "./interners.ts";
 import { TimeOrder } from "./time_order.ts";
 import { ResolvedPathCache } from "./resolved_cache.ts";
 import { usableResolved } from "./codec.ts";
+import {
+  contribute,
+  leaveFallback,
+  replaceResolved,
+  resolvedJson as toJson,
+} from "./membership.ts";
+import { removeTransmissions } from "./removal.ts";
 import type { AddResult, FetchResolvedPaths, LoadProgress, ObservationInput } from "./types.ts";
 
 const TXM = TX_CHUNK - 1;
@@ -316,9 +323,9 @@ export class StoreCore {
     }
     let json: string | null = null;
     if (resOk) {
-      this.#contribute(tslot, txId, res!, resOff, hopCount, rec.timestampMs);
+      contribute(this, tslot, txId, res!, resOff, hopCount, rec.timestampMs);
       oc.flags[or] |= OBSF.RESOLVED;
-      if (live) json = resolvedJson ?? this.#resolvedJson(res!, resOff, hopCount);
+      if (live) json = resolvedJson ?? toJson(this.nodes, res!, resOff, hopCount);
     } else if (hopCount > 0) {
       // The fallback: hops of a path with no resolved hop are found by raw prefix.
       this.idx.addHops(txId, oc.hops, oc.pathOff[or], hopCount, size);
@@ -334,105 +341,16 @@ export class StoreCore {
    * does not match what is indexed.
    */
   replaceResolved(obsId: number, oldIds: Int32Array | null, newIds: Int32Array | null): void {
-    const os = this.obsById.get(obsId);
-    if (os < 0) throw new Error(`Cannot re-resolve observation ${obsId}: not in memory`);
-    const oc = this.obs.chunk(os);
-    const or = os & OBM;
-    const hopCount = oc.hopCount[or];
-    const txId = oc.tx[or];
-    const tslot = this.txById.get(txId);
-    const hadOld = (oc.flags[or] & OBSF.RESOLVED) !== 0;
-    const oldOk = usableResolved(oldIds, hopCount);
-    if (oldOk !== hadOld) {
-      throw new Error(
-        `Cannot re-resolve observation ${obsId}: old path ${oldOk ? "given" : "absent"} but ` +
-          `${hadOld ? "one is" : "none is"} indexed`,
-      );
-    }
-    if (oldOk) {
-      const need = new Map<number, number>();
-      for (const n of oldIds!) if (n >= 0) need.set(n, (need.get(n) ?? 0) + 1);
-      for (const [n, k] of need) {
-        if (this.txs.memCount(tslot, n) < k) {
-          throw new Error(
-            `Cannot re-resolve observation ${obsId}: node ${n} is not indexed ${k} time(s) ` +
-              `for transmission ${txId}`,
-          );
-        }
-      }
-      for (const n of oldIds!) {
-        if (n >= 0 && this.txs.memRemove(tslot, n)) this.idx.relay[n]?.remove(txId);
-      }
-    }
-    const newOk = usableResolved(newIds, hopCount);
-    if (newOk) {
-      this.#contribute(tslot, txId, newIds!, 0, hopCount, oc.ts[or]);
-      if (!hadOld) this.#leaveFallback(txId, tslot, os);
-    } else {
-      oc.flags[or] &= ~OBSF.RESOLVED;
-      if (hadOld && hopCount > 0) {
-        this.idx.addHops(txId, oc.hops, oc.pathOff[or], hopCount, oc.hashSize[or]);
-      }
-    }
-    this.resolvedCache.replace(obsId, newOk ? this.#resolvedJson(newIds!, 0, hopCount) : null);
+    replaceResolved(this, obsId, oldIds, newIds);
   }
 
   /**
    * Removes transmissions with all their observations and every index entry
    * they own, found through the reverse maps (membership blocks, observation
-   * chains, hop bytes). Returns the number of observations removed.
+   * chains, hop bytes). Returns the numbers removed.
    */
   removeTransmissions(ids: Iterable<number>): { tx: number; obs: number } {
-    const touched = new Set<IdList>();
-    const idx = this.idx;
-    const dead: number[] = [];
-    let nobs = 0;
-    for (const id of ids) {
-      const slot = this.txById.get(id);
-      if (slot < 0) continue;
-      const c = this.txs.chunk(slot);
-      const r = slot & TXM;
-      const type = (c.header[r] >> 2) & 15;
-      touched.add(idx.byType[type]);
-      if (c.channel[r]) touched.add(idx.channel(c.channel[r]));
-      if (c.fromNode[r] >= 0) touched.add(idx.sender(c.fromNode[r]));
-      if (c.src[r] >= 0) touched.add(idx.src(c.src[r]));
-      if (c.dest[r] >= 0) touched.add(idx.dest(c.dest[r]));
-      for (let i = c.memOff[r], e = i + c.memLen[r]; i < e; i++) {
-        touched.add(idx.relayList(c.memNode[i]));
-      }
-      for (let o = c.headObs[r]; o >= 0;) {
-        const os = this.obsById.get(o);
-        const oc = this.obs.chunk(os);
-        const or = os & OBM;
-        touched.add(idx.observer(oc.observer[or]));
-        const size = oc.hashSize[or];
-        for (let h = 0, off = oc.pathOff[or]; h < oc.hopCount[or]; h++, off += size) {
-          const l = idx.prefix(size, hopKey(oc.hops, off, size), false);
-          if (l) touched.add(l);
-        }
-        this.observers.obsCount[oc.observer[or]]--;
-        idx.obsByType[type]--;
-        const next = oc.next[or];
-        this.obsById.delete(o);
-        this.resolvedCache.forget(o);
-        this.obs.free(os);
-        nobs++;
-        o = next;
-      }
-      const odd = c.flags[r] & TXF.ODD_HASH ? this.oddHashes.get(id) : undefined;
-      if (odd !== undefined) this.oddHashes.delete(id);
-      this.hashes.remove(
-        parseHashKey(odd ?? hashText(c.hashHi[r], c.hashLo[r]), this.key),
-        id,
-      );
-      dead.push(slot);
-      this.txById.delete(id);
-    }
-    for (const slot of dead) this.txs.free(slot);
-    const byId = this.txById;
-    for (const l of touched) l.retain((id) => byId.get(id) >= 0);
-    return { tx: dead.length, obs: nobs };
+    return removeTransmissions(this, ids);
   }
 
   #createTx(rec: ObservationInput): number {
@@ -493,66 +411,10 @@ export class StoreCore {
     if (resolved !== null) {
       if (oc.flags[or] & OBSF.RESOLVED) this.counters.resolvedDupIgnored++;
       else {
-        this.#contribute(tslot, txId, resolved, resOff, oc.hopCount[or], oc.ts[or]);
-        this.#leaveFallback(txId, tslot, os);
+        contribute(this, tslot, txId, resolved, resOff, oc.hopCount[or], oc.ts[or]);
+        leaveFallback(this, txId, tslot, os);
         this.resolvedCache.replace(obsId, null);
       }
     }
-  }
-
-  /**
-   * Marks an observation resolved and takes its hops out of the raw-prefix
-   * fallback index, except hops another unresolved observation of the same
-   * transmission still has (recomputed from the retained hop bytes).
-   */
-  #leaveFallback(txId: number, tslot: number, os: number): void {
-    const oc = this.obs.chunk(os);
-    const or = os & OBM;
-    oc.flags[or] |= OBSF.RESOLVED;
-    const size = oc.hashSize[or];
-    const cls = Math.min(size, 3);
-    for (let h = 0, off = oc.pathOff[or]; h < oc.hopCount[or]; h++, off += size) {
-      const k = hopKey(oc.hops, off, size);
-      let kept = false;
-      for (let o = this.txs.chunk(tslot).headObs[tslot & TXM]; o >= 0 && !kept;) {
-        const s2 = this.obsById.get(o);
-        const c2 = this.obs.chunk(s2);
-        const r2 = s2 & OBM;
-        const z = c2.hashSize[r2];
-        if (!(c2.flags[r2] & OBSF.RESOLVED) && Math.min(z, 3) === cls) {
-          for (let g = 0, q = c2.pathOff[r2]; g < c2.hopCount[r2] && !kept; g++, q += z) {
-            kept = hopKey(c2.hops, q, z) === k;
-          }
-        }
-        o = c2.next[r2];
-      }
-      if (!kept) this.idx.prefix(size, k, false)?.remove(txId);
-    }
-  }
-
-  #contribute(
-    tslot: number,
-    txId: number,
-    ids: Int32Array,
-    off: number,
-    n: number,
-    ms: number,
-  ): void {
-    const idx = this.idx;
-    for (let i = off; i < off + n; i++) {
-      const n = ids[i];
-      if (n < 0) continue;
-      if (this.txs.memAdd(tslot, n)) idx.relayList(n).add(txId);
-      idx.touchRelay(n, ms);
-    }
-  }
-
-  #resolvedJson(ids: Int32Array, off: number, n: number): string {
-    let s = "[";
-    for (let i = off; i < off + n; i++) {
-      if (i > off) s += ",";
-      s += ids[i] >= 0 ? `"${this.nodes.keyOf(ids[i])}"` : "null";
-    }
-    return s + "]";
   }
 }

@@ -18,6 +18,11 @@ export const TX_SHIFT = 10;
 export const TX_CHUNK = 1 << TX_SHIFT;
 const MASK = TX_CHUNK - 1;
 
+/** An arena capacity 1/8 above a previous chunk's use (at least 1 KiB). */
+export function hint(used: number): number {
+  return Math.max(1024, used + (used >> 3));
+}
+
 /** Sum of the `byteLength` of every typed array held directly by `o`. */
 export function viewBytes(o: object): number {
   let b = 0;
@@ -54,16 +59,23 @@ export class TxChunk {
   memOff: Int32Array = new Int32Array(TX_CHUNK);
   memLen: Uint16Array = new Uint16Array(TX_CHUNK);
   memCap: Uint16Array = new Uint16Array(TX_CHUNK);
-  raw: Uint8Array = new Uint8Array(TX_CHUNK * 48);
+  raw: Uint8Array;
   rawUsed = 0;
-  memNode: Int32Array = new Int32Array(TX_CHUNK * 4);
-  memCnt: Uint16Array = new Uint16Array(TX_CHUNK * 4);
+  memNode: Int32Array;
+  memCnt: Uint16Array;
   memUsed = 0;
   /** Pool entries abandoned by grown blocks. */
   memWaste = 0;
   used = 0;
   live = 0;
   sealed = false;
+
+  /** A chunk whose arenas start at the given capacities (sized from the previous chunk). */
+  constructor(rawCap = TX_CHUNK * 48, memCap = TX_CHUNK * 4) {
+    this.raw = new Uint8Array(rawCap);
+    this.memNode = new Int32Array(memCap);
+    this.memCnt = new Uint16Array(memCap);
+  }
 
   /** Bytes held by this chunk's arrays (the sum of their real `byteLength`s). */
   get byteLength(): number {
@@ -78,6 +90,13 @@ export class TxTable {
   live = 0;
   /** Chunks released so far. */
   releasedChunks = 0;
+  /** Row whose membership block is opened in `stamp`/`pos` (see `memAdd`). */
+  openSlot = -1;
+  /** Per node id: generation at which it was marked present in the opened row. */
+  stamp: Int32Array = new Int32Array(1024);
+  /** Per node id: index within the opened row's block. */
+  pos: Uint16Array = new Uint16Array(1024);
+  gen = 0;
 
   /** Chunk holding `slot` (the slot must be live). */
   chunk(slot: number): TxChunk {
@@ -89,8 +108,8 @@ export class TxTable {
     let ci = this.chunks.length - 1;
     let c = ci >= 0 ? this.chunks[ci] : null;
     if (c === null || c.used === TX_CHUNK) {
-      if (c) this.#seal(c);
-      c = new TxChunk();
+      // Size the next chunk's arenas from this one's so they rarely grow (less allocator churn).
+      c = c ? (this.#seal(c), new TxChunk(hint(c.rawUsed), hint(c.memUsed))) : new TxChunk();
       this.chunks.push(c);
       ci = this.chunks.length - 1;
     }
@@ -111,6 +130,7 @@ export class TxTable {
 
   /** Marks a row dead; releases its chunk when nothing in it is live any more. */
   free(slot: number): void {
+    if (slot === this.openSlot) this.openSlot = -1;
     const ci = slot >>> TX_SHIFT;
     const c = this.chunks[ci] as TxChunk;
     const r = slot & MASK;
@@ -133,27 +153,60 @@ export class TxTable {
   /**
    * Adds one reference of `node` to a row's membership block.
    * Returns true when the node was not referenced before (count 0 -> 1).
+   *
+   * O(1) while the same row keeps being fed (a packet's observations arrive
+   * together): the row's block is "opened" once into per-node stamp/position
+   * arrays; switching rows re-opens in O(block).
    */
   memAdd(slot: number, node: number): boolean {
     const c = this.chunk(slot);
     const r = slot & MASK;
-    const off = c.memOff[r];
+    if (this.openSlot !== slot) this.#open(slot, c, r);
     const len = c.memLen[r];
-    for (let i = off; i < off + len; i++) {
-      if (c.memNode[i] === node) {
-        if (c.memCnt[i] === 0xffff) {
-          throw new RangeError(`Cannot count node ${node} again: 65535 references on one packet`);
-        }
-        c.memCnt[i]++;
-        return false;
+    if (node < this.stamp.length && this.stamp[node] === this.gen) {
+      const i = c.memOff[r] + this.pos[node];
+      if (c.memCnt[i] === 0xffff) {
+        throw new RangeError(`Cannot count node ${node} again: 65535 references on one packet`);
       }
+      c.memCnt[i]++;
+      return false;
     }
-    if (off < 0 || len === c.memCap[r]) this.#growBlock(c, r);
+    if (c.memOff[r] < 0 || len === c.memCap[r]) this.#growBlock(c, r);
     const at = c.memOff[r] + len;
     c.memNode[at] = node;
     c.memCnt[at] = 1;
     c.memLen[r] = len + 1;
+    this.#mark(node, len);
     return true;
+  }
+
+  #open(slot: number, c: TxChunk, r: number): void {
+    this.openSlot = slot;
+    if (++this.gen === 0x7fffffff) {
+      this.stamp.fill(0);
+      this.gen = 1;
+    }
+    const off = c.memOff[r];
+    for (let i = 0; i < c.memLen[r]; i++) this.#mark(c.memNode[off + i], i);
+  }
+
+  #mark(node: number, at: number): void {
+    if (node >= this.stamp.length) {
+      const n = Math.max(node + 1, this.stamp.length * 2);
+      const st = new Int32Array(n);
+      st.set(this.stamp);
+      const ps = new Uint16Array(n);
+      ps.set(this.pos);
+      this.stamp = st;
+      this.pos = ps;
+    }
+    this.stamp[node] = this.gen;
+    this.pos[node] = at;
+  }
+
+  /** Forgets the opened row (its block is about to change other than through memAdd). */
+  closeRow(): void {
+    this.openSlot = -1;
   }
 
   /**
@@ -162,6 +215,7 @@ export class TxTable {
    * not referenced (the caller's old contribution is wrong).
    */
   memRemove(slot: number, node: number): boolean {
+    this.openSlot = -1;
     const c = this.chunk(slot);
     const r = slot & MASK;
     const off = c.memOff[r];
@@ -192,6 +246,7 @@ export class TxTable {
    * Returns the new slot; the caller updates its id map.
    */
   relocate(slot: number): number {
+    this.openSlot = -1;
     const c = this.chunk(slot);
     const r = slot & MASK;
     const ns = this.append(c.id[r], c.raw.subarray(c.rawOff[r], c.rawOff[r] + c.rawLen[r]));
@@ -227,6 +282,7 @@ export class TxTable {
    * length.
    */
   compactPools(tight = false): void {
+    this.openSlot = -1;
     for (const c of this.chunks) {
       if (!c) continue;
       if (tight ? !c.sealed : c.memWaste < 1024 || c.memWaste * 2 < c.memUsed) continue;
@@ -258,7 +314,7 @@ export class TxTable {
   get byteLength(): number {
     let b = 0;
     for (const c of this.chunks) if (c) b += c.byteLength;
-    return b + this.chunks.length * 8;
+    return b + this.chunks.length * 8 + this.stamp.byteLength + this.pos.byteLength;
   }
 
   /** Calls `fn(slot, chunk, row)` for every live row, in slot order. */

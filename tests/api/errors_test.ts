@@ -226,3 +226,24 @@ Deno.test("while the store loads: 503 + Retry-After for index endpoints, healthz
     await t.close();
   }
 });
+
+Deno.test("blacklisted and hidden nodes answer 404 and are left out of lists", async () => {
+  const pk = "1000009e310d729534b70faa33a1abe5cd5e45d594f72f786febccbb770b7e74";
+  const t = await makeApp({
+    config: { nodeBlacklist: [pk.toUpperCase()], raw: { hiddenNamePrefixes: ["MRO-"] } },
+  });
+  try {
+    assert.equal((await getJson(t.app, `/api/nodes/${pk}`)).status, 404);
+    assert.equal((await getJson(t.app, `/api/nodes/${pk}/paths`)).status, 404);
+    const mro = "20aaa863297b2a97372c8ef877d35ee46aa6b5ff4a68ea8bdec3a0dc77cfa54b";
+    assert.equal((await getJson(t.app, `/api/nodes/${mro}`)).status, 404);
+    const list = (await getJson(t.app, "/api/nodes?limit=2000")).body as {
+      nodes: Body[];
+      total: number;
+    };
+    assert.equal(list.total, 200 - 1 - 3, "one blacklisted key, three MRO- names");
+    assert.ok(!list.nodes.some((n) => n.public_key === pk || String(n.name).startsWith("MRO-")));
+  } finally {
+    await t.close();
+  }
+});

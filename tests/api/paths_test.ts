@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { FIXTURE_DB, FIXTURE_NOW, getJson, makeApp } from "./helpers.ts";
 import { KEY_A, KEY_B, KEY_C, KEY_D, MESH_NOW, PACKETS, writeMeshDb } from "./mesh_db.ts";
+import { bytesToHex, encodePacket } from "../../src/meshcore/encode.ts";
 
 interface PathsBody {
   paths: {
@@ -181,6 +182,47 @@ Deno.test("fixture: every resolved path group of a node really contains the node
     }
   } finally {
     db.close();
+    await t.close();
+  }
+});
+
+Deno.test("the per-node path index follows new and removed transmissions", async () => {
+  const t = await meshApp();
+  try {
+    const before = await pathHashes(t, KEY_D);
+    assert.equal(before.totalTransmissions, 2);
+    // A new packet through D's unique 1-byte prefix, ingested by the real pipeline.
+    const raw = bytesToHex(encodePacket({
+      routeType: 1,
+      payloadType: 2,
+      hashSize: 1,
+      hops: ["9A"],
+      payload: Uint8Array.of(0x10, 0x20, 0x77, 0x55, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
+    }));
+    const out = await t.stack.pipeline.ingestPacket({
+      kind: "packet",
+      source: "test",
+      topic: "",
+      receivedAtMs: MESH_NOW,
+      raw,
+      observerId: "5E".repeat(32),
+      observerName: "Obs",
+      iata: "SFO",
+      snr: 1,
+      rssi: -100,
+      score: null,
+      direction: null,
+      observerTimestamp: null,
+      observerTimestampNaive: false,
+    });
+    assert.equal(out.status, "stored");
+    const after = await pathHashes(t, KEY_D);
+    assert.equal(after.totalTransmissions, 3);
+    // Removing a transmission rebuilds the index.
+    t.stack.store.removeTransmissions([(out as { txId: number }).txId]);
+    const removed = await pathHashes(t, KEY_D);
+    assert.equal(removed.totalTransmissions, 2);
+  } finally {
     await t.close();
   }
 });

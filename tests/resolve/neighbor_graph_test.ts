@@ -96,7 +96,9 @@ Deno.test("graph persistence: load skips empty node_a rows, save/load round trip
     assert.equal(saveGraph(db, nodes, g), 0);
     g.addEdge(bb, aa, Date.parse("2026-05-18T00:00:00Z"));
     assert.equal(saveGraph(db, nodes, g), 1);
-    const row = db.prepare("SELECT count, last_seen FROM neighbor_edges WHERE node_a = ? AND node_b = ?")
+    const row = db.prepare(
+      "SELECT count, last_seen FROM neighbor_edges WHERE node_a = ? AND node_b = ?",
+    )
       .get(k("aa"), k("bb"));
     assert.deepEqual({ ...row }, { count: 6, last_seen: "2026-05-18T00:00:00Z" });
     // Full save into a fresh table, then load it back: identical edges.

@@ -57,7 +57,11 @@ Deno.test("resolver: ambiguous with no evidence stays unknown (never a guess)", 
     { key: "ab", name: "A2", ...at(5.5) },
   ]);
   // A1 is the "popular" one: more adverts, more recent. Still not a reason.
-  dir.upsert({ publicKey: dir.keyOf(id("A1")), advertCount: 500, lastSeen: "2026-05-10T00:59:00Z" });
+  dir.upsert({
+    publicKey: dir.keyOf(id("A1")),
+    advertCount: 500,
+    lastSeen: "2026-05-10T00:59:00Z",
+  });
   const p = resolver.resolvePath(hops("C1", "AB"), 1, 2, { nowMs: NOW });
   assert.equal(p.nodeIds[1], -1);
   assert.equal(p.labels[1], "ambiguous");
@@ -130,6 +134,21 @@ Deno.test("resolver: a node is used once per path (loops), the originator never 
   const s = resolver.resolvePath(hops("C1", "0B", "C1"), 1, 3, { nowMs: NOW });
   assert.deepEqual([...s.nodeIds], [-1, id("W"), -1]);
   assert.deepEqual(s.labels, ["loop", "unique", "loop"]);
+  // Twice, but the graph puts it next to O: the evidence picks the position.
+  const t = resolver.resolvePath(hops("AB", "0B", "AB"), 1, 3, {
+    nowMs: NOW,
+    originatorId: id("O"),
+  });
+  assert.deepEqual([...t.nodeIds].slice(0, 2), [id("A1"), id("W")]);
+  assert.notEqual(t.nodeIds[2], id("A1"));
+  // A unique prefix twice, but the originator's edge places it at hop 0.
+  resolver.graph.addEdge(id("O"), id("U"), T0_MS, 5);
+  const u = resolver.resolvePath(hops("C1", "0B", "C1"), 1, 3, {
+    nowMs: NOW,
+    originatorId: id("O"),
+  });
+  assert.deepEqual([...u.nodeIds], [id("U"), id("W"), -1]);
+  assert.deepEqual(u.labels, ["adjacent", "unique", "loop"]);
 });
 
 Deno.test("resolver: TRACE routes may repeat nodes and use the observer at the completed hop", () => {
@@ -213,7 +232,10 @@ Deno.test("resolver ADVERSARIAL: a far-away key grinder cannot capture an establ
   // One-sided evidence and the 1-byte hop alone next to the observer.
   assert.equal(resolver.resolvePath(hops("5E", "22"), 1, 2, ctx).nodeIds[0], id("R"));
   assert.equal(resolver.resolvePath(hops("11", "5E"), 1, 2, ctx).nodeIds[1], id("R"));
-  const api = resolver.resolveHops(["11", "5E", "22"], { observer: dir.keyOf(id("OBS")), nowMs: now });
+  const api = resolver.resolveHops(["11", "5E", "22"], {
+    observer: dir.keyOf(id("OBS")),
+    nowMs: now,
+  });
   assert.equal(api[1].pubkey, dir.keyOf(id("R")));
   const scores = Object.fromEntries(api[1].candidates.map((c) => [c.pubkey, c.score]));
   assert.equal(scores[dir.keyOf(i1)], 0);
@@ -243,10 +265,13 @@ Deno.test("resolver: the API hook and the ingest path give the same answer", () 
   // Longer prefixes (up to a full key) are accepted by the API.
   const full = resolver.resolveHops([dir.keyOf(id("A2"))], { nowMs: NOW });
   assert.equal(full[0].pubkey, dir.keyOf(id("A2")));
-  assert.equal(resolver.toResolvedPathJson(ingest), JSON.stringify([
-    dir.keyOf(id("A1")),
-    dir.keyOf(id("U")),
-  ]));
+  assert.equal(
+    resolver.toResolvedPathJson(ingest),
+    JSON.stringify([
+      dir.keyOf(id("A1")),
+      dir.keyOf(id("U")),
+    ]),
+  );
   const none = resolver.resolvePath(hops("EE"), 1, 1, { nowMs: NOW });
   assert.equal(resolver.toResolvedPathJson(none), null);
 });
@@ -268,4 +293,6 @@ Deno.test("resolver: bad input is rejected with a clear message", () => {
   assert.throws(() => resolver.resolveHops(["A"]), /Cannot resolve hop "A"/);
   assert.throws(() => resolver.resolveHops(["ZZ"]), /expected 2-64 hex characters/);
   assert.throws(() => makeMesh([], { maxLinkKm: NaN }), /Cannot use resolver option maxLinkKm/);
+  assert.throws(() => makeMesh([], { minConfidence: 1.5 }), /minConfidence: 1.5 is out of range/);
+  assert.throws(() => resolver.resolveHops(new Array(65).fill("AA")), /Cannot resolve 65 hops/);
 });

@@ -54,7 +54,7 @@ Deno.test("eviction by retention removes old transmissions and every index entry
   assert.ok(after.indexEntries.relay < before.indexEntries.relay);
   for (const name of ["prefix1", "observer", "relay", "sender", "channel"]) {
     store.idx.forEachList((nm, _k, l) => {
-      if (nm === name) for (const id of l.view()) assert.ok(id >= 360, `${nm} holds ${id}`);
+      if (nm === name) { for (const id of l.view()) assert.ok(id >= 360, `${nm} holds ${id}`); }
     });
   }
   // A second pass at the same time evicts nothing.

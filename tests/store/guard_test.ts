@@ -61,7 +61,14 @@ Deno.test("static guard: no record type declares a resolved-path field", async (
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   const doc = JSON.parse(new TextDecoder().decode(out.stdout));
   const found = new Map<string, string[]>();
-  for (const mod of Object.values(doc.nodes) as { symbols: { name: string; declarations: { kind: string; def: Record<string, { name: string }[]> }[] }[] }[]) {
+  for (
+    const mod of Object.values(doc.nodes) as {
+      symbols: {
+        name: string;
+        declarations: { kind: string; def: Record<string, { name: string }[]> }[];
+      }[];
+    }[]
+  ) {
     for (const sym of mod.symbols) {
       for (const d of sym.declarations) {
         if (d.kind !== "interface" && d.kind !== "class") continue;
@@ -159,7 +166,10 @@ Deno.test("runtime guard: after loading the fixture no key or resolved path is h
 Deno.test("runtime guard: JS objects do not grow with observations", () => {
   const count = (nObs: number) => {
     const { store, nodes } = newStore({ liveWindow: 0 });
-    const relays = Array.from({ length: 64 }, (_, i) => nodes.intern(i.toString(16).padStart(64, "a")));
+    const relays = Array.from(
+      { length: 64 },
+      (_, i) => nodes.intern(i.toString(16).padStart(64, "a")),
+    );
     for (let i = 1; i <= nObs; i++) {
       const tx = Math.ceil(i / 10);
       store.addObservation(

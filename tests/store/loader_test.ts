@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import { fixtureCopy, newStore, openFixtureCopy } from "./helpers.ts";
 import { loadStore } from "../../src/store/loader.ts";
 import { parseResolvedInto } from "../../src/store/codec.ts";
@@ -151,8 +151,9 @@ Deno.test("hot window first, retention window, resolveMissing and abort", async 
 });
 
 Deno.test("the fixture loads through openDatabase (migrated copy) with the same counts", async () => {
-  let openDatabase: ((p: string, o?: Record<string, unknown>) => { db: DatabaseSync; close(): void }) | null =
-    null;
+  let openDatabase:
+    | ((p: string, o?: Record<string, unknown>) => { db: DatabaseSync; close(): void })
+    | null = null;
   try {
     ({ openDatabase } = await import("../../src/db/database.ts"));
   } catch {

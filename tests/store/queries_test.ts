@@ -15,7 +15,18 @@ function build() {
   const { store, nodes } = newStore();
   const rand = rng(7);
   const relays = Array.from({ length: 12 }, (_, i) => nodes.intern(key(i + 1, 0x10 + i)));
-  const truth = new Map<number, { type: number; route: number; fs: number; observers: Set<string>; relays: Set<number>; from: number; channel: string | null }>();
+  const truth = new Map<
+    number,
+    {
+      type: number;
+      route: number;
+      fs: number;
+      observers: Set<string>;
+      relays: Set<number>;
+      from: number;
+      channel: string | null;
+    }
+  >();
   let obsId = 1;
   for (let t = 1; t <= 600; t++) {
     // first_seen mostly increasing with id, with some disorder.
@@ -24,7 +35,15 @@ function build() {
     const route = t % 4 === 0 ? 2 : 1;
     const from = type === 4 ? relays[t % 12] : -1;
     const channel = type === 5 ? (t % 2 ? "#test" : "Public") : null;
-    const info = { type, route, fs: at(minute), observers: new Set<string>(), relays: new Set<number>(), from, channel };
+    const info = {
+      type,
+      route,
+      fs: at(minute),
+      observers: new Set<string>(),
+      relays: new Set<number>(),
+      from,
+      channel,
+    };
     truth.set(t, info);
     const nobs = 1 + Math.floor(rand() * 4);
     for (let k = 0; k < nobs; k++) {
@@ -78,7 +97,10 @@ Deno.test("list queries match a brute-force scan, with exact totals and paging",
     const want = [...truth.entries()].filter(([id, t]) => {
       if (f.payloadTypes && !f.payloadTypes.includes(t.type)) return false;
       if (f.routeTypes && !f.routeTypes.includes(t.route)) return false;
-      if (f.observerIds && ![...t.observers].some((o) => f.observerIds!.some((x) => x.toUpperCase() === o))) return false;
+      if (
+        f.observerIds &&
+        ![...t.observers].some((o) => f.observerIds!.some((x) => x.toUpperCase() === o))
+      ) return false;
       if (f.iatas && ![...t.observers].some((o) => o === "OBS4")) return false;
       if (f.sinceMs !== undefined && t.fs < f.sinceMs) return false;
       if (f.untilMs !== undefined && t.fs > f.untilMs) return false;
@@ -98,17 +120,23 @@ Deno.test("list queries match a brute-force scan, with exact totals and paging",
     const asc = store.listTransmissionIds(f, { order: "asc", limit: 5 });
     assert.deepEqual(asc.ids, [...want].reverse().slice(0, 5), JSON.stringify(f));
   }
-  assert.equal(store.countSince(at(500)), [...truth.values()].filter((t) => t.fs >= at(500)).length);
+  assert.equal(
+    store.countSince(at(500)),
+    [...truth.values()].filter((t) => t.fs >= at(500)).length,
+  );
 });
 
 Deno.test("grouped view is ordered by newest observation with an exact total", () => {
   const { store } = build();
   const page = store.listGrouped({ payloadTypes: [5] }, { limit: 10, offset: 5 });
-  const all: TransmissionView[] = store.listTransmissions({ payloadTypes: [5] }, { limit: 10_000 }).items;
+  const all: TransmissionView[] =
+    store.listTransmissions({ payloadTypes: [5] }, { limit: 10_000 }).items;
   const want = all.sort((a, b) => b.lastSeenMs - a.lastSeenMs || b.id - a.id).map((v) => v.id);
   assert.equal(page.total, all.length);
   assert.deepEqual(page.items.map((r) => r.id), want.slice(5, 15));
-  for (const row of page.items) assert.ok(row.distinctIatas.every((x) => x === "SJC" || x === "OAK"));
+  for (const row of page.items) {
+    assert.ok(row.distinctIatas.every((x) => x === "SJC" || x === "OAK"));
+  }
 });
 
 Deno.test("relay info counts only resolved hops, exactly, with early stop under disorder", () => {

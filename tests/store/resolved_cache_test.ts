@@ -12,7 +12,9 @@ Deno.test("on-demand resolved paths: one batched fetch per page, LRU hit on the 
   const fetch = (idsWanted: number[]) => {
     calls.push([...idsWanted]);
     const rows = db.prepare(
-      `SELECT id, resolved_path FROM observations WHERE id IN (${idsWanted.map(() => "?").join(",")})`,
+      `SELECT id, resolved_path FROM observations WHERE id IN (${
+        idsWanted.map(() => "?").join(",")
+      })`,
     ).all(...idsWanted);
     return new Map(rows.map((r) => [Number(r.id), r.resolved_path as string | null]));
   };
@@ -22,7 +24,9 @@ Deno.test("on-demand resolved paths: one batched fetch per page, LRU hit on the 
   const stored = new Map<number, string | null>();
   for (let i = 1; i <= 10; i++) {
     const res = i % 3 === 0 ? null : ids(a, i % 2 ? b : -1);
-    const json = res === null ? null : JSON.stringify([...res].map((n) => (n < 0 ? null : nodes.keyOf(n))));
+    const json = res === null
+      ? null
+      : JSON.stringify([...res].map((n) => (n < 0 ? null : nodes.keyOf(n))));
     stored.set(i, json);
     put.run(i, json);
     // Loaded rows (live: false) never enter the live window.

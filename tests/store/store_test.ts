@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { ids, key, newStore, obsInput } from "./helpers.ts";
 
-function assertConsistent(store: ReturnType<typeof newStore>["store"], resolvedOf?: (o: number) => Int32Array | null) {
+function assertConsistent(
+  store: ReturnType<typeof newStore>["store"],
+  resolvedOf?: (o: number) => Int32Array | null,
+) {
   const r = store.checkConsistency(resolvedOf ? { resolvedOf } : {});
   assert.deepEqual(r.errors, []);
   assert.equal(r.ok, true);
@@ -34,7 +37,10 @@ Deno.test("dedup: one transmission per hash, one observation per (observer, path
   const d = store.addObservation(obsInput({ txId: 1, obsId: 13, hops: [0x7d, 0x2e] }), null);
   assert.equal(d.obsNew, true);
   // Repeat of a stored observation id -> ignored.
-  assert.equal(store.addObservation(obsInput({ txId: 1, obsId: 13, hops: [9] }), null).obsNew, false);
+  assert.equal(
+    store.addObservation(obsInput({ txId: 1, obsId: 13, hops: [9] }), null).obsNew,
+    false,
+  );
   // Unknown observers are never merged (SQLite UNIQUE treats NULL as distinct).
   store.addObservation(obsInput({ txId: 1, obsId: 14, observer: null, hops: [1] }), null);
   store.addObservation(obsInput({ txId: 1, obsId: 15, observer: null, hops: [1] }), null);
@@ -51,13 +57,22 @@ Deno.test("best observation: most hops, first stored (smaller id) wins ties", ()
   const { store } = newStore();
   const r1 = store.addObservation(obsInput({ txId: 1, obsId: 5, hops: [1, 2] }), null);
   assert.equal(r1.bestChanged, true);
-  const r2 = store.addObservation(obsInput({ txId: 1, obsId: 6, observer: "B", hops: [3, 4] }), null);
+  const r2 = store.addObservation(
+    obsInput({ txId: 1, obsId: 6, observer: "B", hops: [3, 4] }),
+    null,
+  );
   assert.equal(r2.bestChanged, false, "a tie keeps the first stored");
-  const r3 = store.addObservation(obsInput({ txId: 1, obsId: 7, observer: "C", hops: [1, 2, 3] }), null);
+  const r3 = store.addObservation(
+    obsInput({ txId: 1, obsId: 7, observer: "C", hops: [1, 2, 3] }),
+    null,
+  );
   assert.equal(r3.bestChanged, true);
   assert.equal(store.getByTxId(1)!.best!.id, 7);
   // A smaller id arriving late (loader walking newest first) wins the tie.
-  const r4 = store.addObservation(obsInput({ txId: 1, obsId: 4, observer: "D", hops: [9, 9, 9] }), null);
+  const r4 = store.addObservation(
+    obsInput({ txId: 1, obsId: 4, observer: "D", hops: [9, 9, 9] }),
+    null,
+  );
   assert.equal(r4.bestChanged, true);
   assert.equal(store.getByTxId(1)!.best!.id, 4);
   assertConsistent(store);
@@ -106,7 +121,10 @@ Deno.test("NULL / unusable resolved paths fall back to the raw hop-prefix index"
   store.addObservation(obsInput({ txId: 1, obsId: 6, observer: "B", hops: [0x7d, 0x1d] }), null);
   store.addObservation(obsInput({ txId: 1, obsId: 7, observer: "C", hops: [0x1d] }), null);
   // Repeat of obs 6 brings a resolved path: hop 7d leaves tx 1 only if no unresolved obs keeps it.
-  store.addObservation(obsInput({ txId: 1, obsId: 8, observer: "B", hops: [0x7d, 0x1d] }), ids(a, -1));
+  store.addObservation(
+    obsInput({ txId: 1, obsId: 8, observer: "B", hops: [0x7d, 0x1d] }),
+    ids(a, -1),
+  );
   assert.deepEqual([...store.idx.prefix(1, 0x7d, false)!.view()], [1, 2, 3], "obs 1 keeps 7d");
   const paths = new Map([[5, ids(a)], [6, ids(a, -1)]]);
   assertConsistent(store, (o) => paths.get(o) ?? null);
@@ -154,7 +172,9 @@ Deno.test("hash index survives growth, odd hashes and removal", () => {
   store.addObservation(obsInput({ txId: 5001, obsId: 5001, hash: "26010fba" }), null);
   assert.equal(store.getByHash("06001f5d97f8ed9e")!.hash, "06001F5D97F8ED9E", "case preserved");
   assert.equal(store.getByHash("26010FBA")!.id, 5001);
-  for (let i = 1; i <= 3000; i++) assert.equal(store.txIdByHash(i.toString(16).padStart(16, "0")), i);
+  for (let i = 1; i <= 3000; i++) {
+    assert.equal(store.txIdByHash(i.toString(16).padStart(16, "0")), i);
+  }
   store.removeTransmissions([5000, 5001, 17]);
   assert.equal(store.txIdByHash("06001f5d97f8ed9e"), -1);
   assert.equal(store.txIdByHash("26010fba"), -1);

@@ -1,0 +1,115 @@
+/**
+ * Startup and memory of hopwatch as it runs in production: the same
+ * `startServer` that `hopwatch serve` runs, in this process, against FILE.
+ *
+ *   deno task bench:load --db FILE --json [--runs 3] [--baseline naive]
+ *
+ * Each run is a fresh child process (so `httpReadyMs` counts from process
+ * start, module loading included). It prints, as medians over the runs:
+ * `{tx, obs, heapUsedMB, externalMB, rssMB, httpReadyMs, fullLoadMs}` — heap
+ * measured after a forced GC once the store is fully loaded. The store keeps
+ * its columns in typed arrays, whose bytes V8 counts as `external`, not as
+ * heap: compare heap + external with the naive baseline, not heap alone. `--baseline naive` runs
+ * `bench/naive_baseline.ts` instead: the reference's layout before its fix
+ * (one object per observation holding its parsed resolved path).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { DEFAULTS, type HopwatchConfig } from "../src/cli/config.ts";
+import { startServer } from "../src/cli/server.ts";
+import { Logger } from "../src/log/logger.ts";
+
+const args = parseArgs({
+  args: Deno.args,
+  options: {
+    db: { type: "string" },
+    runs: { type: "string", default: "3" },
+    baseline: { type: "string" },
+    child: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  },
+});
+
+interface LoadFigures {
+  tx: number;
+  obs: number;
+  heapUsedMB: number;
+  /** ArrayBuffer backing stores (the store's typed-array columns live here, outside the JS heap). */
+  externalMB: number;
+  rssMB: number;
+  httpReadyMs: number;
+  fullLoadMs: number;
+}
+
+const mb = (n: number) => Math.round((n / 1048576) * 10) / 10;
+
+async function child(db: string): Promise<LoadFigures> {
+  const config: HopwatchConfig = {
+    ...DEFAULTS,
+    dbPath: db,
+    port: 0,
+    host: "127.0.0.1",
+    raw: {},
+    configPath: null,
+  };
+  const server = await startServer(config, { log: new Logger("error"), handleSignals: false });
+  // performance.now() counts from process start, so these include runtime and module loading.
+  const httpReadyMs = server.listeningAtMs;
+  await server.loaded;
+  const fullLoadMs = performance.now();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error("run with --v8-flags=--expose-gc");
+  gc();
+  gc();
+  const mem = Deno.memoryUsage();
+  const figures = {
+    tx: server.store.txCount,
+    obs: server.store.obsCount,
+    heapUsedMB: mb(mem.heapUsed),
+    externalMB: mb(mem.external),
+    rssMB: mb(mem.rss),
+    httpReadyMs: Math.round(httpReadyMs),
+    fullLoadMs: Math.round(fullLoadMs),
+  };
+  await server.shutdown("benchmark done");
+  return figures;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+if (import.meta.main) {
+  const db = args.values.db;
+  if (!db) throw new Error("usage: startup_bench.ts --db FILE [--json] [--runs N] [--baseline naive]");
+  if (args.values.child) {
+    console.log(JSON.stringify(await child(db)));
+    Deno.exit(0);
+  }
+  const script = args.values.baseline === "naive"
+    ? new URL("./naive_baseline.ts", import.meta.url).pathname
+    : new URL(import.meta.url).pathname;
+  if (args.values.baseline && args.values.baseline !== "naive") {
+    throw new Error(`Unknown --baseline "${args.values.baseline}" (expected "naive")`);
+  }
+  const runs: LoadFigures[] = [];
+  for (let i = 0; i < Number(args.values.runs); i++) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--v8-flags=--expose-gc", script, "--db", db, "--child", "--json"],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    if (!out.success) throw new Error(`run ${i + 1} failed`);
+    const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+    runs.push(JSON.parse(lines[lines.length - 1]));
+  }
+  const keys = Object.keys(runs[0]) as (keyof LoadFigures)[];
+  const result: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    db,
+    mode: args.values.baseline ?? "hopwatch",
+  };
+  for (const k of keys) if (typeof runs[0][k] === "number") result[k] = median(runs.map((r) => r[k]));
+  result.runs = runs;
+  console.log(args.values.json ? JSON.stringify(result) : result);
+}
