@@ -28,48 +28,29 @@ import { WsHub } from "../src/api/ws_hub.ts";
 import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
 import { pathGroups } from "../src/api/store_scan.ts";
 
-interface Args {
-  db: string;
-  json: boolean;
-  n: number;
-  httpSeconds: number;
-  connections: number;
-  http: boolean;
-  ingestRate: number;
-  pollSeconds: number;
+/** Command-line options (see the module doc). */
+function parseArgs(argv: string[]) {
+  const num = (flag: string, def: number) => {
+    const i = argv.indexOf(flag);
+    const v = i >= 0 ? Number(argv[i + 1]) : def;
+    if (!Number.isFinite(v)) throw new Error(`Cannot parse arguments: ${flag} needs a number`);
+    return v;
+  };
+  const db = argv[argv.indexOf("--db") + 1];
+  if (!argv.includes("--db") || !db) throw new Error("Cannot run: --db FILE is required");
+  return {
+    db,
+    json: argv.includes("--json"),
+    http: !argv.includes("--no-http"),
+    n: num("--n", 1000),
+    httpSeconds: num("--http-seconds", 5),
+    connections: num("--connections", 50),
+    ingestRate: num("--ingest-rate", 1000),
+    pollSeconds: num("--poll-seconds", 10),
+  };
 }
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = {
-    db: "",
-    json: false,
-    n: 1000,
-    httpSeconds: 5,
-    connections: 50,
-    http: true,
-    ingestRate: 1000,
-    pollSeconds: 10,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const f = argv[i];
-    const v = () => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`Cannot parse arguments: ${f} needs a value`);
-      return x;
-    };
-    if (f === "--db") a.db = v();
-    else if (f === "--json") a.json = true;
-    else if (f === "--n") a.n = Number(v());
-    else if (f === "--http-seconds") a.httpSeconds = Number(v());
-    else if (f === "--connections") a.connections = Number(v());
-    else if (f === "--no-http") a.http = false;
-    else if (f === "--ingest-rate") a.ingestRate = Number(v());
-    else if (f === "--poll-seconds") a.pollSeconds = Number(v());
-    else throw new Error(`Cannot parse arguments: unknown flag "${f}"`);
-  }
-  if (!a.db) throw new Error("Cannot run: --db FILE is required");
-  return a;
-}
+type Args = ReturnType<typeof parseArgs>;
 
 const log = (msg: string) => console.error(`[api_bench] ${msg}`);
 
@@ -257,6 +238,10 @@ async function main(): Promise<void> {
   const pkBytes = Uint8Array.from(busiest.key.match(/../g)!.map((h) => parseInt(h, 16)));
   const id = stack.nodes.idOf(busiest.key)!;
   busiest.candidates = pathGroups(stack.store, id, pkBytes, [], 1).totalTransmissions;
+  // The first request builds the node's path index (later ones only add new candidates).
+  const c0 = performance.now();
+  await (await app.request(`/api/nodes/${busiest.key}/paths`)).arrayBuffer();
+  const pathsColdMs = ms(performance.now() - c0);
   const someHash = stack.store.listTransmissions({}, { limit: 1 }).items[0]?.hash ?? "0";
   const endpoints: Record<string, string> = {
     "packets?limit=100": "/api/packets?limit=100",
@@ -302,37 +287,46 @@ async function main(): Promise<void> {
   }
 
   const ip = inProcess as Record<string, { p50: number; p99: number }>;
+  const check = (value: number, limit: number, ok = true, extra: Record<string, number> = {}) => ({
+    value,
+    ...extra,
+    pass: value <= limit && ok,
+  });
+  const paths = ip["nodes/{pk}/paths"];
   const targets = {
-    "packets?limit=100 p50 <= 1 ms": {
-      value: ip["packets?limit=100"].p50,
-      pass: ip["packets?limit=100"].p50 <= 1,
-    },
-    "packets?limit=100 p99 <= 5 ms": {
-      value: ip["packets?limit=100"].p99,
-      pass: ip["packets?limit=100"].p99 <= 5,
-    },
-    "nodes/{pk}/paths p99 <= 5 ms (>= 5000 candidates)": {
-      value: ip["nodes/{pk}/paths"].p99,
-      candidates: busiest.candidates,
-      pass: ip["nodes/{pk}/paths"].p99 <= 5 && busiest.candidates >= 5000,
-    },
-    "nodes (2000+ nodes) p99 <= 10 ms": {
-      value: ip["nodes (default page)"].p99,
-      nodes: stack.nodes.size,
-      pass: ip["nodes (default page)"].p99 <= 10 && stack.nodes.size >= 2000,
-    },
-    "live polling p99 <= 10 ms at 1000 obs/s": {
-      value: live.p99,
-      ingestRate: live.ingestRate,
-      pass: live.p99 <= 10 && live.ingestRate >= 0.95 * args.ingestRate,
-    },
+    "packets?limit=100 p50 <= 1 ms": check(ip["packets?limit=100"].p50, 1),
+    "packets?limit=100 p99 <= 5 ms": check(ip["packets?limit=100"].p99, 5),
+    "nodes/{pk}/paths p99 <= 5 ms (>= 5000 candidates)": check(
+      paths.p99,
+      5,
+      busiest.candidates >= 5000,
+      {
+        candidates: busiest.candidates,
+      },
+    ),
+    "nodes (2000+ nodes) p99 <= 10 ms": check(
+      ip["nodes (default page)"].p99,
+      10,
+      stack.nodes.size >= 2000,
+      {
+        nodes: stack.nodes.size,
+      },
+    ),
+    "live polling p99 <= 10 ms at 1000 obs/s": check(
+      live.p99,
+      10,
+      live.ingestRate >= 0.95 * args.ingestRate,
+      {
+        ingestRate: live.ingestRate,
+      },
+    ),
   };
   const out = {
     bench: "api",
     db: args.db,
     deno: Deno.version.deno,
     load: { ms: Math.round(loadMs), tx: summary.tx, obs: summary.obs, nodes: stack.nodes.size },
-    busiestNode: busiest,
+    busiestNode: { ...busiest, pathsColdMs },
     inProcess,
     livePoll: live,
     http,

@@ -188,4 +188,11 @@ function main(): void {
   console.log(`  labels ${JSON.stringify(labels)}`);
 }
 
-if (import.meta.main) main();
+if (import.meta.main) {
+  try {
+    main();
+  } catch (err) {
+    console.error(`resolve_bench: ${err instanceof Error ? err.message : String(err)}`);
+    Deno.exit(1);
+  }
+}

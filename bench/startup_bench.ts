@@ -81,7 +81,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 if (import.meta.main) {
   const db = args.values.db;
-  if (!db) throw new Error("usage: startup_bench.ts --db FILE [--json] [--runs N] [--baseline naive]");
+  if (!db) {
+    throw new Error("usage: startup_bench.ts --db FILE [--json] [--runs N] [--baseline naive]");
+  }
   if (args.values.child) {
     console.log(JSON.stringify(await child(db)));
     Deno.exit(0);
@@ -109,7 +111,9 @@ if (import.meta.main) {
     db,
     mode: args.values.baseline ?? "hopwatch",
   };
-  for (const k of keys) if (typeof runs[0][k] === "number") result[k] = median(runs.map((r) => r[k]));
+  for (const k of keys) {
+    if (typeof runs[0][k] === "number") result[k] = median(runs.map((r) => r[k]));
+  }
   result.runs = runs;
   console.log(args.values.json ? JSON.stringify(result) : result);
 }

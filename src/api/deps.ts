@@ -37,6 +37,15 @@ export interface IngestPacketResult {
   decoded: unknown;
 }
 
+/** The pipeline counters the API reads (`PipelineCounters.snapshot()`). */
+export interface PipelineStatsSnapshot {
+  stored: number;
+  newTransmissions: number;
+  duplicate: number;
+  status: number;
+  dropped: Record<string, number>;
+}
+
 /** Build information shown by `/api/stats` and `/api/health`. */
 export interface BuildInfo {
   version: string;
@@ -73,6 +82,8 @@ export interface ApiDeps {
   now?: () => number;
   /** Ingest counters snapshot (`IngestCounters.snapshot`). */
   ingestStats?: () => IngestCountersSnapshot;
+  /** Pipeline counters (`IngestPipeline.counters.snapshot`): stored, duplicates, drops by reason. */
+  pipelineStats?: () => PipelineStatsSnapshot;
   /** MQTT sources and buffer (`MqttIngest.status` / `bufferStats`). */
   mqttStatus?: () => { sources: MqttSourceStatus[]; buffer?: BufferStats };
   /** Version, commit and build time. */

@@ -147,13 +147,14 @@ export function healthRoutes(ctx: ApiContext): AnyRoute[] {
       tag: "health",
       summary: "MQTT sources, buffer and ingest counters",
       params: {},
-      returns: "{sources[], buffer, ingest}",
+      returns: "{sources[], buffer, ingest, pipeline}",
       handler(c) {
         const m = ctx.mqttStatus?.();
         return c.json({
           sources: m?.sources ?? [],
           buffer: m?.buffer ?? null,
           ingest: ctx.ingestStats?.() ?? null,
+          pipeline: ctx.pipelineStats?.() ?? null,
         });
       },
     }),

@@ -22,6 +22,8 @@ function cnt(name: string, help: string, samples: Family["samples"]): Family {
 
 /** Registers the scrape-time collectors of the API context (called once by `createApp`). */
 export function registerApiMetrics(ctx: ApiContext): void {
+  let lastStored = -1;
+  let lastAt = 0;
   ctx.metrics.collect(() => {
     const s = ctx.store.stats();
     const rc = s.resolvedCache;
@@ -125,6 +127,40 @@ export function registerApiMetrics(ctx: ApiContext): void {
           { labels: { outcome: "accepted", window: "1m" }, value: ing.rates.accepted1m },
           { labels: { outcome: "accepted", window: "5m" }, value: ing.rates.accepted5m },
         ]),
+      );
+    }
+    const pipe = ctx.pipelineStats?.();
+    if (pipe) {
+      const now = Date.now();
+      const rate = lastStored >= 0 && now > lastAt
+        ? ((pipe.stored - lastStored) * 1000) / (now - lastAt)
+        : 0;
+      lastStored = pipe.stored;
+      lastAt = now;
+      out.push(
+        cnt(
+          "hopwatch_pipeline_observations_total",
+          "Observations through the pipeline by outcome",
+          [
+            { labels: { outcome: "stored" }, value: pipe.stored },
+            { labels: { outcome: "duplicate" }, value: pipe.duplicate },
+          ],
+        ),
+        cnt("hopwatch_pipeline_transmissions_created_total", "New transmissions", [{
+          value: pipe.newTransmissions,
+        }]),
+        cnt(
+          "hopwatch_pipeline_dropped_total",
+          "Packets dropped by the pipeline, by reason",
+          Object.entries(pipe.dropped).map(([reason, value]) => ({ labels: { reason }, value })),
+        ),
+        g(
+          "hopwatch_pipeline_stored_per_second",
+          "Stored observations per second since the previous scrape",
+          [{
+            value: Math.round(rate * 100) / 100,
+          }],
+        ),
       );
     }
     const mq = ctx.mqttStatus?.();

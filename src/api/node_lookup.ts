@@ -21,7 +21,9 @@ function hidden(ctx: ApiContext, n: NodeInfo): boolean {
     const raw = ctx.config.raw?.hiddenNamePrefixes;
     r = {
       keys: new Set(ctx.config.nodeBlacklist.map((k) => k.toLowerCase())),
-      prefixes: Array.isArray(raw) ? raw.filter((p): p is string => typeof p === "string" && p !== "") : [],
+      prefixes: Array.isArray(raw)
+        ? raw.filter((p): p is string => typeof p === "string" && p !== "")
+        : [],
     };
     rules.set(ctx, r);
   }

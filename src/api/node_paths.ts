@@ -130,7 +130,9 @@ export function pathsThrough(ctx: ApiContext, n: NodeInfo, cache?: PathIndexCach
     const hops = ctx.store.getObservation(rep.obsId)?.hops ?? [];
     const keys = g.resolved ? resolvedOf.get(rep.obsId) ?? null : null;
     return {
-      hops: hops.map((prefix, i) => hopJson(ctx, n, prefix, keys ? keys[i] ?? null : null, g.resolved)),
+      hops: hops.map((prefix, i) =>
+        hopJson(ctx, n, prefix, keys ? keys[i] ?? null : null, g.resolved)
+      ),
       count: g.count,
       lastSeen: iso(g.lastMs),
       sampleHash: ctx.store.getByTxId(rep.txId, false)?.hash ?? null,

@@ -89,7 +89,10 @@ function choose(
     const bs = store.obsById.get(best);
     const bc = store.obs.chunk(bs);
     const br = bs & OBM;
-    if ((bc.flags[br] & OBSF.RESOLVED) === want && sizeOk(bc.hashSize[br]) && prefixHop(store, bs, pk) >= 0) {
+    if (
+      (bc.flags[br] & OBSF.RESOLVED) === want && sizeOk(bc.hashSize[br]) &&
+      prefixHop(store, bs, pk) >= 0
+    ) {
       return bs;
     }
   }
@@ -151,10 +154,18 @@ function candidateLists(
   const relay = store.idx.relay[nodeId];
   if (relay) lists.push({ ids: relay.view(), resolved: true, sizeOk: () => true });
   for (const size of uniqueSizes) {
-    const key = size === 1 ? pk[0] : size === 2 ? (pk[0] << 8) | pk[1] : (pk[0] << 16) | (pk[1] << 8) | pk[2];
+    const key = size === 1
+      ? pk[0]
+      : size === 2
+      ? (pk[0] << 8) | pk[1]
+      : (pk[0] << 16) | (pk[1] << 8) | pk[2];
     const l = store.idx.prefix(size, key, false);
     if (l) {
-      lists.push({ ids: l.view(), resolved: false, sizeOk: size === 3 ? (s) => s >= 3 : (s) => s === size });
+      lists.push({
+        ids: l.view(),
+        resolved: false,
+        sizeOk: size === 3 ? (s) => s >= 3 : (s) => s === size,
+      });
     }
   }
   return lists;
@@ -311,8 +322,14 @@ export function pathGroups(
 }
 
 /** Indexes of the `limit` groups with the latest `last` (then the largest count), in order. */
-function topGroups(last: readonly number[], count: readonly number[], n: number, limit: number): number[] {
-  const better = (a: number, b: number) => last[a] > last[b] || (last[a] === last[b] && count[a] > count[b]);
+function topGroups(
+  last: readonly number[],
+  count: readonly number[],
+  n: number,
+  limit: number,
+): number[] {
+  const better = (a: number, b: number) =>
+    last[a] > last[b] || (last[a] === last[b] && count[a] > count[b]);
   const top: number[] = [];
   for (let g = 0; g < n; g++) {
     if (top.length === limit && !better(g, top[top.length - 1])) continue;

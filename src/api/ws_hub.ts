@@ -191,7 +191,12 @@ export class WsHub {
   }
 
   #deliver(c: Client, frame: string, size: number): void {
-    if (c.closed || c.socket.readyState !== WebSocket.OPEN) return;
+    if (c.closed) return;
+    if (c.socket.readyState !== WebSocket.OPEN) {
+      // Closing (keepalive timeout, peer close): its close event may come much later.
+      if (c.socket.readyState !== WebSocket.CONNECTING) this.#remove(c);
+      return;
+    }
     if (c.queue.length === 0 && c.socket.bufferedAmount < this.#opts.highWaterBytes) {
       this.#send(c, frame);
       return;
@@ -264,8 +269,8 @@ export class WsHub {
   #drainAll(): void {
     const now = this.#now();
     for (const c of this.#backlogged) {
-      if (c.closed) {
-        this.#backlogged.delete(c);
+      if (c.closed || c.socket.readyState > WebSocket.OPEN) {
+        this.#remove(c);
         continue;
       }
       while (c.queue.length > 0 && c.socket.bufferedAmount < this.#opts.highWaterBytes) {

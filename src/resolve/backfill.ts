@@ -55,7 +55,7 @@ export interface BackfillChange {
 /** Callbacks the store provides. */
 export interface BackfillSource {
   /**
-   * Up to `limit` rows with `observationId > cursor`, ascending, that have
+   * Up to `limit` rows with `observationId > cursor` (0 at the start), ascending, that have
    * a path; `sinceMs` is the window start the store may filter on.
    */
   listCandidates(
@@ -179,7 +179,7 @@ export class Backfill {
     const sinceMs = this.#started - this.#hours * 3600_000;
     try {
       this.#total = this.#source.countCandidates ? await this.#source.countCandidates(sinceMs) : 0;
-      let cursor = -Infinity;
+      let cursor = 0; // observation ids start at 1
       for (;;) {
         const rows = await this.#source.listCandidates(cursor, this.#batch, sinceMs);
         if (rows.length === 0) break;

@@ -71,7 +71,9 @@ export interface ResolveContext {
 
 /** Result of resolving one path. */
 export interface ResolvedPath {
+  /** Number of hops. */
   hopCount: number;
+  /** Bytes per hop (1-3). */
   hashSize: number;
   /** Node id per hop, -1 = unknown. */
   nodeIds: Int32Array;
@@ -83,11 +85,17 @@ export interface ResolvedPath {
 
 /** One hop as returned by {@linkcode HopResolver.resolveHops} (the API hook). */
 export interface ApiHop {
+  /** The hop as given, uppercase. */
   hop: string;
+  /** Lowercase key of the named node, or null (unknown). */
   pubkey: string | null;
+  /** Its advertised name. */
   name: string | null;
+  /** 0..1 (0 for unknown). */
   confidence: number;
+  /** Why ({@linkcode HOP_LABELS}). */
   label: HopLabel;
+  /** Every relay-capable node with the prefix; `score` = posterior (0 when ruled out). */
   candidates: {
     pubkey: string;
     name: string | null;

@@ -48,7 +48,6 @@ async function pilot(
     ...shape,
     coverageRate: shape.coverageRate / 1.6,
   });
-  const t0 = performance.now();
   let tx = 0, obs = 0, clock = 0;
   while (tx < sample) {
     for (const p of await t.exchange(clock++)) {
@@ -56,13 +55,6 @@ async function pilot(
       tx++;
       obs += p.copies.length;
     }
-  }
-  if (Deno.env.get("SIM_DEBUG")) {
-    console.error(
-      `pilot k=${k.toFixed(3)} ratio=${(obs / tx).toFixed(2)} ${
-        (performance.now() - t0).toFixed(0)
-      }ms`,
-    );
   }
   return obs / tx;
 }

@@ -326,6 +326,7 @@ function packObservations(
     p.ts[n] = Number(o[8]) * 1000;
     try {
       parsePathJson(o[7] as string | null, pathBuf, parsed);
+      if (parsed.hopCount > 255) throw new RangeError("too many hops");
     } catch {
       p.badPaths++;
       parsed.hopCount = parsed.hashSize = parsed.bytes = 0;

@@ -70,21 +70,35 @@ export interface StoreCounters {
 
 /** The store's data and write path. */
 export class StoreCore {
+  /** Interned node ids and node attributes (shared with the resolver). */
   readonly nodes: NodeDirectory;
+  /** Transmission columns (slots; reach them through `txById`). */
   txs: TxTable = new TxTable();
+  /** Observation columns (slots; reach them through `obsById`). */
   obs: ObsTable = new ObsTable();
+  /** Transmission id -> slot: the only place transmission slots are kept. */
   txById: DenseIdMap = new DenseIdMap();
+  /** Observation id -> slot: the only place observation slots are kept. */
   obsById: DenseIdMap = new DenseIdMap();
+  /** Content hash -> transmission id. */
   hashes: HashIndex;
+  /** Transmission-id lists by type, channel, node, observer, raw prefix, relay membership. */
   idx: Indexes = new Indexes();
+  /** Interned observers with name, IATA and counts. */
   observers: ObserverTable = new ObserverTable();
+  /** Interned channel names (`transmissions.channel_hash`). */
   channels: StringInterner = new StringInterner();
+  /** Interned scope names. */
   scopes: StringInterner = new StringInterner();
+  /** Interned observation directions. */
   directions: StringInterner = new StringInterner(255);
   /** Hash as stored, for transmissions whose hash is not 16 lowercase hex. */
   oddHashes: Map<number, string> = new Map();
+  /** Bound of `first_seen` disorder against id order (exact early stops). */
   order: TimeOrder = new TimeOrder();
+  /** The bounded on-demand resolved-path cache (live window + LRU). */
   resolvedCache: ResolvedPathCache;
+  /** Load progress, updated by the loader. */
   progress: LoadProgress = {
     state: "ready",
     loadedTx: 0,
@@ -93,6 +107,7 @@ export class StoreCore {
     totalObs: 0,
     pct: 100,
   };
+  /** Counters of unusual inputs. */
   counters: StoreCounters = {
     dedupObs: 0,
     repeatObsId: 0,
@@ -100,15 +115,21 @@ export class StoreCore {
     resolvedMismatch: 0,
     resolvedDupIgnored: 0,
   };
+  /** Retention window in hours (0 = keep everything). */
   retentionHours: number;
+  /** Memory budget in MB for the tracked bytes (0 = unlimited). */
   maxMemoryMB: number;
-  /** Ids and slots touched by the last `ingest` call. */
+  /** Transmission id of the last `ingest` call. */
   lastTxId = -1;
+  /** Observation id of the last `ingest` call (the older one when merged). */
   lastObsId = -1;
+  /** Transmission slot of the last `ingest` call. */
   lastTxSlot = -1;
+  /** Observation slot of the last `ingest` call, -1 when nothing was stored. */
   lastObsSlot = -1;
   private readonly key: HashKey = { ok: false, hi: 0, lo: 0, lower: "" };
 
+  /** An empty store over a node directory. */
   constructor(nodes: NodeDirectory, opts: StoreOptions = {}) {
     this.nodes = nodes;
     this.retentionHours = opts.retentionHours ?? 0;
@@ -152,6 +173,7 @@ export class StoreCore {
    * the hash maps to and whether it was created.
    */
   ensureTransmission(rec: ObservationInput): { txId: number; txNew: boolean } {
+    checkIds(rec);
     if (this.txById.get(rec.txId) >= 0) return { txId: rec.txId, txNew: false };
     const existing = this.hashes.find(parseHashKey(rec.hash, this.key));
     if (existing >= 0) return { txId: existing, txNew: false };
@@ -181,6 +203,14 @@ export class StoreCore {
     resolved: Int32Array | null,
     opts?: AddOptions,
   ): AddResult {
+    checkIds(rec);
+    const need = rec.hopCount * rec.hashSize;
+    if (rec.hopCount > 255 || rec.hashSize > 255 || rec.pathBytes.length < need) {
+      throw new RangeError(
+        `Cannot add observation ${rec.obsId}: ${rec.hopCount} hop(s) of ${rec.hashSize} byte(s) ` +
+          `but ${rec.pathBytes.length} path byte(s) (at most 255 hops)`,
+      );
+    }
     const f = this.ingest(
       rec,
       rec.pathBytes,
@@ -416,5 +446,18 @@ export class StoreCore {
         this.resolvedCache.replace(obsId, null);
       }
     }
+  }
+}
+
+function isId(v: number): boolean {
+  return Number.isInteger(v) && v >= 0 && v <= 0x7fffffff;
+}
+
+/** Refuses ids the flat maps cannot hold, before anything is stored. */
+function checkIds(rec: ObservationInput): void {
+  if (!isId(rec.txId) || !isId(rec.obsId)) {
+    throw new RangeError(
+      `Cannot index id ${isId(rec.txId) ? rec.obsId : rec.txId}: not a non-negative 31-bit integer`,
+    );
   }
 }

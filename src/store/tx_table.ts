@@ -18,9 +18,9 @@ export const TX_SHIFT = 10;
 export const TX_CHUNK = 1 << TX_SHIFT;
 const MASK = TX_CHUNK - 1;
 
-/** An arena capacity 1/8 above a previous chunk's use (at least 1 KiB). */
+/** An arena capacity 1/16 above a previous chunk's use (at least 1 KiB). */
 export function hint(used: number): number {
-  return Math.max(1024, used + (used >> 3));
+  return Math.max(1024, used + (used >> 4));
 }
 
 /** Sum of the `byteLength` of every typed array held directly by `o`. */
@@ -348,7 +348,7 @@ export class TxTable {
     // place by small steps, so it wastes nothing; any other block moves to the end, doubled.
     const atEnd = off >= 0 && off + oldCap === c.memUsed;
     const cap = atEnd
-      ? Math.min(0xffff, oldCap + 8)
+      ? Math.min(0xffff, oldCap + 4)
       : oldCap === 0
       ? 4
       : Math.min(0xffff, oldCap * 2);

@@ -222,6 +222,7 @@ test("/metrics exposes store, cache, WebSocket and HTTP figures", async (t) => {
       "hopwatch_decode_cache_misses_total",
       "hopwatch_websocket_clients 0",
       'hopwatch_http_requests_total{method="GET",status="2xx"}',
+      'hopwatch_pipeline_dropped_total{reason="decode-error"} 0',
     ]
   ) assert.ok(text.includes(name), name);
 });

@@ -247,3 +247,25 @@ Deno.test("blacklisted and hidden nodes answer 404 and are left out of lists", a
     await t.close();
   }
 });
+
+Deno.test("packet detail falls back to SQL for transmissions no longer in memory", async () => {
+  const t = await makeApp();
+  try {
+    const hash = "09f282f70cc1ff60";
+    const before = (await getJson(t.app, `/api/packets/${hash}`)).body as { packet: Body };
+    t.stack.store.removeTransmissions([before.packet.id as number]);
+    assert.equal(t.stack.store.getByHash(hash), null);
+    const { status, body } = await getJson(t.app, `/api/packets/${hash}`);
+    assert.equal(status, 200);
+    const b = body as { packet: Body; observations: Body[]; breakdown: { ranges: unknown[] } };
+    assert.equal(b.packet.id, before.packet.id);
+    assert.equal(b.packet.hash, hash);
+    assert.equal(b.observations.length, 1);
+    assert.equal((b.observations[0].resolved_path as unknown[]).length, 6);
+    assert.ok(b.breakdown.ranges.length > 3);
+    const traces = (await getJson(t.app, `/api/traces/${hash}`)).body as { traces: unknown[] };
+    assert.equal(traces.traces.length, 1);
+  } finally {
+    await t.close();
+  }
+});

@@ -88,6 +88,7 @@ export async function makeApp(opts: MakeAppOptions = {}): Promise<TestApp> {
     hub,
     keyRing: stack.keyRing,
     ingestPacket: httpIngestHandler(stack.pipeline, stack.writer, Promise.resolve()),
+    pipelineStats: () => stack.pipeline.counters.snapshot(),
     now: () => FIXTURE_NOW,
     ...opts.deps,
   });

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { makeApp, TEST_KEY, type TestApp } from "./helpers.ts";
 import type { WsHubOptions } from "../../src/api/ws_hub.ts";
+import { RawWsClient } from "./raw_ws_client.ts";
 import { bytesToHex, encodePacket } from "../../src/meshcore/encode.ts";
 
 interface Served {
@@ -147,67 +148,6 @@ Deno.test("shutdown closes every client with 1001", async () => {
   }
 });
 
-/** A WebSocket client over raw TCP that reads only when told to. */
-async function rawClient(
-  port: number,
-): Promise<
-  {
-    conn: Deno.TcpConn;
-    readFrames: (ms: number, stop: (t: string) => boolean) => Promise<string[]>;
-  }
-> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const req =
-    `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-    `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
-  await conn.write(new TextEncoder().encode(req));
-  let buf = new Uint8Array(0);
-  const chunk = new Uint8Array(65536);
-  const more = async () => {
-    const n = await conn.read(chunk);
-    if (n === null) return false;
-    const next = new Uint8Array(buf.length + n);
-    next.set(buf);
-    next.set(chunk.subarray(0, n), buf.length);
-    buf = next;
-    return true;
-  };
-  // Read only the 101 response.
-  while (!new TextDecoder().decode(buf).includes("\r\n\r\n")) await more();
-  const head = new TextDecoder().decode(buf);
-  assert.match(head, /^HTTP\/1.1 101/);
-  buf = buf.subarray(head.indexOf("\r\n\r\n") + 4);
-  const readFrames = async (ms: number, stop: (t: string) => boolean) => {
-    const out: string[] = [];
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      while (buf.length >= 2) {
-        let len = buf[1] & 0x7f;
-        let off = 2;
-        if (len === 126) {
-          if (buf.length < 4) break;
-          len = (buf[2] << 8) | buf[3];
-          off = 4;
-        } else if (len === 127) {
-          if (buf.length < 10) break;
-          len = Number(new DataView(buf.buffer, buf.byteOffset + 2, 8).getBigUint64(0));
-          off = 10;
-        }
-        if (buf.length < off + len) break;
-        const opcode = buf[0] & 0x0f;
-        const payload = buf.subarray(off, off + len);
-        if (opcode === 1) out.push(new TextDecoder().decode(payload));
-        if (opcode === 8) out.push(`close:${(payload[0] << 8) | payload[1]}`);
-        buf = buf.subarray(off + len);
-        if (stop(out[out.length - 1] ?? "")) return out;
-      }
-      if (!(await more())) break;
-    }
-    return out;
-  };
-  return { conn, readFrames };
-}
-
 Deno.test("a client that stops reading gets {type:'lag', dropped} and server memory stays bounded", async () => {
   const opts: WsHubOptions = {
     maxQueueFrames: 64,
@@ -217,7 +157,8 @@ Deno.test("a client that stops reading gets {type:'lag', dropped} and server mem
   };
   const s = await serve(opts);
   try {
-    const raw = await rawClient(s.port);
+    const raw = new RawWsClient(false);
+    await raw.connect(s.port);
     const fast = await open(`ws://127.0.0.1:${s.port}/ws`);
     let fastFrames = 0;
     let fastLag = 0;
@@ -238,14 +179,15 @@ Deno.test("a client that stops reading gets {type:'lag', dropped} and server mem
     for (let i = 0; i < 50; i++) {
       s.t.hub.broadcastFrame(`{"type":"packet","data":{"n":"late${i}"}}`);
     }
-    const frames = await raw.readFrames(15_000, (f) => f.startsWith('{"type":"lag"'));
-    const lag = frames.find((f) => f.startsWith('{"type":"lag"'));
-    assert.ok(lag, `lag notice among ${frames.length} frames`);
-    assert.ok(JSON.parse(lag!).dropped > 0);
+    const deadline = Date.now() + 15_000;
+    await raw.run(() => raw.lags > 0 || Date.now() > deadline);
+    assert.equal(raw.lags, 1, `lag notice after ${raw.frames} frames`);
+    assert.ok(raw.dropped > 0);
+    assert.ok(raw.frames + raw.dropped <= sent + 50, "no frame is both delivered and dropped");
     await until(() => fastFrames >= sent + 50, 10_000);
     assert.equal(fastLag, 0, "a client that keeps up never lags");
     assert.equal(s.t.hub.stats().lagNotices, 1);
-    raw.conn.close();
+    raw.close();
     fast.close();
     await closed(fast);
   } finally {
@@ -261,7 +203,8 @@ Deno.test("a client that stays behind is disconnected with 1013 after the stuck 
     stuckMs: 300,
   });
   try {
-    const raw = await rawClient(s.port);
+    const raw = new RawWsClient(false);
+    await raw.connect(s.port);
     await until(() => s.t.hub.clientCount === 1);
     const filler = "z".repeat(16 * 1024);
     const end = Date.now() + 10_000;
@@ -271,7 +214,11 @@ Deno.test("a client that stays behind is disconnected with 1013 after the stuck 
     }
     assert.equal(s.t.hub.clientCount, 0);
     assert.equal(s.t.hub.stats().slowDisconnects, 1);
-    raw.conn.close();
+    // What the client finally reads ends with the lag notice and close code 1013.
+    await raw.run(() => raw.closeCode !== 0);
+    assert.equal(raw.lags, 1);
+    assert.equal(raw.closeCode, 1013);
+    raw.close();
   } finally {
     await s.stop();
   }

@@ -14,7 +14,7 @@ const le16 = (v: number) => [v & 0xff, (v >> 8) & 0xff];
 /** Decode an ADVERT with the given appdata; returns the payload. */
 function advert(appdata: number[], ts = 1774805580): AdvertPayload {
   const d = decodePacket(bytes(0x11, 0, PUB, le32(ts), SIG, appdata));
-  assert.ok(d.valid, d.error);
+  assert.ok(d.valid, d.error ?? "");
   return d.payload as AdvertPayload;
 }
 

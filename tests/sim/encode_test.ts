@@ -25,7 +25,7 @@ Deno.test("encodePacket: flood hops of 1, 2 and 3 bytes decode back", () => {
     const hops = [0, 1, 2].map((i) => new Uint8Array(size).fill(0x10 + i));
     const raw = encodePacket({ routeType: 1, payloadType: 2, hashSize: size, hops, payload });
     const d = decodePacket(raw);
-    assert.equal(d.valid, true, d.error);
+    assert.equal(d.valid, true, d.error ?? "");
     assert.equal(d.header!.routeTypeName, "FLOOD");
     assert.equal(d.header!.payloadTypeName, "TXT_MSG");
     assert.equal(d.path!.hashSize, size);
@@ -52,7 +52,7 @@ Deno.test("encodePacket: hex hops, transport codes, version bits and zero-hop di
     payload: buildAckPayload(0xdeadbeef, 1, 9),
   });
   const d = decodePacket(raw);
-  assert.equal(d.valid, true, d.error);
+  assert.equal(d.valid, true, d.error ?? "");
   assert.deepEqual(d.transportCodes, { code1: "A1B2", code2: "0000" });
   assert.equal(d.header!.payloadVersion, 1);
   assert.deepEqual(d.path!.hops, ["7D1D", "DA2A"]);
@@ -104,7 +104,7 @@ Deno.test("buildAdvertPayload: real Ed25519 signature, appdata decodes", async (
     payload: adv,
   });
   const d = decodePacket(raw);
-  assert.equal(d.valid, true, d.error);
+  assert.equal(d.valid, true, d.error ?? "");
   const p = d.payload as unknown as Record<string, unknown>;
   assert.equal(p.pubKey, id.keyHex);
   assert.equal(p.timestamp, 1_790_000_000);
@@ -245,7 +245,7 @@ Deno.test("TRACE, ANON_REQ and ACK payloads decode as built", () => {
     payload: trace,
   });
   const d = decodePacket(raw);
-  assert.equal(d.valid, true, d.error);
+  assert.equal(d.valid, true, d.error ?? "");
   assert.deepEqual(d.path!.hops, ["AABB", "CCDD", "AABB"]);
   assert.equal(d.path!.hashSize, 2);
   assert.equal(d.path!.hopsCompleted, 1);

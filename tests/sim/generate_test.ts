@@ -51,7 +51,7 @@ Deno.test("gen S: every packet decodes; hash, decoded_json and path_json agree",
     for (const t of txs) {
       byId.set(Number(t.id), t);
       const d = decodePacket(String(t.raw_hex), { keyRing: ring });
-      assert.equal(d.valid, true, d.error);
+      assert.equal(d.valid, true, d.error ?? "");
       assert.equal(d.hash, t.hash);
       assert.deepEqual(d.payload, JSON.parse(String(t.decoded_json)));
       assert.equal(d.header!.routeType, t.route_type);
@@ -67,7 +67,7 @@ Deno.test("gen S: every packet decodes; hash, decoded_json and path_json agree",
     for (const o of obs) {
       const d = decodePacket(String(o.raw_hex));
       const tx = byId.get(Number(o.transmission_id))!;
-      assert.equal(d.valid, true, d.error);
+      assert.equal(d.valid, true, d.error ?? "");
       assert.equal(d.hash, tx.hash, `observation ${o.id}`);
       assert.deepEqual(d.path!.hops, JSON.parse(String(o.path_json)));
       assert.ok(Number(o.timestamp) <= Number(tx.last_seen));

@@ -19,6 +19,7 @@ let shared: Promise<{ dir: string; result: GenerateResult }> | undefined;
 export function sharedS(): Promise<{ dir: string; result: GenerateResult }> {
   shared ??= (async () => {
     const dir = await Deno.makeTempDir({ prefix: "hw-sim-" });
+    globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
     const result = await generate({ shape: "S", out: `${dir}/s.db`, seed: SEED, now: NOW });
     return { dir, result };
   })();

@@ -52,7 +52,7 @@ Deno.test("live feed: meshcoretomqtt packets and status messages on the right to
     assert.equal(typeof body.score, "number");
     assert.match(body.raw, /^[0-9A-F]+$/);
     const d = decodePacket(body.raw);
-    assert.equal(d.valid, true, d.error);
+    assert.equal(d.valid, true, d.error ?? "");
     assert.equal(d.hash, body.hash);
     if (d.header!.payloadType === 4) {
       adverts++;

@@ -201,3 +201,27 @@ Deno.test("views: raw hex case, Float32 columns read back, TRACE-size hops", () 
   assert.equal(store.getObservation(2), null);
   assertConsistent(store);
 });
+
+Deno.test("bad input is refused with a clear error", () => {
+  const { store } = newStore();
+  const rec = obsInput({ txId: 1, obsId: 1, hops: [1, 2] });
+  rec.hopCount = 3;
+  assert.throws(() => store.addObservation(rec, null), /Cannot add observation 1: 3 hop\(s\)/);
+  assert.equal(store.txCount, 0, "nothing stored");
+  const big = obsInput({ txId: 2, obsId: 2, hops: new Array(300).fill(1) });
+  assert.throws(() => store.addObservation(big, null), /at most 255 hops/);
+  assert.throws(
+    () => store.txIdByHash("zz") >= 0 ? null : store.replaceResolved(5, null, null),
+    /not in memory/,
+  );
+  assert.throws(
+    () => store.addObservation(obsInput({ txId: -4, obsId: 9, hops: [] }), null),
+    /Cannot index id -4/,
+  );
+  assert.throws(
+    () => store.addObservation(obsInput({ txId: 4, obsId: 2 ** 31, hops: [] }), null),
+    /Cannot index id 2147483648/,
+  );
+  assert.equal(store.txCount, 0);
+  assert.deepEqual(store.checkConsistency().errors, []);
+});
