@@ -27,6 +27,7 @@ const args = parseArgs({
     db: { type: "string" },
     runs: { type: "string", default: "3" },
     baseline: { type: "string" },
+    settle: { type: "string", default: "30" },
     child: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
@@ -38,6 +39,9 @@ interface LoadFigures {
   heapUsedMB: number;
   /** ArrayBuffer backing stores (the store's typed-array columns live here, outside the JS heap). */
   externalMB: number;
+  /** Resident set right after the load completed. */
+  rssAtLoadMB: number;
+  /** Resident set after `--settle` idle seconds (V8 returns freed pages lazily). */
   rssMB: number;
   httpReadyMs: number;
   fullLoadMs: number;
@@ -61,15 +65,24 @@ async function child(db: string): Promise<LoadFigures> {
   const fullLoadMs = performance.now();
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error("run with --v8-flags=--expose-gc");
+  const rssAtLoad = Deno.memoryUsage().rss;
   gc();
   gc();
   const mem = Deno.memoryUsage();
+  const settleMs = Number(args.values.settle) * 1000;
+  const deadline = performance.now() + settleMs;
+  while (performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1000));
+    gc();
+  }
+  const rssSettled = Deno.memoryUsage().rss;
   const figures = {
     tx: server.store.txCount,
     obs: server.store.obsCount,
     heapUsedMB: mb(mem.heapUsed),
     externalMB: mb(mem.external),
-    rssMB: mb(mem.rss),
+    rssAtLoadMB: mb(rssAtLoad),
+    rssMB: mb(rssSettled),
     httpReadyMs: Math.round(httpReadyMs),
     fullLoadMs: Math.round(fullLoadMs),
   };
@@ -88,16 +101,26 @@ if (import.meta.main) {
     console.log(JSON.stringify(await child(db)));
     Deno.exit(0);
   }
-  const script = args.values.baseline === "naive"
-    ? new URL("./naive_baseline.ts", import.meta.url).pathname
-    : new URL(import.meta.url).pathname;
+  // The naive baseline has no server to start: bench/load_bench.ts loads it in a fresh process
+  // and reports the same keys.
+  const naive = args.values.baseline === "naive";
+  const script = new URL(naive ? "./load_bench.ts" : import.meta.url, import.meta.url).pathname;
   if (args.values.baseline && args.values.baseline !== "naive") {
     throw new Error(`Unknown --baseline "${args.values.baseline}" (expected "naive")`);
   }
   const runs: LoadFigures[] = [];
   for (let i = 0; i < Number(args.values.runs); i++) {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--v8-flags=--expose-gc", script, "--db", db, "--child", "--json"],
+      args: [
+        "run",
+        "-A",
+        "--v8-flags=--expose-gc",
+        script,
+        "--db",
+        db,
+        "--json",
+        ...(naive ? ["--baseline", "naive"] : ["--child", "--settle", String(args.values.settle)]),
+      ],
       stdout: "piped",
       stderr: "inherit",
     }).output();

@@ -36,6 +36,7 @@ import { analyticsRoutes } from "./analytics_routes.ts";
 import { topologyRoutes } from "./topology_routes.ts";
 import { metricsRoutes } from "./metrics_routes.ts";
 import { registerWebSocket } from "./ws_route.ts";
+import { backupRoutes } from "./backup_routes.ts";
 
 /** Default cap on request bodies (every POST/PUT), in bytes. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -48,12 +49,14 @@ export function createContext(deps: ApiDeps): ApiContext {
     const v = storedStmt.get(id)?.decoded_json;
     return typeof v === "string" ? v : null;
   };
+  const observers = new ObserverSource(deps.db, deps.nodes, 30_000, now);
+  deps.observerChanges?.(() => observers.invalidate());
   return {
     ...deps,
     now,
     startTime: deps.startTime ?? Date.now(),
     metrics: deps.metrics ?? new MetricsRegistry(),
-    observers: new ObserverSource(deps.db, deps.nodes, 30_000, now),
+    observers,
     decoded: new DecodedCache(deps.keyRing, stored),
     cache: new TtlCache(500),
     ready: () => deps.store.progress.state === "ready",
@@ -75,6 +78,7 @@ export function allRoutes(ctx: ApiContext, getRoutes: () => readonly AnyRoute[])
     ...topologyRoutes(ctx),
     ...healthRoutes(ctx),
     ...configRoutes(ctx),
+    ...backupRoutes(ctx),
     ...metricsRoutes(ctx, () => buildOpenApi(getRoutes(), ctx.build?.version ?? VERSION)),
   ];
 }

@@ -88,6 +88,16 @@ export interface ApiDeps {
   mqttStatus?: () => { sources: MqttSourceStatus[]; buffer?: BufferStats };
   /** Version, commit and build time. */
   build?: BuildInfo;
+  /**
+   * Makes a checked, consistent copy of the database in a temporary file for `GET /api/backup`;
+   * `cleanup` removes it once streamed. Absent: the route answers 404.
+   */
+  backup?: () => Promise<{ path: string; cleanup: () => void }>;
+  /**
+   * Subscribes to "the observers table changed" (a new observer, a status message), so the
+   * cached observer list (api.md: 30 s) is dropped at once instead of going stale.
+   */
+  observerChanges?: (listener: () => void) => void;
   /** Mounts the web UI after the API routes (its catch-all must not shadow `/api/*`). */
   mountUi?: (app: Hono) => void;
   /** Trust `X-Forwarded-For` for the client address (behind a reverse proxy). Default false. */

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { HopwatchConfig } from "./config.ts";
+import { ConfigError, type HopwatchConfig } from "./config.ts";
 import { VERSION } from "./version.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PacketStore } from "../store/packet_store.ts";
@@ -21,6 +21,7 @@ import { loadGraph } from "../resolve/graph_persistence.ts";
 import { MqttIngest, mqttIngestOptionsFromConfig } from "../ingest/mqtt_source.ts";
 import { type IngestMessage, parseMqttMessage } from "../ingest/messages.ts";
 import { createApp } from "../api/app.ts";
+import { backupDatabase } from "../db/maintenance.ts";
 import { WsHub } from "../api/ws_hub.ts";
 import { checkApiKey } from "../api/security.ts";
 import { EventLoopMonitor, MetricsRegistry } from "../api/metrics.ts";
@@ -66,10 +67,10 @@ export async function startServer(
   const { log } = opts;
   log.info("hopwatch starting", { version: VERSION, db: config.dbPath, port: config.port });
 
-  const weak = config.apiKey ? checkApiKey(config.apiKey) : "no apiKey configured";
-  if (weak) {
-    log.warn(`apiKey refused (${weak}): write endpoints answer 403 until a strong key is set`);
-  }
+  // A weak key is refused before anything is opened; no key at all only disables writes.
+  const weak = checkApiKey(config.apiKey);
+  if (weak) throw new ConfigError([`${weak} (configured apiKey refused; nothing was started)`]);
+  if (!config.apiKey) log.warn("no apiKey configured: write endpoints answer 403");
 
   const hub = new WsHub();
   const stack = createStack(config, { log, broadcast: (event) => hub.broadcast(event) });
@@ -104,6 +105,30 @@ export async function startServer(
     eventLoop,
     ingestPacket: httpIngestHandler(pipeline, writer, loaded),
     ingestStats: mqtt ? () => mqtt.counters.snapshot() : undefined,
+    pipelineStats: () => pipeline.counters.snapshot(),
+    backup: async () => {
+      const dir = await Deno.makeTempDir({ prefix: "hopwatch-backup-" });
+      const path = `${dir}/backup.db`;
+      const cleanup = () => void Deno.remove(dir, { recursive: true }).catch(() => {});
+      try {
+        const r = await backupDatabase(hdb.db, path);
+        if (!r.integrity.ok) throw new Error(`backup failed its check: ${r.integrity.messages[0]}`);
+        log.info("backup made", { bytes: r.bytes, ms: Math.round(r.durationMs) });
+        return { path, cleanup };
+      } catch (err) {
+        cleanup();
+        throw err;
+      }
+    },
+    observerChanges: (listener) => {
+      const count = hdb.db.prepare("SELECT COUNT(*) AS n FROM observers");
+      let known = -1;
+      writer.onFlush((info) => {
+        const n = Number(count.get()?.n ?? 0);
+        if ((info.counts.observerStatus ?? 0) > 0 || n !== known) listener();
+        known = n;
+      });
+    },
     mqttStatus: mqtt ? () => ({ sources: mqtt.status(), buffer: mqtt.bufferStats() }) : undefined,
     build: { version: VERSION },
     mountUi: await mountUi(config, log),

@@ -77,7 +77,8 @@ function connect(): void {
     } catch {
       return;
     }
-    if (msg.type === "gap") gaps += msg.dropped ?? 1;
+    // The hub says `lag` (older servers: `gap`) when frames for this client were dropped.
+    if (msg.type === "lag" || msg.type === "gap") gaps += msg.dropped ?? 1;
     if (msg.type !== "packet" || !msg.data || typeof msg.data !== "object") return;
     const f = msg.data;
     f.raw_hex ??= f.raw;

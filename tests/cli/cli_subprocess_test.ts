@@ -135,3 +135,24 @@ Deno.test("cli: a bad PORT environment value is reported and nothing starts", as
   );
   assert.throws(() => Deno.statSync(`${dir}/db`), Deno.errors.NotFound);
 });
+
+Deno.test("cli: a weak apiKey is refused at startup with a clear message", async () => {
+  const dir = Deno.makeTempDirSync();
+  for (const key of ["changeme", "short-key"]) {
+    Deno.writeTextFileSync(`${dir}/weak.json`, JSON.stringify({ apiKey: key }));
+    const r = await hopwatch([
+      "--config",
+      `${dir}/weak.json`,
+      "--db",
+      `${dir}/db/hw.db`,
+      "--port",
+      "0",
+    ], {
+      cwd: dir,
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /Cannot use apiKey/);
+    assert.match(r.stderr, /nothing was started/);
+    assert.throws(() => Deno.statSync(`${dir}/db`), Deno.errors.NotFound);
+  }
+});

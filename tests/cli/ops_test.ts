@@ -12,6 +12,7 @@ import {
   SERVER_PERMISSIONS,
   type ServerProcess,
   startServer,
+  TEST_API_KEY,
 } from "./server_process.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -110,6 +111,34 @@ Deno.test("ops: `hopwatch backup` copies a live database while ingest continues"
     }).output();
     assert.equal(again.code, 1);
     assert.match(new TextDecoder().decode(again.stderr), /already exists/);
+  } finally {
+    await load.halt();
+    assert.equal((await server.stop("SIGTERM")).code, 0);
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("ops: GET /api/backup streams a checked copy while ingest continues", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "hw-api-backup-" });
+  const dbPath = `${dir}/hw.db`;
+  Deno.copyFileSync(fixturePath("corescope-e2e.db"), dbPath);
+  const server = await startServer(dbPath);
+  const load = ingest(server);
+  try {
+    await new Promise((r) => setTimeout(r, 800));
+    const denied = await fetch(`${server.url}/api/backup`);
+    await denied.body?.cancel();
+    assert.equal(denied.status, 401);
+    const res = await fetch(`${server.url}/api/backup`, { headers: { "X-API-Key": TEST_API_KEY } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/vnd.sqlite3");
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    assert.equal(Number(res.headers.get("content-length")), bytes.length);
+    Deno.writeFileSync(`${dir}/copy.db`, bytes);
+    const copy = new DatabaseSync(`${dir}/copy.db`, { readOnly: true });
+    assert.equal(copy.prepare("PRAGMA integrity_check").get()!.integrity_check, "ok");
+    assert.ok(Number(copy.prepare("SELECT COUNT(*) AS n FROM observations").get()!.n) >= 499);
+    copy.close();
   } finally {
     await load.halt();
     assert.equal((await server.stop("SIGTERM")).code, 0);

@@ -95,11 +95,12 @@ Deno.test("mqtt e2e: real broker -> hopwatch -> SQLite, across observers and a b
     });
     assert.equal(stats.totalObservers, 2);
 
+    // Status messages reach the (otherwise 30 s cached) observer list as soon as they commit.
     const first = await until("the observer list to show the status fields", async () => {
       const list = (await (await fetch(`${server.url}/api/observers`)).json()).observers;
       const o = list.find((o: { id: string }) => o.id === OBSERVERS[0]);
       return o?.model ? o : undefined;
-    }, 45_000);
+    }, 5_000);
     assert.equal(first.name, "GY889 Repeater");
     assert.equal(first.model, "Heltec V3");
     assert.equal(first.firmware, "1.16.0");

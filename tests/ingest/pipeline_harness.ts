@@ -17,7 +17,11 @@ export function fixturePath(name: string): string {
 }
 
 /** A packet message as the MQTT parser would produce it. */
-export function packetMsg(raw: string, observerId: string, extra: Partial<PacketMessage> = {}): PacketMessage {
+export function packetMsg(
+  raw: string,
+  observerId: string,
+  extra: Partial<PacketMessage> = {},
+): PacketMessage {
   return {
     kind: "packet",
     source: "test",
@@ -38,7 +42,9 @@ export function packetMsg(raw: string, observerId: string, extra: Partial<Packet
 }
 
 /** Builds the server's own stack on a new temp database, capturing broadcasts and log lines. */
-export function createTestStack(opts: { validateSignatures?: boolean; hashChannels?: string[] } = {}) {
+export function createTestStack(
+  opts: { validateSignatures?: boolean; hashChannels?: string[] } = {},
+) {
   const dir = Deno.makeTempDirSync({ prefix: "hw-pipeline-" });
   const lines: string[] = [];
   const log = new Logger("debug", (l) => lines.push(l));

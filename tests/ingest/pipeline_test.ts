@@ -34,7 +34,9 @@ Deno.test("pipeline: fixture packets de-duplicate across observers and persist",
   const s = createStack();
   try {
     assert.deepEqual(allRows.filter((r) => !rows.includes(r)).map((r) => r.id), [465]);
-    const bad = await s.pipeline.ingestPacket(packetMsg(allRows.find((r) => r.id === 465)!.raw_hex, OBS_A));
+    const bad = await s.pipeline.ingestPacket(
+      packetMsg(allRows.find((r) => r.id === 465)!.raw_hex, OBS_A),
+    );
     assert.equal(bad.status === "dropped" && bad.reason, "decode-error");
     for (const r of rows) {
       const out = await s.pipeline.ingestPacket(packetMsg(r.raw_hex, OBS_A));
@@ -140,9 +142,15 @@ Deno.test("pipeline: a forged ADVERT signature is dropped and recorded with its 
     const dropped = s.hdb.db.prepare("SELECT reason, node_pubkey FROM dropped_packets").all();
     assert.equal(dropped.length, 1);
     assert.equal(dropped[0].reason, "invalid signature");
-    assert.equal(dropped[0].node_pubkey, advert.raw_hex.slice(4 + pathLen * 2, 68 + pathLen * 2).toLowerCase());
+    assert.equal(
+      dropped[0].node_pubkey,
+      advert.raw_hex.slice(4 + pathLen * 2, 68 + pathLen * 2).toLowerCase(),
+    );
     // The genuine advert still goes through afterwards.
-    assert.equal((await s.pipeline.ingestPacket(packetMsg(advert.raw_hex, OBS_A))).status, "stored");
+    assert.equal(
+      (await s.pipeline.ingestPacket(packetMsg(advert.raw_hex, OBS_A))).status,
+      "stored",
+    );
     assert.equal(s.nodes.size, 1);
   } finally {
     await s.close();
@@ -161,7 +169,10 @@ Deno.test("pipeline: bad input is counted by reason and logged once per interval
     const logged = s.lines.filter((l) => l.includes("dropped packet"));
     assert.equal(logged.length, 2, logged.join("\n"));
     // Nothing else is lost: a good packet after the bad ones is stored.
-    assert.equal((await s.pipeline.ingestPacket(packetMsg(rows[0].raw_hex, OBS_A))).status, "stored");
+    assert.equal(
+      (await s.pipeline.ingestPacket(packetMsg(rows[0].raw_hex, OBS_A))).status,
+      "stored",
+    );
   } finally {
     await s.close();
   }
