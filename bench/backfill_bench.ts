@@ -1,0 +1,214 @@
+/**
+ * Hop-resolution backfill under read load: does re-resolving every stored
+ * observation hurt API latency?
+ *
+ * ```
+ * deno run -A bench/backfill_bench.ts --db FILE [--json] [--baseline-seconds 3]
+ *   [--interval-ms 10] [--url /api/packets?limit=50]
+ * ```
+ *
+ * A copy of FILE (a generated database) has every `observations.resolved_path`
+ * set to NULL and is opened by the real stack (`createStack`, `loadGraph`,
+ * `loadStore`), served by the real Hono app (`createApp`) through
+ * `Deno.serve` on port 0. Reads are issued open-loop (one every
+ * `--interval-ms`, each at its scheduled time, whether or not the previous one
+ * returned) with `fetch` from the same process, and their latency is counted
+ * from the scheduled time, so an event-loop stall shows up in full. The loop
+ * runs `--baseline-seconds` first (baseline), then again while the server's
+ * own backfill job (`BackgroundJobs.backfill()`, with `backfillHours` covering
+ * the whole file) runs.
+ *
+ * The job is started through `BackgroundJobs` rather than `startServer`
+ * because the server exposes no hook for the backfill's start and end; the
+ * components, the job and its `SqlBackfillSource` are the ones the server uses.
+ *
+ * Prints `{rows, changed, backfillMs, rowsPerSec, reads, readP50Ms, readP99Ms,
+ * baselineReadP99Ms, ...}`. Target on the L shape: read p99 < 20 ms during the
+ * backfill.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { createStack } from "../src/cli/stack.ts";
+import { DEFAULTS, type HopwatchConfig } from "../src/cli/config.ts";
+import { BackgroundJobs } from "../src/cli/background_jobs.ts";
+import { loadStore } from "../src/store/loader.ts";
+import { loadGraph } from "../src/resolve/graph_persistence.ts";
+import { createApp } from "../src/api/app.ts";
+import { WsHub } from "../src/api/ws_hub.ts";
+import { Logger } from "../src/log/logger.ts";
+import { percentile } from "./replay.ts";
+
+const args = parseArgs({
+  args: Deno.args,
+  options: {
+    db: { type: "string" },
+    json: { type: "boolean", default: false },
+    "baseline-seconds": { type: "string", default: "3" },
+    "interval-ms": { type: "string", default: "10" },
+    url: { type: "string", default: "/api/packets?limit=50" },
+  },
+});
+
+/** Latency summary of one read loop (ms, from each read's scheduled time). */
+export interface ReadStats {
+  reads: number;
+  errors: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * Issues a GET of `url` every `intervalMs`, open-loop, until `until` resolves
+ * (or `seconds` elapse when it is a number); latency = completion - schedule.
+ */
+export async function readLoop(
+  url: string,
+  intervalMs: number,
+  until: number | Promise<unknown>,
+): Promise<ReadStats> {
+  const lat: number[] = [];
+  let errors = 0;
+  let stop = false;
+  const t0 = performance.now();
+  if (typeof until === "number") setTimeout(() => (stop = true), until * 1000);
+  else until.finally(() => (stop = true));
+  const pending: Promise<void>[] = [];
+  for (let i = 0; !stop; i++) {
+    const due = t0 + i * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (stop) break;
+    pending.push((async () => {
+      try {
+        const res = await fetch(url);
+        await res.arrayBuffer();
+        if (!res.ok) errors++;
+      } catch {
+        errors++;
+      }
+      lat.push(performance.now() - due);
+    })());
+  }
+  await Promise.all(pending);
+  const sorted = Float64Array.from(lat).sort();
+  return {
+    reads: sorted.length,
+    errors,
+    p50Ms: round2(percentile(sorted, 0.5)),
+    p99Ms: round2(percentile(sorted, 0.99)),
+    maxMs: round2(sorted[sorted.length - 1] ?? 0),
+  };
+}
+
+if (import.meta.main) {
+  const source = args.values.db;
+  if (!source) throw new Error("Cannot run: --db FILE is required (a generated database)");
+  const baselineSeconds = Number(args.values["baseline-seconds"]);
+  const intervalMs = Number(args.values["interval-ms"]);
+  if (!(baselineSeconds > 0) || !(intervalMs > 0)) {
+    throw new Error("Cannot run: --baseline-seconds and --interval-ms must be positive numbers");
+  }
+  const progress = (msg: string) => {
+    if (!args.values.json) console.error(`[backfill_bench] ${msg}`);
+  };
+  const dir = await Deno.makeTempDir({ prefix: "hw-backfill-" });
+  const dbPath = `${dir}/bench.db`;
+  Deno.copyFileSync(source, dbPath);
+  const log = new Logger("error");
+  let config: HopwatchConfig = { ...DEFAULTS, dbPath, raw: {}, configPath: null };
+  const stack = createStack(config, { log });
+  const db = stack.hdb.db;
+
+  progress("clearing resolved_path");
+  db.exec("UPDATE observations SET resolved_path = NULL WHERE resolved_path IS NOT NULL");
+  const oldest = Number(db.prepare("SELECT MIN(timestamp) AS t FROM observations").get()?.t);
+  const hours = Math.ceil((Date.now() / 1000 - oldest) / 3600) + 24;
+  config = { ...config, backfillHours: hours };
+
+  progress("loading");
+  const graph = loadGraph(db, stack.nodes, stack.resolver.graph);
+  const load = await loadStore(db, stack.store, stack.nodes, {});
+  stack.store.finishLoad();
+
+  const app = createApp({
+    config,
+    store: stack.store,
+    nodes: stack.nodes,
+    resolver: stack.resolver,
+    db,
+    hub: new WsHub(),
+    keyRing: stack.keyRing,
+    ingestPacket: () => Promise.reject(new Error("Cannot ingest: not used by this benchmark")),
+  });
+  const abort = new AbortController();
+  let port = 0;
+  const server = Deno.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    signal: abort.signal,
+    onListen: (a) => void (port = a.port),
+  }, app.fetch);
+  const url = `http://127.0.0.1:${port}${args.values.url}`;
+  const probe = await fetch(url);
+  await probe.arrayBuffer();
+  if (!probe.ok) throw new Error(`Cannot read ${url}: HTTP ${probe.status}`);
+
+  progress(`baseline reads for ${baselineSeconds} s`);
+  const baseline = await readLoop(url, intervalMs, baselineSeconds);
+
+  progress("backfill");
+  const jobs = new BackgroundJobs({ ...stack, config, log });
+  const loadBefore = Deno.readTextFileSync("/proc/loadavg").trim();
+  const b0 = performance.now();
+  const job = jobs.backfill().then((p) => ({ p, ms: performance.now() - b0 }));
+  const during = await readLoop(url, intervalMs, job);
+  const { p, ms } = await job;
+  await stack.writer.flush();
+  const loadAfter = Deno.readTextFileSync("/proc/loadavg").trim();
+
+  const sql = db.prepare(
+    `SELECT COUNT(*) AS n, SUM(resolved_path IS NOT NULL) AS r FROM observations
+      WHERE path_json IS NOT NULL AND path_json <> '[]'`,
+  ).get()!;
+  const consistency = stack.store.checkConsistency();
+  const result = {
+    date: new Date().toISOString(),
+    source,
+    url: args.values.url,
+    intervalMs,
+    storeTx: load.tx,
+    storeObs: load.obs,
+    graphEdges: graph.loaded,
+    backfillHours: hours,
+    state: p?.state ?? "not run",
+    rows: p?.done ?? 0,
+    total: p?.total ?? 0,
+    changed: p?.changed ?? 0,
+    skipped: p?.skipped ?? 0,
+    backfillMs: Math.round(ms),
+    rowsPerSec: Math.round((p?.done ?? 0) / (ms / 1000)),
+    reads: during.reads,
+    readErrors: during.errors,
+    readP50Ms: during.p50Ms,
+    readP99Ms: during.p99Ms,
+    readMaxMs: during.maxMs,
+    baselineReads: baseline.reads,
+    baselineReadP50Ms: baseline.p50Ms,
+    baselineReadP99Ms: baseline.p99Ms,
+    baselineReadMaxMs: baseline.maxMs,
+    sqlResolvedShare: Math.round((1000 * Number(sql.r)) / Math.max(1, Number(sql.n))) / 1000,
+    indexConsistent: consistency.ok,
+    indexErrors: consistency.errors.slice(0, 5),
+    loadavg: { before: loadBefore, after: loadAfter },
+  };
+  abort.abort();
+  await server.finished;
+  await stack.close();
+  await Deno.remove(dir, { recursive: true });
+  console.log(args.values.json ? JSON.stringify(result) : result);
+}
