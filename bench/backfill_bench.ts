@@ -48,6 +48,7 @@ const args = parseArgs({
     "baseline-seconds": { type: "string", default: "3" },
     "interval-ms": { type: "string", default: "10" },
     url: { type: "string", default: "/api/packets?limit=50" },
+    client: { type: "string", default: "worker" },
   },
 });
 
@@ -63,26 +64,23 @@ export interface ReadStats {
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /**
- * Issues a GET of `url` every `intervalMs`, open-loop, until `until` resolves
- * (or `seconds` elapse when it is a number); latency = completion - schedule.
+ * Issues a GET of `url` every `intervalMs`, open-loop, until `stop()` returns
+ * true; latency = completion - schedule.
  */
 export async function readLoop(
   url: string,
   intervalMs: number,
-  until: number | Promise<unknown>,
+  stop: () => boolean,
 ): Promise<ReadStats> {
   const lat: number[] = [];
   let errors = 0;
-  let stop = false;
   const t0 = performance.now();
-  if (typeof until === "number") setTimeout(() => (stop = true), until * 1000);
-  else until.finally(() => (stop = true));
   const pending: Promise<void>[] = [];
-  for (let i = 0; !stop; i++) {
+  for (let i = 0; !stop(); i++) {
     const due = t0 + i * intervalMs;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    if (stop) break;
+    if (stop()) break;
     pending.push((async () => {
       try {
         const res = await fetch(url);
@@ -105,13 +103,65 @@ export async function readLoop(
   };
 }
 
-if (import.meta.main) {
+/** A read loop run in this thread or in a worker thread; `stop()` resolves with its stats. */
+export interface Reader {
+  stop(): Promise<ReadStats>;
+}
+
+/** Starts a read loop; with `worker`, in a worker thread (its own event loop). */
+export function startReader(url: string, intervalMs: number, worker: boolean): Reader {
+  if (!worker) {
+    let stopped = false;
+    const done = readLoop(url, intervalMs, () => stopped);
+    return {
+      stop() {
+        stopped = true;
+        return done;
+      },
+    };
+  }
+  const w = new Worker(import.meta.url, { type: "module" });
+  const result = new Promise<ReadStats>((resolve, reject) => {
+    w.onmessage = (e: MessageEvent<ReadStats>) => resolve(e.data);
+    w.onerror = (e) => reject(new Error(`Cannot run the read loop: ${e.message}`));
+  });
+  w.postMessage({ url, intervalMs });
+  return {
+    async stop() {
+      w.postMessage({ stop: true });
+      try {
+        return await result;
+      } finally {
+        w.terminate();
+      }
+    },
+  };
+}
+
+// deno-lint-ignore no-explicit-any
+const workerScope = (globalThis as any).WorkerGlobalScope;
+if (workerScope && globalThis instanceof workerScope) {
+  // Worker side of startReader: start on the first message, report on the second.
+  let stopped = false;
+  self.onmessage = (e: MessageEvent<{ url?: string; intervalMs?: number; stop?: boolean }>) => {
+    if (e.data.stop) {
+      stopped = true;
+      return;
+    }
+    readLoop(e.data.url!, e.data.intervalMs!, () => stopped).then((s) => self.postMessage(s));
+  };
+}
+
+if (import.meta.main && !(workerScope && globalThis instanceof workerScope)) {
   const source = args.values.db;
   if (!source) throw new Error("Cannot run: --db FILE is required (a generated database)");
   const baselineSeconds = Number(args.values["baseline-seconds"]);
   const intervalMs = Number(args.values["interval-ms"]);
   if (!(baselineSeconds > 0) || !(intervalMs > 0)) {
     throw new Error("Cannot run: --baseline-seconds and --interval-ms must be positive numbers");
+  }
+  if (args.values.client !== "worker" && args.values.client !== "thread") {
+    throw new Error(`Cannot run: --client "${args.values.client}" is not worker or thread`);
   }
   const progress = (msg: string) => {
     if (!args.values.json) console.error(`[backfill_bench] ${msg}`);
@@ -159,15 +209,19 @@ if (import.meta.main) {
   if (!probe.ok) throw new Error(`Cannot read ${url}: HTTP ${probe.status}`);
 
   progress(`baseline reads for ${baselineSeconds} s`);
-  const baseline = await readLoop(url, intervalMs, baselineSeconds);
+  const worker = args.values.client === "worker";
+  const base = startReader(url, intervalMs, worker);
+  await new Promise((r) => setTimeout(r, baselineSeconds * 1000));
+  const baseline = await base.stop();
 
   progress("backfill");
   const jobs = new BackgroundJobs({ ...stack, config, log });
   const loadBefore = Deno.readTextFileSync("/proc/loadavg").trim();
   const b0 = performance.now();
-  const job = jobs.backfill().then((p) => ({ p, ms: performance.now() - b0 }));
-  const during = await readLoop(url, intervalMs, job);
-  const { p, ms } = await job;
+  const reader = startReader(url, intervalMs, worker);
+  const p = await jobs.backfill();
+  const ms = performance.now() - b0;
+  const during = await reader.stop();
   await stack.writer.flush();
   const loadAfter = Deno.readTextFileSync("/proc/loadavg").trim();
 
@@ -180,6 +234,7 @@ if (import.meta.main) {
     date: new Date().toISOString(),
     source,
     url: args.values.url,
+    client: args.values.client,
     intervalMs,
     storeTx: load.tx,
     storeObs: load.obs,
