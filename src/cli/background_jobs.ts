@@ -5,8 +5,8 @@
  * - store eviction (retention / memory budget), every 60 s;
  * - neighbor-graph persistence (changed edges), every 60 s and at shutdown;
  * - WAL checkpoint (PASSIVE), every 5 min;
- * - SQLite retention (`retention.*Days`), every 10 min, in 4 ms slices with
- *   12 ms pauses (at most a quarter of the event loop), removing the same
+ * - SQLite retention (`retention.*Days`), every 10 min, in ~2 ms slices with
+ *   8 ms pauses (at most a fifth of the event loop), removing the same
  *   transmissions from the store through its reverse maps;
  * - hop-resolution backfill over `resolvedPath.backfillHours`, after the load
  *   and again every 15 min when the neighbor graph has grown.
@@ -128,8 +128,9 @@ export class BackgroundJobs {
         prune: {
           // Same synchronous turn as each delete: nothing queued can reference a deleted row.
           beforeBatch: () => void writer.flush(),
-          maxSliceMs: 4,
-          pauseMs: 12,
+          batchSize: 8,
+          maxSliceMs: 2,
+          pauseMs: 8,
           onBatch: (ids) => store.removeTransmissions(ids),
         },
       });

@@ -90,6 +90,48 @@ export class IdList {
     return true;
   }
 
+  /**
+   * Removes those of `sorted` (ascending ids) that are present; returns how many were removed.
+   * Binary search per id and one native `copyWithin` per kept run, instead of a JS callback per
+   * element: eviction and retention remove a few old ids from long lists many times.
+   */
+  removeSorted(sorted: readonly number[]): number {
+    this.normalize();
+    const a = this.a;
+    const n = this.n;
+    let removed = 0;
+    let w = -1;
+    let r = 0;
+    for (const id of sorted) {
+      let lo = r;
+      let hi = n - 1;
+      let found = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        const v = a[mid];
+        if (v === id) {
+          found = mid;
+          break;
+        }
+        if (v < id) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      if (found < 0) continue;
+      if (w < 0) w = found;
+      else {
+        a.copyWithin(w, r, found);
+        w += found - r;
+      }
+      r = found + 1;
+      removed++;
+    }
+    if (removed === 0) return 0;
+    a.copyWithin(w, r, n);
+    this.n = n - removed;
+    this.#maybeShrink();
+    return removed;
+  }
+
   /** Keeps only ids for which `keep` is true; returns how many were removed. */
   retain(keep: (id: number) => boolean): number {
     this.normalize();

@@ -30,6 +30,7 @@ export function removeTransmissions(
   const key: HashKey = { ok: false, hi: 0, lo: 0, lower: "" };
   const idx = core.idx;
   const dead: number[] = [];
+  const deadIds: number[] = [];
   let nobs = 0;
   for (const id of ids) {
     const slot = core.txById.get(id);
@@ -71,10 +72,11 @@ export function removeTransmissions(
       id,
     );
     dead.push(slot);
+    deadIds.push(id);
     core.txById.delete(id);
   }
   for (const slot of dead) core.txs.free(slot);
-  const byId = core.txById;
-  for (const l of touched) l.retain((id) => byId.get(id) >= 0);
+  deadIds.sort((x, y) => x - y);
+  for (const l of touched) l.removeSorted(deadIds);
   return { tx: dead.length, obs: nobs };
 }
