@@ -134,7 +134,26 @@ export function decodeGrpTxt(
   e: number,
   ring: KeyRing | undefined,
 ): ChannelTextPayload | GroupEncryptedPayload | PayloadError {
-  if (e - s < 3) return tooShort("GRP_TXT", b, s, e);
+  return tryChannelKeys("GRP_TXT", b, s, e, ring, (plain, key, ch) => {
+    const t = parseChannelText(plain);
+    return t === null ? null : chanPayload(ch, normalizeChannelName(key.name), t);
+  });
+}
+
+/**
+ * The key-trial loop of GRP_TXT and GRP_DATA: with a non-empty ring and enough ciphertext, tries
+ * the keys for the payload's channel byte (MAC checked first) and returns what `accept` makes of
+ * the first plaintext it takes; otherwise the encrypted form (`no_key` / `decryption_failed`).
+ */
+function tryChannelKeys<T>(
+  type: "GRP_TXT" | "GRP_DATA",
+  b: Uint8Array,
+  s: number,
+  e: number,
+  ring: KeyRing | undefined,
+  accept: (plain: Uint8Array, key: ChannelKey, ch: number) => T | null,
+): T | GroupEncryptedPayload | PayloadError {
+  if (e - s < 3) return tooShort(type, b, s, e);
   const ch = b[s];
   let status: "no_key" | "decryption_failed" = "no_key";
   if (ring !== undefined && ring.all.length > 0 && e - s - 3 >= MIN_CIPHERTEXT) {
@@ -144,12 +163,11 @@ export function decodeGrpTxt(
     for (const key of candidates(ring, ch)) {
       const plain = decryptChannelBlock(key, ct, macHex);
       if (plain === null) continue;
-      const t = parseChannelText(plain);
-      if (t === null) continue;
-      return chanPayload(ch, normalizeChannelName(key.name), t);
+      const out = accept(plain, key, ch);
+      if (out !== null) return out;
     }
   }
-  return encryptedForm("GRP_TXT", b, s, e, status);
+  return encryptedForm(type, b, s, e, status);
 }
 
 /** The decrypted GRP_TXT form, in the reference's field order. */
@@ -206,34 +224,23 @@ export function decodeGrpData(
   e: number,
   ring: KeyRing | undefined,
 ): GroupDataPayload | GroupEncryptedPayload | PayloadError {
-  if (e - s < 3) return tooShort("GRP_DATA", b, s, e);
-  const ch = b[s];
-  let status: "no_key" | "decryption_failed" = "no_key";
-  if (ring !== undefined && ring.all.length > 0 && e - s - 3 >= MIN_CIPHERTEXT) {
-    status = "decryption_failed";
-    const ct = b.subarray(s + 3, e);
-    const macHex = HEX_LOWER[b[s + 1]] + HEX_LOWER[b[s + 2]];
-    for (const key of candidates(ring, ch)) {
-      const plain = decryptChannelBlock(key, ct, macHex);
-      if (plain === null) continue;
-      const p: GroupDataPayload = {
-        type: "GRP_DATA",
-        channelHash: ch,
-        channelHashHex: HEX_UPPER[ch],
-        decryptionStatus: "decrypted",
-        channel: normalizeChannelName(key.name),
-      };
-      if (plain.length < 3) {
-        p.error = "inner too short";
-        return p;
-      }
-      const dataLen = plain[2];
-      p.dataType = u16(plain, 0);
-      p.dataLen = dataLen;
-      if (3 + dataLen > plain.length) p.error = "inner data_len exceeds buffer";
-      else p.decryptedBlob = hexRange(plain, 3, 3 + dataLen);
+  return tryChannelKeys("GRP_DATA", b, s, e, ring, (plain, key, ch) => {
+    const p: GroupDataPayload = {
+      type: "GRP_DATA",
+      channelHash: ch,
+      channelHashHex: HEX_UPPER[ch],
+      decryptionStatus: "decrypted",
+      channel: normalizeChannelName(key.name),
+    };
+    if (plain.length < 3) {
+      p.error = "inner too short";
       return p;
     }
-  }
-  return encryptedForm("GRP_DATA", b, s, e, status);
+    const dataLen = plain[2];
+    p.dataType = u16(plain, 0);
+    p.dataLen = dataLen;
+    if (3 + dataLen > plain.length) p.error = "inner data_len exceeds buffer";
+    else p.decryptedBlob = hexRange(plain, 3, 3 + dataLen);
+    return p;
+  });
 }

@@ -10,6 +10,7 @@
  */
 
 import { createCipheriv, createHash, createHmac } from "node:crypto";
+import { PAYLOAD_TYPE } from "./header.ts";
 
 /** Route type values of the header's low two bits. */
 export const ROUTE = {
@@ -19,22 +20,8 @@ export const ROUTE = {
   TRANSPORT_DIRECT: 3,
 } as const;
 
-/** Payload type values of header bits 2–5. */
-export const PAYLOAD = {
-  REQ: 0x00,
-  RESPONSE: 0x01,
-  TXT_MSG: 0x02,
-  ACK: 0x03,
-  ADVERT: 0x04,
-  GRP_TXT: 0x05,
-  GRP_DATA: 0x06,
-  ANON_REQ: 0x07,
-  PATH: 0x08,
-  TRACE: 0x09,
-  MULTIPART: 0x0a,
-  CONTROL: 0x0b,
-  RAW_CUSTOM: 0x0f,
-} as const;
+/** Payload type values of header bits 2–5 (the decoder's table, wire §2). */
+export const PAYLOAD: typeof PAYLOAD_TYPE = PAYLOAD_TYPE;
 
 /** Firmware `MAX_PACKET_PAYLOAD`. */
 export const MAX_PAYLOAD = 184;

@@ -52,6 +52,26 @@ function missing(dbPath: string, acked: { hash: string; observer: string }[]): n
   }
 }
 
+/** A server on a copy of the fixture with ingest running; `fn` gets both, cleanup is shared. */
+async function withLiveServer(
+  prefix: string,
+  fn: (server: ServerProcess, dir: string, dbPath: string) => Promise<void>,
+): Promise<void> {
+  const dir = Deno.makeTempDirSync({ prefix });
+  const dbPath = `${dir}/hw.db`;
+  Deno.copyFileSync(fixturePath("corescope-e2e.db"), dbPath);
+  const server = await startServer(dbPath);
+  const load = ingest(server);
+  try {
+    await new Promise((r) => setTimeout(r, 800));
+    await fn(server, dir, dbPath);
+  } finally {
+    await load.halt();
+    assert.equal((await server.stop("SIGTERM")).code, 0);
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
 Deno.test("ops: SIGTERM during ingest on a 200 MB database exits 0 within 5 s, nothing lost", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "hw-200mb-" });
   const dbPath = `${dir}/hw.db`;
@@ -79,13 +99,7 @@ Deno.test("ops: SIGTERM during ingest on a 200 MB database exits 0 within 5 s, n
 });
 
 Deno.test("ops: `hopwatch backup` copies a live database while ingest continues", async () => {
-  const dir = Deno.makeTempDirSync({ prefix: "hw-backup-" });
-  const dbPath = `${dir}/hw.db`;
-  Deno.copyFileSync(fixturePath("corescope-e2e.db"), dbPath);
-  const server = await startServer(dbPath);
-  const load = ingest(server);
-  try {
-    await new Promise((r) => setTimeout(r, 800));
+  await withLiveServer("hw-backup-", async (_server, dir, dbPath) => {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", ...SERVER_PERMISSIONS, MAIN, "backup", `${dir}/copy.db`, "--db", dbPath],
       env: { NO_COLOR: "1" },
@@ -111,21 +125,11 @@ Deno.test("ops: `hopwatch backup` copies a live database while ingest continues"
     }).output();
     assert.equal(again.code, 1);
     assert.match(new TextDecoder().decode(again.stderr), /already exists/);
-  } finally {
-    await load.halt();
-    assert.equal((await server.stop("SIGTERM")).code, 0);
-    Deno.removeSync(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("ops: GET /api/backup streams a checked copy while ingest continues", async () => {
-  const dir = Deno.makeTempDirSync({ prefix: "hw-api-backup-" });
-  const dbPath = `${dir}/hw.db`;
-  Deno.copyFileSync(fixturePath("corescope-e2e.db"), dbPath);
-  const server = await startServer(dbPath);
-  const load = ingest(server);
-  try {
-    await new Promise((r) => setTimeout(r, 800));
+  await withLiveServer("hw-api-backup-", async (server, dir) => {
     const denied = await fetch(`${server.url}/api/backup`);
     await denied.body?.cancel();
     assert.equal(denied.status, 401);
@@ -139,9 +143,5 @@ Deno.test("ops: GET /api/backup streams a checked copy while ingest continues", 
     assert.equal(copy.prepare("PRAGMA integrity_check").get()!.integrity_check, "ok");
     assert.ok(Number(copy.prepare("SELECT COUNT(*) AS n FROM observations").get()!.n) >= 499);
     copy.close();
-  } finally {
-    await load.halt();
-    assert.equal((await server.stop("SIGTERM")).code, 0);
-    Deno.removeSync(dir, { recursive: true });
-  }
+  });
 });
