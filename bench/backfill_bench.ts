@@ -3,8 +3,8 @@
  * observation hurt API latency?
  *
  * ```
- * deno run -A bench/backfill_bench.ts --db FILE [--json] [--baseline-seconds 3]
- *   [--interval-ms 10] [--url /api/packets?limit=50]
+ * deno run -A bench/backfill_bench.ts --db FILE [--json] [--hours H] [--client worker|fetch|app]
+ *   [--baseline-seconds 3] [--interval-ms 10] [--url /api/packets?limit=50]
  * ```
  *
  * A copy of FILE (a generated database) has every `observations.resolved_path`
@@ -12,11 +12,17 @@
  * `loadStore`), served by the real Hono app (`createApp`) through
  * `Deno.serve` on port 0. Reads are issued open-loop (one every
  * `--interval-ms`, each at its scheduled time, whether or not the previous one
- * returned) with `fetch` from the same process, and their latency is counted
- * from the scheduled time, so an event-loop stall shows up in full. The loop
- * runs `--baseline-seconds` first (baseline), then again while the server's
- * own backfill job (`BackgroundJobs.backfill()`, with `backfillHours` covering
- * the whole file) runs.
+ * returned) and their latency is counted from the scheduled time, so an
+ * event-loop stall shows up in full. The loop runs `--baseline-seconds` first
+ * (after a 1 s warm-up; the baseline), then again while the server's own
+ * backfill job (`BackgroundJobs.backfill()`, with `backfillHours` covering the
+ * whole file unless `--hours` is given) runs.
+ *
+ * Clients (all in this process): `worker` (default) — `fetch` over HTTP from a
+ * worker thread, which has its own event loop, as an outside client would;
+ * `fetch` — the same from the server's own thread, so the client's steps queue
+ * behind the backfill too (pessimistic); `app` — `app.request()` in the server's
+ * thread, no sockets (the event-loop delay plus the handler).
  *
  * The job is started through `BackgroundJobs` rather than `startServer`
  * because the server exposes no hook for the backfill's start and end; the
@@ -49,6 +55,7 @@ const args = parseArgs({
     "interval-ms": { type: "string", default: "10" },
     url: { type: "string", default: "/api/packets?limit=50" },
     client: { type: "string", default: "worker" },
+    hours: { type: "string" },
   },
 });
 
@@ -63,12 +70,15 @@ export interface ReadStats {
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
+/** Client kinds (see the module doc). */
+export type ClientKind = "worker" | "fetch" | "app";
+
 /**
- * Issues a GET of `url` every `intervalMs`, open-loop, until `stop()` returns
- * true; latency = completion - schedule.
+ * Runs `read` every `intervalMs`, open-loop, until `stop()` returns true;
+ * latency = completion - schedule.
  */
 export async function readLoop(
-  url: string,
+  read: () => Promise<Response>,
   intervalMs: number,
   stop: () => boolean,
 ): Promise<ReadStats> {
@@ -83,7 +93,7 @@ export async function readLoop(
     if (stop()) break;
     pending.push((async () => {
       try {
-        const res = await fetch(url);
+        const res = await read();
         await res.arrayBuffer();
         if (!res.ok) errors++;
       } catch {
@@ -103,16 +113,28 @@ export async function readLoop(
   };
 }
 
-/** A read loop run in this thread or in a worker thread; `stop()` resolves with its stats. */
+/** A running read loop; `stop()` resolves with its stats. */
 export interface Reader {
   stop(): Promise<ReadStats>;
 }
 
-/** Starts a read loop; with `worker`, in a worker thread (its own event loop). */
-export function startReader(url: string, intervalMs: number, worker: boolean): Reader {
-  if (!worker) {
+/**
+ * Starts a read loop of `path` against the server at `origin` (`worker`, `fetch`) or
+ * through `app.request` (`app`).
+ */
+export function startReader(
+  kind: ClientKind,
+  origin: string,
+  path: string,
+  intervalMs: number,
+  app: { request(path: string): Response | Promise<Response> },
+): Reader {
+  if (kind !== "worker") {
     let stopped = false;
-    const done = readLoop(url, intervalMs, () => stopped);
+    const read = kind === "app"
+      ? () => Promise.resolve(app.request(path))
+      : () => fetch(`${origin}${path}`);
+    const done = readLoop(read, intervalMs, () => stopped);
     return {
       stop() {
         stopped = true;
@@ -125,7 +147,7 @@ export function startReader(url: string, intervalMs: number, worker: boolean): R
     w.onmessage = (e: MessageEvent<ReadStats>) => resolve(e.data);
     w.onerror = (e) => reject(new Error(`Cannot run the read loop: ${e.message}`));
   });
-  w.postMessage({ url, intervalMs });
+  w.postMessage({ url: `${origin}${path}`, intervalMs });
   return {
     async stop() {
       w.postMessage({ stop: true });
@@ -148,7 +170,8 @@ if (workerScope && globalThis instanceof workerScope) {
       stopped = true;
       return;
     }
-    readLoop(e.data.url!, e.data.intervalMs!, () => stopped).then((s) => self.postMessage(s));
+    const url = e.data.url!;
+    readLoop(() => fetch(url), e.data.intervalMs!, () => stopped).then((s) => self.postMessage(s));
   };
 }
 
@@ -160,8 +183,9 @@ if (import.meta.main && !(workerScope && globalThis instanceof workerScope)) {
   if (!(baselineSeconds > 0) || !(intervalMs > 0)) {
     throw new Error("Cannot run: --baseline-seconds and --interval-ms must be positive numbers");
   }
-  if (args.values.client !== "worker" && args.values.client !== "thread") {
-    throw new Error(`Cannot run: --client "${args.values.client}" is not worker or thread`);
+  const client = args.values.client as ClientKind;
+  if (!["worker", "fetch", "app"].includes(client)) {
+    throw new Error(`Cannot run: --client "${client}" is not worker, fetch or app`);
   }
   const progress = (msg: string) => {
     if (!args.values.json) console.error(`[backfill_bench] ${msg}`);
@@ -177,7 +201,10 @@ if (import.meta.main && !(workerScope && globalThis instanceof workerScope)) {
   progress("clearing resolved_path");
   db.exec("UPDATE observations SET resolved_path = NULL WHERE resolved_path IS NOT NULL");
   const oldest = Number(db.prepare("SELECT MIN(timestamp) AS t FROM observations").get()?.t);
-  const hours = Math.ceil((Date.now() / 1000 - oldest) / 3600) + 24;
+  const hours = args.values.hours !== undefined
+    ? Number(args.values.hours)
+    : Math.ceil((Date.now() / 1000 - oldest) / 3600) + 24;
+  if (!(hours >= 0)) throw new Error(`Cannot run: --hours "${args.values.hours}" is not a number`);
   config = { ...config, backfillHours: hours };
 
   progress("loading");
@@ -203,22 +230,26 @@ if (import.meta.main && !(workerScope && globalThis instanceof workerScope)) {
     signal: abort.signal,
     onListen: (a) => void (port = a.port),
   }, app.fetch);
-  const url = `http://127.0.0.1:${port}${args.values.url}`;
-  const probe = await fetch(url);
+  const origin = `http://127.0.0.1:${port}`;
+  const path = args.values.url;
+  const probe = await fetch(`${origin}${path}`);
   await probe.arrayBuffer();
-  if (!probe.ok) throw new Error(`Cannot read ${url}: HTTP ${probe.status}`);
+  if (!probe.ok) throw new Error(`Cannot read ${path}: HTTP ${probe.status}`);
+  const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 
   progress(`baseline reads for ${baselineSeconds} s`);
-  const worker = args.values.client === "worker";
-  const base = startReader(url, intervalMs, worker);
-  await new Promise((r) => setTimeout(r, baselineSeconds * 1000));
+  const warmup = startReader(client, origin, path, intervalMs, app);
+  await sleep(1);
+  await warmup.stop();
+  const base = startReader(client, origin, path, intervalMs, app);
+  await sleep(baselineSeconds);
   const baseline = await base.stop();
 
   progress("backfill");
   const jobs = new BackgroundJobs({ ...stack, config, log });
   const loadBefore = Deno.readTextFileSync("/proc/loadavg").trim();
   const b0 = performance.now();
-  const reader = startReader(url, intervalMs, worker);
+  const reader = startReader(client, origin, path, intervalMs, app);
   const p = await jobs.backfill();
   const ms = performance.now() - b0;
   const during = await reader.stop();
@@ -234,7 +265,7 @@ if (import.meta.main && !(workerScope && globalThis instanceof workerScope)) {
     date: new Date().toISOString(),
     source,
     url: args.values.url,
-    client: args.values.client,
+    client,
     intervalMs,
     storeTx: load.tx,
     storeObs: load.obs,

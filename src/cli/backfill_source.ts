@@ -23,13 +23,16 @@ const PAYLOAD_TRACE = 9;
  */
 const SCAN_IDS = 20_000;
 
+/** Queued writes at which `apply` commits them (a few ms of SQL) in a turn of their own. */
+const FLUSH_AT = 1000;
+
 /** Lets the event loop run (timers, HTTP, ingest) between SQL steps. */
 const yieldTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /**
  * Reads candidate observations from SQL and applies changes to the store and the writer.
- * Every SQL step is bounded (an id range for reads, one slice's changes for writes) and runs
- * in an event-loop turn of its own, so the backfill never holds the loop for long.
+ * Every SQL step is bounded (an id range per read, about `FLUSH_AT` rows per commit) and
+ * runs in an event-loop turn of its own, so the backfill never holds the loop for long.
  */
 export class SqlBackfillSource implements BackfillSource {
   #list: StatementSync;
@@ -71,6 +74,7 @@ export class SqlBackfillSource implements BackfillSource {
     this.#maxId = db.prepare(`SELECT MAX(id) AS n FROM observations`);
   }
 
+  /** Observations with a path in the window, counted one id range per event-loop turn. */
   async countCandidates(sinceMs: number): Promise<number> {
     const since = Math.floor(sinceMs / 1000);
     const max = this.#lastId();
@@ -100,6 +104,7 @@ export class SqlBackfillSource implements BackfillSource {
     return out;
   }
 
+  /** Replaces each change in the store's index, then queues its `resolved_path` write. */
   async apply(changes: BackfillChange[]): Promise<void> {
     for (const ch of changes) {
       try {
@@ -124,10 +129,12 @@ export class SqlBackfillSource implements BackfillSource {
         keys.some((k) => k !== null) ? JSON.stringify(keys) : null,
       );
     }
-    // Commit this slice's writes in a turn of their own, as one small transaction, instead of
-    // letting the writer's 2,000-row batch land inside a resolver slice.
-    await yieldTurn();
-    await this.#writer.flush();
+    // Commit the queued writes in a turn of their own once there are FLUSH_AT of them, before
+    // the writer's own 2,000-op batch would run synchronously inside a resolver slice.
+    if (this.#writer.pending >= FLUSH_AT) {
+      await yieldTurn();
+      await this.#writer.flush();
+    }
   }
 
   #lastId(): number {
@@ -146,12 +153,17 @@ export class SqlBackfillSource implements BackfillSource {
     const size = Array.isArray(hops) && hops.length > 0 && typeof hops[0] === "string"
       ? hops[0].length / 2
       : 0;
-    if (!Array.isArray(hops) || (size !== 1 && size !== 2 && size !== 3)) {
+    if (
+      !Array.isArray(hops) || (size !== 1 && size !== 2 && size !== 3) ||
+      !hops.every((h) => typeof h === "string" && h.length === size * 2)
+    ) {
       // One hop over no bytes: the job counts the row as malformed (skipped) and moves on.
       return { observationId, txId, pathHex: "", hashSize: 1, hopCount: 1, currentNodeIds: null };
     }
     const from = typeof r.from_pubkey === "string" ? this.#nodes.idOf(r.from_pubkey) : undefined;
-    const observer = typeof r.observer_id === "string" ? this.#nodes.idOf(r.observer_id) : undefined;
+    const observer = typeof r.observer_id === "string"
+      ? this.#nodes.idOf(r.observer_id)
+      : undefined;
     const route = Number(r.route_type);
     return {
       observationId,
