@@ -20,8 +20,6 @@
 
 import { DEFAULTS, type HopwatchConfig } from "../src/cli/config.ts";
 import { createStack } from "../src/cli/stack.ts";
-import { loadStore } from "../src/store/loader.ts";
-import { loadGraph } from "../src/resolve/graph_persistence.ts";
 import { Logger } from "../src/log/logger.ts";
 import { createApp } from "../src/api/app.ts";
 import { WsHub } from "../src/api/ws_hub.ts";
@@ -209,25 +207,14 @@ async function main(): Promise<void> {
   const hub = new WsHub();
   const stack = createStack(config, { log: quiet, broadcast: (e) => hub.broadcast(e) });
   const t0 = performance.now();
-  loadGraph(stack.hdb.db, stack.nodes, stack.resolver.graph);
-  const summary = await loadStore(stack.hdb.db, stack.store, stack.nodes, {});
-  stack.store.finishLoad();
+  const { summary } = await stack.load();
   const loadMs = performance.now() - t0;
   log(
     `loaded ${summary.tx} tx / ${summary.obs} obs / ${stack.nodes.size} nodes in ${
       Math.round(loadMs)
     } ms`,
   );
-  const app = createApp({
-    config,
-    store: stack.store,
-    nodes: stack.nodes,
-    resolver: stack.resolver,
-    db: stack.hdb.db,
-    hub,
-    keyRing: stack.keyRing,
-    ingestPacket: () => Promise.reject(new Error("not used")),
-  });
+  const app = createApp(stack.apiDeps(config, hub));
 
   // The node with the most candidate transmissions for /paths.
   let busiest = { key: "", candidates: 0 };

@@ -39,8 +39,6 @@ import { parseArgs } from "node:util";
 import { createStack } from "../src/cli/stack.ts";
 import { DEFAULTS, type HopwatchConfig } from "../src/cli/config.ts";
 import { BackgroundJobs } from "../src/cli/background_jobs.ts";
-import { loadStore } from "../src/store/loader.ts";
-import { loadGraph } from "../src/resolve/graph_persistence.ts";
 import { createApp } from "../src/api/app.ts";
 import { WsHub } from "../src/api/ws_hub.ts";
 import { Logger } from "../src/log/logger.ts";
@@ -208,20 +206,9 @@ if (import.meta.main && !(workerScope && globalThis instanceof workerScope)) {
   config = { ...config, backfillHours: hours };
 
   progress("loading");
-  const graph = loadGraph(db, stack.nodes, stack.resolver.graph);
-  const load = await loadStore(db, stack.store, stack.nodes, {});
-  stack.store.finishLoad();
+  const { graph, summary: load } = await stack.load();
 
-  const app = createApp({
-    config,
-    store: stack.store,
-    nodes: stack.nodes,
-    resolver: stack.resolver,
-    db,
-    hub: new WsHub(),
-    keyRing: stack.keyRing,
-    ingestPacket: () => Promise.reject(new Error("Cannot ingest: not used by this benchmark")),
-  });
+  const app = createApp(stack.apiDeps(config, new WsHub()));
   const abort = new AbortController();
   let port = 0;
   const server = Deno.serve({

@@ -77,16 +77,7 @@ async function serverMode(): Promise<void> {
       broadcastMs += performance.now() - t0;
     },
   });
-  const app = createApp({
-    config,
-    store: stack.store,
-    nodes: stack.nodes,
-    resolver: stack.resolver,
-    db: stack.hdb.db,
-    hub,
-    keyRing: stack.keyRing,
-    ingestPacket: () => Promise.reject(new Error("unused")),
-  });
+  const app = createApp(stack.apiDeps(config, hub));
   const ac = new AbortController();
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen() {} },

@@ -16,8 +16,6 @@ import type { Logger } from "../log/logger.ts";
 import type { PacketStore } from "../store/packet_store.ts";
 import type { IngestPipeline } from "../ingest/pipeline.ts";
 import { createStack } from "./stack.ts";
-import { loadStore } from "../store/loader.ts";
-import { loadGraph } from "../resolve/graph_persistence.ts";
 import { MqttIngest, mqttIngestOptionsFromConfig } from "../ingest/mqtt_source.ts";
 import { type IngestMessage, parseMqttMessage } from "../ingest/messages.ts";
 import { createApp } from "../api/app.ts";
@@ -27,7 +25,6 @@ import { checkApiKey } from "../api/security.ts";
 import { EventLoopMonitor, MetricsRegistry } from "../api/metrics.ts";
 import { mountUi } from "./ui_mount.ts";
 import { BackgroundJobs } from "./background_jobs.ts";
-import { httpIngestHandler } from "./http_ingest.ts";
 
 /** A started server. */
 export interface RunningServer {
@@ -74,7 +71,7 @@ export async function startServer(
 
   const hub = new WsHub();
   const stack = createStack(config, { log, broadcast: (event) => hub.broadcast(event) });
-  const { hdb, writer, nodes, store, resolver, keyRing, pipeline } = stack;
+  const { hdb, writer, nodes, store, resolver, pipeline } = stack;
   store.progress.state = "loading";
   store.progress.pct = 0;
   const metrics = new MetricsRegistry();
@@ -94,18 +91,10 @@ export async function startServer(
     : null;
 
   const app = createApp({
-    config,
-    store,
-    nodes,
-    resolver,
-    db: hdb.db,
-    hub,
-    keyRing,
+    ...stack.apiDeps(config, hub, loaded),
     metrics,
     eventLoop,
-    ingestPacket: httpIngestHandler(pipeline, writer, loaded),
     ingestStats: mqtt ? () => mqtt.counters.snapshot() : undefined,
-    pipelineStats: () => pipeline.counters.snapshot(),
     backup: async () => {
       const dir = await Deno.makeTempDir({ prefix: "hopwatch-backup-" });
       const path = `${dir}/backup.db`;
@@ -154,10 +143,8 @@ export async function startServer(
 
   const jobs = new BackgroundJobs({ config, hdb, writer, store, nodes, resolver, log });
   const loading = (async () => {
-    const graph = loadGraph(hdb.db, nodes, resolver.graph);
-    log.info("neighbor graph loaded", { edges: graph.loaded, skipped: graph.skipped });
     let lastLog = 0;
-    const summary = await loadStore(hdb.db, store, nodes, {
+    const { graph, summary } = await stack.load({
       chunkSize: config.loadChunkSize,
       hotHours: config.packetStore.hotStartupHours || undefined,
       retentionHours: config.packetStore.retentionHours || undefined,
@@ -170,7 +157,7 @@ export async function startServer(
         log.info("loading store", { rows, pct: pct.toFixed(1), rowsPerSec: Math.round(rate) });
       },
     });
-    store.finishLoad();
+    log.info("neighbor graph loaded", { edges: graph.loaded, skipped: graph.skipped });
     log.info("store loaded", {
       tx: summary.tx,
       obs: summary.obs,

@@ -18,6 +18,11 @@ import { createKeyRing, createRegionTable } from "../meshcore/mod.ts";
 import type { KeyRing } from "../meshcore/types.ts";
 import { IngestPipeline } from "../ingest/pipeline.ts";
 import type { LiveEvent } from "../api/ws_frame.ts";
+import type { ApiDeps } from "../api/deps.ts";
+import type { WsHub } from "../api/ws_hub.ts";
+import { type GraphLoadResult, loadGraph } from "../resolve/graph_persistence.ts";
+import { type LoadOptions, loadStore, type LoadSummary } from "../store/loader.ts";
+import { httpIngestHandler } from "./http_ingest.ts";
 
 /** The assembled components. */
 export interface Stack {
@@ -29,6 +34,16 @@ export interface Stack {
   resolver: HopResolver;
   keyRing: KeyRing;
   pipeline: IngestPipeline;
+  /**
+   * Loads the neighbor graph, then the store from SQLite (in chunks that yield), then marks the
+   * store ready — what the server does at startup.
+   */
+  load(options?: LoadOptions): Promise<{ graph: GraphLoadResult; summary: LoadSummary }>;
+  /**
+   * The API dependencies this stack provides; `POST /api/packets` goes through the pipeline once
+   * `ready` resolves. Callers add what is theirs (metrics, MQTT status, UI, ...).
+   */
+  apiDeps(config: HopwatchConfig, hub: WsHub, ready?: Promise<void>): ApiDeps;
   /** Flushes the writer and closes the database. */
   close(): Promise<void>;
 }
@@ -98,6 +113,25 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     resolver,
     keyRing,
     pipeline,
+    async load(options = {}) {
+      const graph = loadGraph(hdb.db, nodes, resolver.graph);
+      const summary = await loadStore(hdb.db, store, nodes, options);
+      store.finishLoad();
+      return { graph, summary };
+    },
+    apiDeps(config, hub, ready = Promise.resolve()) {
+      return {
+        config,
+        store,
+        nodes,
+        resolver,
+        db: hdb.db,
+        hub,
+        keyRing,
+        ingestPacket: httpIngestHandler(pipeline, writer, ready),
+        pipelineStats: () => pipeline.counters.snapshot(),
+      };
+    },
     async close() {
       await writer.close();
       hdb.close();

@@ -9,9 +9,6 @@
 import type { Hono } from "hono";
 import { DEFAULTS, type HopwatchConfig } from "../../src/cli/config.ts";
 import { createStack, type Stack } from "../../src/cli/stack.ts";
-import { httpIngestHandler } from "../../src/cli/http_ingest.ts";
-import { loadStore } from "../../src/store/loader.ts";
-import { loadGraph } from "../../src/resolve/graph_persistence.ts";
 import { Logger } from "../../src/log/logger.ts";
 import { createApp } from "../../src/api/app.ts";
 import type { ApiDeps } from "../../src/api/deps.ts";
@@ -75,20 +72,10 @@ export async function makeApp(opts: MakeAppOptions = {}): Promise<TestApp> {
     stack.store.progress.state = "loading";
     stack.store.progress.pct = 42;
   } else {
-    loadGraph(stack.hdb.db, stack.nodes, stack.resolver.graph);
-    await loadStore(stack.hdb.db, stack.store, stack.nodes, {});
-    stack.store.finishLoad();
+    await stack.load();
   }
   const app = createApp({
-    config,
-    store: stack.store,
-    nodes: stack.nodes,
-    resolver: stack.resolver,
-    db: stack.hdb.db,
-    hub,
-    keyRing: stack.keyRing,
-    ingestPacket: httpIngestHandler(stack.pipeline, stack.writer, Promise.resolve()),
-    pipelineStats: () => stack.pipeline.counters.snapshot(),
+    ...stack.apiDeps(config, hub),
     now: () => FIXTURE_NOW,
     ...opts.deps,
   });
