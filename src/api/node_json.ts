@@ -50,21 +50,76 @@ export function packetCount(ctx: ApiContext, n: NodeInfo): number {
   return (idx.bySender[n.id]?.size ?? 0) + (idx.relay[n.id]?.size ?? 0);
 }
 
-const sizeMemo = new WeakMap<ApiContext, Map<number, { sent: number; sizes: number[] }>>();
+/** A formatted time and the value it was formatted from. */
+interface TimeText {
+  ms: number;
+  text: string | null;
+}
+
+/** Per-node values that only change with the node's own packets or times. */
+interface NodeMemo {
+  sent: number;
+  sizes: number[];
+  /** `first_seen` as stored (RFC3339) and as the API prints it. */
+  firstSeenRaw: string;
+  firstSeenText: string;
+  lastSeen: TimeText;
+  lastHeard: TimeText;
+  lastRelayed: TimeText;
+}
+
+const memos = new WeakMap<ApiContext, Map<number, NodeMemo>>();
+
+function memoOf(ctx: ApiContext, n: NodeInfo): NodeMemo {
+  let byNode = memos.get(ctx);
+  if (!byNode) memos.set(ctx, byNode = new Map());
+  let m = byNode.get(n.id);
+  if (!m) {
+    byNode.set(
+      n.id,
+      m = {
+        sent: -1,
+        sizes: [],
+        firstSeenRaw: "",
+        firstSeenText: "",
+        lastSeen: { ms: NaN, text: null },
+        lastHeard: { ms: NaN, text: null },
+        lastRelayed: { ms: NaN, text: null },
+      },
+    );
+  }
+  return m;
+}
+
+/** `iso(ms)` remembered in `slot`: a node list formats thousands of mostly unchanged times. */
+function isoOf(slot: TimeText, ms: number): string | null {
+  if (slot.ms !== ms) {
+    slot.ms = ms;
+    slot.text = iso(ms);
+  }
+  return slot.text;
+}
+
+function firstSeenText(memo: NodeMemo, n: NodeInfo): string {
+  if (memo.firstSeenRaw !== n.firstSeen) {
+    memo.firstSeenRaw = n.firstSeen;
+    memo.firstSeenText = iso(Date.parse(n.firstSeen)) ?? n.firstSeen;
+  }
+  return memo.firstSeenText;
+}
 
 /**
  * Hash sizes of the node's most recent adverts, newest first (distinct).
  * Memoised per node until the node sends another packet.
  */
 export function advertHashSizes(ctx: ApiContext, n: NodeInfo, max = 20): number[] {
-  let memo = sizeMemo.get(ctx);
-  if (!memo) sizeMemo.set(ctx, memo = new Map());
+  const memo = memoOf(ctx, n);
   const sent = ctx.store.idx.bySender[n.id]?.size ?? 0;
-  const hit = memo.get(n.id);
-  if (hit && hit.sent === sent) return hit.sizes;
-  const sizes = computeHashSizes(ctx, n, max);
-  memo.set(n.id, { sent, sizes });
-  return sizes;
+  if (memo.sent !== sent) {
+    memo.sizes = computeHashSizes(ctx, n, max);
+    memo.sent = sent;
+  }
+  return memo.sizes;
 }
 
 function computeHashSizes(ctx: ApiContext, n: NodeInfo, max: number): number[] {
@@ -83,30 +138,35 @@ function computeHashSizes(ctx: ApiContext, n: NodeInfo, max: number): number[] {
 /** Builds the node object; `detail` adds relay liveness for every role. */
 export function nodeJson(ctx: ApiContext, n: NodeInfo): Record<string, unknown> {
   const sizes = advertHashSizes(ctx, n);
+  const memo = memoOf(ctx, n);
   const out: Record<string, unknown> = {
     public_key: n.publicKey,
     name: n.name,
     role: n.role,
     lat: n.lat,
     lon: n.lon,
-    last_seen: iso(n.lastSeenMs) ?? n.lastSeen,
-    first_seen: iso(Date.parse(n.firstSeen)) ?? n.firstSeen,
+    last_seen: isoOf(memo.lastSeen, n.lastSeenMs) ?? n.lastSeen,
+    first_seen: firstSeenText(memo, n),
     advert_count: n.advertCount,
     battery_mv: n.batteryMv,
     temperature_c: n.temperatureC,
     foreign: n.foreign,
     hash_size: sizes[0] ?? null,
     hash_sizes_seen: sizes,
-    last_heard: iso(lastHeardMs(ctx, n)),
+    last_heard: isoOf(memo.lastHeard, lastHeardMs(ctx, n)),
     packet_count: packetCount(ctx, n),
   };
   if (sizes.length > 1) out.hash_size_inconsistent = true;
-  if (roleCanRelay(n.role) || n.canRelay) Object.assign(out, relayFields(ctx, n));
+  if (roleCanRelay(n.role) || n.canRelay) Object.assign(out, relayFields(ctx, n, memo));
   return out;
 }
 
 /** Relay liveness fields from the exact membership index. */
-export function relayFields(ctx: ApiContext, n: NodeInfo): Record<string, unknown> {
+export function relayFields(
+  ctx: ApiContext,
+  n: NodeInfo,
+  memo: NodeMemo = memoOf(ctx, n),
+): Record<string, unknown> {
   const now = ctx.now();
   const r = ctx.store.relayInfo(n.id, now);
   const u = usefulness(r.count24h, r.lastRelayedMs, now);
@@ -115,7 +175,7 @@ export function relayFields(ctx: ApiContext, n: NodeInfo): Record<string, unknow
     relay_count_24h: r.count24h,
     unscoped_relay_count_24h: r.unscopedCount24h,
     transported_scopes: r.scopes,
-    last_relayed: iso(r.lastRelayedMs),
+    last_relayed: isoOf(memo.lastRelayed, r.lastRelayedMs),
     relay_active: r.lastRelayedMs > 0 && now - r.lastRelayedMs <= RELAY_WINDOW_HOURS * 3_600_000,
     usefulness_score: u.score,
     usefulness_grade: u.grade,

@@ -20,6 +20,8 @@ export class IdList {
   n = 0;
   /** True when `[0, n)` is not sorted/unique. */
   dirty = false;
+  /** Bumped by every change of membership, so readers can memoise what they derive from it. */
+  version = 0;
 
   constructor(cap = MIN_CAP) {
     this.a = new Int32Array(cap);
@@ -36,6 +38,7 @@ export class IdList {
     if (n === this.a.length) this.#grow(n + 1);
     this.a[n] = id;
     this.n = n + 1;
+    this.version++;
     // Bound the duplicates an interleaved producer can pile up.
     if (this.dirty && this.n >= 64 && (this.n & 1023) === 0) this.normalize();
   }
@@ -86,6 +89,7 @@ export class IdList {
     if (i < 0) return false;
     this.a.copyWithin(i, i + 1, this.n);
     this.n--;
+    this.version++;
     this.#maybeShrink();
     return true;
   }
@@ -128,6 +132,7 @@ export class IdList {
     if (removed === 0) return 0;
     a.copyWithin(w, r, n);
     this.n = n - removed;
+    this.version++;
     this.#maybeShrink();
     return removed;
   }
@@ -143,6 +148,7 @@ export class IdList {
     }
     const removed = this.n - w;
     this.n = w;
+    if (removed > 0) this.version++;
     this.#maybeShrink();
     return removed;
   }

@@ -18,7 +18,8 @@ import type { NodeDirectory } from "./node_directory.ts";
 import { StoreCore, type StoreOptions } from "./store_core.ts";
 import { checkConsistency, type CheckOptions } from "./consistency.ts";
 import { evictPass, memoryBreakdown, recomputeOrder, trackedBytes } from "./eviction.ts";
-import { listGroupedIds, listIds, relayInfo } from "./queries.ts";
+import { listGroupedIds, listIds } from "./queries.ts";
+import { RelayInfoMemo } from "./relay_info.ts";
 import { groupedRow, observationView, transmissionView } from "./views.ts";
 import type { ResolvedCacheStats } from "./resolved_cache.ts";
 import { OBS_CHUNK } from "./obs_table.ts";
@@ -80,6 +81,8 @@ export interface StoreStats {
 
 /** The packet store (see the module doc). */
 export class PacketStore extends StoreCore {
+  #relayMemo = new RelayInfoMemo();
+
   constructor(nodes: NodeDirectory, opts: StoreOptions = {}) {
     super(nodes, opts);
   }
@@ -156,7 +159,7 @@ export class PacketStore extends StoreCore {
 
   /** Relay counts of a node for the last 1 h / 24 h and its last relay time. */
   relayInfo(nodeId: number, nowMs = Date.now(), includeAdverts = false): RelayInfo {
-    return relayInfo(this, nodeId, nowMs, includeAdverts);
+    return this.#relayMemo.get(this, nodeId, nowMs, includeAdverts);
   }
 
   /** Newest time (ms) the node was a resolved hop (decode window), 0 = never. */

@@ -12,11 +12,10 @@ import type { IdList } from "./id_list.ts";
 import { OBS_CHUNK } from "./obs_table.ts";
 import { TX_CHUNK } from "./tx_table.ts";
 import type { StoreCore } from "./store_core.ts";
-import type { IdPage, NodeRole, PageOptions, RelayInfo, TxFilter } from "./types.ts";
+import type { IdPage, NodeRole, PageOptions, TxFilter } from "./types.ts";
 
 const TXM = TX_CHUNK - 1;
 const OBM = OBS_CHUNK - 1;
-const HOUR = 3_600_000;
 
 /** A filter compiled to masks and ids. */
 interface Compiled {
@@ -284,51 +283,4 @@ export function listGroupedIds(
   }
   order.reverse();
   return { ids: order.slice(offset, offset + limit), total };
-}
-
-/**
- * Relay liveness of a node from the exact membership index: only
- * transmissions where the node is a resolved hop of some observation count.
- * ADVERTs are skipped unless `includeAdverts` (the reference skips them).
- */
-export function relayInfo(
-  core: StoreCore,
-  nodeId: number,
-  nowMs: number,
-  includeAdverts = false,
-): RelayInfo {
-  const info: RelayInfo = {
-    lastRelayedMs: 0,
-    count1h: 0,
-    count24h: 0,
-    unscopedCount24h: 0,
-    scopes: [],
-  };
-  const list = core.idx.relay[nodeId];
-  if (!list) return info;
-  const a = list.view();
-  const since24 = nowMs - 24 * HOUR;
-  const since1 = nowMs - HOUR;
-  const bound = core.order.bound;
-  const scopes = new Set<string>();
-  let max = -Infinity;
-  for (let k = a.length - 1; k >= 0; k--) {
-    const slot = core.txById.get(a[k]);
-    const c = core.txs.chunk(slot);
-    const r = slot & TXM;
-    const fs = c.firstSeen[r];
-    if (fs + bound < since24 && fs + bound < max) break;
-    const h = c.header[r];
-    if (!includeAdverts && ((h >> 2) & 15) === 4) continue;
-    if (fs > max) max = fs;
-    if (fs < since24 || fs > nowMs) continue;
-    info.count24h++;
-    if (fs >= since1) info.count1h++;
-    if ((h & 3) === 1) info.unscopedCount24h++;
-    const scope = core.scopes.get(c.scope[r]);
-    if (scope && scopes.size < 32) scopes.add(scope);
-  }
-  info.lastRelayedMs = max === -Infinity ? 0 : max;
-  info.scopes = [...scopes].sort();
-  return info;
 }

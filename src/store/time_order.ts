@@ -17,6 +17,8 @@ export class TimeOrder {
   maxId = -1;
   maxFs = -Infinity;
   minFs = Infinity;
+  /** Count of `first_seen` values moved earlier (readers memoising time windows watch it). */
+  moves = 0;
 
   /** Accounts for a new transmission. */
   onInsert(id: number, fs: number): void {
@@ -33,6 +35,7 @@ export class TimeOrder {
 
   /** Accounts for `first_seen` of an existing transmission moving earlier to `fs`. */
   onMoveEarlier(fs: number): void {
+    this.moves++;
     if (this.maxFs - fs > this.bound) this.bound = this.maxFs - fs;
     if (fs < this.minFs) this.minFs = fs;
   }
