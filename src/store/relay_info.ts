@@ -3,7 +3,7 @@
  * transmissions where the node is a resolved hop of some observation count),
  * memoised exactly: a result is reused while the node's relay list is
  * unchanged (its {@linkcode IdList.version}), no transmission's `first_seen`
- * moved earlier ({@linkcode TimeOrder.moves}) and no counted transmission has
+ * moved earlier (`TimeOrder.moves`) and no counted transmission has
  * left, or a future-dated one entered, the 1 h / 24 h windows since. The
  * node list asks for every relay's figures on each request; most relays'
  * lists and windows do not change between two requests.
@@ -13,7 +13,6 @@
 
 import type { IdList } from "./id_list.ts";
 import type { StoreCore } from "./store_core.ts";
-import type { TimeOrder } from "./time_order.ts";
 import { TX_CHUNK } from "./tx_table.ts";
 import type { RelayInfo } from "./types.ts";
 

@@ -36,7 +36,13 @@ Deno.test("memoised relay info equals a fresh scan through time, ingest, re-reso
     const r = ids(relay);
     const id = obsId++;
     store.addObservation(
-      obsInput({ txId, obsId: id, at: minute, hops: [0x20 + relay], scope: txId % 5 ? null : "#x" }),
+      obsInput({
+        txId,
+        obsId: id,
+        at: minute,
+        hops: [0x20 + relay],
+        scope: txId % 5 ? null : "#x",
+      }),
       r,
     );
     resolvedOf.set(id, r);
