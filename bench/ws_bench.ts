@@ -8,7 +8,7 @@
  *
  * ```
  * deno run -A bench/ws_bench.ts --clients 1000 [--rate 200] [--seconds 20] [--stalled 10]
- *   [--workers 2] [--stall-rate 1500] [--stall-seconds 90] [--json]
+ *   [--workers 2] [--stall-rate 1500] [--stall-seconds 90] [--no-pin] [--json]
  * ```
  *
  * Phase A measures latency with every client connected. Phase B stops the
@@ -17,8 +17,12 @@
  * sees backpressure) until the hub has closed them all; server RSS is sampled
  * through both phases.
  *
- * ```
- * ```
+ * Load is open-loop: the generator ingests whatever is due at each tick, and
+ * latency counts from when an observation was due, so a late timer shows up
+ * as latency instead of a lower rate. With `taskset` and two or more CPUs
+ * the server is pinned to the lower half of the CPUs and the client
+ * processes to the upper half (`--no-pin` turns it off), as in production
+ * where viewers are other machines; `cpuCores` reports what each used.
  *
  * Clients speak WebSocket over raw TCP (the handshake, then frame headers
  * only), so 1,000 of them fit in two small processes; a sample of clients
@@ -91,11 +95,15 @@ async function serverMode(): Promise<void> {
       const rate = Number(a);
       const seconds = Number(b);
       const start = performance.now();
+      const startEpoch = Date.now();
       let next = start;
       let n = 0;
-      while (performance.now() - start < seconds * 1000) {
-        const perTick = Math.max(1, Math.round(rate / 100));
-        for (let i = 0; i < perTick; i++, n++, seq++) {
+      const total = Math.round(rate * seconds);
+      while (n < total) {
+        // Open loop: whatever is due by now is ingested now, so a late timer does not lower
+        // the rate (a fixed number per tick would: timers run late on a busy machine).
+        const due = Math.min(total, Math.floor((rate * (performance.now() - start)) / 1000) + 1);
+        for (; n < due; n++, seq++) {
           const tx = Math.floor(seq / 3);
           const raw = bytesToHex(encodePacket({
             routeType: 1,
@@ -122,7 +130,8 @@ async function serverMode(): Promise<void> {
             kind: "packet",
             source: "bench",
             topic: "",
-            receivedAtMs: Date.now(),
+            // Latency counts from when the observation was due, generator delays included.
+            receivedAtMs: startEpoch + Math.round((n * 1000) / rate),
             raw,
             observerId: `OBS${seq % 3}`,
             observerName: `Observer ${seq % 3}`,
@@ -191,6 +200,13 @@ async function clientWorkerMode(port: number, count: number, probeEvery: number)
 
 // ---------------------------------------------------------------- main
 
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 function rssMB(pid: number): number {
   const status = Deno.readTextFileSync(`/proc/${pid}/status`);
   return Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024;
@@ -208,9 +224,24 @@ interface Proc {
   send(line: string): Promise<void>;
 }
 
-function spawn(args: string[]): Proc {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", SELF, ...args],
+/** CPUs to pin the server and the client processes to, or null (no `taskset`, one CPU, `--no-pin`). */
+function pinning(): { server: string; clients: string } | null {
+  if (Deno.args.includes("--no-pin") || navigator.hardwareConcurrency < 2) return null;
+  try {
+    new Deno.Command("taskset", { args: ["-V"], stdout: "null", stderr: "null" }).outputSync();
+  } catch {
+    return null;
+  }
+  const last = navigator.hardwareConcurrency - 1;
+  const half = Math.floor(last / 2);
+  const range = (a: number, b: number) => (a === b ? `${a}` : `${a}-${b}`);
+  return { server: range(0, half), clients: range(half + 1, last) };
+}
+
+function spawn(args: string[], cpus: string | null): Proc {
+  const argv = [Deno.execPath(), "run", "-A", SELF, ...args];
+  const child = new Deno.Command(cpus ? "taskset" : argv[0], {
+    args: cpus ? ["-c", cpus, ...argv] : argv.slice(1),
     stdin: "piped",
     stdout: "piped",
   })
@@ -235,13 +266,14 @@ async function main(): Promise<void> {
   const seconds = arg("--seconds", 20);
   const stalledCount = arg("--stalled", 10);
   const workers = Math.max(1, arg("--workers", 2));
-  const server = spawn(["--server"]);
+  const pin = pinning();
+  const server = spawn(["--server"], pin?.server ?? null);
   const { port, pid } = await next(server) as { port: number; pid: number };
   log(`server pid ${pid} on port ${port}`);
   const ws: Proc[] = [];
   for (let w = 0; w < workers; w++) {
     const n = Math.floor(clients / workers) + (w < clients % workers ? 1 : 0);
-    ws.push(spawn(["--client-worker", String(port), String(n), "20"]));
+    ws.push(spawn(["--client-worker", String(port), String(n), "20"], pin?.clients ?? null));
   }
   for (const w of ws) await next(w);
   const stalled: RawClient[] = [];
@@ -259,6 +291,7 @@ async function main(): Promise<void> {
   const sampler = setInterval(() => {
     rssMax = Math.max(rssMax, rssMB(pid));
   }, 250);
+  const cpu0 = [pid, ...ws.map((w) => w.child.pid)].map(cpuSeconds);
   const t0 = performance.now();
   await server.send(`ingest ${rate} ${seconds}`);
   const done = await next(server) as {
@@ -268,6 +301,8 @@ async function main(): Promise<void> {
     busyShare: number;
   };
   const elapsed = (performance.now() - t0) / 1000;
+  const cpu1 = [pid, ...ws.map((w) => w.child.pid)].map(cpuSeconds);
+  const cpuShare = cpu1.map((c, i) => Math.round(((c - cpu0[i]) / elapsed) * 100) / 100);
   await new Promise((r) => setTimeout(r, 2000));
   const results = [];
   for (const w of ws) {
@@ -323,6 +358,9 @@ async function main(): Promise<void> {
     },
     hub: done.hub,
     stallPhase: { seconds: stallPhaseSeconds, rate: stallRate, hub: hubAfter },
+    // Cores used during the measured phase: the server and each client process.
+    cpuCores: { server: cpuShare[0], clientProcesses: cpuShare.slice(1) },
+    pinnedCpus: pin,
     broadcastMsPerObservation: done.broadcastMsPerObs,
     broadcastShareOfWallTime: done.busyShare,
     targets: {

@@ -67,6 +67,12 @@ interface Client {
   droppingSince: number;
   overflowTimes: number[];
   closed: boolean;
+  /**
+   * Upper bound of `socket.bufferedAmount` (bytes): the last value read plus 3 bytes per
+   * UTF-16 unit sent since. Reading the real value is a runtime call; with 1,000 clients
+   * it was a fifth of the fan-out's JavaScript time, and the bound decides the same.
+   */
+  bufferedBound: number;
 }
 
 const CLOSE_GOING_AWAY = 1001;
@@ -147,6 +153,7 @@ export class WsHub {
       dropped: 0,
       droppingSince: 0,
       overflowTimes: [],
+      bufferedBound: Infinity,
       closed: false,
     };
     if (this.#closed || this.#clients.size >= this.#opts.maxClients) {
@@ -197,7 +204,7 @@ export class WsHub {
       if (c.socket.readyState !== WebSocket.CONNECTING) this.#remove(c);
       return;
     }
-    if (c.queue.length === 0 && c.socket.bufferedAmount < this.#opts.highWaterBytes) {
+    if (c.queue.length === 0 && this.#belowHighWater(c)) {
       this.#send(c, frame);
       return;
     }
@@ -250,9 +257,17 @@ export class WsHub {
     c.dropping = false;
   }
 
+  /** Whether the socket's buffer is under the high-water mark (exact; reads it only when near). */
+  #belowHighWater(c: Client): boolean {
+    if (c.bufferedBound < this.#opts.highWaterBytes) return true;
+    c.bufferedBound = c.socket.bufferedAmount;
+    return c.bufferedBound < this.#opts.highWaterBytes;
+  }
+
   #send(c: Client, frame: string): void {
     try {
       c.socket.send(frame);
+      c.bufferedBound += 3 * frame.length;
       this.#stats.framesSent++;
     } catch {
       this.#remove(c);
@@ -273,16 +288,13 @@ export class WsHub {
         this.#remove(c);
         continue;
       }
-      while (c.queue.length > 0 && c.socket.bufferedAmount < this.#opts.highWaterBytes) {
+      while (c.queue.length > 0 && this.#belowHighWater(c)) {
         const f = c.queue.shift()!;
         c.queueBytes -= f.length;
         this.#send(c, f);
       }
       if (c.dropping) {
-        if (
-          c.queue.length <= this.#opts.maxQueueFrames / 2 &&
-          c.socket.bufferedAmount < this.#opts.highWaterBytes
-        ) {
+        if (c.queue.length <= this.#opts.maxQueueFrames / 2 && this.#belowHighWater(c)) {
           this.#sendLag(c);
         } else if (now - c.droppingSince >= this.#opts.stuckMs) {
           this.#disconnectSlow(c);
