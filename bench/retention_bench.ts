@@ -2,7 +2,7 @@
  * Retention under load: does deleting expired rows (SQLite and the store's
  * indexes) hurt ingest latency?
  *
- *   deno task bench:retention --db FILE --json [--rate 1000] [--seconds 10]
+ *   deno task bench:retention --db FILE --json [--rate 1000] [--seconds 10] [--writer-checkpoints]
  *
  * A copy of FILE (a generated database) has its older half of transmissions
  * aged past `retention.packetDays`, and is loaded into the real stack. Then
@@ -31,6 +31,7 @@ const args = parseArgs({
     rate: { type: "string", default: "1000" },
     seconds: { type: "string", default: "10" },
     json: { type: "boolean", default: false },
+    "writer-checkpoints": { type: "boolean", default: false },
   },
 });
 
@@ -90,6 +91,9 @@ if (import.meta.main) {
     retention: { packetDays: 30, nodeDays: 3650, observerDays: 3650 },
   };
   const stack = createStack(config, { log });
+  // As in the server: WAL checkpoints run in their worker (`--writer-checkpoints`: in the writer).
+  const checkpointer = await stack.checkpointer;
+  if (args.values["writer-checkpoints"]) await checkpointer.close();
   // Age the older half of the transmissions past the 30-day retention.
   const db = stack.hdb.db;
   const total = Number(db.prepare("SELECT COUNT(*) AS n FROM transmissions").get()!.n);
@@ -126,6 +130,7 @@ if (import.meta.main) {
       finishedDuringLoad: retentionMs < (n * 1000) / rate,
     },
     storeTx: { before, after: stack.store.txCount },
+    checkpoints: stack.checkpointStats(),
     indexConsistent: consistency.ok,
     indexErrors: consistency.errors.slice(0, 5),
   };

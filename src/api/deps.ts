@@ -46,6 +46,37 @@ export interface PipelineStatsSnapshot {
   dropped: Record<string, number>;
 }
 
+/** Background maintenance shown by `/api/health` and `/metrics` (the server's jobs). */
+export interface MaintenanceStatus {
+  /** Hop-resolution backfill progress (`BackfillProgress`), null before the first run. */
+  backfill: {
+    state: string;
+    done: number;
+    total: number;
+    changed: number;
+    skipped: number;
+    startedAt: string | null;
+    ratePerSec: number;
+    error?: string;
+  } | null;
+  /** SQLite retention runs and what the last one removed. */
+  retention: {
+    runs: number;
+    last: { packets: number; nodesMoved: number; observersMarked: number } | null;
+  };
+  /** Store eviction passes. */
+  evictions: number;
+  /** WAL checkpoints (`CheckpointerStats`). */
+  walCheckpoints: {
+    active: boolean;
+    runs: number;
+    walFrames: number;
+    restarts: number;
+    maxMs: number;
+    errors: number;
+  };
+}
+
 /** Build information shown by `/api/stats` and `/api/health`. */
 export interface BuildInfo {
   version: string;
@@ -88,6 +119,8 @@ export interface ApiDeps {
   mqttStatus?: () => { sources: MqttSourceStatus[]; buffer?: BufferStats };
   /** Version, commit and build time. */
   build?: BuildInfo;
+  /** Background jobs: backfill progress, retention, WAL checkpoints. */
+  maintenance?: () => MaintenanceStatus;
   /**
    * Makes a checked, consistent copy of the database in a temporary file for `GET /api/backup`;
    * `cleanup` removes it once streamed. Absent: the route answers 404.

@@ -89,7 +89,7 @@ export function healthRoutes(ctx: ApiContext): AnyRoute[] {
       tag: "health",
       summary: "Status, uptime, memory, caches, WebSocket clients, store sizes",
       params: {},
-      returns: "{status, uptime, memory, cache, websocket, packetStore, perf}",
+      returns: "{status, uptime, memory, cache, websocket, packetStore, perf, maintenance}",
       handler(c) {
         const s = ctx.store;
         const ws = ctx.hub.stats();
@@ -116,6 +116,7 @@ export function healthRoutes(ctx: ApiContext): AnyRoute[] {
           perf: {
             eventLoopLagMs: ctx.eventLoop ? Math.round(ctx.eventLoop.lastMs * 10) / 10 : null,
           },
+          maintenance: ctx.maintenance?.() ?? null,
         });
       },
     }),

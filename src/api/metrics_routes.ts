@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ApiContext } from "./deps.ts";
+import type { ApiContext, MaintenanceStatus } from "./deps.ts";
 import type { Family } from "./metrics.ts";
 import type { OpenApiDocument } from "./openapi.ts";
 import { type AnyRoute, route } from "./route_def.ts";
@@ -163,6 +163,8 @@ export function registerApiMetrics(ctx: ApiContext): void {
         ),
       );
     }
+    const m = ctx.maintenance?.();
+    if (m) out.push(...maintenanceFamilies(m));
     const mq = ctx.mqttStatus?.();
     if (mq?.buffer) {
       out.push(g("hopwatch_ingest_buffered_messages", "Messages waiting in the ingest buffer", [{
@@ -171,6 +173,36 @@ export function registerApiMetrics(ctx: ApiContext): void {
     }
     return out;
   });
+}
+
+/** Backfill progress, retention and WAL checkpoint families. */
+function maintenanceFamilies(m: MaintenanceStatus): Family[] {
+  const b = m.backfill;
+  const w = m.walCheckpoints;
+  return [
+    g("hopwatch_backfill_running", "1 while the hop-resolution backfill runs", [{
+      value: b?.state === "running" ? 1 : 0,
+    }]),
+    g("hopwatch_backfill_rows", "Rows of the current or last backfill, by kind", [
+      { labels: { kind: "done" }, value: b?.done ?? 0 },
+      { labels: { kind: "total" }, value: b?.total ?? 0 },
+      { labels: { kind: "changed" }, value: b?.changed ?? 0 },
+    ]),
+    cnt("hopwatch_retention_runs_total", "SQLite retention runs", [{ value: m.retention.runs }]),
+    g("hopwatch_retention_last_deleted_transmissions", "Transmissions the last retention deleted", [
+      { value: m.retention.last?.packets ?? 0 },
+    ]),
+    g("hopwatch_wal_checkpoint_worker", "1 while WAL checkpoints run in their worker", [{
+      value: w.active ? 1 : 0,
+    }]),
+    cnt("hopwatch_wal_checkpoints_total", "Checkpoint turns that found WAL frames", [{
+      value: w.runs,
+    }]),
+    g("hopwatch_wal_frames", "WAL length in frames at the last checkpoint", [{
+      value: w.walFrames,
+    }]),
+    cnt("hopwatch_wal_checkpoint_errors_total", "Failed checkpoints", [{ value: w.errors }]),
+  ];
 }
 
 /** Route group: metrics and the OpenAPI document. */

@@ -4,7 +4,8 @@
  *
  * - store eviction (retention / memory budget), every 60 s;
  * - neighbor-graph persistence (changed edges), every 60 s and at shutdown;
- * - WAL checkpoint (PASSIVE), every 5 min;
+ * - WAL checkpoint (PASSIVE) on the writer connection, every 5 min, only when
+ *   the checkpoint worker is not running (`db/checkpointer.ts`);
  * - SQLite retention (`retention.*Days`), every 10 min, in ~2 ms slices with
  *   8 ms pauses (at most a fifth of the event loop), removing the same
  *   transmissions from the store through its reverse maps;
@@ -24,6 +25,7 @@ import type { HopResolver } from "../resolve/resolver.ts";
 import { saveGraph } from "../resolve/graph_persistence.ts";
 import { Backfill, type BackfillProgress } from "../resolve/backfill.ts";
 import type { Logger } from "../log/logger.ts";
+import type { MaintenanceStatus } from "../api/deps.ts";
 import { SqlBackfillSource } from "./backfill_source.ts";
 
 /** Dependencies of the jobs. */
@@ -35,6 +37,10 @@ export interface JobDeps {
   nodes: NodeDirectory;
   resolver: HopResolver;
   log: Logger;
+  /** True while WAL checkpoints run in their worker (then the 5-minute one is skipped). */
+  checkpointsInWorker?: () => boolean;
+  /** A checkpoint turn in the worker; retention awaits one a second while it pauses. */
+  settleWal?: () => Promise<void>;
 }
 
 /** Last outcome of each job, for `/api/health` and tests. */
@@ -110,8 +116,9 @@ export class BackgroundJobs {
     }
   }
 
-  /** A passive WAL checkpoint (never blocks writers). */
+  /** A passive WAL checkpoint (never blocks writers), unless the checkpoint worker runs them. */
   checkpoint(): void {
+    if (this.#d.checkpointsInWorker?.()) return;
     walCheckpoint(this.#d.hdb.db, "PASSIVE");
     this.status.checkpoints++;
   }
@@ -121,6 +128,7 @@ export class BackgroundJobs {
     if (this.#retentionRunning) return;
     this.#retentionRunning = true;
     const { hdb, writer, store, config, log } = this.#d;
+    let lastSettle = performance.now();
     try {
       await writer.flush();
       const r = await runRetention(hdb.db, {
@@ -132,6 +140,13 @@ export class BackgroundJobs {
           maxSliceMs: 2,
           pauseMs: 8,
           onBatch: (ids) => store.removeTransmissions(ids),
+          afterPause: async () => {
+            // Retention commits every few ms; once a second it lets a checkpoint finish so the
+            // WAL can start over (otherwise it grows by gigabytes on a big run).
+            if (!this.#d.settleWal || performance.now() - lastSettle < 1000) return;
+            await this.#d.settleWal();
+            lastSettle = performance.now();
+          },
         },
       });
       this.status.retentionRuns++;
@@ -174,6 +189,16 @@ export class BackgroundJobs {
     } finally {
       clearInterval(poll);
     }
+  }
+
+  /** What `/api/health` and `/metrics` show of the jobs; `wal` is the checkpointer's counters. */
+  maintenance(wal: MaintenanceStatus["walCheckpoints"]): MaintenanceStatus {
+    return {
+      backfill: this.backfillProgress,
+      retention: { runs: this.status.retentionRuns, last: this.status.lastRetention },
+      evictions: this.status.evictions,
+      walCheckpoints: wal,
+    };
   }
 
   /** Current backfill progress (live while running). */

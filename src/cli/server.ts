@@ -90,8 +90,20 @@ export async function startServer(
     ? new MqttIngest({ ...mqttIngestOptionsFromConfig(config, handle), logger: log })
     : null;
 
+  const jobs = new BackgroundJobs({
+    config,
+    hdb,
+    writer,
+    store,
+    nodes,
+    resolver,
+    log,
+    checkpointsInWorker: stack.checkpointsInWorker,
+    settleWal: stack.settleWal,
+  });
   const app = createApp({
     ...stack.apiDeps(config, hub, loaded),
+    maintenance: () => jobs.maintenance(stack.checkpointStats()),
     metrics,
     eventLoop,
     ingestStats: mqtt ? () => mqtt.counters.snapshot() : undefined,
@@ -141,7 +153,6 @@ export async function startServer(
   });
   mqtt?.start();
 
-  const jobs = new BackgroundJobs({ config, hdb, writer, store, nodes, resolver, log });
   const loading = (async () => {
     let lastLog = 0;
     const { graph, summary } = await stack.load({

@@ -271,6 +271,11 @@ export interface PruneOptions {
   beforeBatch?: () => void;
   /** Called after each committed batch with the transmission ids it deleted. */
   onBatch?: (ids: number[]) => void;
+  /**
+   * Awaited after each slice's pause (the server lets the WAL checkpoint catch up here, so the
+   * WAL can start over while retention commits every few milliseconds).
+   */
+  afterPause?: () => Promise<void>;
 }
 
 /** Result of {@link pruneTransmissions}. */
@@ -325,6 +330,7 @@ export async function pruneTransmissions(
     if (ids.length < batchSize) break;
     if (performance.now() - sliceStart >= maxSliceMs) {
       await new Promise((r) => setTimeout(r, pauseMs));
+      await options.afterPause?.();
       sliceStart = performance.now();
     }
   }

@@ -69,6 +69,13 @@ Deno.test("compiled mode: UI and API served with no static/ on disk and binary p
     }
     const packets = await (await fetch(`${url}/api/packets?limit=1`)).json();
     assert.equal(packets.total, 499);
+    // The workers (checkpoints) start with the binary's permissions; maintenance is reported.
+    const health = await (await fetch(`${url}/api/health`)).json();
+    assert.equal(health.maintenance.walCheckpoints.active, true);
+    assert.equal(typeof health.maintenance.retention.runs, "number");
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /^hopwatch_wal_checkpoint_worker 1$/m);
+    assert.match(metrics, /^hopwatch_backfill_rows\{kind="total"\} \d+$/m);
   } finally {
     child.kill("SIGTERM");
     const status = await child.status;
