@@ -10,7 +10,8 @@
  *   8 ms pauses (at most a fifth of the event loop), removing the same
  *   transmissions from the store through its reverse maps;
  * - hop-resolution backfill over `resolvedPath.backfillHours`, after the load
- *   and again every 15 min when the neighbor graph has grown.
+ *   and again every 15 min when the evidence changed: the neighbor graph has
+ *   new edges, or a relay appeared, went away, moved or changed role.
  *
  * @module
  */
@@ -20,7 +21,7 @@ import type { HopwatchDb } from "../db/database.ts";
 import type { DbWriter } from "../db/writer.ts";
 import { runRetention, walCheckpoint } from "../db/maintenance.ts";
 import type { PacketStore } from "../store/packet_store.ts";
-import type { NodeDirectory } from "../store/node_directory.ts";
+import { type NodeDirectory, type NodeEvent, roleCanRelay } from "../store/node_directory.ts";
 import type { HopResolver } from "../resolve/resolver.ts";
 import { saveGraph } from "../resolve/graph_persistence.ts";
 import { Backfill, type BackfillProgress } from "../resolve/backfill.ts";
@@ -69,10 +70,17 @@ export class BackgroundJobs {
   #timers: ReturnType<typeof setInterval>[] = [];
   #backfill: Backfill | null = null;
   #backfillEdges = -1;
+  /** Relay appearances, removals, moves and role changes seen (evidence for re-resolution). */
+  #relayChanges = 0;
+  #backfillRelayChanges = -1;
+  #unsubscribe: () => void;
   #retentionRunning = false;
 
   constructor(deps: JobDeps) {
     this.#d = deps;
+    this.#unsubscribe = deps.nodes.onChange((e) => {
+      if (relayEvidenceChanged(e)) this.#relayChanges++;
+    });
   }
 
   /** Starts every job; the backfill runs once at once. */
@@ -92,6 +100,7 @@ export class BackgroundJobs {
 
   /** Stops the timers and a running backfill. */
   stop(): void {
+    this.#unsubscribe();
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     this.#backfill?.stop();
@@ -164,13 +173,21 @@ export class BackgroundJobs {
     }
   }
 
-  /** Re-resolves stored paths in the window when the graph has grown since the last run. */
+  /**
+   * Re-resolves stored paths in the window when the evidence changed since the last run (new
+   * graph edges; a relay appeared, went away, moved or changed role); otherwise returns the last
+   * run's progress.
+   */
   async backfill(): Promise<BackfillProgress | null> {
     const { hdb, writer, store, nodes, resolver, config, log } = this.#d;
     if (this.#backfill?.progress.state === "running") return null;
     const edges = resolver.graph.size;
-    if (edges === this.#backfillEdges) return this.status.backfill;
+    const relays = this.#relayChanges;
+    if (edges === this.#backfillEdges && relays === this.#backfillRelayChanges) {
+      return this.status.backfill;
+    }
     this.#backfillEdges = edges;
+    this.#backfillRelayChanges = relays;
     await writer.flush();
     const source = new SqlBackfillSource(hdb.db, nodes, store, writer, log);
     // 4 ms of resolving per turn (the slice's store updates come on top, ~half as much again):
@@ -205,4 +222,14 @@ export class BackgroundJobs {
   get backfillProgress(): BackfillProgress | null {
     return this.#backfill?.progress ?? this.status.backfill;
   }
+}
+
+/** Whether a node event changes what the resolver may conclude about relays. */
+function relayEvidenceChanged(e: NodeEvent): boolean {
+  const relay = roleCanRelay(e.node.role) || e.node.canRelay;
+  if (e.kind !== "updated") return relay;
+  const b = e.before!;
+  const was = roleCanRelay(b.role) || b.canRelay;
+  if (was !== relay || b.role !== e.node.role) return true;
+  return relay && (b.lat !== e.node.lat || b.lon !== e.node.lon);
 }

@@ -47,8 +47,8 @@ export type NodeUpdate =
 export interface NodeEvent {
   kind: "added" | "updated" | "removed";
   node: NodeInfo;
-  /** Role and relay flag before an update, so listeners can move entries. */
-  before?: { role: string; canRelay: boolean };
+  /** Role, relay flag and position before an update, so listeners can move entries. */
+  before?: { role: string; canRelay: boolean; lat: number | null; lon: number | null };
 }
 
 /** Roles whose nodes relay packets and so can appear as hops. */
@@ -158,7 +158,12 @@ export class NodeDirectory {
       this.#emit({ kind: "added", node });
       return node;
     }
-    const before = { role: existing.role, canRelay: existing.canRelay };
+    const before = {
+      role: existing.role,
+      canRelay: existing.canRelay,
+      lat: existing.lat,
+      lon: existing.lon,
+    };
     if (update.name != null) existing.name = update.name;
     if (update.role != null) {
       existing.role = update.role;

@@ -276,7 +276,7 @@ Deno.test("backfill re-run after the evidence changed moves a transmission to th
     const dbPath = `${dir}/tiny.db`;
     const config = configFor(dbPath, 24);
     const stack = createStack(config, { log });
-    const { pipeline, store, writer, hdb, nodes, resolver } = stack;
+    const { pipeline, store, writer, hdb } = stack;
 
     // Two repeaters sharing the 1-byte prefix 0x5a, an originator and an observer.
     const relayA = await identityWithPrefix(0x5a, 1);
@@ -333,14 +333,12 @@ Deno.test("backfill re-run after the evidence changed moves a transmission to th
     assert.deepEqual(through(stack, keyB), []);
     assertConsistent(stack, "after ingest");
 
+    // The server's job: it re-runs only when the evidence changed since its last run.
+    const jobs = new BackgroundJobs({ ...stack, config, log });
     const runBackfill = async () => {
-      const job = new Backfill(
-        resolver,
-        new SqlBackfillSource(hdb.db, nodes, store, writer, log),
-        { backfillHours: config.backfillHours },
-      );
-      const p = await job.run();
+      const p = await jobs.backfill();
       await writer.flush();
+      assert.ok(p !== null);
       assert.equal(p.state, "done");
       return p;
     };
@@ -351,6 +349,8 @@ Deno.test("backfill re-run after the evidence changed moves a transmission to th
     assert.equal(unchanged.changed, 0);
     assert.equal(sqlResolved(), JSON.stringify([keyA]));
     assert.deepEqual(through(stack, keyB), []);
+    // Nothing changed since: the job does not run again (same progress, same start).
+    assert.equal(await jobs.backfill(), unchanged);
 
     // The evidence changes: A moves far away, B moves in next to the originator (new adverts,
     // heard directly, so they put nobody on a path).
@@ -363,7 +363,9 @@ Deno.test("backfill re-run after the evidence changed moves a transmission to th
     await writer.flush();
     assert.deepEqual(through(stack, keyA), [txId], "adverts alone do not re-resolve old rows");
 
+    // No new edge (the adverts are zero-hop), but two relays moved: the job runs again.
     const moved = await runBackfill();
+    assert.notEqual(moved, unchanged);
     assert.equal(moved.done, 1);
     assert.equal(moved.changed, 1);
     assert.equal(sqlResolved(), JSON.stringify([keyB]));
@@ -374,6 +376,7 @@ Deno.test("backfill re-run after the evidence changed moves a transmission to th
     assert.deepEqual(view, [keyB]);
 
     // A fresh load of the file agrees.
+    jobs.stop();
     const fresh = await openLoaded(config);
     try {
       assert.deepEqual(through(fresh, keyA), []);

@@ -149,8 +149,8 @@ Deno.test("fixture finding: a lower confidence threshold buys agreement only wit
     prev = t;
     base ??= t;
     if (mc === 0.5) {
-      const gained = t.agree - base!.agree;
-      const lost = t.differ - base!.differ;
+      const gained: number = t.agree - base!.agree;
+      const lost: number = t.differ - base!.differ;
       rows.push(`0.9 -> 0.5: +${gained} agreements, +${lost} disagreements`);
       assert.ok(gained > 0 && lost > 0);
       assert.ok(gained / (gained + lost) < 0.85, "the extra names are weak guesses");
