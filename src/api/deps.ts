@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { BackfillProgress } from "../resolve/backfill.ts";
+import type { CheckpointerStats } from "../db/checkpointer.ts";
 import type { DatabaseSync } from "node:sqlite";
 import type { Hono } from "hono";
 import type { HopwatchConfig } from "../cli/config.ts";
@@ -48,17 +50,8 @@ export interface PipelineStatsSnapshot {
 
 /** Background maintenance shown by `/api/health` and `/metrics` (the server's jobs). */
 export interface MaintenanceStatus {
-  /** Hop-resolution backfill progress (`BackfillProgress`), null before the first run. */
-  backfill: {
-    state: string;
-    done: number;
-    total: number;
-    changed: number;
-    skipped: number;
-    startedAt: string | null;
-    ratePerSec: number;
-    error?: string;
-  } | null;
+  /** Hop-resolution backfill progress, null before the first run. */
+  backfill: BackfillProgress | null;
   /** SQLite retention runs and what the last one removed. */
   retention: {
     runs: number;
@@ -66,15 +59,8 @@ export interface MaintenanceStatus {
   };
   /** Store eviction passes. */
   evictions: number;
-  /** WAL checkpoints (`CheckpointerStats`). */
-  walCheckpoints: {
-    active: boolean;
-    runs: number;
-    walFrames: number;
-    restarts: number;
-    maxMs: number;
-    errors: number;
-  };
+  /** WAL checkpoints. */
+  walCheckpoints: CheckpointerStats;
 }
 
 /** Build information shown by `/api/stats` and `/api/health`. */
