@@ -9,6 +9,7 @@
 
 import { roleCanRelay } from "../store/node_directory.ts";
 import type { NodeInfo } from "../store/node_directory.ts";
+import type { RelayInfo } from "../store/types.ts";
 import type { ApiContext } from "./deps.ts";
 import { iso } from "./shapes.ts";
 
@@ -66,13 +67,34 @@ interface NodeMemo {
   lastSeen: TimeText;
   lastHeard: TimeText;
   lastRelayed: TimeText;
+  /** The node's JSON text and what it was built from (see {@linkcode nodeJsonText}). */
+  text: NodeText | null;
+}
+
+/** A node's serialised object and the inputs that change it besides the node's own attributes. */
+interface NodeText {
+  json: string;
+  sent: number;
+  heard: number;
+  count: number;
+  relay: RelayInfo | null;
+  score: number;
+  active: boolean;
 }
 
 const memos = new WeakMap<ApiContext, Map<number, NodeMemo>>();
 
 function memoOf(ctx: ApiContext, n: NodeInfo): NodeMemo {
   let byNode = memos.get(ctx);
-  if (!byNode) memos.set(ctx, byNode = new Map());
+  if (!byNode) {
+    const created = new Map<number, NodeMemo>();
+    memos.set(ctx, byNode = created);
+    // Any change of a node's attributes (advert, role, position, removal) drops its text.
+    ctx.nodes.onChange((e) => {
+      const m = created.get(e.node.id);
+      if (m) m.text = null;
+    });
+  }
   let m = byNode.get(n.id);
   if (!m) {
     byNode.set(
@@ -85,6 +107,7 @@ function memoOf(ctx: ApiContext, n: NodeInfo): NodeMemo {
         lastSeen: { ms: NaN, text: null },
         lastHeard: { ms: NaN, text: null },
         lastRelayed: { ms: NaN, text: null },
+        text: null,
       },
     );
   }
@@ -135,8 +158,12 @@ function computeHashSizes(ctx: ApiContext, n: NodeInfo, max: number): number[] {
   return sizes;
 }
 
-/** Builds the node object; `detail` adds relay liveness for every role. */
-export function nodeJson(ctx: ApiContext, n: NodeInfo): Record<string, unknown> {
+/** Builds the node object (relays get their relay liveness fields), as of `now`. */
+export function nodeJson(
+  ctx: ApiContext,
+  n: NodeInfo,
+  now: number = ctx.now(),
+): Record<string, unknown> {
   const sizes = advertHashSizes(ctx, n);
   const memo = memoOf(ctx, n);
   const out: Record<string, unknown> = {
@@ -157,8 +184,48 @@ export function nodeJson(ctx: ApiContext, n: NodeInfo): Record<string, unknown> 
     packet_count: packetCount(ctx, n),
   };
   if (sizes.length > 1) out.hash_size_inconsistent = true;
-  if (roleCanRelay(n.role) || n.canRelay) Object.assign(out, relayFields(ctx, n, memo));
+  if (isRelay(n)) Object.assign(out, relayFields(ctx, n, memo, now));
   return out;
+}
+
+function isRelay(n: NodeInfo): boolean {
+  return roleCanRelay(n.role) || n.canRelay;
+}
+
+/**
+ * `JSON.stringify(nodeJson(ctx, n))`, remembered per node: the node list serialises thousands of
+ * nodes per request and most have not changed. The text is reused only while the node's
+ * attributes (directory events), its sent count, last-heard time, packet count, relay figures
+ * (the store's memoised object), usefulness score and relay activity are all unchanged, so it is
+ * always what a fresh serialisation would give.
+ */
+export function nodeJsonText(ctx: ApiContext, n: NodeInfo, now: number = ctx.now()): string {
+  const memo = memoOf(ctx, n);
+  const sent = ctx.store.idx.bySender[n.id]?.size ?? 0;
+  const heard = lastHeardMs(ctx, n);
+  const count = packetCount(ctx, n);
+  let relay: RelayInfo | null = null;
+  let score = -1;
+  let active = false;
+  if (isRelay(n)) {
+    relay = ctx.store.relayInfo(n.id, now);
+    score = usefulness(relay.count24h, relay.lastRelayedMs, now).score;
+    active = relayActive(relay, now);
+  }
+  const t = memo.text;
+  if (
+    t && t.sent === sent && t.heard === heard && t.count === count && t.relay === relay &&
+    t.score === score && t.active === active
+  ) {
+    return t.json;
+  }
+  const json = JSON.stringify(nodeJson(ctx, n, now));
+  memo.text = { json, sent, heard, count, relay, score, active };
+  return json;
+}
+
+function relayActive(r: RelayInfo, now: number): boolean {
+  return r.lastRelayedMs > 0 && now - r.lastRelayedMs <= RELAY_WINDOW_HOURS * 3_600_000;
 }
 
 /** Relay liveness fields from the exact membership index. */
@@ -166,8 +233,8 @@ export function relayFields(
   ctx: ApiContext,
   n: NodeInfo,
   memo: NodeMemo = memoOf(ctx, n),
+  now: number = ctx.now(),
 ): Record<string, unknown> {
-  const now = ctx.now();
   const r = ctx.store.relayInfo(n.id, now);
   const u = usefulness(r.count24h, r.lastRelayedMs, now);
   return {
@@ -176,7 +243,7 @@ export function relayFields(
     unscoped_relay_count_24h: r.unscopedCount24h,
     transported_scopes: r.scopes,
     last_relayed: isoOf(memo.lastRelayed, r.lastRelayedMs),
-    relay_active: r.lastRelayedMs > 0 && now - r.lastRelayedMs <= RELAY_WINDOW_HOURS * 3_600_000,
+    relay_active: relayActive(r, now),
     usefulness_score: u.score,
     usefulness_grade: u.grade,
   };

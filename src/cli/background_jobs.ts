@@ -137,7 +137,6 @@ export class BackgroundJobs {
     if (this.#retentionRunning) return;
     this.#retentionRunning = true;
     const { hdb, writer, store, config, log } = this.#d;
-    let lastSettle = performance.now();
     try {
       await writer.flush();
       const r = await runRetention(hdb.db, {
@@ -149,13 +148,7 @@ export class BackgroundJobs {
           maxSliceMs: 2,
           pauseMs: 8,
           onBatch: (ids) => store.removeTransmissions(ids),
-          afterPause: async () => {
-            // Retention commits every few ms; once a second it lets a checkpoint finish so the
-            // WAL can start over (otherwise it grows by gigabytes on a big run).
-            if (!this.#d.settleWal || performance.now() - lastSettle < 1000) return;
-            await this.#d.settleWal();
-            lastSettle = performance.now();
-          },
+          afterPause: this.#walBreather(),
         },
       });
       this.status.retentionRuns++;
@@ -195,6 +188,7 @@ export class BackgroundJobs {
     this.#backfill = new Backfill(resolver, source, {
       backfillHours: config.backfillHours,
       maxSliceMs: 4,
+      afterSlice: this.#walBreather(),
     });
     const running = this.#backfill;
     const poll = setInterval(() => (this.status.backfill = running.progress), 1000);
@@ -215,6 +209,20 @@ export class BackgroundJobs {
       retention: { runs: this.status.retentionRuns, last: this.status.lastRetention },
       evictions: this.status.evictions,
       walCheckpoints: wal,
+    };
+  }
+
+  /**
+   * For jobs that commit every few milliseconds (retention, backfill): awaited while they pause,
+   * it lets one WAL checkpoint turn finish at most once a second, so the WAL can start over
+   * (otherwise it grows by gigabytes over a big run: commits land while every pass runs).
+   */
+  #walBreather(): () => Promise<void> {
+    let last = performance.now();
+    return async () => {
+      if (!this.#d.settleWal || performance.now() - last < 1000) return;
+      await this.#d.settleWal();
+      last = performance.now();
     };
   }
 

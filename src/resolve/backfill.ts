@@ -98,6 +98,8 @@ export interface BackfillOptions {
   maxSliceMs?: number;
   /** Clock (epoch ms) for the window, the rate and slice lengths; for tests. */
   now?: () => number;
+  /** Awaited after each slice's yield (the server lets a WAL checkpoint finish here). */
+  afterSlice?: () => Promise<void>;
 }
 
 /**
@@ -126,6 +128,7 @@ export class Backfill {
   #error: string | undefined;
   #stop = false;
   #slices = 0;
+  #afterSlice: (() => Promise<void>) | undefined;
 
   /** Creates a job; nothing runs until {@linkcode run}. */
   constructor(resolver: HopResolver, source: BackfillSource, options: BackfillOptions = {}) {
@@ -135,6 +138,7 @@ export class Backfill {
     this.#batch = Math.max(1, Math.floor(options.batchSize ?? 500));
     this.#sliceMs = Math.max(1, options.maxSliceMs ?? 8);
     this.#now = options.now ?? Date.now;
+    this.#afterSlice = options.afterSlice;
     if (!(this.#hours >= 0)) {
       throw new RangeError(`Cannot start backfill: backfillHours ${this.#hours} is negative`);
     }
@@ -206,6 +210,7 @@ export class Backfill {
           }
           this.#slices++;
           await new Promise((resolve) => setTimeout(resolve, 0));
+          await this.#afterSlice?.();
           if (this.#stop) {
             this.#state = "stopped";
             return this.progress;
