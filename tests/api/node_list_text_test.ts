@@ -55,7 +55,10 @@ Deno.test("node list: memoised texts equal a fresh serialisation through time, n
     // A node's attributes change (as an advert would).
     t.stack.nodes.upsert({ publicKey: relay.public_key, name: "Renamed Relay" });
     const renamed = await check("after a rename");
-    assert.equal(renamed.nodes.find((n) => n.public_key === relay.public_key)?.name, "Renamed Relay");
+    assert.equal(
+      renamed.nodes.find((n) => n.public_key === relay.public_key)?.name,
+      "Renamed Relay",
+    );
 
     // A packet relayed by that node (a unique 3-byte hop) arrives now.
     const before = renamed.nodes.find((n) => n.public_key === relay.public_key)!;
