@@ -11,7 +11,10 @@
  * starts dropping `maxOverflows` times within `overflowWindowMs`, or stays in
  * the dropping state for `stuckMs`, is sent the lag notice and closed with
  * 1013 ("client too slow"). Server memory per client is therefore bounded by
- * about `highWaterBytes + maxQueueBytes`.
+ * about `highWaterBytes + maxQueueBytes`, and all queues together by
+ * `maxTotalQueueBytes`: when every client falls behind at once (an overloaded
+ * host), frames are dropped rather than queued past it, so the hub's memory
+ * is at most `clients × highWaterBytes + maxTotalQueueBytes`.
  *
  * Frames from clients of at most 512 bytes are read and discarded; a larger
  * one closes the connection with 1009. Keepalive pings come from Deno
@@ -29,8 +32,10 @@ export interface WsHubOptions {
   maxQueueFrames?: number;
   /** Queue bound in bytes (default 1 MiB). */
   maxQueueBytes?: number;
-  /** Socket `bufferedAmount` above which frames are queued instead of sent (default 256 KiB). */
+  /** Socket `bufferedAmount` above which frames are queued instead of sent (default 64 KiB). */
   highWaterBytes?: number;
+  /** Bound of all clients' queues together, in bytes (default 32 MiB). */
+  maxTotalQueueBytes?: number;
   /** Overflow episodes tolerated within `overflowWindowMs` (default 3). */
   maxOverflows?: number;
   /** Window for `maxOverflows` (default 60 s). */
@@ -96,6 +101,8 @@ export class WsHub {
   readonly #backlogged = new Set<Client>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  /** Bytes waiting in all clients' queues. */
+  #queuedBytes = 0;
   #now: () => number;
   readonly #stats = {
     framesBroadcast: 0,
@@ -112,7 +119,8 @@ export class WsHub {
     this.#opts = {
       maxQueueFrames: options.maxQueueFrames ?? 256,
       maxQueueBytes: options.maxQueueBytes ?? 1 << 20,
-      highWaterBytes: options.highWaterBytes ?? 256 << 10,
+      highWaterBytes: options.highWaterBytes ?? 64 << 10,
+      maxTotalQueueBytes: options.maxTotalQueueBytes ?? 32 << 20,
       maxOverflows: options.maxOverflows ?? 3,
       overflowWindowMs: options.overflowWindowMs ?? 60_000,
       stuckMs: options.stuckMs ?? 15_000,
@@ -135,9 +143,7 @@ export class WsHub {
 
   /** A snapshot of the counters. */
   stats(): WsHubStats {
-    let queuedBytes = 0;
-    for (const c of this.#backlogged) queuedBytes += c.queueBytes;
-    return { clients: this.#clients.size, queuedBytes, ...this.#stats };
+    return { clients: this.#clients.size, queuedBytes: this.#queuedBytes, ...this.#stats };
   }
 
   /**
@@ -210,13 +216,15 @@ export class WsHub {
     }
     if (
       c.dropping || c.queue.length >= this.#opts.maxQueueFrames ||
-      c.queueBytes + size > this.#opts.maxQueueBytes
+      c.queueBytes + size > this.#opts.maxQueueBytes ||
+      this.#queuedBytes + size > this.#opts.maxTotalQueueBytes
     ) {
       this.#overflow(c);
       return;
     }
     c.queue.push(frame);
     c.queueBytes += size;
+    this.#queuedBytes += size;
     this.#stats.framesQueued++;
     this.#markBacklogged(c);
   }
@@ -240,6 +248,7 @@ export class WsHub {
 
   #disconnectSlow(c: Client): void {
     this.#stats.slowDisconnects++;
+    this.#queuedBytes -= c.queueBytes;
     c.queue = [];
     c.queueBytes = 0;
     this.#sendLag(c);
@@ -291,6 +300,7 @@ export class WsHub {
       while (c.queue.length > 0 && this.#belowHighWater(c)) {
         const f = c.queue.shift()!;
         c.queueBytes -= f.length;
+        this.#queuedBytes -= f.length;
         this.#send(c, f);
       }
       if (c.dropping) {
@@ -331,6 +341,7 @@ export class WsHub {
   #remove(c: Client): void {
     if (c.closed) return;
     c.closed = true;
+    this.#queuedBytes -= c.queueBytes;
     c.queue = [];
     c.queueBytes = 0;
     this.#clients.delete(c);

@@ -223,3 +223,39 @@ Deno.test("a client that stays behind is disconnected with 1013 after the stuck 
     await s.stop();
   }
 });
+
+Deno.test("when every client falls behind at once, all queues together stay under maxTotalQueueBytes", async () => {
+  const total = 256 * 1024;
+  const s = await serve({
+    maxQueueFrames: 10_000,
+    maxQueueBytes: 4 << 20, // per client: never the limit here
+    maxTotalQueueBytes: total,
+    highWaterBytes: 16 * 1024,
+    maxOverflows: 1_000,
+    stuckMs: 60_000,
+  });
+  try {
+    const clients: RawWsClient[] = [];
+    for (let i = 0; i < 5; i++) {
+      const c = new RawWsClient(false);
+      await c.connect(s.port);
+      clients.push(c);
+    }
+    await until(() => s.t.hub.clientCount === 5);
+    const filler = "q".repeat(8 * 1024);
+    let maxQueued = 0;
+    for (let i = 0; i < 2_000 && s.t.hub.stats().framesDropped === 0; i++) {
+      s.t.hub.broadcastFrame(`{"type":"packet","data":{"n":${i},"pad":"${filler}"}}`);
+      maxQueued = Math.max(maxQueued, s.t.hub.stats().queuedBytes);
+      if (i % 20 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    const st = s.t.hub.stats();
+    assert.ok(st.framesDropped > 0, "frames were dropped instead of queued");
+    assert.ok(maxQueued <= total, `queued ${maxQueued} bytes, bound ${total}`);
+    assert.ok(maxQueued > total / 2, `the bound was what stopped the queues (${maxQueued})`);
+    assert.equal(st.slowDisconnects, 0);
+    for (const c of clients) c.close();
+  } finally {
+    await s.stop();
+  }
+});
