@@ -78,6 +78,8 @@ interface Client {
    * it was a fifth of the fan-out's JavaScript time, and the bound decides the same.
    */
   bufferedBound: number;
+  /** The current dropping episode comes from the all-clients bound, not from this client. */
+  hostBehind: boolean;
 }
 
 const CLOSE_GOING_AWAY = 1001;
@@ -160,6 +162,7 @@ export class WsHub {
       droppingSince: 0,
       overflowTimes: [],
       bufferedBound: Infinity,
+      hostBehind: false,
       closed: false,
     };
     if (this.#closed || this.#clients.size >= this.#opts.maxClients) {
@@ -214,12 +217,10 @@ export class WsHub {
       this.#send(c, frame);
       return;
     }
-    if (
-      c.dropping || c.queue.length >= this.#opts.maxQueueFrames ||
-      c.queueBytes + size > this.#opts.maxQueueBytes ||
-      this.#queuedBytes + size > this.#opts.maxTotalQueueBytes
-    ) {
-      this.#overflow(c);
+    const clientFull = c.queue.length >= this.#opts.maxQueueFrames ||
+      c.queueBytes + size > this.#opts.maxQueueBytes;
+    if (c.dropping || clientFull || this.#queuedBytes + size > this.#opts.maxTotalQueueBytes) {
+      this.#overflow(c, !c.dropping && !clientFull);
       return;
     }
     c.queue.push(frame);
@@ -229,18 +230,28 @@ export class WsHub {
     this.#markBacklogged(c);
   }
 
-  #overflow(c: Client): void {
+  /**
+   * Drops a frame for `c`. `hostBehind`: only the all-clients bound is full (the host is behind,
+   * not this client): the client gets its gap and lag notice, but the episode does not count
+   * towards disconnecting it, until the host has caught up.
+   */
+  #overflow(c: Client, hostBehind: boolean): void {
     this.#stats.framesDropped++;
     c.dropped++;
     const now = this.#now();
     if (!c.dropping) {
       c.dropping = true;
       c.droppingSince = now;
+      c.hostBehind = hostBehind;
+      if (hostBehind) {
+        this.#markBacklogged(c);
+        return;
+      }
       c.overflowTimes.push(now);
       const since = now - this.#opts.overflowWindowMs;
       while (c.overflowTimes.length && c.overflowTimes[0] < since) c.overflowTimes.shift();
       if (c.overflowTimes.length >= this.#opts.maxOverflows) this.#disconnectSlow(c);
-    } else if (now - c.droppingSince >= this.#opts.stuckMs) {
+    } else if (!c.hostBehind && now - c.droppingSince >= this.#opts.stuckMs) {
       this.#disconnectSlow(c);
     }
     this.#markBacklogged(c);
@@ -264,6 +275,7 @@ export class WsHub {
     this.#send(c, `{"type":"lag","dropped":${c.dropped}}`);
     c.dropped = 0;
     c.dropping = false;
+    c.hostBehind = false;
   }
 
   /** Whether the socket's buffer is under the high-water mark (exact; reads it only when near). */
@@ -304,9 +316,14 @@ export class WsHub {
         this.#send(c, f);
       }
       if (c.dropping) {
+        if (c.hostBehind && this.#queuedBytes <= this.#opts.maxTotalQueueBytes / 2) {
+          // The host caught up: from now on this client's own pace decides.
+          c.hostBehind = false;
+          c.droppingSince = now;
+        }
         if (c.queue.length <= this.#opts.maxQueueFrames / 2 && this.#belowHighWater(c)) {
           this.#sendLag(c);
-        } else if (now - c.droppingSince >= this.#opts.stuckMs) {
+        } else if (!c.hostBehind && now - c.droppingSince >= this.#opts.stuckMs) {
           this.#disconnectSlow(c);
           continue;
         }
