@@ -8,7 +8,7 @@
  *
  * ```
  * deno run -A bench/ws_bench.ts --clients 1000 [--rate 200] [--seconds 20] [--stalled 10]
- *   [--workers 2] [--stall-rate 1500] [--stall-seconds 90] [--no-pin] [--json]
+ *   [--workers 2] [--stall-rate 1500] [--stall-seconds 90] [--no-pin] [--high-water BYTES] [--json]
  * ```
  *
  * Phase A measures latency with every client connected. Phase B stops the
@@ -69,7 +69,8 @@ async function serverMode(): Promise<void> {
     raw: {},
     rateLimit: { readPerMinute: 1e9, writePerMinute: 1e9 },
   };
-  const hub = new WsHub({ maxClients: 20_000 });
+  const hw = Number(Deno.args[1] ?? 0);
+  const hub = new WsHub({ maxClients: 20_000, ...(hw > 0 ? { highWaterBytes: hw } : {}) });
   let broadcastMs = 0;
   let lastFrame = "";
   const stack = createStack(config, {
@@ -267,7 +268,7 @@ async function main(): Promise<void> {
   const stalledCount = arg("--stalled", 10);
   const workers = Math.max(1, arg("--workers", 2));
   const pin = pinning();
-  const server = spawn(["--server"], pin?.server ?? null);
+  const server = spawn(["--server", String(arg("--high-water", 0))], pin?.server ?? null);
   const { port, pid } = await next(server) as { port: number; pid: number };
   log(`server pid ${pid} on port ${port}`);
   const ws: Proc[] = [];
