@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createApp } from "../../src/api/app.ts";
 import { bytesToHex, encodePacket } from "../../src/meshcore/encode.ts";
 import { FIXTURE_NOW, makeApp } from "./helpers.ts";
+import { packetMsg } from "../ingest/pipeline_harness.ts";
 
 interface NodeBody {
   public_key: string;
@@ -62,28 +63,16 @@ Deno.test("node list: memoised texts equal a fresh serialisation through time, n
 
     // A packet relayed by that node (a unique 3-byte hop) arrives now.
     const before = renamed.nodes.find((n) => n.public_key === relay.public_key)!;
-    const out = await t.stack.pipeline.ingestPacket({
-      kind: "packet",
-      source: "test",
-      topic: "",
-      receivedAtMs: clock,
-      raw: bytesToHex(encodePacket({
-        routeType: 1,
-        payloadType: 2,
-        hashSize: 3,
-        hops: [relay.public_key.slice(0, 6).toUpperCase()],
-        payload: Uint8Array.of(0x10, 0x20, 0x77, 0x55, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
-      })),
-      observerId: "5E".repeat(32),
-      observerName: "Obs",
-      iata: "SFO",
-      snr: 1,
-      rssi: -100,
-      score: null,
-      direction: null,
-      observerTimestamp: null,
-      observerTimestampNaive: false,
-    });
+    const raw = bytesToHex(encodePacket({
+      routeType: 1,
+      payloadType: 2,
+      hashSize: 3,
+      hops: [relay.public_key.slice(0, 6).toUpperCase()],
+      payload: Uint8Array.of(0x10, 0x20, 0x77, 0x55, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
+    }));
+    const out = await t.stack.pipeline.ingestPacket(
+      packetMsg(raw, "5E".repeat(32), { receivedAtMs: clock }),
+    );
     assert.equal(out.status, "stored");
     const relayed = await check("after a relayed packet");
     const after = relayed.nodes.find((n) => n.public_key === relay.public_key)!;
