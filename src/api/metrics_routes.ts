@@ -195,7 +195,7 @@ function maintenanceFamilies(m: MaintenanceStatus): Family[] {
     g("hopwatch_wal_checkpoint_worker", "1 while WAL checkpoints run in their worker", [{
       value: w.active ? 1 : 0,
     }]),
-    cnt("hopwatch_wal_checkpoints_total", "Checkpoint turns that found WAL frames", [{
+    cnt("hopwatch_wal_checkpoints_total", "Checkpoint turns that copied WAL frames", [{
       value: w.runs,
     }]),
     g("hopwatch_wal_frames", "WAL length in frames at the last checkpoint", [{

@@ -37,6 +37,7 @@ let timer: ReturnType<typeof setInterval> | undefined;
 let restartFrames = 65_536;
 const MAX_PASSES = 5;
 const RESTART_REMAINDER = 128;
+let last = { log: -1, checkpointed: -1 };
 
 function pass(mode: "PASSIVE" | "RESTART"): { busy: number; log: number; checkpointed: number } {
   const r = db!.prepare(`PRAGMA wal_checkpoint(${mode})`).get() ?? {};
@@ -62,7 +63,10 @@ function checkpoint(force: boolean): void {
       restarted = r.busy === 0;
     }
     const run = { ...r, passes, restarted, restartMs, ms: performance.now() - t0 };
-    if (force || run.log > 0) scope.postMessage({ run });
+    // Report turns that copied something (a fully copied WAL reads the same until the next commit).
+    const moved = run.log !== last.log || run.checkpointed !== last.checkpointed;
+    last = { log: run.log, checkpointed: run.checkpointed };
+    if (force || (run.log > 0 && moved)) scope.postMessage({ run });
   } catch (err) {
     scope.postMessage({ error: (err as Error).message });
   }
