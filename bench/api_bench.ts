@@ -24,7 +24,7 @@ import { Logger } from "../src/log/logger.ts";
 import { createApp } from "../src/api/app.ts";
 import { WsHub } from "../src/api/ws_hub.ts";
 import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
-import { pathGroups } from "../src/api/store_scan.ts";
+import { pathGroups } from "../src/store/path_groups.ts";
 
 /** Command-line options (see the module doc). */
 function parseArgs(argv: string[]) {

@@ -27,7 +27,7 @@ import {
   NodePathIndex,
   type PathGroup,
   type PathGroups,
-} from "./store_scan.ts";
+} from "../store/path_groups.ts";
 
 /** Most path groups returned. */
 export const MAX_PATHS = 50;

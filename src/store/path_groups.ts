@@ -1,21 +1,20 @@
 /**
- * Adapter over the packet store's columns for `/api/nodes/{pk}/paths`: picks,
+ * Path groups through a node (for `/api/nodes/{pk}/paths`): picks,
  * per candidate transmission, the observation that shows the node and groups
  * the candidates by hop signature in ONE pass over typed arrays, without
  * building per-observation objects (a busy relay has tens of thousands of
  * candidate transmissions with ~50 observations each, and the endpoint must
  * answer in a few milliseconds).
  *
- * This is the only API module that reads store columns directly
- * (`txById`, `txs`, `obsById`, `obs`, `idx`); everything else uses the
- * store's methods. A store method returning the same groups would replace it.
+ * It lives in the store because it reads the store's columns (`txById`,
+ * `txs`, `obsById`, `obs`, `idx`); the API only sees the groups.
  *
  * @module
  */
 
-import type { PacketStore } from "../store/packet_store.ts";
-import { OBS_CHUNK, OBSF } from "../store/obs_table.ts";
-import { TX_CHUNK } from "../store/tx_table.ts";
+import type { StoreCore } from "./store_core.ts";
+import { OBS_CHUNK, OBSF } from "./obs_table.ts";
+import { TX_CHUNK } from "./tx_table.ts";
 
 const OBM = OBS_CHUNK - 1;
 const TXM = TX_CHUNK - 1;
@@ -51,7 +50,7 @@ export interface PathGroups {
 }
 
 /** Index of the first hop of observation slot `os` equal to the node's prefix, else -1. */
-function prefixHop(store: PacketStore, os: number, pk: Uint8Array): number {
+function prefixHop(store: StoreCore, os: number, pk: Uint8Array): number {
   const c = store.obs.chunk(os);
   const r = os & OBM;
   const size = c.hashSize[r];
@@ -75,7 +74,7 @@ function prefixHop(store: PacketStore, os: number, pk: Uint8Array): number {
  * Returns the slot, or -1.
  */
 function choose(
-  store: PacketStore,
+  store: StoreCore,
   ts: number,
   pk: Uint8Array,
   resolved: boolean,
@@ -111,7 +110,7 @@ function choose(
   return fallback;
 }
 
-function signature(store: PacketStore, os: number, resolved: boolean): number {
+function signature(store: StoreCore, os: number, resolved: boolean): number {
   const c = store.obs.chunk(os);
   const r = os & OBM;
   const n = c.hopCount[r] * c.hashSize[r];
@@ -124,7 +123,7 @@ function signature(store: PacketStore, os: number, resolved: boolean): number {
   return h >>> 0;
 }
 
-function sameHops(store: PacketStore, a: number, b: number): boolean {
+function sameHops(store: StoreCore, a: number, b: number): boolean {
   const ca = store.obs.chunk(a);
   const cb = store.obs.chunk(b);
   const ra = a & OBM;
@@ -145,7 +144,7 @@ interface CandidateList {
 }
 
 function candidateLists(
-  store: PacketStore,
+  store: StoreCore,
   nodeId: number,
   pk: Uint8Array,
   uniqueSizes: readonly number[],
@@ -186,7 +185,7 @@ function candidateLists(
 export class NodePathIndex {
   readonly nodeId: number;
   readonly uniqueKey: string;
-  readonly #store: PacketStore;
+  readonly #store: StoreCore;
   readonly #pk: Uint8Array;
   readonly #unique: readonly number[];
   readonly #seen = new Set<number>();
@@ -203,7 +202,7 @@ export class NodePathIndex {
   #prefixOnly = 0;
 
   /** An empty index for `nodeId` (key bytes `pk`); call {@linkcode update} next. */
-  constructor(store: PacketStore, nodeId: number, pk: Uint8Array, uniqueSizes: readonly number[]) {
+  constructor(store: StoreCore, nodeId: number, pk: Uint8Array, uniqueSizes: readonly number[]) {
     this.#store = store;
     this.nodeId = nodeId;
     this.#pk = pk;
@@ -310,7 +309,7 @@ export class NodePathIndex {
 
 /** One-shot grouping (see {@linkcode NodePathIndex}). */
 export function pathGroups(
-  store: PacketStore,
+  store: StoreCore,
   nodeId: number,
   pk: Uint8Array,
   uniqueSizes: readonly number[],
