@@ -229,6 +229,8 @@ export class PacketStore extends StoreCore {
 
   /** One eviction pass (retention, then memory budget); see `eviction.ts`. */
   evict(nowMs = Date.now()): EvictionResult {
+    // The relay memo may hold lists the indexes have let go of; it rebuilds on demand.
+    this.#relayMemo.clear();
     return evictPass(this, nowMs);
   }
 
