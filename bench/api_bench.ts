@@ -19,6 +19,7 @@
  */
 
 import { DEFAULTS, type HopwatchConfig } from "../src/cli/config.ts";
+import { localPacketMessage } from "../src/ingest/messages.ts";
 import { createStack } from "../src/cli/stack.ts";
 import { Logger } from "../src/log/logger.ts";
 import { createApp } from "../src/api/app.ts";
@@ -379,22 +380,9 @@ async function livePoll(
         const tx = Math.floor(seq / 3);
         const obs = observers[seq % observers.length];
         seq++;
-        await stack.pipeline.ingestPacket({
-          kind: "packet",
-          source: "bench",
-          topic: "",
-          receivedAtMs: Date.now(),
-          raw: hex(tx),
-          observerId: obs,
-          observerName: obs,
-          iata: null,
-          snr: 5,
-          rssi: -90,
-          score: null,
-          direction: null,
-          observerTimestamp: null,
-          observerTimestampNaive: false,
-        });
+        await stack.pipeline.ingestPacket(
+          localPacketMessage(hex(tx), obs, { source: "bench", snr: 5, rssi: -90 }),
+        );
         ingested++;
       }
       next += 10;

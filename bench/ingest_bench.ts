@@ -19,9 +19,8 @@ import { parseArgs } from "node:util";
 import { createStack } from "../src/cli/stack.ts";
 import { DEFAULTS } from "../src/cli/config.ts";
 import { Logger } from "../src/log/logger.ts";
-import type { PacketMessage } from "../src/ingest/messages.ts";
 import { runGen } from "../src/cli/gen_command.ts";
-import { loadReplay, median, percentile, type Replay } from "./replay.ts";
+import { loadReplay, median, percentile, type Replay, replayMessage } from "./replay.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -49,36 +48,11 @@ async function runOnce(replay: Replay[]) {
     for (const t of pending) acks[acked++] = now - t;
     pending.length = 0;
   });
-  const msg: PacketMessage = {
-    kind: "packet",
-    source: "bench",
-    topic: "",
-    receivedAtMs: 0,
-    raw: "",
-    observerId: null,
-    observerName: null,
-    iata: null,
-    snr: null,
-    rssi: null,
-    score: null,
-    direction: null,
-    observerTimestamp: null,
-    observerTimestampNaive: false,
-  };
   const dropped: Record<string, number> = {};
   const t0 = performance.now();
   for (let i = 0; i < replay.length; i++) {
     const r = replay[i];
-    const out = await stack.pipeline.ingestPacket({
-      ...msg,
-      receivedAtMs: Date.now(),
-      raw: r.raw,
-      observerId: r.observerId,
-      observerName: r.observerName,
-      iata: r.iata,
-      snr: r.snr,
-      rssi: r.rssi,
-    });
+    const out = await stack.pipeline.ingestPacket(replayMessage(r));
     pending.push(performance.now());
     if (out.status === "dropped") dropped[out.reason] = (dropped[out.reason] ?? 0) + 1;
     // Let timers (the 250 ms flush) run, as they would between network reads.

@@ -8,6 +8,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { hexToBytes } from "../src/meshcore/mod.ts";
+import { localPacketMessage, type PacketMessage } from "../src/ingest/messages.ts";
 
 /** One packet as an observer published it. */
 export interface Replay {
@@ -17,6 +18,17 @@ export interface Replay {
   iata: string | null;
   snr: number | null;
   rssi: number | null;
+}
+
+/** The packet message for a replayed observation, received now (`observerPrefix` renames its observer). */
+export function replayMessage(r: Replay, observerPrefix = ""): PacketMessage {
+  return localPacketMessage(r.raw, `${observerPrefix}${r.observerId}`, {
+    source: "bench",
+    observerName: r.observerName,
+    iata: r.iata,
+    snr: r.snr,
+    rssi: r.rssi,
+  });
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0").toUpperCase());

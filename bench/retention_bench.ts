@@ -21,8 +21,7 @@ import { DEFAULTS, type HopwatchConfig } from "../src/cli/config.ts";
 import { BackgroundJobs } from "../src/cli/background_jobs.ts";
 import { loadStore } from "../src/store/loader.ts";
 import { Logger } from "../src/log/logger.ts";
-import type { PacketMessage } from "../src/ingest/messages.ts";
-import { loadReplay, percentile, type Replay } from "./replay.ts";
+import { loadReplay, percentile, type Replay, replayMessage } from "./replay.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -35,25 +34,6 @@ const args = parseArgs({
   },
 });
 
-function message(r: Replay, prefix: string): PacketMessage {
-  return {
-    kind: "packet",
-    source: "bench",
-    topic: "",
-    receivedAtMs: Date.now(),
-    raw: r.raw,
-    observerId: `${prefix}${r.observerId}`,
-    observerName: r.observerName,
-    iata: r.iata,
-    snr: r.snr,
-    rssi: r.rssi,
-    score: null,
-    direction: null,
-    observerTimestamp: null,
-    observerTimestampNaive: false,
-  };
-}
-
 /** Ingests `packets` open-loop at `rate`/s; returns latency stats (ms). */
 async function openLoop(stack: Stack, packets: Replay[], rate: number, prefix: string) {
   const lat = new Float64Array(packets.length);
@@ -62,7 +42,7 @@ async function openLoop(stack: Stack, packets: Replay[], rate: number, prefix: s
     const due = t0 + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    await stack.pipeline.ingestPacket(message(packets[i], prefix));
+    await stack.pipeline.ingestPacket(replayMessage(packets[i], prefix));
     lat[i] = performance.now() - due;
   }
   lat.sort();

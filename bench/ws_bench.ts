@@ -32,6 +32,7 @@
  */
 
 import { DEFAULTS, type HopwatchConfig } from "../src/cli/config.ts";
+import { localPacketMessage } from "../src/ingest/messages.ts";
 import { createStack } from "../src/cli/stack.ts";
 import { Logger } from "../src/log/logger.ts";
 import { createApp } from "../src/api/app.ts";
@@ -127,23 +128,17 @@ async function serverMode(): Promise<void> {
               8,
             ),
           })).toUpperCase();
-          await stack.pipeline.ingestPacket({
-            kind: "packet",
-            source: "bench",
-            topic: "",
-            // Latency counts from when the observation was due, generator delays included.
-            receivedAtMs: startEpoch + Math.round((n * 1000) / rate),
-            raw,
-            observerId: `OBS${seq % 3}`,
-            observerName: `Observer ${seq % 3}`,
-            iata: "SFO",
-            snr: 6.5,
-            rssi: -95,
-            score: null,
-            direction: null,
-            observerTimestamp: null,
-            observerTimestampNaive: false,
-          });
+          await stack.pipeline.ingestPacket(
+            localPacketMessage(raw, `OBS${seq % 3}`, {
+              source: "bench",
+              // Latency counts from when the observation was due, generator delays included.
+              receivedAtMs: startEpoch + Math.round((n * 1000) / rate),
+              observerName: `Observer ${seq % 3}`,
+              iata: "SFO",
+              snr: 6.5,
+              rssi: -95,
+            }),
+          );
         }
         next += 10;
         await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));

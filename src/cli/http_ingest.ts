@@ -10,6 +10,7 @@ import type { DbWriter } from "../db/writer.ts";
 import type { IngestPipeline } from "../ingest/pipeline.ts";
 import type { IngestPacketRequest, IngestPacketResult } from "../api/deps.ts";
 import { ApiError } from "../api/errors.ts";
+import { localPacketMessage } from "../ingest/messages.ts";
 
 /** Observer id recorded for packets posted over HTTP without one. */
 export const HTTP_OBSERVER_ID = "api";
@@ -22,22 +23,14 @@ export function httpIngestHandler(
 ): (body: IngestPacketRequest) => Promise<IngestPacketResult> {
   return async (body) => {
     await loaded;
-    const outcome = await pipeline.ingestPacket({
-      kind: "packet",
-      source: "http",
-      topic: "",
-      receivedAtMs: Date.now(),
-      raw: body.hex,
-      observerId: body.observer ?? HTTP_OBSERVER_ID,
-      observerName: body.observer ?? HTTP_OBSERVER_ID,
-      iata: null,
-      snr: body.snr ?? null,
-      rssi: body.rssi ?? null,
-      score: null,
-      direction: null,
-      observerTimestamp: null,
-      observerTimestampNaive: false,
-    });
+    const observer = body.observer ?? HTTP_OBSERVER_ID;
+    const outcome = await pipeline.ingestPacket(
+      localPacketMessage(body.hex, observer, {
+        source: "http",
+        snr: body.snr ?? null,
+        rssi: body.rssi ?? null,
+      }),
+    );
     if (outcome.status === "dropped") {
       throw new ApiError(422, `packet dropped: ${outcome.reason}: ${outcome.detail}`);
     }

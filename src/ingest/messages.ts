@@ -27,6 +27,7 @@ import {
   type IngestMessage,
   type IngestRejection,
   type MessageBase,
+  type PacketMessage,
   type ParseContext,
   type RadioFields,
   type StatusMessage,
@@ -156,6 +157,34 @@ function hasRaw(v: unknown): boolean {
 function senderFromText(text: string): string | null {
   const i = text.indexOf(": ");
   return i > 0 && i < 50 ? text.slice(0, i) : null;
+}
+
+/**
+ * A packet that did not come through MQTT (HTTP ingest, benchmarks, tests): no topic, no radio
+ * figures, the observer's id as its name, received now. `fields` sets any of these.
+ */
+export function localPacketMessage(
+  raw: string,
+  observerId: string | null,
+  fields: Partial<Omit<PacketMessage, "kind" | "raw" | "observerId">> = {},
+): PacketMessage {
+  return {
+    kind: "packet",
+    source: "local",
+    topic: "",
+    receivedAtMs: Date.now(),
+    raw,
+    observerId,
+    observerName: observerId,
+    iata: null,
+    snr: null,
+    rssi: null,
+    score: null,
+    direction: null,
+    observerTimestamp: null,
+    observerTimestampNaive: false,
+    ...fields,
+  };
 }
 
 /**

@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { localPacketMessage } from "../../src/ingest/messages.ts";
 import { FIXTURE_DB, FIXTURE_NOW, getJson, makeApp } from "./helpers.ts";
 import { KEY_A, KEY_B, KEY_C, KEY_D, MESH_NOW, PACKETS, writeMeshDb } from "./mesh_db.ts";
 import { bytesToHex, encodePacket } from "../../src/meshcore/encode.ts";
@@ -199,22 +200,16 @@ Deno.test("the per-node path index follows new and removed transmissions", async
       hops: ["9A"],
       payload: Uint8Array.of(0x10, 0x20, 0x77, 0x55, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
     }));
-    const out = await t.stack.pipeline.ingestPacket({
-      kind: "packet",
-      source: "test",
-      topic: "",
-      receivedAtMs: MESH_NOW,
-      raw,
-      observerId: "5E".repeat(32),
-      observerName: "Obs",
-      iata: "SFO",
-      snr: 1,
-      rssi: -100,
-      score: null,
-      direction: null,
-      observerTimestamp: null,
-      observerTimestampNaive: false,
-    });
+    const out = await t.stack.pipeline.ingestPacket(
+      localPacketMessage(raw, "5E".repeat(32), {
+        source: "test",
+        receivedAtMs: MESH_NOW,
+        observerName: "Obs",
+        iata: "SFO",
+        snr: 1,
+        rssi: -100,
+      }),
+    );
     assert.equal(out.status, "stored");
     const after = await pathHashes(t, KEY_D);
     assert.equal(after.totalTransmissions, 3);

@@ -10,6 +10,7 @@
 
 import assert from "node:assert/strict";
 import { DEFAULTS, type HopwatchConfig } from "../../src/cli/config.ts";
+import { localPacketMessage } from "../../src/ingest/messages.ts";
 import { createStack, type Stack } from "../../src/cli/stack.ts";
 import { BackgroundJobs } from "../../src/cli/background_jobs.ts";
 import { SqlBackfillSource } from "../../src/cli/backfill_source.ts";
@@ -290,22 +291,16 @@ Deno.test("backfill re-run after the evidence changed moves a transmission to th
     let clock = t0;
     const ingest = async (raw: string) => {
       clock += 1000;
-      const r = await pipeline.ingestPacket({
-        kind: "packet",
-        source: "test",
-        topic: "",
-        receivedAtMs: clock,
-        raw,
-        observerId: "0b5e47e4",
-        observerName: "observer",
-        iata: "SFO",
-        snr: 5,
-        rssi: -90,
-        score: null,
-        direction: null,
-        observerTimestamp: null,
-        observerTimestampNaive: false,
-      });
+      const r = await pipeline.ingestPacket(
+        localPacketMessage(raw, "0b5e47e4", {
+          source: "test",
+          receivedAtMs: clock,
+          observerName: "observer",
+          iata: "SFO",
+          snr: 5,
+          rssi: -90,
+        }),
+      );
       assert.ok(r.status === "stored", `ingest: ${JSON.stringify(r.status)}`);
       return r;
     };

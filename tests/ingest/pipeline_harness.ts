@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { PacketMessage } from "../../src/ingest/messages.ts";
+import { localPacketMessage, type PacketMessage } from "../../src/ingest/messages.ts";
 import type { LiveEvent } from "../../src/api/ws_frame.ts";
 import { Logger } from "../../src/log/logger.ts";
 import { createStack } from "../../src/cli/stack.ts";
@@ -20,25 +20,18 @@ export function fixturePath(name: string): string {
 export function packetMsg(
   raw: string,
   observerId: string,
-  extra: Partial<PacketMessage> = {},
+  extra: Parameters<typeof localPacketMessage>[2] = {},
 ): PacketMessage {
-  return {
-    kind: "packet",
+  return localPacketMessage(raw, observerId, {
     source: "test",
     topic: `meshcore/SJC/${observerId}/packets`,
-    receivedAtMs: Date.now(),
-    raw,
-    observerId,
     observerName: `obs ${observerId.slice(0, 4)}`,
     iata: "SJC",
     snr: 5.5,
     rssi: -92,
-    score: null,
     direction: "rx",
-    observerTimestamp: null,
-    observerTimestampNaive: false,
     ...extra,
-  };
+  });
 }
 
 /** Builds the server's own stack on a new temp database, capturing broadcasts and log lines. */
