@@ -172,17 +172,6 @@ function tryChannelKeys<T>(
 
 /** The decrypted GRP_TXT form, in the reference's field order. */
 function chanPayload(ch: number, channel: string, t: ChannelText): ChannelTextPayload {
-  if (t.sender === null) {
-    return {
-      type: "CHAN",
-      channelHash: ch,
-      channelHashHex: HEX_UPPER[ch],
-      decryptionStatus: "decrypted",
-      channel,
-      text: t.text,
-      sender_timestamp: t.timestamp,
-    };
-  }
   return {
     type: "CHAN",
     channelHash: ch,
@@ -190,7 +179,7 @@ function chanPayload(ch: number, channel: string, t: ChannelText): ChannelTextPa
     decryptionStatus: "decrypted",
     channel,
     text: t.text,
-    sender: t.sender,
+    ...(t.sender === null ? {} : { sender: t.sender }),
     sender_timestamp: t.timestamp,
   };
 }
