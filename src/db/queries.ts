@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
+import { StatementCache } from "./statements.ts";
 
 /** Row counts of the main tables. */
 export interface RowCounts {
@@ -22,21 +23,11 @@ const ALL_NULL = /^\s*\[\s*(null\s*(,\s*null\s*)*)?\]\s*$/;
 
 /** Read helpers bound to one connection. */
 export class DbQueries {
-  readonly #db: DatabaseSync;
-  readonly #stmts = new Map<string, StatementSync>();
+  readonly #stmts: StatementCache;
 
   /** Binds the helpers to a connection. */
   constructor(db: DatabaseSync) {
-    this.#db = db;
-  }
-
-  #s(sql: string): StatementSync {
-    let s = this.#stmts.get(sql);
-    if (!s) {
-      s = this.#db.prepare(sql);
-      this.#stmts.set(sql, s);
-    }
-    return s;
+    this.#stmts = new StatementCache(db);
   }
 
   /**
@@ -47,7 +38,7 @@ export class DbQueries {
   findTransmissionIdByHash(hash: string): number | null {
     const h = hash.trim();
     if (h === "") return null;
-    const stmt = this.#s(`SELECT id FROM transmissions WHERE hash = ?`);
+    const stmt = this.#stmts.get(`SELECT id FROM transmissions WHERE hash = ?`);
     for (const probe of new Set([h.toLowerCase(), h.toUpperCase(), h])) {
       const row = stmt.get(probe);
       if (row) return Number(row.id);
@@ -69,7 +60,9 @@ export class DbQueries {
       const size = BUCKETS.find((b) => b >= chunk.length)!;
       while (chunk.length < size) chunk.push(chunk[chunk.length - 1]);
       const marks = Array(size).fill("?").join(",");
-      const rows = this.#s(`SELECT id, resolved_path FROM observations WHERE id IN (${marks})`)
+      const rows = this.#stmts.get(
+        `SELECT id, resolved_path FROM observations WHERE id IN (${marks})`,
+      )
         .all(...chunk);
       for (const r of rows) {
         const v = r.resolved_path;
@@ -81,7 +74,7 @@ export class DbQueries {
 
   /** Row counts of transmissions, observations, nodes and observers. */
   countRows(): RowCounts {
-    const r = this.#s(
+    const r = this.#stmts.get(
       `SELECT (SELECT COUNT(*) FROM transmissions) AS t, (SELECT COUNT(*) FROM observations) AS o,
               (SELECT COUNT(*) FROM nodes) AS n, (SELECT COUNT(*) FROM observers) AS b`,
     ).get()!;

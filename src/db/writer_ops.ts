@@ -7,9 +7,10 @@
  * @module
  */
 
-import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { tableColumns } from "./migrations.ts";
 import type { ApplyEffects, OpKind, WriteOp } from "./writer_types.ts";
+import { StatementCache } from "./statements.ts";
 
 const ALL_NULL = /^\s*\[\s*(null\s*(,\s*null\s*)*)?\]\s*$/;
 
@@ -209,28 +210,18 @@ const SQL = {
 
 /** Applies single operations with statements prepared once per connection. */
 export class OpExecutor {
-  #db: DatabaseSync;
-  #stmts = new Map<string, StatementSync>();
+  readonly #stmts: StatementCache;
   #reviveSql: [string, string];
 
   /** Prepares nothing up front; statements are prepared on first use and cached. */
   constructor(db: DatabaseSync) {
-    this.#db = db;
+    this.#stmts = new StatementCache(db);
     const inactive = new Set(tableColumns(db, "inactive_nodes"));
     const cols = tableColumns(db, "nodes").filter((c) => inactive.has(c)).join(", ");
     this.#reviveSql = [
       `INSERT OR IGNORE INTO nodes (${cols}) SELECT ${cols} FROM inactive_nodes WHERE public_key = ?`,
       `DELETE FROM inactive_nodes WHERE public_key = ?`,
     ];
-  }
-
-  #s(sql: string): StatementSync {
-    let s = this.#stmts.get(sql);
-    if (!s) {
-      s = this.#db.prepare(sql);
-      this.#stmts.set(sql, s);
-    }
-    return s;
   }
 
   /**
@@ -246,7 +237,7 @@ export class OpExecutor {
     switch (op.kind) {
       case "transmission": {
         const r = op.row;
-        const inserted = this.#s(SQL.tx).run(
+        const inserted = this.#stmts.get(SQL.tx).run(
           r.id,
           r.rawHex,
           r.hash,
@@ -262,7 +253,7 @@ export class OpExecutor {
         ).changes;
         if (Number(inserted) === 1) return;
         // Ignored: the hash exists (merge into it) or the row broke another constraint (throw).
-        const got = this.#s(SQL.txConflict).get(r.hash, r.firstSeen, r.lastSeen);
+        const got = this.#stmts.get(SQL.txConflict).get(r.hash, r.firstSeen, r.lastSeen);
         if (!got) throw new Error(`transmission id ${r.id} exists or a NOT NULL column is empty`);
         const actual = Number(got.id);
         if (actual !== r.id) fx.txRemap.set(r.id, actual);
@@ -273,7 +264,7 @@ export class OpExecutor {
         const tx = lookupTx(r.transmissionId);
         const snr = n(r.snr), rssi = n(r.rssi), score = n(r.score);
         const resolved = n(r.resolvedPath), raw = n(r.rawHex);
-        const inserted = this.#s(SQL.obs).run(
+        const inserted = this.#stmts.get(SQL.obs).run(
           r.id,
           tx,
           r.observerIdx,
@@ -288,7 +279,7 @@ export class OpExecutor {
         ).changes;
         if (Number(inserted) === 1) return;
         // Ignored: same (transmission, observer, path) exists (COALESCE upsert) or bad row (throw).
-        const got = this.#s(SQL.obsConflict).get(
+        const got = this.#stmts.get(SQL.obsConflict).get(
           tx,
           r.observerIdx,
           n(r.pathJson),
@@ -303,14 +294,14 @@ export class OpExecutor {
         return;
       }
       case "txLastSeen":
-        this.#s(SQL.txLastSeen).run(lookupTx(op.transmissionId), op.lastSeen);
+        this.#stmts.get(SQL.txLastSeen).run(lookupTx(op.transmissionId), op.lastSeen);
         return;
       case "node": {
         const r = op.row;
         const key = r.publicKey;
-        this.#s(this.#reviveSql[0]).run(key);
-        this.#s(this.#reviveSql[1]).run(key);
-        this.#s(SQL.node).run(
+        this.#stmts.get(this.#reviveSql[0]).run(key);
+        this.#stmts.get(this.#reviveSql[1]).run(key);
+        this.#stmts.get(SQL.node).run(
           key,
           n(r.name),
           n(r.role),
@@ -331,7 +322,7 @@ export class OpExecutor {
       }
       case "observer": {
         const r = op.row;
-        this.#s(SQL.observer).run(
+        this.#stmts.get(SQL.observer).run(
           r.id,
           n(r.name),
           n(r.iata),
@@ -347,7 +338,7 @@ export class OpExecutor {
       }
       case "observerStatus": {
         const r = op.row;
-        this.#s(SQL.observerStatus).run(
+        this.#stmts.get(SQL.observerStatus).run(
           r.id,
           n(r.name),
           n(r.iata),
@@ -369,7 +360,7 @@ export class OpExecutor {
       }
       case "observerMetrics": {
         const r = op.row;
-        this.#s(SQL.metrics).run(
+        this.#stmts.get(SQL.metrics).run(
           r.observerId,
           r.timestamp,
           n(r.noiseFloor),
@@ -384,7 +375,7 @@ export class OpExecutor {
       }
       case "dropped": {
         const r = op.row;
-        this.#s(SQL.dropped).run(
+        this.#stmts.get(SQL.dropped).run(
           n(r.hash),
           n(r.rawHex),
           r.reason,
@@ -398,16 +389,16 @@ export class OpExecutor {
       }
       case "relay": {
         const args = [op.pubkey, op.seenAt, nowIso, op.count] as const;
-        if (Number(this.#s(SQL.relay("nodes")).run(...args).changes) > 0) return;
-        if (Number(this.#s(SQL.relay("inactive_nodes")).run(...args).changes) > 0) return;
+        if (Number(this.#stmts.get(SQL.relay("nodes")).run(...args).changes) > 0) return;
+        if (Number(this.#stmts.get(SQL.relay("inactive_nodes")).run(...args).changes) > 0) return;
         fx.relaysUnknown.push(op.pubkey);
         return;
       }
       case "edge":
-        this.#s(SQL.edge).run(op.a, op.b, op.count, op.lastSeen);
+        this.#stmts.get(SQL.edge).run(op.a, op.b, op.count, op.lastSeen);
         return;
       case "resolvedPath":
-        this.#s(SQL.resolvedPath).run(op.observationId, op.json);
+        this.#stmts.get(SQL.resolvedPath).run(op.observationId, op.json);
         return;
     }
   }
