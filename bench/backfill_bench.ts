@@ -211,7 +211,7 @@ if (import.meta.main && !(workerScope && globalThis instanceof workerScope)) {
   progress("loading");
   const { graph, summary: load } = await stack.load();
   // As in the server, WAL checkpoints run in their worker (`--writer-checkpoints`: in the writer).
-  if (args.values["writer-checkpoints"]) await (await stack.checkpointer).close();
+  if (args.values["writer-checkpoints"]) await stack.checkpointer.close();
 
   const app = createApp(stack.apiDeps(config, new WsHub()));
   const abort = new AbortController();
@@ -280,7 +280,7 @@ if (import.meta.main && !(workerScope && globalThis instanceof workerScope)) {
     baselineReadP99Ms: baseline.p99Ms,
     baselineReadMaxMs: baseline.maxMs,
     sqlResolvedShare: Math.round((1000 * Number(sql.r)) / Math.max(1, Number(sql.n))) / 1000,
-    checkpoints: stack.checkpointStats(),
+    checkpoints: stack.checkpointer.stats(),
     indexConsistent: consistency.ok,
     indexErrors: consistency.errors.slice(0, 5),
     loadavg: { before: loadBefore, after: loadAfter },

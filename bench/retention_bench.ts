@@ -72,8 +72,8 @@ if (import.meta.main) {
   };
   const stack = createStack(config, { log });
   // As in the server: WAL checkpoints run in their worker (`--writer-checkpoints`: in the writer).
-  const checkpointer = await stack.checkpointer;
-  if (args.values["writer-checkpoints"]) await checkpointer.close();
+  await stack.checkpointer.ready;
+  if (args.values["writer-checkpoints"]) await stack.checkpointer.close();
   // Age the older half of the transmissions past the 30-day retention.
   const db = stack.hdb.db;
   const total = Number(db.prepare("SELECT COUNT(*) AS n FROM transmissions").get()!.n);
@@ -111,7 +111,7 @@ if (import.meta.main) {
       finishedDuringLoad: retentionMs < (n * 1000) / rate,
     },
     storeTx: { before, after: stack.store.txCount },
-    checkpoints: stack.checkpointStats(),
+    checkpoints: stack.checkpointer.stats(),
     indexConsistent: consistency.ok,
     indexErrors: consistency.errors.slice(0, 5),
   };

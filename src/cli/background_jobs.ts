@@ -20,6 +20,7 @@ import type { HopwatchConfig } from "./config.ts";
 import type { HopwatchDb } from "../db/database.ts";
 import type { DbWriter } from "../db/writer.ts";
 import { runRetention, walCheckpoint } from "../db/maintenance.ts";
+import { WalCheckpointer } from "../db/checkpointer.ts";
 import type { PacketStore } from "../store/packet_store.ts";
 import { type NodeDirectory, type NodeEvent, roleCanRelay } from "../store/node_directory.ts";
 import type { HopResolver } from "../resolve/resolver.ts";
@@ -38,10 +39,11 @@ export interface JobDeps {
   nodes: NodeDirectory;
   resolver: HopResolver;
   log: Logger;
-  /** True while WAL checkpoints run in their worker (then the 5-minute one is skipped). */
-  checkpointsInWorker?: () => boolean;
-  /** A checkpoint turn in the worker; retention awaits one a second while it pauses. */
-  settleWal?: () => Promise<void>;
+  /**
+   * WAL checkpoints in a worker: while active the 5-minute checkpoint is skipped, and retention
+   * and backfill await one of its turns a second while they pause.
+   */
+  checkpointer?: WalCheckpointer;
 }
 
 /** Last outcome of each job, for `/api/health` and tests. */
@@ -127,7 +129,7 @@ export class BackgroundJobs {
 
   /** A passive WAL checkpoint (never blocks writers), unless the checkpoint worker runs them. */
   checkpoint(): void {
-    if (this.#d.checkpointsInWorker?.()) return;
+    if (this.#d.checkpointer?.stats().active) return;
     walCheckpoint(this.#d.hdb.db, "PASSIVE");
     this.status.checkpoints++;
   }
@@ -202,13 +204,13 @@ export class BackgroundJobs {
     }
   }
 
-  /** What `/api/health` and `/metrics` show of the jobs; `wal` is the checkpointer's counters. */
-  maintenance(wal: MaintenanceStatus["walCheckpoints"]): MaintenanceStatus {
+  /** What `/api/health` and `/metrics` show of the jobs and the WAL checkpoints. */
+  maintenance(): MaintenanceStatus {
     return {
       backfill: this.backfillProgress,
       retention: { runs: this.status.retentionRuns, last: this.status.lastRetention },
       evictions: this.status.evictions,
-      walCheckpoints: wal,
+      walCheckpoints: this.#d.checkpointer?.stats() ?? WalCheckpointer.inactiveStats(),
     };
   }
 
@@ -220,8 +222,9 @@ export class BackgroundJobs {
   #walBreather(): () => Promise<void> {
     let last = performance.now();
     return async () => {
-      if (!this.#d.settleWal || performance.now() - last < 1000) return;
-      await this.#d.settleWal();
+      const cp = this.#d.checkpointer;
+      if (!cp || performance.now() - last < 1000) return;
+      await cp.settle();
       last = performance.now();
     };
   }

@@ -98,12 +98,11 @@ export async function startServer(
     nodes,
     resolver,
     log,
-    checkpointsInWorker: stack.checkpointsInWorker,
-    settleWal: stack.settleWal,
+    checkpointer: stack.checkpointer,
   });
   const app = createApp({
     ...stack.apiDeps(config, hub, loaded),
-    maintenance: () => jobs.maintenance(stack.checkpointStats()),
+    maintenance: () => jobs.maintenance(),
     metrics,
     eventLoop,
     ingestStats: mqtt ? () => mqtt.counters.snapshot() : undefined,

@@ -9,7 +9,7 @@
 import type { HopwatchConfig } from "./config.ts";
 import type { Logger } from "../log/logger.ts";
 import { type HopwatchDb, openDatabase } from "../db/database.ts";
-import { type CheckpointerStats, WalCheckpointer } from "../db/checkpointer.ts";
+import { WalCheckpointer } from "../db/checkpointer.ts";
 import { DbWriter, type DbWriterOptions } from "../db/writer.ts";
 import { DbQueries } from "../db/queries.ts";
 import { NodeDirectory } from "../store/node_directory.ts";
@@ -35,14 +35,8 @@ export interface Stack {
   resolver: HopResolver;
   keyRing: KeyRing;
   pipeline: IngestPipeline;
-  /** Resolves once WAL checkpoints run in their worker (or stayed in the writer, if it failed). */
-  checkpointer: Promise<WalCheckpointer>;
-  /** The checkpointer's counters (inactive until it started). */
-  checkpointStats(): CheckpointerStats;
-  /** True while WAL checkpoints run in their worker. */
-  checkpointsInWorker(): boolean;
-  /** Runs a checkpoint turn in the worker and waits for it (see `WalCheckpointer.settle`). */
-  settleWal(): Promise<void>;
+  /** WAL checkpoints in a worker (`checkpointer.ready`: started, or left in the writer). */
+  checkpointer: WalCheckpointer;
   /**
    * Loads the neighbor graph, then the store from SQLite (in chunks that yield), then marks the
    * store ready — what the server does at startup.
@@ -84,9 +78,7 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
   const dbLog = (level: "info" | "warn" | "error", msg: string) => log.log(level, msg);
   const hdb = openDatabase(config.dbPath, { log: dbLog });
   const writer = new DbWriter(hdb, { log: dbLog, ...opts.writer });
-  const checkpointer = WalCheckpointer.start(hdb, { log: dbLog });
-  let checkpoints: WalCheckpointer | null = null;
-  checkpointer.then((c) => (checkpoints = c));
+  const checkpointer = new WalCheckpointer(hdb, { log: dbLog });
   const queries = new DbQueries(hdb.db);
   const nodes = new NodeDirectory();
   const store = new PacketStore(nodes, {
@@ -126,13 +118,8 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     keyRing,
     pipeline,
     checkpointer,
-    checkpointStats: () => checkpoints?.stats() ?? WalCheckpointer.inactiveStats(),
-    checkpointsInWorker: () => checkpoints?.stats().active ?? false,
-    async settleWal() {
-      await (await checkpointer).settle();
-    },
     async load(options = {}) {
-      await checkpointer;
+      await checkpointer.ready;
       const graph = loadGraph(hdb.db, nodes, resolver.graph);
       const summary = await loadStore(hdb.db, store, nodes, options);
       store.finishLoad();
@@ -153,7 +140,7 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     },
     async close() {
       await writer.close();
-      await (await checkpointer).close();
+      await checkpointer.close();
       hdb.close();
     },
   };

@@ -53,20 +53,29 @@ export class WalCheckpointer {
   #stopped: (() => void) | null = null;
   #settled: (() => void)[] = [];
   #lastError = "";
+  /**
+   * Resolves once the worker has opened the database and the writer's automatic checkpoint is
+   * off, or — if the worker cannot start — with the automatic checkpoint left on (never rejects).
+   */
+  readonly ready: Promise<void>;
 
-  private constructor(hdb: HopwatchDb, log: DbLog) {
+  /** Starts the worker in the background (see {@linkcode ready}). */
+  constructor(hdb: HopwatchDb, opts: CheckpointerOptions = {}) {
     this.#hdb = hdb;
-    this.#log = log;
+    this.#log = opts.log ?? hdb.log;
+    this.ready = this.#start(opts);
   }
 
-  /**
-   * Starts the worker; resolves once it has opened the database and the
-   * writer's automatic checkpoint is off, or — if the worker cannot start —
-   * with the automatic checkpoint left on (never rejects).
-   */
+  /** A checkpointer whose start has completed. */
   static async start(hdb: HopwatchDb, opts: CheckpointerOptions = {}): Promise<WalCheckpointer> {
-    const cp = new WalCheckpointer(hdb, opts.log ?? hdb.log);
-    if (hdb.readOnly) return cp;
+    const cp = new WalCheckpointer(hdb, opts);
+    await cp.ready;
+    return cp;
+  }
+
+  async #start(opts: CheckpointerOptions): Promise<void> {
+    const hdb = this.#hdb;
+    if (hdb.readOnly) return;
     hdb.db.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
     let worker: Worker;
     try {
@@ -74,8 +83,8 @@ export class WalCheckpointer {
         type: "module",
       });
     } catch (err) {
-      cp.#log("warn", `[db] WAL checkpoints stay in the writer: ${(err as Error).message}`);
-      return cp;
+      this.#log("warn", `[db] WAL checkpoints stay in the writer: ${(err as Error).message}`);
+      return;
     }
     const ready = await new Promise<string | null>((resolve) => {
       worker.onmessage = (e) => resolve(e.data?.ready ? null : String(e.data?.error));
@@ -91,18 +100,17 @@ export class WalCheckpointer {
     });
     if (ready !== null) {
       worker.terminate();
-      cp.#log("warn", `[db] WAL checkpoints stay in the writer: ${ready}`);
-      return cp;
+      this.#log("warn", `[db] WAL checkpoints stay in the writer: ${ready}`);
+      return;
     }
-    worker.onmessage = (e) => cp.#onMessage(e.data);
+    worker.onmessage = (e) => this.#onMessage(e.data);
     worker.onerror = (e) => {
       e.preventDefault();
-      cp.#fallBack(`worker failed: ${e.message}`);
+      this.#fallBack(`worker failed: ${e.message}`);
     };
-    cp.#worker = worker;
+    this.#worker = worker;
     hdb.db.exec("PRAGMA wal_autocheckpoint = 0");
-    cp.#stats.active = true;
-    return cp;
+    this.#stats.active = true;
   }
 
   /** Counters of a checkpointer that has not started. */
@@ -136,6 +144,7 @@ export class WalCheckpointer {
 
   /** Stops the worker and gives checkpoints back to the writer connection. */
   async close(): Promise<void> {
+    await this.ready;
     const worker = this.#worker;
     if (!worker) return;
     const stopped = new Promise<void>((resolve) => (this.#stopped = resolve));
