@@ -92,8 +92,6 @@ export function computeRelayInfo(
 export class RelayInfoMemo {
   #entries = new Map<number, MemoEntry>();
   #moves = 0;
-  #hits = 0;
-  #misses = 0;
 
   /** Relay figures of `nodeId` at `nowMs`; returns a shared object, do not mutate it. */
   get(core: StoreCore, nodeId: number, nowMs: number, includeAdverts: boolean): RelayInfo {
@@ -112,23 +110,16 @@ export class RelayInfoMemo {
       e && e.list === list && e.version === list.version && nowMs >= e.computedAtMs &&
       nowMs < e.validUntilMs
     ) {
-      this.#hits++;
       return e.info;
     }
-    this.#misses++;
     const computed = computeRelayInfo(core, list, nowMs, includeAdverts);
     this.#entries.set(key, { ...computed, list, version: list.version, computedAtMs: nowMs });
     return computed.info;
   }
 
-  /** Forgets every entry (after a bulk rebuild of the indexes). */
+  /** Forgets every entry (each eviction pass, so no entry keeps a list the indexes dropped). */
   clear(): void {
     this.#entries.clear();
-  }
-
-  /** Entries, hits and misses since start. */
-  stats(): { entries: number; hits: number; misses: number } {
-    return { entries: this.#entries.size, hits: this.#hits, misses: this.#misses };
   }
 }
 
