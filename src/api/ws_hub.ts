@@ -259,9 +259,7 @@ export class WsHub {
 
   #disconnectSlow(c: Client): void {
     this.#stats.slowDisconnects++;
-    this.#queuedBytes -= c.queueBytes;
-    c.queue = [];
-    c.queueBytes = 0;
+    this.#clearQueue(c);
     this.#sendLag(c);
     try {
       c.socket.close(CLOSE_TRY_AGAIN, "client too slow");
@@ -276,6 +274,13 @@ export class WsHub {
     c.dropped = 0;
     c.dropping = false;
     c.hostBehind = false;
+  }
+
+  /** Empties `c`'s queue and takes its bytes off the all-clients total. */
+  #clearQueue(c: Client): void {
+    this.#queuedBytes -= c.queueBytes;
+    c.queue = [];
+    c.queueBytes = 0;
   }
 
   /** Whether the socket's buffer is under the high-water mark (exact; reads it only when near). */
@@ -358,9 +363,7 @@ export class WsHub {
   #remove(c: Client): void {
     if (c.closed) return;
     c.closed = true;
-    this.#queuedBytes -= c.queueBytes;
-    c.queue = [];
-    c.queueBytes = 0;
+    this.#clearQueue(c);
     this.#clients.delete(c);
     this.#backlogged.delete(c);
   }
