@@ -3,7 +3,7 @@
  *
  * ```
  * deno run -A bench/resolve_bench.ts --db FILE --truth FILE.truth.bin [--json]
- *   [--no-edges] [--set option=value ...]
+ *   [--no-edges] [--set option=value ...] [--baseline]
  * ```
  *
  * Loads `nodes` into a NodeDirectory and `neighbor_edges` into the neighbor
@@ -18,6 +18,12 @@
  * `wallHopsPerSec` includes reading and parsing the rows, `cpuHopsPerSec`
  * divides by the process CPU time of the whole loop (reading included; a
  * figure that holds on a busy machine, where wall-clock rates drop).
+ *
+ * `--baseline` also runs the reference's multi-tier resolver
+ * (`reference_tiers.ts`) on every path, just before hopwatch sees it (same
+ * graph), and adds `baseline`: its precision and coverage, per tier, and
+ * hopwatch's agreement with it over the hops it resolved, split into its
+ * evidence tiers (1-2) and its guess tiers (3-5), each with who was right.
  *
  * @module
  */
@@ -37,6 +43,7 @@ import {
   type ReplayRow,
 } from "../src/resolve/db_replay.ts";
 import { readTruth } from "../src/sim/truth.ts";
+import { BaselineTally } from "./baseline_tally.ts";
 
 interface Tally {
   hops: number;
@@ -45,13 +52,21 @@ interface Tally {
 }
 
 function parseArgs(args: string[]) {
-  const out = { db: "", truth: "", json: false, edges: true, set: {} as Record<string, number> };
+  const out = {
+    db: "",
+    truth: "",
+    json: false,
+    edges: true,
+    baseline: false,
+    set: {} as Record<string, number>,
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--db") out.db = args[++i] ?? "";
     else if (a === "--truth") out.truth = args[++i] ?? "";
     else if (a === "--json") out.json = true;
     else if (a === "--no-edges") out.edges = false;
+    else if (a === "--baseline") out.baseline = true;
     else if (a === "--set") {
       const [k, v] = (args[++i] ?? "").split("=");
       if (!k || !Number.isFinite(Number(v))) {
@@ -80,6 +95,7 @@ function main(): void {
   const truth = readTruth(args.truth);
   const truthIds = Int32Array.from(truth.nodeKeys, (k) => dir.intern(k));
   const setupMs = performance.now() - wall0;
+  const baseline = args.baseline ? new BaselineTally(dir, resolver) : null;
 
   const all: Tally = { hops: 0, resolved: 0, correct: 0 };
   const bySize: Record<number, Tally> = {
@@ -124,12 +140,24 @@ function main(): void {
   const chunk: ReplayRow[] = [];
   const paths: ResolvedPath[] = [];
   const flush = () => {
-    const t0 = performance.now();
-    for (let k = 0; k < chunk.length; k++) {
-      const row = chunk[k];
-      paths[k] = resolver.observe(row.hops, row.hashSize, row.hopCount, row.ctx);
+    if (baseline) {
+      // The baseline resolves each path just before hopwatch learns from it.
+      for (let k = 0; k < chunk.length; k++) {
+        const row = chunk[k];
+        baseline.resolve(row);
+        const t0 = performance.now();
+        paths[k] = resolver.observe(row.hops, row.hashSize, row.hopCount, row.ctx);
+        resolveMs += performance.now() - t0;
+        baseline.score(row, paths[k], truth.pathOf(row.observationId), truthIds);
+      }
+    } else {
+      const t0 = performance.now();
+      for (let k = 0; k < chunk.length; k++) {
+        const row = chunk[k];
+        paths[k] = resolver.observe(row.hops, row.hashSize, row.hopCount, row.ctx);
+      }
+      resolveMs += performance.now() - t0;
     }
-    resolveMs += performance.now() - t0;
     for (let k = 0; k < chunk.length; k++) score(chunk[k], paths[k]);
     chunk.length = 0;
   };
@@ -165,6 +193,7 @@ function main(): void {
     edgesSkipped: edges.skipped,
     edgesAfter: resolver.graph.size,
     labels,
+    ...(baseline ? { baseline: baseline.report() } : {}),
     setupMs: Math.round(setupMs),
     options: resolver.options,
   };
@@ -186,6 +215,7 @@ function main(): void {
       `${report.cpuHopsPerSec} hops per CPU second (whole loop)`,
   );
   console.log(`  labels ${JSON.stringify(labels)}`);
+  if (report.baseline) console.log(`  baseline ${JSON.stringify(report.baseline)}`);
 }
 
 if (import.meta.main) {
