@@ -9,6 +9,7 @@
 import type { HopwatchConfig } from "./config.ts";
 import type { Logger } from "../log/logger.ts";
 import { type HopwatchDb, openDatabase } from "../db/database.ts";
+import { reresolveStoredPaths } from "./reresolve.ts";
 import { WalCheckpointer } from "../db/checkpointer.ts";
 import { DbWriter, type DbWriterOptions } from "../db/writer.ts";
 import { DbQueries } from "../db/queries.ts";
@@ -38,8 +39,9 @@ export interface Stack {
   /** WAL checkpoints in a worker (`checkpointer.ready`: started, or left in the writer). */
   checkpointer: WalCheckpointer;
   /**
-   * Loads the neighbor graph, then the store from SQLite (in chunks that yield), then marks the
-   * store ready — what the server does at startup.
+   * Loads the neighbor graph, runs a queued one-off re-resolution of stored paths
+   * (`reresolve.ts`: a file another resolver wrote), then loads the store from SQLite (in chunks
+   * that yield) and marks it ready — what the server does at startup.
    */
   load(options?: LoadOptions): Promise<{ graph: GraphLoadResult; summary: LoadSummary }>;
   /**
@@ -121,6 +123,7 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     async load(options = {}) {
       await checkpointer.ready;
       const graph = loadGraph(hdb.db, nodes, resolver.graph);
+      await reresolveStoredPaths(hdb.db, nodes, resolver, opts.log);
       const summary = await loadStore(hdb.db, store, nodes, options);
       store.finishLoad();
       return { graph, summary };

@@ -267,7 +267,30 @@ export const MIGRATIONS: readonly Migration[] = [
       ensureColumns(db, "inactive_nodes", ["last_relayed", "relay_count"], log);
     },
   },
+  {
+    name: "hopwatch_0011_foreign_resolved_paths",
+    description: "queue the re-resolution of resolved paths another resolver stored",
+    up({ db, log }) {
+      // Every resolved_path in the file before this migration was written by another resolver
+      // (CoreScope's guesses included) or by a hopwatch that predates it: hopwatch re-resolves
+      // them once, before its first load (`src/cli/reresolve.ts`).
+      db.exec(`CREATE TABLE IF NOT EXISTS ${TASKS_TABLE} (
+        name TEXT PRIMARY KEY, created_at TEXT NOT NULL)`);
+      const any = db.prepare(
+        `SELECT 1 FROM observations WHERE resolved_path IS NOT NULL LIMIT 1`,
+      ).get();
+      if (!any) return;
+      db.prepare(`INSERT OR IGNORE INTO ${TASKS_TABLE} (name, created_at) VALUES (?, ?)`)
+        .run(TASK_RERESOLVE, rfc3339(new Date()));
+      log("info", "[migrate] stored resolved paths queued for re-resolution by hopwatch");
+    },
+  },
 ];
+
+/** Table of one-off tasks a migration leaves for the application (name, created_at). */
+export const TASKS_TABLE = "hopwatch_tasks";
+/** Task: re-resolve every stored `resolved_path` with hopwatch's resolver. */
+export const TASK_RERESOLVE = "reresolve_stored_paths";
 
 /** Names of the migrations recorded in `_migrations` (empty when the table is missing). */
 export function appliedMigrationNames(db: DatabaseSync): Set<string> {

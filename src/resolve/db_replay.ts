@@ -40,6 +40,8 @@ export interface ReplayOptions {
   trace?: "skip" | "payload";
   /** Only observations with `id` in this set. */
   ids?: ReadonlySet<number>;
+  /** Called for a row whose `path_json` does not parse (the row is skipped); default: throw. */
+  onBadRow?: (observationId: number, error: Error) => void;
 }
 
 const HEX64 = /^[0-9a-fA-F]{64}$/;
@@ -194,7 +196,14 @@ export function* replayObservations(
       };
       continue;
     }
-    const parsed = parsePathJson(pathJson);
+    let parsed;
+    try {
+      parsed = parsePathJson(pathJson);
+    } catch (err) {
+      if (!options.onBadRow) throw err;
+      options.onBadRow(id, err instanceof Error ? err : new Error(String(err)));
+      continue;
+    }
     const kind = routeType === 2 || routeType === 3 ? "direct" : "flood";
     if (!parsed) {
       if (payloadType !== 4) continue;

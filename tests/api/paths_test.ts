@@ -6,9 +6,8 @@
  */
 
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import { localPacketMessage } from "../../src/ingest/messages.ts";
-import { FIXTURE_DB, FIXTURE_NOW, getJson, makeApp } from "./helpers.ts";
+import { FIXTURE_NOW, getJson, makeApp } from "./helpers.ts";
 import { KEY_A, KEY_B, KEY_C, KEY_D, MESH_NOW, PACKETS, writeMeshDb } from "./mesh_db.ts";
 import { bytesToHex, encodePacket } from "../../src/meshcore/encode.ts";
 
@@ -125,7 +124,8 @@ Deno.test("an 8-hex prefix shared by two nodes answers 409; a longer one finds t
 
 Deno.test("fixture: relay counts equal a brute-force count over stored resolved paths", async () => {
   const t = await makeApp();
-  const db = new DatabaseSync(new URL(FIXTURE_DB).pathname, { readOnly: true });
+  // The test's own copy: hopwatch re-resolved its stored paths on the first start.
+  const db = t.stack.hdb.db;
   try {
     const count = db.prepare(
       `SELECT COUNT(DISTINCT t.id) AS n FROM transmissions t JOIN observations o ON o.transmission_id = t.id
@@ -150,14 +150,14 @@ Deno.test("fixture: relay counts equal a brute-force count over stored resolved 
     }
     assert.ok(nonZero > 20, "the fixture has relays with traffic");
   } finally {
-    db.close();
     await t.close();
   }
 });
 
 Deno.test("fixture: every resolved path group of a node really contains the node", async () => {
   const t = await makeApp();
-  const db = new DatabaseSync(new URL(FIXTURE_DB).pathname, { readOnly: true });
+  // The test's own copy: hopwatch re-resolved its stored paths on the first start.
+  const db = t.stack.hdb.db;
   try {
     const contains = db.prepare(
       `SELECT COUNT(*) AS n FROM transmissions t JOIN observations o ON o.transmission_id = t.id
@@ -182,7 +182,6 @@ Deno.test("fixture: every resolved path group of a node really contains the node
       assert.equal(b.totalTransmissions - b.uniquePrefixTransmissions, Number(total.get(pk)!.n));
     }
   } finally {
-    db.close();
     await t.close();
   }
 });
