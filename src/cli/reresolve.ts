@@ -36,7 +36,7 @@ export interface ReresolveResult {
   cleared: number;
   /** Rows that now hold hopwatch's answer (the others are NULL: no hop named). */
   named: number;
-  /** Rows whose `path_json` did not parse (left as they were). */
+  /** Rows whose `path_json` did not parse (their stored value is cleared like every other). */
   badRows: number;
   durationMs: number;
 }
@@ -49,8 +49,8 @@ export function reresolvePending(db: DatabaseSync): boolean {
 
 /**
  * Runs the queued re-resolution (a no-op returning null when none is queued).
- * Loads the node directory from `nodes` first; the resolver's graph should
- * already hold the stored `neighbor_edges`.
+ * Loads the `nodes` table into the directory first; the resolver's graph
+ * should already hold the stored `neighbor_edges`.
  */
 export async function reresolveStoredPaths(
   db: DatabaseSync,
