@@ -35,7 +35,7 @@ import { channelRoutes } from "./channel_routes.ts";
 import { analyticsRoutes } from "./analytics_routes.ts";
 import { topologyRoutes } from "./topology_routes.ts";
 import { metricsRoutes } from "./metrics_routes.ts";
-import { registerWebSocket } from "./ws_route.ts";
+import { registerWebSocket, wsRoutes } from "./ws_route.ts";
 import { backupRoutes } from "./backup_routes.ts";
 
 /** Default cap on request bodies (every POST/PUT), in bytes. */
@@ -79,6 +79,7 @@ export function allRoutes(ctx: ApiContext, getRoutes: () => readonly AnyRoute[])
     ...healthRoutes(ctx),
     ...configRoutes(ctx),
     ...backupRoutes(ctx),
+    ...wsRoutes(ctx),
     ...metricsRoutes(ctx, () => buildOpenApi(getRoutes(), ctx.build?.version ?? VERSION)),
   ];
 }

@@ -1,75 +1,87 @@
 /**
- * The WebSocket live feed hub. One `{type:"packet", data}` frame per
- * observation is built ONCE (see `ws_frame.ts`) and the same string is sent to
+ * The WebSocket live feed hub. One `{type:"packet", data}` message per
+ * observation is built ONCE (see `ws_frame.ts`) and the same string goes to
  * every client.
+ *
+ * Two kinds of clients. Plain clients (CoreScope's frontend, scripts) get one
+ * frame per observation, exactly as built. Batch clients (`/ws?batch=1`) get
+ * JSON arrays of the same messages: the observations of one flush interval
+ * (`flushMs`, default 50 ms) are joined into one array string, built once per
+ * flush for all batch clients, in arrival order; every frame a batch client
+ * receives is an array, lag notices included (`[{"type":"lag","dropped":N}]`).
+ * With `flushMs` 0 each observation goes out at once as a one-element array.
  *
  * Backpressure, per client: a frame goes straight to the socket while the
  * socket's `bufferedAmount` is under `highWaterBytes`; otherwise it waits in a
  * queue bounded by `maxQueueFrames` and `maxQueueBytes`. When that queue is
- * full, frames are dropped and counted; once the queue has drained to half, the
- * client gets `{"type":"lag","dropped":N}` in place of the gap. A client that
- * starts dropping `maxOverflows` times within `overflowWindowMs`, or stays in
- * the dropping state for `stuckMs`, is sent the lag notice and closed with
- * 1013 ("client too slow"). Server memory per client is therefore bounded by
- * about `highWaterBytes + maxQueueBytes`, and all queues together by
- * `maxTotalQueueBytes`: when every client falls behind at once (an overloaded
- * host), frames are dropped rather than queued past it, so the hub's memory
- * is at most `clients × highWaterBytes + maxTotalQueueBytes`.
+ * full, frames are dropped and counted (`dropped` counts observations); once
+ * the queue has drained to half, the client gets a lag notice in place of the
+ * gap. A client that starts dropping `maxOverflows` times within
+ * `overflowWindowMs`, or cannot take frames for `stuckMs` (dropping, or its
+ * queue not moving), is sent the lag notice and closed with 1013 ("client too
+ * slow").
+ *
+ * All clients together: their queues are bounded by `maxTotalQueueBytes`, and
+ * their accounted memory (a fixed cost per client, the bytes the runtime still
+ * buffers for its socket, its queue; see `ws_limits.ts`) by
+ * `memoryBudgetBytes`, checked every `memoryCheckMs`. When either bound is
+ * reached, the clients furthest behind (most bytes pending) are closed with
+ * 1013 until there is room again; a client that keeps up is never chosen.
  *
  * Frames from clients of at most 512 bytes are read and discarded; a larger
- * one closes the connection with 1009. Keepalive pings come from Deno
- * (`idleTimeout` of the upgrade). {@linkcode WsHub.close} closes every client
- * with 1001.
+ * one closes the connection with 1009. {@linkcode WsHub.close} closes every
+ * client with 1001.
  *
  * @module
  */
 
 import { buildPacketFrame, type LiveEvent } from "./ws_frame.ts";
+import { resolveLimits, type WsHubOptions, type WsLimits } from "./ws_limits.ts";
 
-/** Hub limits; every field has a default. */
-export interface WsHubOptions {
-  /** Queue bound in frames (default 256, like the reference). */
-  maxQueueFrames?: number;
-  /** Queue bound in bytes (default 1 MiB). */
-  maxQueueBytes?: number;
-  /** Socket `bufferedAmount` above which frames are queued instead of sent (default 64 KiB). */
-  highWaterBytes?: number;
-  /** Bound of all clients' queues together, in bytes (default 32 MiB). */
-  maxTotalQueueBytes?: number;
-  /** Overflow episodes tolerated within `overflowWindowMs` (default 3). */
-  maxOverflows?: number;
-  /** Window for `maxOverflows` (default 60 s). */
-  overflowWindowMs?: number;
-  /** Longest continuous dropping state before disconnect (default 15 s). */
-  stuckMs?: number;
-  /** Largest client frame that is silently discarded (default 512 bytes). */
-  maxClientFrameBytes?: number;
-  /** Drain check period for backlogged clients (default 20 ms). */
-  drainIntervalMs?: number;
-  /** Maximum number of clients (default 10,000); more are refused with 1013. */
-  maxClients?: number;
-}
+export type { WsHubOptions } from "./ws_limits.ts";
 
 /** Counters exposed through `/metrics` and `/api/health`. */
 export interface WsHubStats {
   clients: number;
+  /** Clients that asked for batches. */
+  batchClients: number;
+  /** Observations broadcast. */
   framesBroadcast: number;
+  /** Batch frames built (each once for all batch clients). */
+  batchesBuilt: number;
   framesSent: number;
   framesQueued: number;
+  /** Observations dropped for a client (a dropped batch counts each of its messages). */
   framesDropped: number;
   lagNotices: number;
+  /** Clients closed with 1013 (stuck, repeated overflows, or a shared bound). */
   slowDisconnects: number;
+  /** Of `slowDisconnects`: closed because a shared bound (queues or memory) was reached. */
+  boundDisconnects: number;
   oversizeClientFrames: number;
   queuedBytes: number;
+  /** Accounted memory of all clients at the last check (bytes). */
+  accountedBytes: number;
+}
+
+/** How a client wants its frames. */
+export interface AttachOptions {
+  /** JSON arrays of messages, one frame per flush (default false: one frame per message). */
+  batch?: boolean;
 }
 
 interface Client {
   socket: WebSocket;
+  batch: boolean;
   queue: string[];
+  /** Observations in each queued frame. */
+  counts: number[];
   queueBytes: number;
   dropping: boolean;
   dropped: number;
   droppingSince: number;
+  /** When the client last took a frame while it had a queue (0: no queue). */
+  stalledSince: number;
   overflowTimes: number[];
   closed: boolean;
   /**
@@ -78,8 +90,6 @@ interface Client {
    * it was a fifth of the fan-out's JavaScript time, and the bound decides the same.
    */
   bufferedBound: number;
-  /** The current dropping episode comes from the all-clients bound, not from this client. */
-  hostBehind: boolean;
 }
 
 const CLOSE_GOING_AWAY = 1001;
@@ -87,50 +97,53 @@ const CLOSE_TOO_BIG = 1009;
 const CLOSE_TRY_AGAIN = 1013;
 
 /**
- * Fan-out of live frames to WebSocket clients with bounded per-client memory.
+ * Fan-out of live frames to WebSocket clients with bounded memory.
  *
  * @example
  * ```ts
- * const hub = new WsHub();
- * hub.attach(socket);          // after Deno.upgradeWebSocket
- * hub.broadcast(event);        // called by the ingest pipeline per observation
- * hub.close();                 // on shutdown: 1001 to every client
+ * const hub = new WsHub({ flushMs: 50 });
+ * hub.attach(socket, { batch: true }); // after Deno.upgradeWebSocket
+ * hub.broadcast(event);                // called by the ingest pipeline per observation
+ * hub.close();                         // on shutdown: 1001 to every client
  * ```
  */
 export class WsHub {
-  readonly #opts: Required<WsHubOptions>;
+  readonly #opts: WsLimits;
   readonly #clients = new Set<Client>();
+  readonly #plain = new Set<Client>();
+  readonly #batched = new Set<Client>();
   readonly #backlogged = new Set<Client>();
   #timer: ReturnType<typeof setInterval> | undefined;
+  #memTimer: ReturnType<typeof setInterval> | undefined;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Messages waiting for the next batch flush. */
+  #pending: string[] = [];
   #closed = false;
   /** Bytes waiting in all clients' queues. */
   #queuedBytes = 0;
+  #accounted = 0;
   #now: () => number;
   readonly #stats = {
     framesBroadcast: 0,
+    batchesBuilt: 0,
     framesSent: 0,
     framesQueued: 0,
     framesDropped: 0,
     lagNotices: 0,
     slowDisconnects: 0,
+    boundDisconnects: 0,
     oversizeClientFrames: 0,
   };
 
   /** Creates a hub. `now` is injectable for tests. */
   constructor(options: WsHubOptions = {}, now: () => number = Date.now) {
-    this.#opts = {
-      maxQueueFrames: options.maxQueueFrames ?? 256,
-      maxQueueBytes: options.maxQueueBytes ?? 1 << 20,
-      highWaterBytes: options.highWaterBytes ?? 64 << 10,
-      maxTotalQueueBytes: options.maxTotalQueueBytes ?? 32 << 20,
-      maxOverflows: options.maxOverflows ?? 3,
-      overflowWindowMs: options.overflowWindowMs ?? 60_000,
-      stuckMs: options.stuckMs ?? 15_000,
-      maxClientFrameBytes: options.maxClientFrameBytes ?? 512,
-      drainIntervalMs: options.drainIntervalMs ?? 20,
-      maxClients: options.maxClients ?? 10_000,
-    };
+    this.#opts = resolveLimits(options);
     this.#now = now;
+  }
+
+  /** The limits in force (defaults filled in). */
+  get limits(): Readonly<WsLimits> {
+    return this.#opts;
   }
 
   /** Number of connected clients. */
@@ -145,24 +158,32 @@ export class WsHub {
 
   /** A snapshot of the counters. */
   stats(): WsHubStats {
-    return { clients: this.#clients.size, queuedBytes: this.#queuedBytes, ...this.#stats };
+    return {
+      clients: this.#clients.size,
+      batchClients: this.#batched.size,
+      queuedBytes: this.#queuedBytes,
+      accountedBytes: this.#accounted,
+      ...this.#stats,
+    };
   }
 
   /**
    * Takes over a socket returned by `Deno.upgradeWebSocket` (or hono's
    * `upgradeWebSocket`); the hub owns its `message`, `close` and `error` handlers.
    */
-  attach(socket: WebSocket): void {
+  attach(socket: WebSocket, options: AttachOptions = {}): void {
     const client: Client = {
       socket,
+      batch: options.batch === true,
       queue: [],
+      counts: [],
       queueBytes: 0,
       dropping: false,
       dropped: 0,
       droppingSince: 0,
+      stalledSince: 0,
       overflowTimes: [],
       bufferedBound: Infinity,
-      hostBehind: false,
       closed: false,
     };
     if (this.#closed || this.#clients.size >= this.#opts.maxClients) {
@@ -173,31 +194,64 @@ export class WsHub {
       return;
     }
     this.#clients.add(client);
+    (client.batch ? this.#batched : this.#plain).add(client);
     socket.addEventListener("message", (ev) => this.#onMessage(client, ev));
     socket.addEventListener("close", () => this.#remove(client));
     socket.addEventListener("error", () => this.#remove(client));
+    if (this.#memTimer === undefined) {
+      this.#memTimer = setInterval(() => this.#checkMemory(), this.#opts.memoryCheckMs);
+    }
   }
 
-  /** Builds the frame for one observation once and sends it to every client. */
+  /** Builds the message for one observation once and sends it to every client. */
   broadcast(event: LiveEvent): void {
     if (this.#closed || this.#clients.size === 0) return;
     this.broadcastFrame(buildPacketFrame(event));
   }
 
-  /** Sends an already-serialised frame to every client. */
+  /** Sends an already-serialised message to every client (batch clients at the next flush). */
   broadcastFrame(frame: string): void {
     if (this.#closed) return;
     this.#stats.framesBroadcast++;
-    const size = frame.length;
-    for (const c of this.#clients) this.#deliver(c, frame, size);
+    for (const c of this.#plain) this.#deliver(c, frame, 1);
+    if (this.#batched.size === 0) return;
+    if (this.#opts.flushMs <= 0) {
+      this.#stats.batchesBuilt++;
+      const one = `[${frame}]`;
+      for (const c of this.#batched) this.#deliver(c, one, 1);
+      return;
+    }
+    this.#pending.push(frame);
+    if (this.#pending.length >= this.#opts.maxBatch) this.flush();
+    else if (this.#flushTimer === undefined) {
+      this.#flushTimer = setTimeout(() => this.flush(), this.#opts.flushMs);
+    }
+  }
+
+  /** Sends the pending messages to the batch clients now (one array frame per `maxBatch`). */
+  flush(): void {
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const pending = this.#pending;
+    this.#pending = [];
+    for (let i = 0; i < pending.length; i += this.#opts.maxBatch) {
+      const part = pending.length <= this.#opts.maxBatch
+        ? pending
+        : pending.slice(i, i + this.#opts.maxBatch);
+      const frame = `[${part.join(",")}]`;
+      this.#stats.batchesBuilt++;
+      for (const c of this.#batched) this.#deliver(c, frame, part.length);
+    }
   }
 
   /** Closes every client with 1001 and stops accepting new ones. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
+    for (const t of [this.#timer, this.#memTimer]) if (t !== undefined) clearInterval(t);
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    this.#timer = this.#memTimer = this.#flushTimer = undefined;
+    this.#pending = [];
     for (const c of [...this.#clients]) {
       try {
         c.socket.close(CLOSE_GOING_AWAY, "server shutting down");
@@ -206,7 +260,7 @@ export class WsHub {
     }
   }
 
-  #deliver(c: Client, frame: string, size: number): void {
+  #deliver(c: Client, frame: string, count: number): void {
     if (c.closed) return;
     if (c.socket.readyState !== WebSocket.OPEN) {
       // Closing (keepalive timeout, peer close): its close event may come much later.
@@ -217,13 +271,19 @@ export class WsHub {
       this.#send(c, frame);
       return;
     }
+    const size = frame.length;
     const clientFull = c.queue.length >= this.#opts.maxQueueFrames ||
       c.queueBytes + size > this.#opts.maxQueueBytes;
-    if (c.dropping || clientFull || this.#queuedBytes + size > this.#opts.maxTotalQueueBytes) {
-      this.#overflow(c, !c.dropping && !clientFull);
+    if (c.dropping || clientFull) {
+      this.#overflow(c, count);
       return;
     }
+    if (this.#queuedBytes + size > this.#opts.maxTotalQueueBytes && !this.#makeRoom(c, size)) {
+      return;
+    }
+    if (c.queue.length === 0) c.stalledSince = this.#now();
     c.queue.push(frame);
+    c.counts.push(count);
     c.queueBytes += size;
     this.#queuedBytes += size;
     this.#stats.framesQueued++;
@@ -231,29 +291,37 @@ export class WsHub {
   }
 
   /**
-   * Drops a frame for `c`. `hostBehind`: only the all-clients bound is full (the host is behind,
-   * not this client): the client gets its gap and lag notice, but the episode does not count
-   * towards disconnecting it, until the host has caught up.
+   * The all-clients queue bound is reached: closes the clients with the longest queues
+   * until `size` more bytes fit under three quarters of it. False when `c` itself was closed.
    */
-  #overflow(c: Client, hostBehind: boolean): void {
-    this.#stats.framesDropped++;
-    c.dropped++;
+  #makeRoom(c: Client, size: number): boolean {
+    const target = (this.#opts.maxTotalQueueBytes * 3) / 4;
+    while (this.#queuedBytes + size > target) {
+      let worst: Client | undefined;
+      for (const b of this.#backlogged) {
+        if (!b.closed && (!worst || b.queueBytes > worst.queueBytes)) worst = b;
+      }
+      if (!worst || worst.queueBytes === 0 || worst.queueBytes < c.queueBytes) worst = c;
+      this.#stats.boundDisconnects++;
+      this.#disconnectSlow(worst);
+      if (worst === c) return false;
+    }
+    return true;
+  }
+
+  /** Drops a frame of `count` observations for `c`. */
+  #overflow(c: Client, count: number): void {
+    this.#stats.framesDropped += count;
+    c.dropped += count;
     const now = this.#now();
     if (!c.dropping) {
       c.dropping = true;
       c.droppingSince = now;
-      c.hostBehind = hostBehind;
-      if (hostBehind) {
-        this.#markBacklogged(c);
-        return;
-      }
       c.overflowTimes.push(now);
       const since = now - this.#opts.overflowWindowMs;
       while (c.overflowTimes.length && c.overflowTimes[0] < since) c.overflowTimes.shift();
-      if (c.overflowTimes.length >= this.#opts.maxOverflows) this.#disconnectSlow(c);
-    } else if (!c.hostBehind && now - c.droppingSince >= this.#opts.stuckMs) {
-      this.#disconnectSlow(c);
-    }
+      if (c.overflowTimes.length >= this.#opts.maxOverflows) return this.#disconnectSlow(c);
+    } else if (now - c.droppingSince >= this.#opts.stuckMs) return this.#disconnectSlow(c);
     this.#markBacklogged(c);
   }
 
@@ -270,16 +338,17 @@ export class WsHub {
   #sendLag(c: Client): void {
     if (c.dropped === 0) return;
     this.#stats.lagNotices++;
-    this.#send(c, `{"type":"lag","dropped":${c.dropped}}`);
+    const notice = `{"type":"lag","dropped":${c.dropped}}`;
+    this.#send(c, c.batch ? `[${notice}]` : notice);
     c.dropped = 0;
     c.dropping = false;
-    c.hostBehind = false;
   }
 
   /** Empties `c`'s queue and takes its bytes off the all-clients total. */
   #clearQueue(c: Client): void {
     this.#queuedBytes -= c.queueBytes;
     c.queue = [];
+    c.counts = [];
     c.queueBytes = 0;
   }
 
@@ -309,35 +378,68 @@ export class WsHub {
 
   #drainAll(): void {
     const now = this.#now();
+    const stuckMs = this.#opts.stuckMs;
     for (const c of this.#backlogged) {
       if (c.closed || c.socket.readyState > WebSocket.OPEN) {
         this.#remove(c);
         continue;
       }
+      let moved = false;
       while (c.queue.length > 0 && this.#belowHighWater(c)) {
         const f = c.queue.shift()!;
+        c.counts.shift();
         c.queueBytes -= f.length;
         this.#queuedBytes -= f.length;
         this.#send(c, f);
+        moved = true;
       }
+      if (moved || c.queue.length === 0) c.stalledSince = c.queue.length > 0 ? now : 0;
       if (c.dropping) {
-        if (c.hostBehind && this.#queuedBytes <= this.#opts.maxTotalQueueBytes / 2) {
-          // The host caught up: from now on this client's own pace decides.
-          c.hostBehind = false;
-          c.droppingSince = now;
-        }
         if (c.queue.length <= this.#opts.maxQueueFrames / 2 && this.#belowHighWater(c)) {
           this.#sendLag(c);
-        } else if (!c.hostBehind && now - c.droppingSince >= this.#opts.stuckMs) {
+        } else if (now - c.droppingSince >= stuckMs) {
           this.#disconnectSlow(c);
           continue;
         }
+      } else if (c.stalledSince > 0 && now - c.stalledSince >= stuckMs) {
+        this.#disconnectSlow(c);
+        continue;
       }
       if (c.queue.length === 0 && !c.dropping) this.#backlogged.delete(c);
     }
     if (this.#backlogged.size === 0 && this.#timer !== undefined) {
       clearInterval(this.#timer);
       this.#timer = undefined;
+    }
+  }
+
+  /**
+   * Accounts every client's memory (fixed cost, bytes the runtime buffers for its socket,
+   * queue) and closes the clients furthest behind while the total is over the budget.
+   */
+  #checkMemory(): void {
+    const { clientOverheadBytes, memoryBudgetBytes } = this.#opts;
+    let total = this.#queuedBytes;
+    const behind: { c: Client; bytes: number }[] = [];
+    for (const c of this.#clients) {
+      const buffered = c.socket.bufferedAmount;
+      c.bufferedBound = buffered;
+      total += clientOverheadBytes + buffered;
+      if (buffered + c.queueBytes > 0) behind.push({ c, bytes: buffered + c.queueBytes });
+    }
+    if (total > memoryBudgetBytes) {
+      behind.sort((a, b) => b.bytes - a.bytes);
+      for (const { c, bytes } of behind) {
+        if (total <= memoryBudgetBytes * 0.9) break;
+        total -= clientOverheadBytes + bytes;
+        this.#stats.boundDisconnects++;
+        this.#disconnectSlow(c);
+      }
+    }
+    this.#accounted = total;
+    if (this.#clients.size === 0 && this.#memTimer !== undefined) {
+      clearInterval(this.#memTimer);
+      this.#memTimer = undefined;
     }
   }
 
@@ -365,6 +467,8 @@ export class WsHub {
     c.closed = true;
     this.#clearQueue(c);
     this.#clients.delete(c);
+    this.#plain.delete(c);
+    this.#batched.delete(c);
     this.#backlogged.delete(c);
   }
 }

@@ -1,10 +1,13 @@
 /**
- * The WebSocket endpoint: `/ws`, and an upgrade request on `/` (the
- * reference's UI connects to `ws(s)://host/`). The origin must be empty, the
- * request's own host, or listed exactly in `corsAllowedOrigins` (`*` is
- * ignored here); anything else gets 403 before the upgrade. Keepalive pings
- * every 30 s come from Deno (`idleTimeout`), which also closes a peer that
- * stops answering.
+ * The WebSocket endpoint: `GET /ws` (a route definition, so `/api/spec` lists
+ * it with its `batch` parameter), and an upgrade request on `/` (the
+ * reference's UI connects to `ws(s)://host/`). `?batch=1` asks for batch
+ * frames: JSON arrays of the live messages, one frame per flush interval
+ * (`live.flushMs`, see `ws_hub.ts`); without it every message is its own
+ * frame, as CoreScope sends them. The origin must be empty, the request's own
+ * host, or listed exactly in `corsAllowedOrigins` (`*` is ignored here);
+ * anything else gets 403 before the upgrade. Keepalive pings every 30 s come
+ * from Deno (`idleTimeout`), which also closes a peer that stops answering.
  *
  * @module
  */
@@ -13,6 +16,8 @@ import type { Context, Hono, MiddlewareHandler, Next } from "hono";
 import { upgradeWebSocket } from "hono/deno";
 import type { ApiContext } from "./deps.ts";
 import { ApiError } from "./errors.ts";
+import { boolParam } from "./params.ts";
+import { type AnyRoute, route } from "./route_def.ts";
 
 /** Seconds of silence before Deno pings a client (and closes it if no pong follows). */
 export const WS_IDLE_TIMEOUT_S = 30;
@@ -36,20 +41,59 @@ function isUpgrade(c: Context): boolean {
   return (c.req.header("upgrade") ?? "").toLowerCase() === "websocket";
 }
 
-/** Registers `/ws` and the upgrade on `/`. */
-export function registerWebSocket(app: Hono, ctx: ApiContext): void {
+/** Whether a `batch` query value asks for batch frames (`1` or `true`). */
+export function wantsBatch(raw: string | undefined): boolean {
+  return raw === "1" || raw === "true";
+}
+
+/** The upgrade with the origin and shutdown checks; `batch` picks the frame kind. */
+function upgrader(ctx: ApiContext) {
   const allowed = new Set(ctx.config.corsAllowedOrigins.filter((o) => o !== "*"));
-  const upgrade = upgradeWebSocket(() => ({
+  const plain = upgradeWebSocket(() => ({
     onOpen: (_ev, ws) => ctx.hub.attach(ws.raw as WebSocket),
   }), { idleTimeout: WS_IDLE_TIMEOUT_S });
-  const guarded: MiddlewareHandler = async (c: Context, next: Next) => {
-    if (!isUpgrade(c)) return await next();
+  const batched = upgradeWebSocket(() => ({
+    onOpen: (_ev, ws) => ctx.hub.attach(ws.raw as WebSocket, { batch: true }),
+  }), { idleTimeout: WS_IDLE_TIMEOUT_S });
+  return async (c: Context, next: Next, batch: boolean) => {
     if (!originAllowed(c.req.header("origin"), c.req.header("host"), allowed)) {
       throw new ApiError(403, "WebSocket origin not allowed");
     }
     if (ctx.hub.closed) throw new ApiError(503, "server shutting down");
-    return await upgrade(c, next);
+    return await (batch ? batched : plain)(c, next);
   };
-  app.get("/ws", guarded, (c) => c.json({ error: "expected a WebSocket upgrade" }, 426));
+}
+
+/** `GET /ws` as a route definition (listed in `/api/spec`). */
+export function wsRoutes(ctx: ApiContext): AnyRoute[] {
+  const upgrade = upgrader(ctx);
+  return [route({
+    method: "GET",
+    path: "/ws",
+    tag: "live",
+    summary: "Live feed (WebSocket upgrade): one {type:'packet', data} message per observation; " +
+      "with batch=1, JSON arrays of those messages, one frame per flush interval " +
+      "(live.flushMs, default 50 ms), in order; lag notices are {type:'lag', dropped}",
+    params: {
+      batch: boolParam({
+        description: "send JSON arrays of messages (one frame per flush) instead of one frame each",
+      }),
+    },
+    returns: "101 Switching Protocols; 426 without an upgrade request",
+    handler: async (c, p) => {
+      if (!isUpgrade(c)) return c.json({ error: "expected a WebSocket upgrade" }, 426);
+      const res = await upgrade(c, () => Promise.resolve(), p.batch);
+      return res ?? c.json({ error: "expected a WebSocket upgrade" }, 426);
+    },
+  })];
+}
+
+/** Registers the upgrade on `/` (CoreScope's UI connects there; `?batch=1` works too). */
+export function registerWebSocket(app: Hono, ctx: ApiContext): void {
+  const upgrade = upgrader(ctx);
+  const guarded: MiddlewareHandler = async (c: Context, next: Next) => {
+    if (!isUpgrade(c)) return await next();
+    return await upgrade(c, next, wantsBatch(c.req.query("batch")));
+  };
   app.get("/", guarded);
 }

@@ -89,6 +89,7 @@ export const CONFIG_SCHEMA: Rule = obj({
   neighborGraph: obj({ maxEdgeKm: num(0) }, true),
   healthThresholds: { kind: "record", of: num(0) },
   liveMap: obj({ propagationBufferMs: num(0), maxNodes: int(100, 20_000) }),
+  live: obj({ flushMs: int(0, 1000), maxClients: int(1, 100_000), memoryBudgetMB: num(16) }),
   resolvedPath: obj({ backfillHours: num(0) }),
   resolver: obj({
     maxLinkKm: num(1, 2000),

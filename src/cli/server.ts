@@ -21,6 +21,7 @@ import { type IngestMessage, parseMqttMessage } from "../ingest/messages.ts";
 import { createApp } from "../api/app.ts";
 import { backupDatabase } from "../db/maintenance.ts";
 import { WsHub } from "../api/ws_hub.ts";
+import { hubOptionsFromConfig } from "../api/ws_limits.ts";
 import { checkApiKey } from "../api/security.ts";
 import { EventLoopMonitor, MetricsRegistry } from "../api/metrics.ts";
 import { mountUi } from "./ui_mount.ts";
@@ -69,7 +70,7 @@ export async function startServer(
   if (weak) throw new ConfigError([`${weak} (configured apiKey refused; nothing was started)`]);
   if (!config.apiKey) log.warn("no apiKey configured: write endpoints answer 403");
 
-  const hub = new WsHub();
+  const hub = new WsHub(hubOptionsFromConfig(config.raw));
   const stack = createStack(config, { log, broadcast: (event) => hub.broadcast(event) });
   const { hdb, writer, nodes, store, resolver, pipeline } = stack;
   store.progress.state = "loading";

@@ -11,6 +11,7 @@
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const LAG_BYTE = "l".charCodeAt(0);
+const ARRAY_BYTE = "[".charCodeAt(0);
 
 /**
  * A raw-TCP WebSocket client. One fixed buffer per client; frames are
@@ -25,6 +26,10 @@ export class RawWsClient {
   keepText = false;
   lags = 0;
   dropped = 0;
+  /** Batch frames (JSON arrays, `/ws?batch=1`) received, lag notices excluded. */
+  batches = 0;
+  /** Payload bytes of the batch frames. */
+  batchBytes = 0;
   closeCode = 0;
   latencies: number[] = [];
   #buf = new Uint8Array(256 * 1024);
@@ -89,6 +94,7 @@ export class RawWsClient {
       const op = b[p] & 0x0f;
       if (op === 9) this.#pong(b.slice(off, off + len));
       else if (op === 8) this.closeCode = len >= 2 ? (b[off] << 8) | b[off + 1] : 1005;
+      else if (op === 1 && b[off] === ARRAY_BYTE) this.#batch(b.subarray(off, off + len));
       else if (op === 1) {
         if (b[off + 9] === LAG_BYTE) {
           this.lags++;
@@ -107,6 +113,28 @@ export class RawWsClient {
     }
     this.#start = p;
     if (p === this.#end) this.#start = this.#end = 0;
+  }
+
+  /**
+   * A batch frame: lag notices are counted as such; packet batches count as frames only
+   * when decoded (probe clients and `keepText`), otherwise by bytes.
+   */
+  #batch(payload: Uint8Array): void {
+    if (payload[10] === LAG_BYTE) {
+      this.lags++;
+      this.dropped += JSON.parse(dec.decode(payload))[0].dropped;
+      return;
+    }
+    this.batches++;
+    this.batchBytes += payload.length;
+    if (!this.probe && !this.keepText) return;
+    const text = dec.decode(payload);
+    if (this.keepText) this.texts.push(text);
+    const msgs = JSON.parse(text) as { data: { timestamp: string } }[];
+    this.frames += msgs.length;
+    if (!this.probe) return;
+    const now = Date.now();
+    for (const m of msgs) this.latencies.push(now - Date.parse(m.data.timestamp));
   }
 
   /** Answers a ping (client frames are masked; a zero mask keeps the payload as is). */

@@ -1,0 +1,105 @@
+/**
+ * Limits of the WebSocket hub and how they follow from the configuration
+ * (`live.*` keys) and from one memory budget.
+ *
+ * Memory model of one client (measured on Deno 2.9, see BENCHMARKS.md
+ * "Live feed memory"): a fixed cost per connection (the upgraded socket, its
+ * runtime task and read buffer, the hub's record), plus the bytes handed to the
+ * socket that the runtime has not yet written to the kernel (each `send` is a
+ * copy held until written, so `bufferedAmount` is real memory), plus the
+ * client's own queue. The hub keeps the sum over all clients under
+ * `memoryBudgetBytes` by closing the clients furthest behind with 1013, and the
+ * default `maxClients` is the budget divided by one client's worst case
+ * without a queue (`clientOverheadBytes + highWaterBytes`).
+ *
+ * @module
+ */
+
+/** Hub limits; every field has a default. */
+export interface WsHubOptions {
+  /**
+   * Batch clients: observations arriving within this many ms go out as one frame
+   * (default 50; 0 = every observation at once, as a one-element batch).
+   */
+  flushMs?: number;
+  /** Most observations in one batch frame (default 1,000; a longer flush is split in order). */
+  maxBatch?: number;
+  /** Queue bound in frames (default 256, like the reference). */
+  maxQueueFrames?: number;
+  /** Queue bound in bytes (default 1 MiB). */
+  maxQueueBytes?: number;
+  /** Socket `bufferedAmount` above which frames are queued instead of sent (default 64 KiB). */
+  highWaterBytes?: number;
+  /** Bound of all clients' queues together, in bytes (default 32 MiB). */
+  maxTotalQueueBytes?: number;
+  /** Bound of all clients' accounted memory (fixed + socket + queue; default 256 MiB). */
+  memoryBudgetBytes?: number;
+  /** Fixed memory per connected client used in the accounting (default 48 KiB, measured). */
+  clientOverheadBytes?: number;
+  /** Period of the all-clients memory check (default 1,000 ms). */
+  memoryCheckMs?: number;
+  /** Overflow episodes tolerated within `overflowWindowMs` (default 3). */
+  maxOverflows?: number;
+  /** Window for `maxOverflows` (default 60 s). */
+  overflowWindowMs?: number;
+  /**
+   * Longest time a client may stay unable to take frames (its queue dropping, or
+   * its socket above `highWaterBytes` without draining) before it is closed with
+   * 1013 (default 15 s).
+   */
+  stuckMs?: number;
+  /** Largest client frame that is silently discarded (default 512 bytes). */
+  maxClientFrameBytes?: number;
+  /** Drain check period for backlogged clients (default 20 ms). */
+  drainIntervalMs?: number;
+  /** Maximum number of clients; more are refused with 1013 (default: sized from the budget). */
+  maxClients?: number;
+}
+
+/** The hub's limits with every default filled in. */
+export type WsLimits = Required<WsHubOptions>;
+
+/** Default budget of all clients together (the systemd unit allows 768 MiB in all). */
+export const DEFAULT_MEMORY_BUDGET = 256 << 20;
+/** Default fixed cost of one connected client (bytes). */
+export const DEFAULT_CLIENT_OVERHEAD = 48 << 10;
+
+/** Fills in the defaults; `maxClients` defaults to what the memory budget holds. */
+export function resolveLimits(o: WsHubOptions = {}): WsLimits {
+  const highWaterBytes = o.highWaterBytes ?? 64 << 10;
+  const memoryBudgetBytes = o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
+  const clientOverheadBytes = o.clientOverheadBytes ?? DEFAULT_CLIENT_OVERHEAD;
+  return {
+    flushMs: o.flushMs ?? 50,
+    maxBatch: o.maxBatch ?? 1000,
+    maxQueueFrames: o.maxQueueFrames ?? 256,
+    maxQueueBytes: o.maxQueueBytes ?? 1 << 20,
+    highWaterBytes,
+    maxTotalQueueBytes: o.maxTotalQueueBytes ?? 32 << 20,
+    memoryBudgetBytes,
+    clientOverheadBytes,
+    memoryCheckMs: o.memoryCheckMs ?? 1000,
+    maxOverflows: o.maxOverflows ?? 3,
+    overflowWindowMs: o.overflowWindowMs ?? 60_000,
+    stuckMs: o.stuckMs ?? 15_000,
+    maxClientFrameBytes: o.maxClientFrameBytes ?? 512,
+    drainIntervalMs: o.drainIntervalMs ?? 20,
+    maxClients: o.maxClients ??
+      Math.max(1, Math.floor(memoryBudgetBytes / (clientOverheadBytes + highWaterBytes))),
+  };
+}
+
+/**
+ * Hub options from the configuration file's `live` object (`flushMs`, `maxClients`,
+ * `memoryBudgetMB`); the config schema has validated the types and ranges.
+ */
+export function hubOptionsFromConfig(raw: Record<string, unknown>): WsHubOptions {
+  const live = raw.live;
+  if (!live || typeof live !== "object") return {};
+  const l = live as Record<string, unknown>;
+  const out: WsHubOptions = {};
+  if (typeof l.flushMs === "number") out.flushMs = l.flushMs;
+  if (typeof l.maxClients === "number") out.maxClients = l.maxClients;
+  if (typeof l.memoryBudgetMB === "number") out.memoryBudgetBytes = l.memoryBudgetMB * (1 << 20);
+  return out;
+}
