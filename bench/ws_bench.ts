@@ -7,9 +7,14 @@
  * notices.
  *
  * ```
- * deno run -A bench/ws_bench.ts --clients 1000 [--rate 200] [--seconds 20] [--stalled 10]
- *   [--workers 2] [--stall-rate 1500] [--stall-seconds 90] [--no-pin] [--high-water BYTES] [--json]
+ * deno run -A bench/ws_bench.ts --clients 1000 [--plain-clients 250] [--rate 200] [--seconds 20]
+ *   [--stalled 10] [--workers 2] [--stall-rate 1500] [--stall-seconds 90] [--no-pin]
+ *   [--high-water BYTES] [--flush-ms 50] [--json]
  * ```
+ *
+ * `--clients` are batch clients (`/ws?batch=1`, one array frame per flush); the
+ * `--plain-clients` of the same run ask for nothing and get one frame per
+ * observation, as CoreScope's frontend does. Both are measured separately.
  *
  * Phase A measures latency with every client connected. Phase B stops the
  * reading clients and re-sends real frames to the stalled ones at
@@ -71,7 +76,12 @@ async function serverMode(): Promise<void> {
     rateLimit: { readPerMinute: 1e9, writePerMinute: 1e9 },
   };
   const hw = Number(Deno.args[1] ?? 0);
-  const hub = new WsHub({ maxClients: 20_000, ...(hw > 0 ? { highWaterBytes: hw } : {}) });
+  const flushMs = Number(Deno.args[2] ?? 50);
+  const hub = new WsHub({
+    maxClients: 20_000,
+    flushMs,
+    ...(hw > 0 ? { highWaterBytes: hw } : {}),
+  });
   let broadcastMs = 0;
   let lastFrame = "";
   const stack = createStack(config, {
@@ -90,6 +100,17 @@ async function serverMode(): Promise<void> {
     app.fetch,
   );
   console.log(JSON.stringify({ port: server.addr.port, pid: Deno.pid }));
+  if (Deno.env.get("WS_BENCH_TRACE")) {
+    setInterval(() => {
+      const m = Deno.memoryUsage();
+      const st = hub.stats();
+      console.error(
+        `[server] rss ${(m.rss / 1e6).toFixed(0)} heap ${(m.heapUsed / 1e6).toFixed(0)} ext ${
+          (m.external / 1e6).toFixed(0)
+        } accounted ${(st.accountedBytes / 1e6).toFixed(1)} queued ${st.queuedBytes} sent ${st.framesSent}`,
+      );
+    }, 1000);
+  }
   let seq = 0;
   for await (const line of lines(Deno.stdin.readable)) {
     const [cmd, a, b] = line.trim().split(/\s+/);
@@ -172,11 +193,16 @@ async function serverMode(): Promise<void> {
 
 // ---------------------------------------------------------------- raw clients
 
-async function clientWorkerMode(port: number, count: number, probeEvery: number): Promise<void> {
+async function clientWorkerMode(
+  port: number,
+  count: number,
+  probeEvery: number,
+  path: string,
+): Promise<void> {
   const clients: RawClient[] = [];
   for (let i = 0; i < count; i++) {
     const c = new RawClient(i % probeEvery === 0);
-    await c.connect(port);
+    await c.connect(port, path);
     clients.push(c);
   }
   let stop = false;
@@ -188,7 +214,10 @@ async function clientWorkerMode(port: number, count: number, probeEvery: number)
   await Promise.allSettled(runs);
   const lat = clients.flatMap((c) => c.latencies);
   console.log(JSON.stringify({
-    frames: clients.map((c) => c.frames),
+    // Batch clients: messages are counted by the probes (they decode), bytes by all.
+    frames: clients.filter((c) => c.probe || c.batches === 0).map((c) => c.frames),
+    batches: clients.map((c) => c.batches),
+    batchBytes: clients.map((c) => c.batchBytes),
     lags: clients.reduce((n, c) => n + c.lags, 0),
     latencies: lat,
   }));
@@ -252,26 +281,88 @@ async function next(p: Proc): Promise<Record<string, unknown>> {
   return JSON.parse(r.value);
 }
 
+interface WorkerResult {
+  frames: number[];
+  batches: number[];
+  batchBytes: number[];
+  lags: number;
+  latencies: number[];
+}
+
+/** Spawns `workers` client processes holding `count` clients on `path` between them. */
+async function clientGroup(
+  port: number,
+  count: number,
+  workers: number,
+  path: string,
+  cpus: string | null,
+): Promise<Proc[]> {
+  const ws: Proc[] = [];
+  if (count === 0) return ws;
+  for (let w = 0; w < workers; w++) {
+    const n = Math.floor(count / workers) + (w < count % workers ? 1 : 0);
+    if (n > 0) ws.push(spawn(["--client-worker", String(port), String(n), "20", path], cpus));
+  }
+  for (const w of ws) await next(w);
+  return ws;
+}
+
+/** Stops a client group and sums up what it received. */
+async function groupReport(ws: Proc[], expected: number) {
+  const results: WorkerResult[] = [];
+  for (const w of ws) {
+    await w.send("stop");
+    results.push(await next(w) as unknown as WorkerResult);
+  }
+  const frames = results.flatMap((r) => r.frames);
+  const lat = results.flatMap((r) => r.latencies);
+  const bytes = results.flatMap((r) => r.batchBytes);
+  const batches = results.flatMap((r) => r.batches);
+  return {
+    report: {
+      clients: bytes.length,
+      messagesPerClient: { expected, min: pct(frames, 0.0001), max: pct(frames, 100) },
+      ...(batches.some((b) => b > 0)
+        ? {
+          batchFramesPerClient: { min: Math.min(...batches), max: Math.max(...batches) },
+          // Every batch client received the same byte stream (only probes count messages).
+          sameBytesEveryClient: Math.min(...bytes) === Math.max(...bytes),
+        }
+        : {}),
+      lagNotices: results.reduce((n, r) => n + r.lags, 0),
+      latencyMs: {
+        samples: lat.length,
+        p50: pct(lat, 50),
+        p99: pct(lat, 99),
+        max: pct(lat, 100),
+      },
+    },
+    p99: pct(lat, 99),
+    complete: frames.length > 0 && pct(frames, 0.0001) === expected,
+  };
+}
+
 async function main(): Promise<void> {
   const arg = (name: string, def: number) => {
     const i = Deno.args.indexOf(name);
     return i >= 0 ? Number(Deno.args[i + 1]) : def;
   };
   const clients = arg("--clients", 1000);
+  const plainClients = arg("--plain-clients", 250);
   const rate = arg("--rate", 200);
   const seconds = arg("--seconds", 20);
   const stalledCount = arg("--stalled", 10);
   const workers = Math.max(1, arg("--workers", 2));
+  const flushMs = arg("--flush-ms", 50);
   const pin = pinning();
-  const server = spawn(["--server", String(arg("--high-water", 0))], pin?.server ?? null);
+  const server = spawn(
+    ["--server", String(arg("--high-water", 0)), String(flushMs)],
+    pin?.server ?? null,
+  );
   const { port, pid } = await next(server) as { port: number; pid: number };
   log(`server pid ${pid} on port ${port}`);
-  const ws: Proc[] = [];
-  for (let w = 0; w < workers; w++) {
-    const n = Math.floor(clients / workers) + (w < clients % workers ? 1 : 0);
-    ws.push(spawn(["--client-worker", String(port), String(n), "20"], pin?.clients ?? null));
-  }
-  for (const w of ws) await next(w);
+  const batchWs = await clientGroup(port, clients, workers, "/ws?batch=1", pin?.clients ?? null);
+  const plainWs = await clientGroup(port, plainClients, 1, "/ws", pin?.clients ?? null);
   const stalled: RawClient[] = [];
   const timers: ReturnType<typeof setInterval>[] = [];
   for (let i = 0; i < stalledCount; i++) {
@@ -280,14 +371,15 @@ async function main(): Promise<void> {
     stalled.push(c);
     timers.push(c.keepalive());
   }
-  log(`${clients} reading + ${stalledCount} stalled clients connected`);
+  log(`${clients} batch + ${plainClients} plain + ${stalledCount} stalled clients connected`);
   await new Promise((r) => setTimeout(r, 1000));
   const rssStart = rssMB(pid);
   let rssMax = rssStart;
   const sampler = setInterval(() => {
     rssMax = Math.max(rssMax, rssMB(pid));
   }, 250);
-  const cpu0 = [pid, ...ws.map((w) => w.child.pid)].map(cpuSeconds);
+  const procs = [pid, ...[...batchWs, ...plainWs].map((w) => w.child.pid)];
+  const cpu0 = procs.map(cpuSeconds);
   const t0 = performance.now();
   await server.send(`ingest ${rate} ${seconds}`);
   const done = await next(server) as {
@@ -297,14 +389,14 @@ async function main(): Promise<void> {
     busyShare: number;
   };
   const elapsed = (performance.now() - t0) / 1000;
-  const cpu1 = [pid, ...ws.map((w) => w.child.pid)].map(cpuSeconds);
+  const cpu1 = procs.map(cpuSeconds);
   const cpuShare = cpu1.map((c, i) => Math.round(((c - cpu0[i]) / elapsed) * 100) / 100);
+  const rssIngestMax = rssMax;
+  const stalledClosedDuringIngest = done.hub.slowDisconnects;
   await new Promise((r) => setTimeout(r, 2000));
-  const results = [];
-  for (const w of ws) {
-    await w.send("stop");
-    results.push(await next(w) as { frames: number[]; lags: number; latencies: number[] });
-  }
+  const expected = done.ingested;
+  const batch = await groupReport(batchWs, expected);
+  const plain = await groupReport(plainWs, expected);
   // Phase B: the stalled clients sit behind megabytes of loopback socket buffers, so re-send
   // real frames at `--stall-rate` until the hub has given up on all of them (or time runs out).
   const stallRate = arg("--stall-rate", 1500);
@@ -321,33 +413,35 @@ async function main(): Promise<void> {
   for (const t of timers) clearInterval(t);
   // Stalled clients now read what reached them: a lag notice and/or the close frame.
   let endStalled = false;
-  const drains = stalled.map((c) => c.run(() => endStalled || c.lags > 0));
-  await Promise.race([Promise.all(drains), new Promise((r) => setTimeout(r, 5000))]);
+  const drains = stalled.map((c) => c.run(() => endStalled || c.closeCode !== 0));
+  await Promise.race([Promise.all(drains), new Promise((r) => setTimeout(r, 10_000))]);
   endStalled = true;
   for (const c of stalled) c.close();
   await server.send("quit");
   await server.child.status;
-  for (const w of ws) await w.child.status;
-  const frames = results.flatMap((r) => r.frames);
-  const lat = results.flatMap((r) => r.latencies);
-  const expected = done.ingested;
+  for (const w of [...batchWs, ...plainWs]) await w.child.status;
+  const framesSent = done.hub.framesSent;
   const out = {
     bench: "ws",
     clients,
+    plainClients,
     stalled: stalledCount,
     rate,
     seconds,
+    flushMs,
     achievedRate: Math.round(done.ingested / elapsed),
-    framesPerClient: { expected, min: Math.min(...frames), max: Math.max(...frames) },
-    readingClientLagNotices: results.reduce((n, r) => n + r.lags, 0),
-    latencyMs: { samples: lat.length, p50: pct(lat, 50), p99: pct(lat, 99), max: Math.max(...lat) },
+    batchClients: batch.report,
+    plainClientsReport: plain.report,
+    serverFramesPerSecond: Math.round(framesSent / elapsed),
     serverRssMB: {
       start: Math.round(rssStart),
+      maxDuringIngest: Math.round(rssIngestMax),
       max: Math.round(rssMax),
       end: Math.round(rssEnd),
-      growth: Math.round(rssMax - rssStart),
+      growth: Math.round(rssIngestMax - rssStart),
     },
     stalledClients: {
+      closedDuringIngest: stalledClosedDuringIngest,
       gotLagNotice: stalled.filter((c) => c.lags > 0).length,
       droppedReported: stalled.reduce((n, c) => n + c.dropped, 0),
       closedWith: [...new Set(stalled.map((c) => c.closeCode))],
@@ -361,11 +455,22 @@ async function main(): Promise<void> {
     broadcastShareOfWallTime: done.busyShare,
     targets: {
       [`ingest rate >= 95% of ${rate} obs/s with every client connected`]:
-        done.ingested / elapsed >=
-          0.95 * rate,
-      "p99 delivery latency <= 100 ms": pct(lat, 99) <= 100,
-      "server RSS growth <= 50 MB": rssMax - rssStart <= 50,
-      "stalled clients get lag notices": stalled.every((c) => c.lags > 0),
+        done.ingested / elapsed >= 0.95 * rate,
+      ...(clients > 0
+        ? {
+          "batch clients: p99 delivery latency <= 100 ms": batch.p99 <= 100,
+          "batch clients: every message delivered": batch.complete &&
+            batch.report.sameBytesEveryClient === true,
+        }
+        : {}),
+      ...(plainClients > 0
+        ? {
+          "plain clients: p99 delivery latency <= 100 ms": plain.p99 <= 100,
+          "plain clients: every message delivered": plain.complete,
+        }
+        : {}),
+      "server RSS growth <= 50 MB": rssIngestMax - rssStart <= 50,
+      "stalled clients closed with 1013": stalled.every((c) => c.closeCode === 1013),
     },
   };
   if (Deno.args.includes("--json")) console.log(JSON.stringify(out, null, 2));
@@ -375,6 +480,11 @@ async function main(): Promise<void> {
 if (import.meta.main) {
   if (Deno.args[0] === "--server") await serverMode();
   else if (Deno.args[0] === "--client-worker") {
-    await clientWorkerMode(Number(Deno.args[1]), Number(Deno.args[2]), Number(Deno.args[3]));
+    await clientWorkerMode(
+      Number(Deno.args[1]),
+      Number(Deno.args[2]),
+      Number(Deno.args[3]),
+      Deno.args[4] ?? "/ws",
+    );
   } else await main();
 }

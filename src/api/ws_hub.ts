@@ -82,6 +82,8 @@ interface Client {
   droppingSince: number;
   /** When the client last took a frame while it had a queue (0: no queue). */
   stalledSince: number;
+  /** The current dropping episode comes from the all-clients queue bound, not from this client. */
+  hostBehind: boolean;
   overflowTimes: number[];
   closed: boolean;
   /**
@@ -182,6 +184,7 @@ export class WsHub {
       dropped: 0,
       droppingSince: 0,
       stalledSince: 0,
+      hostBehind: false,
       overflowTimes: [],
       bufferedBound: Infinity,
       closed: false,
@@ -228,20 +231,33 @@ export class WsHub {
     }
   }
 
-  /** Sends the pending messages to the batch clients now (one array frame per `maxBatch`). */
+  /**
+   * Sends the pending messages to the batch clients now, in order: one array frame per
+   * `maxBatch` messages or `maxBatchBytes` characters (a single longer message is alone).
+   */
   flush(): void {
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
     const pending = this.#pending;
     this.#pending = [];
-    for (let i = 0; i < pending.length; i += this.#opts.maxBatch) {
-      const part = pending.length <= this.#opts.maxBatch
-        ? pending
-        : pending.slice(i, i + this.#opts.maxBatch);
-      const frame = `[${part.join(",")}]`;
+    const { maxBatch, maxBatchBytes } = this.#opts;
+    let handed = 0;
+    for (let i = 0; i < pending.length;) {
+      let j = i + 1;
+      let chars = pending[i].length;
+      while (j < pending.length && j - i < maxBatch && chars + pending[j].length < maxBatchBytes) {
+        chars += pending[j++].length + 1;
+      }
+      const frame = j - i === pending.length
+        ? `[${pending.join(",")}]`
+        : `[${pending.slice(i, j).join(",")}]`;
       this.#stats.batchesBuilt++;
-      for (const c of this.#batched) this.#deliver(c, frame, part.length);
+      for (const c of this.#batched) this.#deliver(c, frame, j - i);
+      handed += frame.length * this.#batched.size;
+      i = j;
     }
+    // Every send is a copy the runtime holds until written: a large flush is accounted now.
+    if (handed > this.#opts.memoryBudgetBytes / 8) this.#checkMemory();
   }
 
   /** Closes every client with 1001 and stops accepting new ones. */
@@ -274,11 +290,8 @@ export class WsHub {
     const size = frame.length;
     const clientFull = c.queue.length >= this.#opts.maxQueueFrames ||
       c.queueBytes + size > this.#opts.maxQueueBytes;
-    if (c.dropping || clientFull) {
-      this.#overflow(c, count);
-      return;
-    }
-    if (this.#queuedBytes + size > this.#opts.maxTotalQueueBytes && !this.#makeRoom(c, size)) {
+    if (c.dropping || clientFull || this.#queuedBytes + size > this.#opts.maxTotalQueueBytes) {
+      this.#overflow(c, count, !c.dropping && !clientFull);
       return;
     }
     if (c.queue.length === 0) c.stalledSince = this.#now();
@@ -291,42 +304,34 @@ export class WsHub {
   }
 
   /**
-   * The all-clients queue bound is reached: closes the clients with the longest queues
-   * until `size` more bytes fit under three quarters of it. False when `c` itself was closed.
+   * Drops a frame of `count` observations for `c`. `hostBehind`: only the all-clients queue
+   * bound is full (the host is behind, not this client): the client gets its gap and lag
+   * notice, but the episode does not count towards `maxOverflows`. Either way a client whose
+   * queue does not move for `stuckMs` is closed (see `#drainAll`).
    */
-  #makeRoom(c: Client, size: number): boolean {
-    const target = (this.#opts.maxTotalQueueBytes * 3) / 4;
-    while (this.#queuedBytes + size > target) {
-      let worst: Client | undefined;
-      for (const b of this.#backlogged) {
-        if (!b.closed && (!worst || b.queueBytes > worst.queueBytes)) worst = b;
-      }
-      if (!worst || worst.queueBytes === 0 || worst.queueBytes < c.queueBytes) worst = c;
-      this.#stats.boundDisconnects++;
-      this.#disconnectSlow(worst);
-      if (worst === c) return false;
-    }
-    return true;
-  }
-
-  /** Drops a frame of `count` observations for `c`. */
-  #overflow(c: Client, count: number): void {
+  #overflow(c: Client, count: number, hostBehind: boolean): void {
     this.#stats.framesDropped += count;
     c.dropped += count;
     const now = this.#now();
     if (!c.dropping) {
       c.dropping = true;
       c.droppingSince = now;
-      c.overflowTimes.push(now);
-      const since = now - this.#opts.overflowWindowMs;
-      while (c.overflowTimes.length && c.overflowTimes[0] < since) c.overflowTimes.shift();
-      if (c.overflowTimes.length >= this.#opts.maxOverflows) return this.#disconnectSlow(c);
-    } else if (now - c.droppingSince >= this.#opts.stuckMs) return this.#disconnectSlow(c);
+      c.hostBehind = hostBehind;
+      if (c.stalledSince === 0) c.stalledSince = now;
+      if (!hostBehind) {
+        c.overflowTimes.push(now);
+        const since = now - this.#opts.overflowWindowMs;
+        while (c.overflowTimes.length && c.overflowTimes[0] < since) c.overflowTimes.shift();
+        if (c.overflowTimes.length >= this.#opts.maxOverflows) return this.#disconnectSlow(c);
+      }
+    }
     this.#markBacklogged(c);
   }
 
   #disconnectSlow(c: Client): void {
     this.#stats.slowDisconnects++;
+    // What was still queued is dropped too: the notice counts it.
+    for (const n of c.counts) c.dropped += n;
     this.#clearQueue(c);
     this.#sendLag(c);
     try {
@@ -342,6 +347,7 @@ export class WsHub {
     this.#send(c, c.batch ? `[${notice}]` : notice);
     c.dropped = 0;
     c.dropping = false;
+    c.hostBehind = false;
   }
 
   /** Empties `c`'s queue and takes its bytes off the all-clients total. */
@@ -393,15 +399,19 @@ export class WsHub {
         this.#send(c, f);
         moved = true;
       }
-      if (moved || c.queue.length === 0) c.stalledSince = c.queue.length > 0 ? now : 0;
-      if (c.dropping) {
-        if (c.queue.length <= this.#opts.maxQueueFrames / 2 && this.#belowHighWater(c)) {
-          this.#sendLag(c);
-        } else if (now - c.droppingSince >= stuckMs) {
-          this.#disconnectSlow(c);
-          continue;
-        }
-      } else if (c.stalledSince > 0 && now - c.stalledSince >= stuckMs) {
+      if (moved) c.stalledSince = c.queue.length > 0 ? now : 0;
+      else if (c.queue.length === 0 && !c.dropping) c.stalledSince = 0;
+      if (
+        c.dropping && c.queue.length <= this.#opts.maxQueueFrames / 2 && this.#belowHighWater(c)
+      ) {
+        this.#sendLag(c);
+        c.stalledSince = c.queue.length > 0 ? now : 0;
+      } else if (
+        // Nothing moved for stuckMs (the peer does not read; a busy host still drains), or
+        // this client alone has been dropping for stuckMs.
+        (c.stalledSince > 0 && now - c.stalledSince >= stuckMs) ||
+        (c.dropping && !c.hostBehind && now - c.droppingSince >= stuckMs)
+      ) {
         this.#disconnectSlow(c);
         continue;
       }

@@ -24,6 +24,8 @@ export interface WsHubOptions {
   flushMs?: number;
   /** Most observations in one batch frame (default 1,000; a longer flush is split in order). */
   maxBatch?: number;
+  /** Longest batch frame in characters (default 64 KiB; a longer flush is split in order). */
+  maxBatchBytes?: number;
   /** Queue bound in frames (default 256, like the reference). */
   maxQueueFrames?: number;
   /** Queue bound in bytes (default 1 MiB). */
@@ -72,6 +74,7 @@ export function resolveLimits(o: WsHubOptions = {}): WsLimits {
   return {
     flushMs: o.flushMs ?? 50,
     maxBatch: o.maxBatch ?? 1000,
+    maxBatchBytes: o.maxBatchBytes ?? 64 << 10,
     maxQueueFrames: o.maxQueueFrames ?? 256,
     maxQueueBytes: o.maxQueueBytes ?? 1 << 20,
     highWaterBytes,

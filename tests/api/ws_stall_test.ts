@@ -1,0 +1,125 @@
+/**
+ * The hub's stalled-client rules with sockets whose `bufferedAmount` the test
+ * controls (a real loopback socket absorbs tens of MiB in the kernel before the
+ * runtime buffers anything, see `bench/ws_bench.ts` for the real-socket run) and
+ * an injected clock: a client whose socket stops moving is closed with 1013
+ * `stuckMs` later even while the all-clients queue bound is full, and the memory
+ * budget closes the clients furthest behind first.
+ */
+
+import assert from "node:assert/strict";
+import { WsHub } from "../../src/api/ws_hub.ts";
+
+/** A socket stand-in: records frames; `bufferedAmount` grows with each send until drained. */
+class FakeSocket extends EventTarget {
+  readyState: number = WebSocket.OPEN;
+  bufferedAmount = 0;
+  sent: string[] = [];
+  closeCode = 0;
+  send(s: string): void {
+    this.sent.push(s);
+    this.bufferedAmount += s.length;
+  }
+  close(code: number): void {
+    this.closeCode = code;
+    this.readyState = WebSocket.CLOSING;
+  }
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+Deno.test("a socket that stops moving is closed with 1013 after stuckMs, host bound or not", async () => {
+  let clock = 1_000_000;
+  const hub = new WsHub({
+    flushMs: 0,
+    highWaterBytes: 1000,
+    maxQueueBytes: 1 << 20,
+    maxQueueFrames: 10_000,
+    maxTotalQueueBytes: 5000,
+    maxOverflows: 1,
+    stuckMs: 1000,
+    drainIntervalMs: 2,
+  }, () => clock);
+  const stalled = [new FakeSocket(), new FakeSocket()];
+  const reader = new FakeSocket();
+  for (const s of stalled) hub.attach(s as unknown as WebSocket);
+  hub.attach(reader as unknown as WebSocket, { batch: true });
+  const drain = setInterval(() => reader.bufferedAmount = 0, 1);
+  try {
+    const frame = `{"type":"packet","data":{"pad":"${"p".repeat(100)}"}}`;
+    for (let i = 0; i < 200; i++) {
+      hub.broadcastFrame(frame);
+      reader.bufferedAmount = 0;
+    }
+    let st = hub.stats();
+    assert.ok(st.framesDropped > 0, "the all-clients bound dropped frames");
+    assert.ok(st.queuedBytes <= 5000);
+    assert.equal(st.slowDisconnects, 0, "the host bound does not count as the client's overflow");
+    clock += 999;
+    await wait(20);
+    assert.equal(hub.stats().slowDisconnects, 0, "not before stuckMs");
+    clock += 2;
+    await wait(20);
+    st = hub.stats();
+    assert.equal(st.slowDisconnects, 2);
+    assert.equal(st.boundDisconnects, 0);
+    for (const s of stalled) {
+      assert.equal(s.closeCode, 1013);
+      const last = JSON.parse(s.sent.at(-1)!);
+      assert.equal(last.type, "lag");
+      assert.ok(last.dropped > 0);
+    }
+    assert.equal(reader.closeCode, 0, "the reader stays");
+    assert.equal(reader.sent.length, 200, "and got every observation");
+    assert.ok(reader.sent.every((f) => f.startsWith("[")));
+    assert.equal(hub.stats().queuedBytes, 0);
+  } finally {
+    clearInterval(drain);
+    hub.close();
+  }
+});
+
+Deno.test("over the memory budget, the clients furthest behind are closed first", async () => {
+  const hub = new WsHub({
+    memoryBudgetBytes: 5000,
+    clientOverheadBytes: 100,
+    memoryCheckMs: 5,
+    maxClients: 10,
+  });
+  const [a, b, c] = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
+  for (const s of [a, b, c]) hub.attach(s as unknown as WebSocket);
+  try {
+    b.bufferedAmount = 1000;
+    await wait(30);
+    assert.equal(hub.stats().slowDisconnects, 0, "under the budget nobody is closed");
+    a.bufferedAmount = 5000; // total 300 + 6000 > 5000
+    await wait(30);
+    const st = hub.stats();
+    assert.equal(a.closeCode, 1013, "the furthest behind");
+    assert.equal(b.closeCode, 0, "closing one was enough");
+    assert.equal(c.closeCode, 0);
+    assert.equal(st.boundDisconnects, 1);
+    assert.equal(st.clients, 2);
+  } finally {
+    hub.close();
+  }
+});
+
+Deno.test("the flush is split by maxBatchBytes and maxBatch, in order", () => {
+  const hub = new WsHub({ flushMs: 10_000, maxBatch: 4, maxBatchBytes: 100 });
+  const s = new FakeSocket();
+  hub.attach(s as unknown as WebSocket, { batch: true });
+  try {
+    const msgs = Array.from({ length: 10 }, (_, i) => `{"n":${i},"p":"${"x".repeat(i * 5)}"}`);
+    for (const m of msgs) hub.broadcastFrame(m);
+    assert.ok(s.sent.length < 10, "only a full batch goes before the flush");
+    hub.flush();
+    const batches = s.sent.map((f) => JSON.parse(f) as { n: number }[]);
+    assert.deepEqual(batches.flat().map((m) => m.n), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    for (const f of s.sent) assert.ok(f.length <= 100 || JSON.parse(f).length === 1, f);
+    assert.ok(batches.every((x) => x.length <= 4));
+    assert.ok(batches.length >= 3);
+  } finally {
+    hub.close();
+  }
+});
