@@ -428,14 +428,15 @@ export class WsHub {
    * queue) and closes the clients furthest behind while the total is over the budget.
    */
   #checkMemory(): void {
-    const { clientOverheadBytes, memoryBudgetBytes } = this.#opts;
+    const { clientOverheadBytes, memoryBudgetBytes, bufferedCostFactor } = this.#opts;
     let total = this.#queuedBytes;
     const behind: { c: Client; bytes: number }[] = [];
     for (const c of this.#clients) {
       const buffered = c.socket.bufferedAmount;
       c.bufferedBound = buffered;
-      total += clientOverheadBytes + buffered;
-      if (buffered + c.queueBytes > 0) behind.push({ c, bytes: buffered + c.queueBytes });
+      const cost = buffered * bufferedCostFactor;
+      total += clientOverheadBytes + cost;
+      if (cost + c.queueBytes > 0) behind.push({ c, bytes: cost + c.queueBytes });
     }
     if (total > memoryBudgetBytes) {
       behind.sort((a, b) => b.bytes - a.bytes);

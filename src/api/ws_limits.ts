@@ -38,6 +38,11 @@ export interface WsHubOptions {
   memoryBudgetBytes?: number;
   /** Fixed memory per connected client used in the accounting (default 48 KiB, measured). */
   clientOverheadBytes?: number;
+  /**
+   * Real memory per byte the runtime buffers for a socket (default 2: each `send` is a copy
+   * plus a pending write task; measured ~2.1x on Deno 2.9 with 1.5 KB frames).
+   */
+  bufferedCostFactor?: number;
   /** Period of the all-clients memory check (default 1,000 ms). */
   memoryCheckMs?: number;
   /** Overflow episodes tolerated within `overflowWindowMs` (default 3). */
@@ -81,6 +86,7 @@ export function resolveLimits(o: WsHubOptions = {}): WsLimits {
     maxTotalQueueBytes: o.maxTotalQueueBytes ?? 32 << 20,
     memoryBudgetBytes,
     clientOverheadBytes,
+    bufferedCostFactor: o.bufferedCostFactor ?? 2,
     memoryCheckMs: o.memoryCheckMs ?? 1000,
     maxOverflows: o.maxOverflows ?? 3,
     overflowWindowMs: o.overflowWindowMs ?? 60_000,

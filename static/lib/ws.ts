@@ -1,5 +1,8 @@
 /**
- * Live packet feed over WebSocket, shared by all pages. Reconnects with
+ * Live packet feed over WebSocket, shared by all pages. It asks for batch
+ * frames (`/ws?batch=1`: JSON arrays of messages, one frame per server flush)
+ * and hands the messages to subscribers one by one, in order; pages that render
+ * use `frame_batcher.ts` to render once per animation frame. Reconnects with
  * exponential backoff (1 s doubling to 30 s, with jitter) and reports its
  * connection state so the shell can show it.
  *
@@ -59,7 +62,7 @@ function connect(): void {
   setState("connecting");
   let ws: WebSocket;
   try {
-    ws = new WebSocket(`${proto}//${location.host}/ws`);
+    ws = new WebSocket(`${proto}//${location.host}/ws?batch=1`);
   } catch {
     scheduleRetry();
     return;
@@ -70,26 +73,16 @@ function connect(): void {
     setState("open");
   };
   ws.onmessage = (ev) => {
-    if (typeof ev.data !== "string" || ev.data.length > 1_000_000) return;
-    let msg: { type?: string; data?: LiveFrame; dropped?: number };
+    if (typeof ev.data !== "string" || ev.data.length > 8_000_000) return;
+    let msg: LiveMessage | LiveMessage[];
     try {
       msg = JSON.parse(ev.data);
     } catch {
       return;
     }
-    // The hub says `lag` (older servers: `gap`) when frames for this client were dropped.
-    if (msg.type === "lag" || msg.type === "gap") gaps += msg.dropped ?? 1;
-    if (msg.type !== "packet" || !msg.data || typeof msg.data !== "object") return;
-    const f = msg.data;
-    f.raw_hex ??= f.raw;
-    f.observer_id ??= f.observer;
-    for (const fn of frameFns) {
-      try {
-        fn(f);
-      } catch (e) {
-        console.warn("live handler failed", e);
-      }
-    }
+    // Batch frames (asked for with ?batch=1) are arrays of messages, in order.
+    if (Array.isArray(msg)) { for (const m of msg) dispatch(m); }
+    else dispatch(msg);
   };
   ws.onclose = () => {
     if (sock === ws) {
@@ -98,6 +91,30 @@ function connect(): void {
     }
   };
   ws.onerror = () => ws.close();
+}
+
+interface LiveMessage {
+  type?: string;
+  data?: LiveFrame;
+  dropped?: number;
+}
+
+/** Hands one live message to the subscribers. */
+function dispatch(msg: LiveMessage): void {
+  if (!msg || typeof msg !== "object") return;
+  // The hub says `lag` (older servers: `gap`) when frames for this client were dropped.
+  if (msg.type === "lag" || msg.type === "gap") gaps += msg.dropped ?? 1;
+  if (msg.type !== "packet" || !msg.data || typeof msg.data !== "object") return;
+  const f = msg.data;
+  f.raw_hex ??= f.raw;
+  f.observer_id ??= f.observer;
+  for (const fn of frameFns) {
+    try {
+      fn(f);
+    } catch (e) {
+      console.warn("live handler failed", e);
+    }
+  }
 }
 
 function scheduleRetry(): void {

@@ -14,7 +14,8 @@ import { frameToRow, type PacketRow, summary } from "../lib/packet_source.ts";
 import { NodeLocator, routePoints } from "../lib/route_points.ts";
 import { robustBounds } from "../lib/cluster.ts";
 import { createMap, disposeMap } from "../lib/vendor.ts";
-import { onFrame, onWsState, reconnectNow } from "../lib/ws.ts";
+import { onWsState, reconnectNow } from "../lib/ws.ts";
+import { onFrameBatch } from "../lib/frame_batcher.ts";
 
 const KEEP_MS = 15 * 60_000;
 const MAX_BUFFER = 2000;
@@ -123,12 +124,15 @@ export function livePage(el: HTMLElement) {
     }
   }
 
-  const offFrame = onFrame((f) => {
-    const r = frameToRow(f);
-    (r as PacketRow & { resolved_path?: unknown }).resolved_path = f.resolved_path;
-    remember(r);
-    if (!paused && !replaying) show(r);
-    else status();
+  // Rendered once per animation frame; rows that would scroll out of the feed at once are kept.
+  const offFrame = onFrameBatch((frames) => {
+    frames.forEach((f, i) => {
+      const r = frameToRow(f);
+      (r as PacketRow & { resolved_path?: unknown }).resolved_path = f.resolved_path;
+      remember(r);
+      if (!paused && !replaying && i >= frames.length - 200) show(r);
+      else status();
+    });
   });
 
   pauseBtn.addEventListener("click", () => {

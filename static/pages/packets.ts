@@ -31,7 +31,7 @@ import {
 } from "../lib/packet_source.ts";
 import { buildHash, go, queryObject, type RouteCtx } from "../lib/router.ts";
 import { type Column, VirtualTable } from "../lib/virtual_table.ts";
-import { onFrame } from "../lib/ws.ts";
+import { onFrameBatch } from "../lib/frame_batcher.ts";
 
 const FILTER_KEYS = [
   "type",
@@ -338,15 +338,17 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
     refreshCount();
     table.schedule();
   }
-  const off = onFrame((fr) => {
-    const row = frameToRow(fr);
-    if (paused) {
-      if (pending.length < 5000) pending.push(row);
-      refreshCount();
-      return;
+  const off = onFrameBatch((frs) => {
+    for (const fr of frs) {
+      const row = frameToRow(fr);
+      if (paused) {
+        if (pending.length < 5000) pending.push(row);
+        continue;
+      }
+      liveQueue.push(row);
     }
-    liveQueue.push(row);
-    if (!flushTimer) flushTimer = setTimeout(flush, 250);
+    if (paused) refreshCount();
+    else if (!flushTimer) flushTimer = setTimeout(flush, 250);
   });
 
   const filterData = () =>

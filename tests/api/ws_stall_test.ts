@@ -89,10 +89,10 @@ Deno.test("over the memory budget, the clients furthest behind are closed first"
   const [a, b, c] = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
   for (const s of [a, b, c]) hub.attach(s as unknown as WebSocket);
   try {
-    b.bufferedAmount = 1000;
+    b.bufferedAmount = 1000; // 300 + 2 × 1000 < 5000
     await wait(30);
     assert.equal(hub.stats().slowDisconnects, 0, "under the budget nobody is closed");
-    a.bufferedAmount = 5000; // total 300 + 6000 > 5000
+    a.bufferedAmount = 2500; // total 300 + 2 × 3500 > 5000
     await wait(30);
     const st = hub.stats();
     assert.equal(a.closeCode, 1013, "the furthest behind");
