@@ -1,12 +1,13 @@
 /**
  * Relay liveness of a node from the exact membership index (only
  * transmissions where the node is a resolved hop of some observation count),
- * memoised exactly: a result is reused while the node's relay list is
- * unchanged (its {@linkcode IdList.version}), no transmission's `first_seen`
- * moved earlier (`TimeOrder.moves`) and no counted transmission has
- * left, or a future-dated one entered, the 1 h / 24 h windows since. The
- * node list asks for every relay's figures on each request; most relays'
- * lists and windows do not change between two requests.
+ * memoised exactly: the scan is reused while the node's relay list is
+ * unchanged (its {@linkcode IdList.version}) and no transmission's `first_seen`
+ * moved earlier (`TimeOrder.moves`); as the clock advances, the 1 h / 24 h
+ * counts slide over the scanned entries by binary search. The node list asks
+ * for every relay's figures on each request: with fresh data some counted
+ * transmission leaves a window every few milliseconds, so a memo that expired
+ * at the first such exit rescanned nearly every relay on every request.
  *
  * @module
  */
@@ -20,43 +21,45 @@ const TXM = TX_CHUNK - 1;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** A computed result and the time span over which it stays exact. */
-interface Computed {
-  info: RelayInfo;
-  /** First instant (ms) at which the windows may count differently. */
-  validUntilMs: number;
+/**
+ * The node's relay entries that can still count (`first_seen` at or after the 24 h
+ * window's start when scanned, future-dated ones included), in a form that answers
+ * the 1 h / 24 h counts for any later `now` by binary search.
+ */
+interface Window {
+  /** `first_seen` of the entries, ascending. */
+  fs: Float64Array;
+  /** `unscoped[i]`: entries among the first `i` (ascending) with an unscoped route. */
+  unscoped: Int32Array;
+  /** Entries with a transport scope, newest id first: their `first_seen` and scope. */
+  scopeFs: number[];
+  scopeNames: string[];
+  lastRelayedMs: number;
 }
 
-interface MemoEntry extends Computed {
+interface MemoEntry {
+  win: Window;
   list: IdList;
   version: number;
   computedAtMs: number;
+  /** The last answer: returned again (same object) while its counts are unchanged. */
+  info: RelayInfo;
 }
 
 /**
- * Scans the node's relay list from the newest id down. ADVERTs are skipped
- * unless `includeAdverts` (the reference skips them).
+ * Scans the node's relay list from the newest id down, keeping the entries that
+ * can count at `nowMs` or later. ADVERTs are skipped unless `includeAdverts`
+ * (the reference skips them).
  */
-export function computeRelayInfo(
-  core: StoreCore,
-  list: IdList,
-  nowMs: number,
-  includeAdverts: boolean,
-): Computed {
-  const info: RelayInfo = {
-    lastRelayedMs: 0,
-    count1h: 0,
-    count24h: 0,
-    unscopedCount24h: 0,
-    scopes: [],
-  };
+function scanWindow(core: StoreCore, list: IdList, nowMs: number, includeAdverts: boolean): Window {
   const a = list.view();
   const since24 = nowMs - DAY;
-  const since1 = nowMs - HOUR;
   const bound = core.order.bound;
-  const scopes = new Set<string>();
   let max = -Infinity;
-  let validUntil = Infinity;
+  const fsList: number[] = [];
+  const unscopedFlag: boolean[] = [];
+  const scopeFs: number[] = [];
+  const scopeNames: string[] = [];
   for (let k = a.length - 1; k >= 0; k--) {
     const slot = core.txById.get(a[k]);
     const c = core.txs.chunk(slot);
@@ -66,29 +69,87 @@ export function computeRelayInfo(
     const h = c.header[r];
     if (!includeAdverts && ((h >> 2) & 15) === 4) continue;
     if (fs > max) max = fs;
-    if (fs > nowMs) {
-      // Counted once the clock reaches it.
-      if (fs < validUntil) validUntil = fs;
-      continue;
-    }
     if (fs < since24) continue;
-    // Counted until the 24 h window passes it.
-    if (fs + DAY + 1 < validUntil) validUntil = fs + DAY + 1;
-    info.count24h++;
-    if (fs >= since1) {
-      info.count1h++;
-      if (fs + HOUR + 1 < validUntil) validUntil = fs + HOUR + 1;
-    }
-    if ((h & 3) === 1) info.unscopedCount24h++;
+    fsList.push(fs);
+    unscopedFlag.push((h & 3) === 1);
     const scope = core.scopes.get(c.scope[r]);
-    if (scope && scopes.size < 32) scopes.add(scope);
+    if (scope) {
+      scopeFs.push(fs);
+      scopeNames.push(scope);
+    }
   }
-  info.lastRelayedMs = max === -Infinity ? 0 : max;
-  info.scopes = [...scopes].sort();
-  return { info, validUntilMs: validUntil };
+  const order = fsList.map((_, i) => i).sort((x, y) => fsList[x] - fsList[y]);
+  const fs = new Float64Array(order.length);
+  const unscoped = new Int32Array(order.length + 1);
+  order.forEach((i, j) => {
+    fs[j] = fsList[i];
+    unscoped[j + 1] = unscoped[j] + (unscopedFlag[i] ? 1 : 0);
+  });
+  return { fs, unscoped, scopeFs, scopeNames, lastRelayedMs: max === -Infinity ? 0 : max };
 }
 
-/** Per-node memo of {@linkcode computeRelayInfo} (one entry per relay node and advert mode). */
+/** First index of `a` (ascending) whose value is >= `x` (or > `x` when `after`). */
+function bisect(a: Float64Array, x: number, after: boolean): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < x || (after && a[mid] === x)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The figures of a scanned window at `nowMs` (not before the scan). */
+function countWindow(w: Window, nowMs: number, prev: RelayInfo | null): RelayInfo {
+  const end = bisect(w.fs, nowMs, true);
+  const from24 = bisect(w.fs, nowMs - DAY, false);
+  const from1 = bisect(w.fs, nowMs - HOUR, false);
+  const count24h = Math.max(0, end - from24);
+  const count1h = Math.max(0, end - from1);
+  const unscopedCount24h = Math.max(0, w.unscoped[end] - w.unscoped[from24]);
+  // Scopes change only when an entry enters or leaves the 24 h window, which changes count24h.
+  if (
+    prev && prev.count24h === count24h && prev.count1h === count1h &&
+    prev.unscopedCount24h === unscopedCount24h && prev.lastRelayedMs === w.lastRelayedMs
+  ) {
+    return prev;
+  }
+  const since24 = nowMs - DAY;
+  const scopes = new Set<string>();
+  for (let i = 0; i < w.scopeFs.length && scopes.size < 32; i++) {
+    const fs = w.scopeFs[i];
+    if (fs >= since24 && fs <= nowMs) scopes.add(w.scopeNames[i]);
+  }
+  return {
+    lastRelayedMs: w.lastRelayedMs,
+    count1h,
+    count24h,
+    unscopedCount24h,
+    scopes: [...scopes].sort(),
+  };
+}
+
+/**
+ * Relay figures of one node at `nowMs` (no memo): the newest relayed time, the
+ * 1 h / 24 h counts, unscoped count and transport scopes.
+ */
+export function computeRelayInfo(
+  core: StoreCore,
+  list: IdList,
+  nowMs: number,
+  includeAdverts: boolean,
+): { info: RelayInfo } {
+  return { info: countWindow(scanWindow(core, list, nowMs, includeAdverts), nowMs, null) };
+}
+
+/**
+ * Per-node memo of the relay figures (one entry per relay node and advert mode). The
+ * scan is redone only when the node's relay list changed, a `first_seen` moved earlier,
+ * or the clock went back; as time passes, the counts slide by binary search over the
+ * scanned entries, and the same object is returned while they are unchanged (the node
+ * list reuses a node's text while its relay object is the same).
+ */
 export class RelayInfoMemo {
   #entries = new Map<number, MemoEntry>();
   #moves = 0;
@@ -106,15 +167,14 @@ export class RelayInfoMemo {
       return emptyRelayInfo();
     }
     const e = this.#entries.get(key);
-    if (
-      e && e.list === list && e.version === list.version && nowMs >= e.computedAtMs &&
-      nowMs < e.validUntilMs
-    ) {
+    if (e && e.list === list && e.version === list.version && nowMs >= e.computedAtMs) {
+      e.info = countWindow(e.win, nowMs, e.info);
       return e.info;
     }
-    const computed = computeRelayInfo(core, list, nowMs, includeAdverts);
-    this.#entries.set(key, { ...computed, list, version: list.version, computedAtMs: nowMs });
-    return computed.info;
+    const win = scanWindow(core, list, nowMs, includeAdverts);
+    const info = countWindow(win, nowMs, null);
+    this.#entries.set(key, { win, list, version: list.version, computedAtMs: nowMs, info });
+    return info;
   }
 
   /** Forgets every entry (each eviction pass, so no entry keeps a list the indexes dropped). */
