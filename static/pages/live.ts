@@ -119,18 +119,20 @@ export function livePage(el: HTMLElement) {
   function remember(r: PacketRow) {
     buffer.push(r);
     const cut = Date.now() - KEEP_MS;
-    if (buffer.length > MAX_BUFFER || toMs(buffer[0].timestamp) < cut) {
+    // Trimmed with slack: one filter per MAX_BUFFER / 4 rows, not one per row once full.
+    if (buffer.length > MAX_BUFFER * 1.25 || toMs(buffer[0].timestamp) < cut) {
       buffer = buffer.filter((x) => toMs(x.timestamp) >= cut).slice(-MAX_BUFFER);
     }
   }
 
-  // Rendered once per animation frame; rows that would scroll out of the feed at once are kept.
+  // Rendered once per animation frame: the newest MAX_ANIM rows of it are shown (older ones
+  // would lose their route animation at once); every row is buffered for rewind.
   const offFrame = onFrameBatch((frames) => {
     frames.forEach((f, i) => {
       const r = frameToRow(f);
       (r as PacketRow & { resolved_path?: unknown }).resolved_path = f.resolved_path;
       remember(r);
-      if (!paused && !replaying && i >= frames.length - 200) show(r);
+      if (!paused && !replaying && i >= frames.length - MAX_ANIM) show(r);
       else status();
     });
   });
