@@ -8,7 +8,9 @@
  * memory (Chromium's `Performance.getMetrics`: JS heap and DOM nodes) every
  * 5 s; a quiet phase of 10 s before the feed is the same-run baseline.
  *
- * `deno run -A bench/ui_live_bench.ts [--db FILE] [--rate 200] [--seconds 60] [--json]`
+ * `deno run -A bench/ui_live_bench.ts [--db FILE] [--rate 200] [--seconds 60] [--profile]`
+ *
+ * `--profile` adds the functions with the most self time between 20 and 30 s.
  *
  * Targets: no long task over 50 ms while fed; the tab's JS heap at the end
  * within 20 % (or 5 MB) of its value 10 s into the feed.
@@ -106,6 +108,25 @@ function packetHex(seq: number): string {
   })).toUpperCase();
 }
 
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** The 15 functions with the most self time in a CPU profile. */
+function topSelfTime(p: CpuProfile): { fn: string; selfMs: number }[] {
+  const byId = new Map(p.nodes.map((n) => [n.id, n.callFrame]));
+  const self = new Map<string, number>();
+  p.samples.forEach((id, i) => {
+    const f = byId.get(id)!;
+    const k = `${f.functionName || "(anon)"} ${f.url.split("/").pop()}:${f.lineNumber}`;
+    self.set(k, (self.get(k) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
+  });
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)
+    .map(([fn, ms]) => ({ fn, selfMs: Math.round(ms) }));
+}
+
 await buildUi();
 const { base, child } = await start();
 const browser = await launchBrowser();
@@ -144,6 +165,9 @@ try {
   let sent = 0;
   let failed = 0;
   const samples: { s: number; jsHeapMB: number; domNodes: number }[] = [];
+  const profile = Deno.args.includes("--profile");
+  let profiling = false;
+  let hot: { fn: string; selfMs: number }[] | null = null;
   let nextSample = 5;
   const inflight = new Set<Promise<void>>();
   while (performance.now() - t0 < seconds * 1000) {
@@ -161,6 +185,13 @@ try {
       sent++;
     }
     const el = (performance.now() - t0) / 1000;
+    if (profile && !profiling && el >= 20) {
+      profiling = true;
+      await cdp.send("Profiler.enable");
+      await cdp.send("Profiler.start");
+    } else if (profiling && !hot && el >= 30) {
+      hot = topSelfTime(((await cdp.send("Profiler.stop")) as { profile: CpuProfile }).profile);
+    }
     if (el >= nextSample) {
       samples.push({ s: nextSample, ...(await metrics()) });
       nextSample += 5;
@@ -199,6 +230,7 @@ try {
       maxLongTaskMs: Math.round(Math.max(0, ...fed.map((x) => x.d))),
     },
     memory: { at10s: at10, end: endMem, samples },
+    ...(hot ? { profileTopSelfMs20to30s: hot } : {}),
     targets: {
       "no long task over 50 ms while fed": fed.every((x) => x.d <= 50),
       "JS heap flat after 10 s (end within 20 % or 5 MB)": at10 !== undefined &&

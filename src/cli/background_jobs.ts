@@ -185,11 +185,15 @@ export class BackgroundJobs {
     this.#backfillRelayChanges = relays;
     await writer.flush();
     const source = new SqlBackfillSource(hdb.db, nodes, store, writer, log);
-    // 4 ms of resolving per turn (the slice's store updates come on top, ~half as much again):
-    // keeps API reads within 20 ms p99 while the whole L shape is re-resolved (backfill_bench).
+    // 2 ms of resolving per turn (the slice's store updates come on top, ~half as much again),
+    // then 3 ms for everything else, and 200-row fetches: a read waits at most one short
+    // slice, so reads stay within 2x of their idle p99 while the 24 h window is re-resolved
+    // after start (bench/jobs_read_bench.ts; 4 ms slices back to back cost reads 4x at p99).
     this.#backfill = new Backfill(resolver, source, {
       backfillHours: config.backfillHours,
-      maxSliceMs: 4,
+      batchSize: 200,
+      maxSliceMs: 2,
+      pauseMs: 3,
       afterSlice: this.#walBreather(),
     });
     const running = this.#backfill;

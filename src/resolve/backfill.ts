@@ -7,8 +7,8 @@
  * {@linkcode BackfillSource.listCandidates} (keyset pagination on observation
  * id) and hands changed rows to {@linkcode BackfillSource.apply}, so the store
  * can update its reverse index and queue the DB write. Work runs in slices of
- * at most `maxSliceMs`, with `setTimeout(0)` between slices, so ingest and
- * HTTP keep running.
+ * at most `maxSliceMs`, with a pause of `pauseMs` (a bare `setTimeout(0)` by
+ * default) between slices, so ingest and HTTP keep running.
  *
  * Merge rule per hop: a hop the new resolution names replaces the old value
  * (a new or corrected name); a hop it leaves unknown keeps the old name
@@ -96,6 +96,12 @@ export interface BackfillOptions {
   batchSize?: number;
   /** Longest synchronous slice of work, ms (default 8). */
   maxSliceMs?: number;
+  /**
+   * Pause after each slice, ms (default 0: a bare yield). With `maxSliceMs` it sets the
+   * job's share of the event loop: reads wait at most one slice, and the job takes at most
+   * `maxSliceMs / (maxSliceMs + pauseMs)` of the time.
+   */
+  pauseMs?: number;
   /** Clock (epoch ms) for the window, the rate and slice lengths; for tests. */
   now?: () => number;
   /** Awaited after each slice's yield (the server lets a WAL checkpoint finish here). */
@@ -118,6 +124,7 @@ export class Backfill {
   #hours: number;
   #batch: number;
   #sliceMs: number;
+  #pauseMs: number;
   #now: () => number;
   #state: BackfillProgress["state"] = "idle";
   #done = 0;
@@ -137,6 +144,7 @@ export class Backfill {
     this.#hours = options.backfillHours ?? 24;
     this.#batch = Math.max(1, Math.floor(options.batchSize ?? 500));
     this.#sliceMs = Math.max(1, options.maxSliceMs ?? 8);
+    this.#pauseMs = Math.max(0, options.pauseMs ?? 0);
     this.#now = options.now ?? Date.now;
     this.#afterSlice = options.afterSlice;
     if (!(this.#hours >= 0)) {
@@ -209,7 +217,7 @@ export class Backfill {
             this.#changed += changes.length;
           }
           this.#slices++;
-          await new Promise((resolve) => setTimeout(resolve, 0));
+          await new Promise((resolve) => setTimeout(resolve, this.#pauseMs));
           await this.#afterSlice?.();
           if (this.#stop) {
             this.#state = "stopped";
@@ -217,6 +225,8 @@ export class Backfill {
           }
         }
         if (rows.length < this.#batch) break;
+        // Fetching the next batch is a slice of its own.
+        await new Promise((resolve) => setTimeout(resolve, this.#pauseMs));
       }
       this.#state = "done";
     } catch (err) {
