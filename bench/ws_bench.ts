@@ -100,14 +100,18 @@ async function serverMode(): Promise<void> {
     app.fetch,
   );
   console.log(JSON.stringify({ port: server.addr.port, pid: Deno.pid }));
+  let trace: ReturnType<typeof setInterval> | undefined;
   if (Deno.env.get("WS_BENCH_TRACE")) {
-    setInterval(() => {
+    // One line a second on stderr: RSS, heap, the hub's accounted and queued bytes, frames sent.
+    trace = setInterval(() => {
       const m = Deno.memoryUsage();
       const st = hub.stats();
       console.error(
         `[server] rss ${(m.rss / 1e6).toFixed(0)} heap ${(m.heapUsed / 1e6).toFixed(0)} ext ${
           (m.external / 1e6).toFixed(0)
-        } accounted ${(st.accountedBytes / 1e6).toFixed(1)} queued ${st.queuedBytes} sent ${st.framesSent}`,
+        } accounted ${
+          (st.accountedBytes / 1e6).toFixed(1)
+        } queued ${st.queuedBytes} sent ${st.framesSent}`,
       );
     }, 1000);
   }
@@ -184,6 +188,7 @@ async function serverMode(): Promise<void> {
       console.log(JSON.stringify({ done: true, hub: hub.stats() }));
     } else if (cmd === "quit") break;
   }
+  clearInterval(trace);
   hub.close();
   ac.abort();
   await server.finished;
@@ -403,7 +408,8 @@ async function main(): Promise<void> {
   const stallMax = arg("--stall-seconds", 90);
   const tb = performance.now();
   let hubAfter = done.hub;
-  while (hubAfter.slowDisconnects < stalledCount && (performance.now() - tb) / 1000 < stallMax) {
+  // The reading clients have left: whoever the hub still holds is a stalled client.
+  while (hubAfter.clients > 0 && (performance.now() - tb) / 1000 < stallMax) {
     await server.send(`flood ${stallRate} 5`);
     hubAfter = (await next(server) as { hub: Record<string, number> }).hub;
   }
