@@ -72,6 +72,8 @@ export class WsHub {
   /** Bytes waiting in all clients' queues. */
   #queuedBytes = 0;
   #accounted = 0;
+  /** No stalled client to close before this time (see `#evictStalled`). */
+  #noStalledUntil = 0;
   #now: () => number;
   readonly #stats = {
     framesBroadcast: 0,
@@ -224,7 +226,10 @@ export class WsHub {
     const size = frame.length;
     const clientFull = c.queue.length >= this.#opts.maxQueueFrames ||
       c.queueBytes + size > this.#opts.maxQueueBytes;
-    if (c.dropping || clientFull || this.#queuedBytes + size > this.#opts.maxTotalQueueBytes) {
+    if (
+      c.dropping || clientFull ||
+      (this.#queuedBytes + size > this.#opts.maxTotalQueueBytes && !this.#evictStalled(c, size))
+    ) {
       this.#overflow(c, count, !c.dropping && !clientFull);
       return;
     }
@@ -235,6 +240,34 @@ export class WsHub {
     this.#queuedBytes += size;
     this.#stats.framesQueued++;
     this.#markBacklogged(c);
+  }
+
+  /**
+   * The all-clients queue bound is full: closes (1013) the clients with the longest queues among
+   * those whose queue has not moved for `evictStalledMs`, until `size` more bytes fit. A busy
+   * host still drains its clients now and then, so they are never chosen; clients that do not
+   * read are, so one that keeps up is not starved by them. False when none could be closed.
+   */
+  #evictStalled(c: Client, size: number): boolean {
+    const now = this.#now();
+    if (now < this.#noStalledUntil) return false;
+    const { maxTotalQueueBytes, evictStalledMs } = this.#opts;
+    while (this.#queuedBytes + size > maxTotalQueueBytes) {
+      let worst: Client | undefined;
+      for (const b of this.#backlogged) {
+        if (b === c || b.closed || b.stalledSince === 0 || now - b.stalledSince < evictStalledMs) {
+          continue;
+        }
+        if (!worst || b.queueBytes > worst.queueBytes) worst = b;
+      }
+      if (!worst || worst.queueBytes === 0) {
+        this.#noStalledUntil = now + 250; // nobody to close: look again in a while
+        return false;
+      }
+      this.#stats.boundDisconnects++;
+      this.#disconnectSlow(worst);
+    }
+    return true;
   }
 
   /**

@@ -55,6 +55,11 @@ export interface WsHubOptions {
    * 1013 (default 15 s).
    */
   stuckMs?: number;
+  /**
+   * When all queues together are full, clients whose queue has not moved for this long are
+   * closed (1013, longest queue first) to make room (default 2 s).
+   */
+  evictStalledMs?: number;
   /** Largest client frame that is silently discarded (default 512 bytes). */
   maxClientFrameBytes?: number;
   /** Drain check period for backlogged clients (default 20 ms). */
@@ -91,6 +96,7 @@ export function resolveLimits(o: WsHubOptions = {}): WsLimits {
     maxOverflows: o.maxOverflows ?? 3,
     overflowWindowMs: o.overflowWindowMs ?? 60_000,
     stuckMs: o.stuckMs ?? 15_000,
+    evictStalledMs: o.evictStalledMs ?? 2000,
     maxClientFrameBytes: o.maxClientFrameBytes ?? 512,
     drainIntervalMs: o.drainIntervalMs ?? 20,
     maxClients: o.maxClients ??

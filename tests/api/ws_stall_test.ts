@@ -123,3 +123,49 @@ Deno.test("the flush is split by maxBatchBytes and maxBatch, in order", () => {
     hub.close();
   }
 });
+
+Deno.test("a full all-clients queue closes the stalled clients, not the reader's frames", async () => {
+  let clock = 1_000_000;
+  const hub = new WsHub({
+    flushMs: 0,
+    highWaterBytes: 1000,
+    maxQueueBytes: 1 << 20,
+    maxQueueFrames: 10_000,
+    maxTotalQueueBytes: 5000,
+    stuckMs: 60_000,
+    evictStalledMs: 2000,
+    drainIntervalMs: 2,
+  }, () => clock);
+  const stalled = [new FakeSocket(), new FakeSocket()];
+  const reader = new FakeSocket();
+  for (const s of stalled) hub.attach(s as unknown as WebSocket);
+  hub.attach(reader as unknown as WebSocket);
+  try {
+    // Long enough that the hub reads each socket's real bufferedAmount before every send.
+    const frame = `{"type":"packet","data":{"pad":"${"p".repeat(400)}"}}`;
+    for (let i = 0; i < 100; i++) {
+      hub.broadcastFrame(frame);
+      reader.bufferedAmount = 0;
+    }
+    assert.ok(hub.stats().framesDropped > 0, "the stalled clients filled the shared bound");
+    const readerBefore = reader.sent.length;
+    assert.equal(hub.stats().boundDisconnects, 0, "nobody is closed before evictStalledMs");
+    clock += 2001;
+    await wait(10); // the drain lets the reader catch up, the stalled ones do not move
+    reader.bufferedAmount = 5000;
+    const dropped = hub.stats().framesDropped;
+    hub.broadcastFrame(frame);
+    const st = hub.stats();
+    assert.ok(st.boundDisconnects >= 1, "stalled clients were closed to make room");
+    assert.ok(stalled.some((s) => s.closeCode === 1013));
+    // The stalled clients' own frames are still dropped; the reader's was queued.
+    assert.ok(st.framesDropped - dropped <= 2);
+    reader.bufferedAmount = 0;
+    await wait(20);
+    assert.equal(reader.sent.length, readerBefore + 1, "the reader got the queued frame");
+    assert.ok(reader.sent.every((f) => !f.includes('"lag"')), "and never a lag notice");
+    assert.equal(reader.closeCode, 0);
+  } finally {
+    hub.close();
+  }
+});
