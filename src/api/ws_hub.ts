@@ -21,7 +21,10 @@
  * queue not moving), is sent the lag notice and closed with 1013 ("client too
  * slow").
  *
- * All clients together: their queues are bounded by `maxTotalQueueBytes`, and
+ * All clients together: their queues are bounded by `maxTotalQueueBytes` (when
+ * it is full, clients whose queue has not moved for `evictStalledMs` are closed
+ * with 1013 to make room; otherwise the frame is dropped as the host's, not
+ * the client's, overflow), and
  * their accounted memory (a fixed cost per client, the bytes the runtime still
  * buffers for its socket, its queue; see `ws_limits.ts`) by
  * `memoryBudgetBytes`, checked every `memoryCheckMs`. When either bound is
