@@ -33,7 +33,7 @@ Deno.test("the OpenAPI paths equal the app's registered API routes", async () =>
     const fromApp = new Set<string>();
     for (const r of t.app.routes) {
       if (r.method === "ALL" || r.path.endsWith("*")) continue;
-      if (!r.path.startsWith("/api/") && r.path !== "/metrics") continue;
+      if (!r.path.startsWith("/api/") && r.path !== "/metrics" && r.path !== "/ws") continue;
       fromApp.add(`${r.method} ${r.path}`);
     }
     assert.deepEqual([...fromSpec].sort(), [...fromApp].sort());
