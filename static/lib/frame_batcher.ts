@@ -1,9 +1,9 @@
 /**
  * Live frames for rendering: collects the frames that arrive between two
  * animation frames and hands them over together, so a page renders at most
- * once per animation frame however many observations arrive. While the tab is
- * hidden (no animation frames) a 250 ms timer takes over, and at most
- * `maxPending` frames wait (the oldest go first).
+ * once per animation frame however many observations arrive. A 250 ms timer
+ * stands in when no animation frame comes (hidden or background tabs), and at
+ * most `maxPending` frames wait (the oldest go first).
  *
  * @module
  */
@@ -29,6 +29,7 @@ export function onFrameBatch(
   let raf = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const run = () => {
+    if (raf) cancelAnimationFrame(raf);
     raf = 0;
     clearTimeout(timer);
     timer = undefined;
@@ -40,8 +41,10 @@ export function onFrameBatch(
     pending.push(f);
     if (pending.length > max) pending.splice(0, pending.length - max);
     if (raf || timer !== undefined) return;
-    if (document.hidden) timer = setTimeout(run, 250);
-    else raf = requestAnimationFrame(run);
+    // Whichever comes first: the next animation frame, or 250 ms (a hidden or background tab
+    // may get no animation frames at all).
+    if (!document.hidden) raf = requestAnimationFrame(run);
+    timer = setTimeout(run, 250);
   });
   return () => {
     off();
