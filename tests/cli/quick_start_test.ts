@@ -83,10 +83,10 @@ Deno.test({
       detached: true,
     }).spawn();
     let out = "";
-    const pump = (s: ReadableStream<Uint8Array>) =>
-      s.pipeThrough(new TextDecoderStream()).pipeTo(
-        new WritableStream({ write: (c) => void (out = (out + c).slice(-8000)) }),
-      ).catch(() => {});
+    const pump = async (s: ReadableStream<Uint8Array>) => {
+      const dec = new TextDecoder();
+      for await (const c of s) out = (out + dec.decode(c)).slice(-8000);
+    };
     const pumps = [pump(child.stdout), pump(child.stderr)];
     let exited = false;
     child.status.then(() => (exited = true));
