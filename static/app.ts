@@ -10,6 +10,7 @@ import { setHealth } from "./lib/format.ts";
 import { debounce, h, replace } from "./lib/dom.ts";
 import { Router } from "./lib/router.ts";
 import { onWsState, reconnectNow, startLive } from "./lib/ws.ts";
+import { applyTheme, type ThemeConfig } from "./lib/theme.ts";
 import { packetsPage } from "./pages/packets.ts";
 import { livePage } from "./pages/live.ts";
 import { nodesPage } from "./pages/nodes.ts";
@@ -45,7 +46,12 @@ function shell() {
     h(
       "header",
       { class: "top" },
-      h("a", { class: "brand", href: "#/packets" }, h("span", { class: "logo" }), "hopwatch"),
+      h(
+        "a",
+        { class: "brand", href: "#/packets" },
+        h("span", { class: "logo" }),
+        h("span", { class: "brand-name" }, "hopwatch"),
+      ),
       h("nav", { class: "nav" }, navLinks),
       h("div", { class: "search" }, search, results),
       conn,
@@ -125,6 +131,7 @@ async function pollHealth(banner: HTMLElement) {
 
 function main() {
   const ui = shell();
+  tryJson<ThemeConfig>("/api/config/theme").then(applyTheme);
   wireSearch(ui.search, ui.results);
   onLoadStatus((s) => {
     const loadingNow = s.startsWith("loading");

@@ -11,6 +11,7 @@ import { gridCluster, robustBounds } from "../lib/cluster.ts";
 import { allNodes, type NodeLite } from "../lib/node_names.ts";
 import { buildHash, go, queryObject, type RouteCtx } from "../lib/router.ts";
 import { createMap, disposeMap } from "../lib/vendor.ts";
+import { insideBounds, offlineFallback } from "../lib/map_offline.ts";
 
 const ROLE_COLORS: Record<string, string> = {
   repeater: "#1f6feb",
@@ -73,7 +74,8 @@ export function mapPage(el: HTMLElement, ctx: RouteCtx) {
   }
 
   (async () => {
-    const [{ L, map }, nodes] = await Promise.all([createMap(mapEl), allNodes()]);
+    const [made, nodes] = await Promise.all([createMap(mapEl), allNodes()]);
+    const { L, map } = made;
     if (!alive) {
       disposeMap(map);
       return;
@@ -88,6 +90,7 @@ export function mapPage(el: HTMLElement, ctx: RouteCtx) {
     renderOverlay(counts, located.length);
     const bb = robustBounds(located.map((n) => [n.lat as number, n.lon as number]));
     if (bb) map.fitBounds(bb, { padding: [20, 20], maxZoom: 12, animate: false });
+    offlineFallback(mapEl, made, insideBounds(located, bb));
     const layer = L.layerGroup().addTo(map);
     const renderer = L.canvas({ padding: 0.3 });
     redraw = () => {

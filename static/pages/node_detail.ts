@@ -132,8 +132,9 @@ async function overview(
     h(
       "div",
       { class: "cards" },
-      card("Transmissions", int(s.totalTransmissions)),
-      card("Observations", int(s.totalObservations)),
+      card("Packets it sent", int(s.totalTransmissions)),
+      card("Packets involving it", int(s.totalPackets)),
+      card("Observations of packets involving it", int(s.totalObservations)),
       card("Packets today", int(s.packetsToday)),
       card("Avg SNR", num(s.avgSnr, 1)),
       card("Avg RSSI", num(s.avgRssi, 0)),
@@ -235,9 +236,9 @@ async function paths(body: HTMLElement, pk: string) {
     h(
       "p",
       { class: "mut" },
-      `${int(r.totalPaths)} distinct paths over ${int(r.totalTransmissions)} transmissions (top ${
-        r.paths?.length ?? 0
-      }).`,
+      `${int(r.totalPaths)} distinct paths over ${
+        int(r.totalTransmissions)
+      } transmissions relayed through this node (top ${r.paths?.length ?? 0}).`,
     ),
     r.paths?.length
       ? table(

@@ -20,7 +20,7 @@ import {
 } from "../lib/format.ts";
 import { allNodes, type NodeLite } from "../lib/node_names.ts";
 import { buildHash, go, queryObject, type RouteCtx } from "../lib/router.ts";
-import { VirtualTable } from "../lib/virtual_table.ts";
+import { type Column, VirtualTable } from "../lib/virtual_table.ts";
 
 /** Liveness thresholds (ms) for a role (infrastructure vs other nodes, from {@link HEALTH}). */
 export function thresholds(role: string): [number, number] {
@@ -43,6 +43,16 @@ const SORTS: Record<string, (a: NodeLite, b: NodeLite) => number> = {
   key: (a, b) => a.public_key.localeCompare(b.public_key),
 };
 
+/** Columns kept on a phone, in order; Name takes the rest of the width. */
+const PHONE_COLUMNS = ["name", "role", "status", "lastSeen"];
+
+function nodeColumns(phone: boolean, cols: Column<NodeLite>[]): Column<NodeLite>[] {
+  if (!phone) return cols;
+  return cols.filter((c) => PHONE_COLUMNS.includes(c.key)).map((c) =>
+    c.key === "name" ? { ...c, width: "minmax(0,1fr)" } : c
+  );
+}
+
 /** Mounts the nodes directory. */
 export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
   let q = queryObject(ctx.query);
@@ -50,7 +60,7 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
   let rows: NodeLite[] = [];
   el.classList.add("page-full");
   const search = h("input", {
-    class: "txt",
+    class: "txt nodes-filter",
     type: "search",
     placeholder: "Filter by name or key prefix",
     value: q.q ?? "",
@@ -64,21 +74,25 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
     h("div", { class: "pad0" }, tabBar),
     host,
   );
+  // Phone: the columns that matter fit the screen; desktop: spare width is shared, Name does
+  // not take half of it.
+  const phone = matchMedia("(max-width: 760px)").matches;
   const table = new VirtualTable<NodeLite>(host, {
-    minWidth: 820,
+    minWidth: phone ? 0 : 860,
     rowHeight: 28,
-    columns: [
+    columns: nodeColumns(phone, [
       {
         key: "name",
         label: "Name",
         width: "minmax(160px,2fr)",
         sortable: true,
         text: (n) => n.name ?? "(unnamed)",
+        title: (n) => n.name ?? "(unnamed)",
       },
       {
         key: "role",
         label: "Role",
-        width: "90px",
+        width: "minmax(90px,1fr)",
         sortable: true,
         text: (n) => n.role,
         cls: (n) => roleClass(n.role),
@@ -86,7 +100,7 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
       {
         key: "key",
         label: "Key",
-        width: "90px",
+        width: "minmax(90px,1fr)",
         sortable: true,
         text: (n) => shortKey(n.public_key),
         cls: () => "mono",
@@ -94,7 +108,7 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
       {
         key: "status",
         label: "State",
-        width: "70px",
+        width: "minmax(70px,1fr)",
         text: (n) =>
           ({ ok: "active", warn: "degraded", dead: "silent" })[
             liveness(lastHeard(n), ...thresholds(n.role))
@@ -104,7 +118,7 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
       {
         key: "lastSeen",
         label: "Last heard",
-        width: "90px",
+        width: "minmax(96px,1fr)",
         sortable: true,
         text: (n) => ago(lastHeard(n)),
         title: (n) => dateTime(lastHeard(n)),
@@ -112,14 +126,14 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
       {
         key: "firstSeen",
         label: "First seen",
-        width: "150px",
+        width: "minmax(164px,1.5fr)",
         sortable: true,
         text: (n) => dateTime(n.first_seen),
       },
       {
         key: "adverts",
         label: "Adverts",
-        width: "70px",
+        width: "minmax(70px,1fr)",
         sortable: true,
         text: (n) => int(n.advert_count),
         cls: () => "num",
@@ -132,7 +146,7 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
         cls: () => "num",
       },
       { key: "loc", label: "Loc", width: "40px", text: (n) => (hasLoc(n.lat, n.lon) ? "✓" : "") },
-    ],
+    ]),
     getRow: (i) => rows[i],
     onSelect: (_i, n) => go(`#/nodes/${encodeURIComponent(n.public_key)}`),
     onSort: (key) => {

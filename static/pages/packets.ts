@@ -8,7 +8,7 @@
 import { cached, supports, tryJson } from "../lib/api.ts";
 import { debounce, errorBox, h, replace } from "../lib/dom.ts";
 import {
-  clock,
+  dateTime,
   num,
   PAYLOAD_TYPES,
   ROUTE_TYPES,
@@ -32,6 +32,7 @@ import {
 import { buildHash, go, queryObject, type RouteCtx } from "../lib/router.ts";
 import { type Column, VirtualTable } from "../lib/virtual_table.ts";
 import { onFrame } from "../lib/ws.ts";
+import { packetTime, packetTimeLabel, stamp } from "../lib/time_label.ts";
 
 const FILTER_KEYS = [
   "type",
@@ -132,9 +133,10 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
   const columns: Column<PacketRow>[] = [
     {
       key: "time",
-      label: "Time",
-      width: "78px",
-      text: (r) => clock(r.latest ?? r.timestamp ?? r.first_seen),
+      label: packetTimeLabel(q.view),
+      width: "118px",
+      text: (r) => stamp(packetTime(r, q.view)),
+      title: (r) => `${packetTimeLabel(q.view)} ${dateTime(packetTime(r, q.view))}`,
     },
     {
       key: "type",
@@ -385,6 +387,8 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
       const detailChanged = nq.sel !== q.sel || nq.decode !== q.decode;
       q = nq;
       if (filtersChanged) {
+        const th = tableHost.querySelector(".vt-th");
+        if (th) th.textContent = packetTimeLabel(q.view);
         syncFilters();
         loadSource();
       }
