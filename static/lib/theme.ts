@@ -86,8 +86,13 @@ export function applyTheme(cfg: ThemeConfig | null | undefined): void {
   const vars = { ...themeVars(cfg.theme), ...(dark ? themeVars(cfg.themeDark) : {}) };
   const root = document.documentElement.style;
   for (const [k, v] of Object.entries(vars)) root.setProperty(k, v);
-  if (vars["--nav-bg"] && !vars["--nav-fg"]) {
-    root.setProperty("--nav-fg", luminance(vars["--nav-bg"]) < 0.4 ? "#f0f3f6" : "#1c2128");
+  if (vars["--nav-bg"]) {
+    // Text and the active link's pill follow the nav background's lightness.
+    const darkNav = luminance(vars["--nav-bg"]) < 0.4;
+    if (!vars["--nav-fg"]) root.setProperty("--nav-fg", darkNav ? "#f0f3f6" : "#1c2128");
+    if (!vars["--nav-active"]) {
+      root.setProperty("--nav-active", darkNav ? "rgb(255 255 255 / 18%)" : "rgb(0 0 0 / 8%)");
+    }
   }
   const b = cfg.branding ?? {};
   const name = typeof b.siteName === "string" ? b.siteName.trim().slice(0, 60) : "";

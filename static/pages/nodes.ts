@@ -43,14 +43,20 @@ const SORTS: Record<string, (a: NodeLite, b: NodeLite) => number> = {
   key: (a, b) => a.public_key.localeCompare(b.public_key),
 };
 
-/** Columns kept on a phone, in order; Name takes the rest of the width. */
-const PHONE_COLUMNS = ["name", "role", "status", "lastSeen"];
+/** Columns kept on a phone and their widths; Name takes the rest. */
+const PHONE_COLUMNS: Record<string, string> = {
+  name: "minmax(0,1fr)",
+  role: "84px",
+  status: "62px",
+  lastSeen: "80px",
+};
 
 function nodeColumns(phone: boolean, cols: Column<NodeLite>[]): Column<NodeLite>[] {
   if (!phone) return cols;
-  return cols.filter((c) => PHONE_COLUMNS.includes(c.key)).map((c) =>
-    c.key === "name" ? { ...c, width: "minmax(0,1fr)" } : c
-  );
+  return cols.filter((c) => c.key in PHONE_COLUMNS).map((c) => ({
+    ...c,
+    width: PHONE_COLUMNS[c.key],
+  }));
 }
 
 /** Mounts the nodes directory. */

@@ -134,7 +134,7 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
     {
       key: "time",
       label: packetTimeLabel(q.view),
-      width: "118px",
+      width: "132px",
       text: (r) => stamp(packetTime(r, q.view)),
       title: (r) => `${packetTimeLabel(q.view)} ${dateTime(packetTime(r, q.view))}`,
     },

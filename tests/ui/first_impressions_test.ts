@@ -85,6 +85,14 @@ Deno.test({
           assert.match(times[0], /^\d\d:\d\d:\d\d$/, `today's row shows a clock: ${times[0]}`);
           const old = times.filter((x) => /^\d{4}-\d\d-\d\d \d\d:\d\d$/.test(x));
           assert.ok(old.length >= 5, `older rows show their date: ${times.join(", ")}`);
+          const cut = await page.$$eval(
+            ".vt-row",
+            (rows) =>
+              rows.map((r) => r.querySelector<HTMLElement>(".vt-td")!).filter((c) =>
+                c.scrollWidth > c.clientWidth + 1
+              ).length,
+          );
+          assert.equal(cut, 0, "time cells are not cut");
           const stamps = old.map((x) => x);
           assert.deepEqual(stamps, [...stamps].sort().reverse(), "grouped rows in time order");
           // The row's time is the detail's "First seen".
@@ -307,8 +315,16 @@ Deno.test({
           brand: document.querySelector(".brand-name")?.textContent,
           acc: getComputedStyle(document.documentElement).getPropertyValue("--acc").trim(),
           nav: getComputedStyle(document.querySelector(".top")!).backgroundColor,
+          on: getComputedStyle(document.querySelector(".nav a.on")!).backgroundColor,
+          onText: getComputedStyle(document.querySelector(".nav a.on")!).color,
         }));
-        assert.deepEqual(got, { brand: "Bay Mesh", acc: "#d1246b", nav: "rgb(18, 52, 86)" });
+        assert.deepEqual(got, {
+          brand: "Bay Mesh",
+          acc: "#d1246b",
+          nav: "rgb(18, 52, 86)",
+          on: "rgba(255, 255, 255, 0.18)",
+          onText: "rgb(240, 243, 246)",
+        });
         await shot(page, "desktop-theme");
         await page.close();
       });
