@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { fixturePath, freePort, SERVER_PERMISSIONS } from "./server_process.ts";
-import { packetWithPath } from "../../src/cli/replay_source.ts";
+import { inspectReplayFile, packetWithPath } from "../../src/cli/replay_source.ts";
 import { parseCommandLine, UsageError } from "../../src/cli/args.ts";
 import { decodePacket, hexToBytes } from "../../src/meshcore/mod.ts";
 
@@ -119,6 +119,9 @@ Deno.test("replay: the fixture arrives through the ingest path, time-shifted to 
   } finally {
     db.close();
   }
+  // hopwatch's own database replays too.
+  const again = inspectReplayFile(target);
+  assert.deepEqual([again.transmissions, again.observations, again.observers], [498, 498, 22]);
   Deno.removeSync(dir, { recursive: true });
 });
 
