@@ -73,10 +73,10 @@ function open(path: string): DatabaseSync {
     info = Deno.statSync(path);
   } catch {
     throw new ReplayError(
-      `Cannot replay "${path}": no such file. Give the path of a CoreScope database ` +
-        `(its meshcore.db) or of a hopwatch database; the captured fixture ships in the ` +
-        `project's shared/fixtures folder (shared/fixtures/corescope-e2e.db), which a bare ` +
-        `clone does not have.`,
+      `Cannot replay "${path}": no such file. Give a CoreScope database (its meshcore.db) or a ` +
+        `hopwatch database. The captured fixture is the CoreScope capture in the shared/ folder ` +
+        `beside the project (shared/fixtures/corescope-e2e.db), which a bare clone does not ` +
+        `have; "deno task demo" runs a simulated live mesh without it.`,
     );
   }
   if (!info.isFile) throw new ReplayError(`Cannot replay "${path}": not a file`);

@@ -117,6 +117,25 @@ Deno.test({
       } catch { /* gone */ }
       await child.status;
       await Promise.all(pumps);
+    }
+    try {
+      // The tasks that need the captured database say where it comes from, exit 1, no trace.
+      for (const task of ["start:fixture", "start:capture"]) {
+        const out = await new Deno.Command(Deno.execPath(), {
+          args: ["task", task],
+          cwd: clone,
+          env: { HOPWATCH_PORT: String(freePort()), NO_COLOR: "1" },
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const text = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
+        assert.equal(out.code, 1, `${task}: ${text}`);
+        assert.match(text, /shared\/fixtures\/corescope-e2e\.db/, task);
+        assert.match(text, /deno task demo/, task);
+        assert.doesNotMatch(text, /\n\s+at |NotFound:/, `${task} prints no stack trace`);
+      }
+    } finally {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
