@@ -10,6 +10,7 @@ import { empty, errorBox, h, kv, link, loading, replace, table } from "../lib/do
 import { ago, dateTime, HEALTH, int, liveness, num, typeClass, typeName } from "../lib/format.ts";
 import type { RouteCtx } from "../lib/router.ts";
 import { type PacketRow, summary } from "../lib/packet_source.ts";
+import { stamp } from "../lib/time_label.ts";
 import {
   countsHint,
   lastPacketAt,
@@ -190,9 +191,9 @@ export function observerDetailPage(el: HTMLElement, ctx: RouteCtx) {
         ),
         recent.packets.length
           ? table(
-            ["Time", "Type", "Hash", "SNR", "Summary"],
+            ["First seen", "Type", "Hash", "SNR", "Summary"],
             recent.packets.map((p) => [
-              dateTime(p.first_seen),
+              stamp(p.first_seen),
               h("span", { class: "tcell " + typeClass(p.payload_type) }, typeName(p.payload_type)),
               link(`#/packets?sel=${encodeURIComponent(p.hash)}`, p.hash),
               num(p.snr, 1),

@@ -254,21 +254,23 @@ Deno.test({
         await phone.close();
       });
 
-      await t.step("ADVERT and CONTROL have their own colours", async () => {
-        const page = await open(browser, "desktop", `${base}/#/packets`);
-        const colors = await page.evaluate(() =>
-          ["t-advert", "t-control", "t-grptxt", "t-grpdata", "t-multipart"].map((c) => {
-            const s = document.createElement("span");
-            s.className = `tcell ${c}`;
-            document.body.append(s);
-            const v = getComputedStyle(s).color;
-            s.remove();
-            return v;
-          }).concat(getComputedStyle(document.body).color)
-        );
-        assert.equal(new Set(colors).size, colors.length, colors.join(" "));
-        await page.close();
-      });
+      for (const view of ["desktop", "phone"] as View[]) {
+        await t.step(`${view}: ADVERT and CONTROL have their own colours`, async () => {
+          const page = await open(browser, view, `${base}/#/packets`);
+          const colors = await page.evaluate(() =>
+            ["t-advert", "t-control", "t-grptxt", "t-grpdata", "t-multipart"].map((c) => {
+              const s = document.createElement("span");
+              s.className = `tcell ${c}`;
+              document.body.append(s);
+              const v = getComputedStyle(s).color;
+              s.remove();
+              return v;
+            }).concat(getComputedStyle(document.body).color)
+          );
+          assert.equal(new Set(colors).size, colors.length, colors.join(" "));
+          await page.close();
+        });
+      }
 
       await t.step("phone: the whole nav is reachable", async () => {
         const page = await open(browser, "phone", `${base}/#/packets`);
@@ -308,26 +310,28 @@ Deno.test({
         );
       }
 
-      await t.step("the served theme and branding apply", async () => {
-        const page = await open(browser, "desktop", `${base}/#/packets`);
-        await page.waitForFunction(() => document.title === "Bay Mesh", null, { timeout: 5000 });
-        const got = await page.evaluate(() => ({
-          brand: document.querySelector(".brand-name")?.textContent,
-          acc: getComputedStyle(document.documentElement).getPropertyValue("--acc").trim(),
-          nav: getComputedStyle(document.querySelector(".top")!).backgroundColor,
-          on: getComputedStyle(document.querySelector(".nav a.on")!).backgroundColor,
-          onText: getComputedStyle(document.querySelector(".nav a.on")!).color,
-        }));
-        assert.deepEqual(got, {
-          brand: "Bay Mesh",
-          acc: "#d1246b",
-          nav: "rgb(18, 52, 86)",
-          on: "rgba(255, 255, 255, 0.18)",
-          onText: "rgb(240, 243, 246)",
+      for (const view of ["desktop", "phone"] as View[]) {
+        await t.step(`${view}: the served theme and branding apply`, async () => {
+          const page = await open(browser, view, `${base}/#/packets`);
+          await page.waitForFunction(() => document.title === "Bay Mesh", null, { timeout: 5000 });
+          const got = await page.evaluate(() => ({
+            brand: document.querySelector(".brand-name")?.textContent,
+            acc: getComputedStyle(document.documentElement).getPropertyValue("--acc").trim(),
+            nav: getComputedStyle(document.querySelector(".top")!).backgroundColor,
+            on: getComputedStyle(document.querySelector(".nav a.on")!).backgroundColor,
+            onText: getComputedStyle(document.querySelector(".nav a.on")!).color,
+          }));
+          assert.deepEqual(got, {
+            brand: "Bay Mesh",
+            acc: "#d1246b",
+            nav: "rgb(18, 52, 86)",
+            on: "rgba(255, 255, 255, 0.18)",
+            onText: "rgb(240, 243, 246)",
+          });
+          await shot(page, `${view}-theme`);
+          await page.close();
         });
-        await shot(page, "desktop-theme");
-        await page.close();
-      });
+      }
     } finally {
       await browser.close();
       await server.stop();
