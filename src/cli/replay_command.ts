@@ -46,7 +46,7 @@ export async function runReplay(positionals: string[], config: HopwatchConfig): 
     signal: abort.signal,
     onDone: (sent) => log.info("replay: finished", sent),
   });
-  const server = await startServer(replayConfig, { log, feed });
+  const server = await startServer(replayConfig, { log, feed, feedSource: "replay" });
   await server.finished;
   abort.abort();
   if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -51,6 +51,8 @@ export interface StartOptions {
   log: Logger;
   /** Feed messages into the pipeline once loaded (the demo simulator). */
   feed?: AsyncIterable<{ topic: string; payload: string }>;
+  /** The source name the feed's messages carry (default "demo"; the replay says "replay"). */
+  feedSource?: string;
   /** Install SIGINT/SIGTERM handlers (default true). */
   handleSignals?: boolean;
 }
@@ -185,7 +187,7 @@ export async function startServer(
   const enc = new TextEncoder();
   const feedOne = async (topic: string, payload: string) => {
     const msg = parseMqttMessage(topic, enc.encode(payload), {
-      source: { name: "demo" },
+      source: { name: opts.feedSource ?? "demo" },
       observerBlacklist: new Set(),
       iataWhitelist: null,
       maxBytes: config.ingest.maxMessageBytes,

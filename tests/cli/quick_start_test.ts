@@ -3,6 +3,8 @@
  * repository (no `../shared` beside it): it must serve the web UI and stream
  * live packets over the WebSocket within 10 s of answering. The command is
  * parsed out of README.md, so the README cannot change without this test.
+ * The clone is of the checkout's HEAD (committed work); a checkout that is not
+ * a git repository is copied instead.
  */
 import assert from "node:assert/strict";
 import { freePort } from "./server_process.ts";
@@ -28,6 +30,18 @@ async function git(args: string[], cwd = ROOT): Promise<string> {
     throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
   }
   return text;
+}
+
+/** Copies the project without what a checkout would not have (build output, data, caches). */
+async function copyTree(from: string, to: string): Promise<void> {
+  const skip = new Set([".git", "data", "dist", "test-output", "node_modules"]);
+  await Deno.mkdir(to, { recursive: true });
+  for await (const e of Deno.readDir(from)) {
+    if (skip.has(e.name)) continue;
+    const src = `${from.replace(/\/$/, "")}/${e.name}`;
+    if (e.isDirectory) await copyTree(src, `${to}/${e.name}`);
+    else if (e.isFile) await Deno.copyFile(src, `${to}/${e.name}`);
+  }
 }
 
 async function firstWsPacket(url: string, ms: number): Promise<unknown> {
@@ -61,8 +75,16 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "hw-clone-" });
     const clone = `${dir}/hopwatch`;
-    await git(["clone", "--quiet", "--no-hardlinks", ROOT, clone], dir);
-    await git(["checkout", "--quiet", await git(["rev-parse", "HEAD"])], clone);
+    let head: string | null = null;
+    try {
+      head = await git(["rev-parse", "HEAD"]);
+    } catch { /* not a git checkout (an unpacked archive): copy the tree instead */ }
+    if (head) {
+      await git(["clone", "--quiet", "--no-hardlinks", ROOT, clone], dir);
+      await git(["checkout", "--quiet", head], clone);
+    } else {
+      await copyTree(ROOT, clone);
+    }
     assert.throws(() => Deno.statSync(`${dir}/shared`), Deno.errors.NotFound);
 
     const command = firstReadmeCommand(await Deno.readTextFile(`${clone}/README.md`));
