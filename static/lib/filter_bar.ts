@@ -225,6 +225,11 @@ export function filterBar(
     }
   });
   if (initial) check(false);
+  const closeOutside = (e: Event) => {
+    if (!el.isConnected) return document.removeEventListener("pointerdown", closeOutside);
+    if (!savedMenu.hidden && !el.contains(e.target as Node)) savedMenu.hidden = true;
+  };
+  document.addEventListener("pointerdown", closeOutside);
 
   const el = h(
     "div",
