@@ -8,17 +8,20 @@
 import { getJson, qs } from "../lib/api.ts";
 import { type AnalyticsTab, panel } from "../lib/analytics_tab.ts";
 import { chart, PALETTE } from "../lib/charts.ts";
-import { empty, h, link, table } from "../lib/dom.ts";
+import { empty, h, table } from "../lib/dom.ts";
 import { int } from "../lib/format.ts";
 
+interface ChannelRow {
+  name: string;
+  count?: number;
+  messages?: number;
+  encrypted?: boolean;
+  hash?: string | number;
+}
+
 interface Channels {
-  activeChannels?: {
-    name: string;
-    count?: number;
-    messages?: number;
-    encrypted?: boolean;
-    hash?: string;
-  }[];
+  activeChannels?: ChannelRow[] | number;
+  channels?: ChannelRow[];
   topSenders?: { sender?: string; name?: string; count: number }[];
   channelTimeline?: { hour: string; channel: string; count: number }[];
 }
@@ -51,7 +54,11 @@ export const channelsTab: AnalyticsTab = {
     const d = await getJson<Channels>(
       "/api/analytics/channels" + qs({ window: ctx.win || undefined }),
     );
-    const chans = d.activeChannels ?? [];
+    const chans = Array.isArray(d.channels)
+      ? d.channels
+      : Array.isArray(d.activeChannels)
+      ? d.activeChannels
+      : [];
     const c = h("div", { class: "chart" });
     const tl = timelineSeries(d.channelTimeline ?? [], 6);
     body.replaceChildren(
@@ -65,7 +72,7 @@ export const channelsTab: AnalyticsTab = {
             ? table(
               ["Channel", "Messages", "Encrypted"],
               chans.map((ch) => [
-                link(`#/channels?ch=${encodeURIComponent(ch.hash ?? ch.name)}`, ch.name),
+                ch.name,
                 int(ch.count ?? ch.messages),
                 ch.encrypted ? "yes" : "",
               ]),

@@ -36,11 +36,13 @@ export const myRepeatersTab: AnalyticsTab = {
       );
       return;
     }
-    const topo = await tryJson<{ topRepeaters?: { pubkey: string; count: number }[] }>(
+    const topo = await tryJson<{ topRepeaters?: { pubkey: string | null; count: number }[] }>(
       "/api/analytics/topology",
     );
     const relayed = new Map(
-      (topo?.topRepeaters ?? []).map((r) => [r.pubkey.toLowerCase(), r.count]),
+      (topo?.topRepeaters ?? []).filter((r) => r.pubkey).map((
+        r,
+      ) => [r.pubkey!.toLowerCase(), r.count]),
     );
     body.replaceChildren(
       panel(

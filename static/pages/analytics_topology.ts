@@ -9,27 +9,71 @@
 import { getJson, qs } from "../lib/api.ts";
 import { type AnalyticsTab, panel } from "../lib/analytics_tab.ts";
 import { chart } from "../lib/charts.ts";
-import { empty, h, link, table } from "../lib/dom.ts";
+import { empty, h, kv, link, table } from "../lib/dom.ts";
 import { int, num, shortKey } from "../lib/format.ts";
 
 interface Topology {
   hopDistribution: Record<string, number> | { hops: number; count: number }[];
-  topRepeaters?: { pubkey: string; name: string | null; role?: string; count: number }[];
+  uniqueNodes?: number;
+  avgHops?: number;
+  medianHops?: number;
+  maxHops?: number;
+  topRepeaters?: {
+    pubkey: string | null;
+    hop?: string;
+    name: string | null;
+    role?: string;
+    count: number;
+  }[];
   topPairs?: {
-    a: string;
-    b: string;
+    a?: string;
+    b?: string;
+    pubkeyA?: string | null;
+    pubkeyB?: string | null;
+    hopA?: string;
+    hopB?: string;
     nameA: string | null;
     nameB: string | null;
     count: number;
     distance_km?: number | null;
   }[];
-  perObserverReach?: {
-    observer_id: string;
-    observer_name: string | null;
-    distinctSenders?: number;
-    observations?: number;
-    avgHops?: number | null;
-  }[];
+  hopsVsSnr?: { hops: number; count: number; avgSnr: number }[];
+  perObserverReach?:
+    | {
+      observer_id: string;
+      observer_name: string | null;
+      distinctSenders?: number;
+      observations?: number;
+      avgHops?: number | null;
+    }[]
+    | Record<
+      string,
+      { observer_name: string | null; rings?: { hops: number; nodes: unknown[] }[] }
+    >;
+}
+
+/** Per-observer reach rows from either shape: name, nodes heard, nearest and farthest ring. */
+export function reachRows(
+  r: Topology["perObserverReach"],
+): { id: string; name: string | null; nodes: number; maxHops: number | null }[] {
+  if (!r) return [];
+  if (Array.isArray(r)) {
+    return r.map((o) => ({
+      id: o.observer_id,
+      name: o.observer_name,
+      nodes: o.distinctSenders ?? 0,
+      maxHops: o.avgHops ?? null,
+    }));
+  }
+  return Object.entries(r).map(([id, o]) => {
+    const rings = Array.isArray(o?.rings) ? o.rings : [];
+    return {
+      id,
+      name: o?.observer_name ?? null,
+      nodes: rings.reduce((s, x) => s + (Array.isArray(x.nodes) ? x.nodes.length : 0), 0),
+      maxHops: rings.length ? Math.max(...rings.map((x) => Number(x.hops) || 0)) : null,
+    };
+  }).sort((a, b) => b.nodes - a.nodes);
 }
 
 /** Hop distribution as sorted `[hops, count]` pairs, from either shape (object or array). */
@@ -43,8 +87,10 @@ export function hopPairs(d: Topology["hopDistribution"] | undefined): [number, n
   );
 }
 
-const nodeLink = (pk: string, name: string | null | undefined) =>
-  link(`#/nodes/${encodeURIComponent(pk)}`, name || shortKey(pk));
+const nodeLink = (pk: string | null | undefined, name: string | null | undefined, hop?: string) =>
+  pk
+    ? link(`#/nodes/${encodeURIComponent(pk)}`, name || shortKey(pk))
+    : h("span", null, name || (hop ? hop.toUpperCase() : "?"));
 
 /** The tab. */
 export const topologyTab: AnalyticsTab = {
@@ -55,8 +101,21 @@ export const topologyTab: AnalyticsTab = {
       "/api/analytics/topology" + qs({ window: ctx.win || undefined }),
     );
     const hops = hopPairs(t.hopDistribution);
+    const reach = reachRows(t.perObserverReach);
     const c = h("div", { class: "chart" });
+    const summary = t.uniqueNodes !== undefined
+      ? panel(
+        "Summary",
+        kv([
+          ["Nodes seen in paths", int(t.uniqueNodes)],
+          ["Average hops", num(t.avgHops, 2)],
+          ["Median hops", num(t.medianHops, 1)],
+          ["Longest path", int(t.maxHops)],
+        ]),
+      )
+      : null;
     body.replaceChildren(
+      ...(summary ? [summary] : []),
       panel("Hop-count distribution", c),
       h(
         "div",
@@ -65,8 +124,8 @@ export const topologyTab: AnalyticsTab = {
           "Top relays",
           t.topRepeaters?.length
             ? table(
-              ["Node", "Role", "Relayed"],
-              t.topRepeaters.map((r) => [nodeLink(r.pubkey, r.name), r.role ?? "", int(r.count)]),
+              ["Node", "Relayed"],
+              t.topRepeaters.map((r) => [nodeLink(r.pubkey, r.name, r.hop), int(r.count)]),
             )
             : empty("No relays yet."),
         ),
@@ -76,8 +135,8 @@ export const topologyTab: AnalyticsTab = {
             ? table(
               ["A", "B", "Seen", "km"],
               t.topPairs.map((p) => [
-                nodeLink(p.a, p.nameA),
-                nodeLink(p.b, p.nameB),
+                nodeLink(p.pubkeyA ?? p.a, p.nameA, p.hopA),
+                nodeLink(p.pubkeyB ?? p.b, p.nameB, p.hopB),
                 int(p.count),
                 num(p.distance_km, 1),
               ]),
@@ -87,17 +146,13 @@ export const topologyTab: AnalyticsTab = {
       ),
       panel(
         "Reach per observer",
-        t.perObserverReach?.length
+        reach.length
           ? table(
-            ["Observer", "Distinct senders", "Observations", "Avg hops"],
-            t.perObserverReach.map((o) => [
-              link(
-                `#/observers/${encodeURIComponent(o.observer_id)}`,
-                o.observer_name || shortKey(o.observer_id),
-              ),
-              int(o.distinctSenders),
-              int(o.observations),
-              num(o.avgHops, 2),
+            ["Observer", "Nodes heard", "Farthest ring (hops)"],
+            reach.map((o) => [
+              link(`#/observers/${encodeURIComponent(o.id)}`, o.name || shortKey(o.id)),
+              int(o.nodes),
+              num(o.maxHops, 1),
             ]),
           )
           : empty("No observers yet."),
