@@ -10,6 +10,7 @@ import { getJson, qs } from "../lib/api.ts";
 import { empty, errorBox, h, kv, link, loading, replace, table } from "../lib/dom.ts";
 import { ago, dateTime, hopsOf, num, parseJson, routeName, shortKey } from "../lib/format.ts";
 import { go, type RouteCtx } from "../lib/router.ts";
+import { allNodes, byPrefix } from "../lib/node_names.ts";
 
 interface Sighting {
   observer: string;
@@ -59,6 +60,33 @@ export function traceSnrFromRaw(raw: string | undefined): number[] {
   return out;
 }
 
+/** A TRACE's route hops (upper-case hex) from its decoded payload's `pathData` and flags. */
+export function tracePayloadHops(dec: Record<string, unknown>): string[] {
+  const data = typeof dec.pathData === "string" ? dec.pathData : "";
+  if (!/^([0-9a-fA-F]{2})*$/.test(data)) return [];
+  const size = 1 << (Number(dec.traceFlags ?? 0) & 3);
+  return (data.match(new RegExp(`.{${size * 2}}`, "g")) ?? []).map((x) => x.toUpperCase());
+}
+
+/**
+ * The hops to show: the payload's route hops when it has them (the server's
+ * stored path of an old TRACE row may hold SNR bytes), each named from the
+ * server's resolved path when the prefix agrees, else from a unique key match.
+ */
+async function traceHops(dec: Record<string, unknown>, path: PathHop[]): Promise<PathHop[]> {
+  const fromPayload = tracePayloadHops(dec);
+  if (!fromPayload.length) return path;
+  const nodes = await allNodes().catch(() => []);
+  return fromPayload.map((prefix, i) => {
+    const p = path[i];
+    if (p && p.prefix.toUpperCase() === prefix) return p;
+    const hit = byPrefix(nodes, prefix);
+    return hit.length === 1
+      ? { prefix, pubkey: hit[0].public_key, name: hit[0].name }
+      : { prefix, pubkey: null, name: hit.length ? `${hit.length} candidates` : null };
+  });
+}
+
 function snrBar(v: number | null | undefined): HTMLElement {
   if (typeof v !== "number") return h("span", { class: "mut" }, "—");
   const pct = Math.max(2, Math.min(100, ((v + 20) / 35) * 100));
@@ -95,7 +123,7 @@ async function show(body: HTMLElement, hash: string, signal: AbortSignal) {
   const p = d.packet;
   const dec = parseJson<Record<string, unknown>>(p.decoded_json, {});
   const snrs = Array.isArray(dec.snrValues) ? dec.snrValues as number[] : [];
-  const hops = d.path ?? [];
+  const hops = await traceHops(dec, d.path ?? []);
   const perObserver = (d.observations ?? []).map((o) => ({
     name: o.observer_name ?? shortKey(o.observer_id),
     snr: traceSnrFromRaw(o.raw_hex),
@@ -108,7 +136,7 @@ async function show(body: HTMLElement, hash: string, signal: AbortSignal) {
       h("code", null, hop?.prefix ?? "?"),
       hop?.pubkey
         ? link(`#/nodes/${encodeURIComponent(hop.pubkey)}`, hop.name ?? shortKey(hop.pubkey))
-        : h("span", { class: "mut" }, "unresolved"),
+        : h("span", { class: "mut" }, hop?.name ?? "unresolved"),
       i < snrs.length ? snrBar(snrs[i]) : h("span", { class: "mut" }, "not reached"),
     ];
   });

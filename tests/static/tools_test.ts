@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { parsePrefixes } from "../../static/pages/path_inspector.ts";
 import { compareSightings } from "../../static/pages/compare.ts";
-import { traceSnrFromRaw } from "../../static/pages/traces.ts";
+import { tracePayloadHops, traceSnrFromRaw } from "../../static/pages/traces.ts";
 import { forceLayout, iterationsFor } from "../../static/lib/force_layout.ts";
 import {
   freeOneByte,
@@ -118,4 +118,11 @@ Deno.test("filter bar caret and packet sorts", () => {
   assert.equal(sortComparator("nope:asc"), null);
   assert.equal(needsClientSort("time:desc"), false);
   assert.equal(needsClientSort("hops:asc"), true);
+});
+
+Deno.test("traces: route hops from the decoded payload", () => {
+  assert.deepEqual(tracePayloadHops({ pathData: "27aabb", traceFlags: 0 }), ["27", "AA", "BB"]);
+  assert.deepEqual(tracePayloadHops({ pathData: "27aabbcc", traceFlags: 1 }), ["27AA", "BBCC"]);
+  assert.deepEqual(tracePayloadHops({ pathData: "zz" }), []);
+  assert.deepEqual(tracePayloadHops({}), []);
 });

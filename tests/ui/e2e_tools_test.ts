@@ -12,9 +12,17 @@ import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import { buildUi } from "../../src/api/ui_build.ts";
 import { generate } from "../../src/sim/generate.ts";
-import { advertHex, hasChromium, launchBrowser, postPacket, startHopwatch } from "./e2e_harness.ts";
+import {
+  advertHex,
+  hasChromium,
+  launchBrowser,
+  postPacket,
+  ROOT,
+  startHopwatch,
+} from "./e2e_harness.ts";
 
 const FIXTURE = new URL("../../../shared/fixtures/corescope-e2e.db", import.meta.url);
+const SHOTS = new URL("test-output/screenshots/", ROOT);
 const XSS = ["<img src=x onerror=alert(1)>", '"><script>alert(1)</script>'];
 const BENIGN = [/favicon/i];
 
@@ -91,6 +99,8 @@ async function visitAll(browser: Browser, base: string, label: string) {
     const boxes = await page.$$eval(".state-error", (els) => els.map((e) => e.textContent));
     assert.deepEqual(boxes, [], `${label} ${route}: error box`);
     await noInjected(page, route);
+    const name = route.replace(/^#\//, "").replace(/[^a-z0-9]+/gi, "-").slice(0, 48);
+    await page.screenshot({ path: new URL(`tools-${label}-${name}.png`, SHOTS).pathname });
   }
   await ctx.close();
   assert.deepEqual(errors, [], `${label}: console errors`);
@@ -103,6 +113,7 @@ Deno.test({
   sanitizeOps: false,
   async fn(t) {
     await buildUi();
+    await Deno.mkdir(SHOTS, { recursive: true });
     const browser = await launchBrowser();
     try {
       const server = await startHopwatch(FIXTURE);
