@@ -1,6 +1,6 @@
 /**
  * `#/compare?a=<observer>&b=<observer>`: two observers side by side over the
- * last 24 hours — packets both heard, packets only one heard, and the SNR each
+ * chosen window (24 hours by default, `&window=`) — packets both heard, packets only one heard, and the SNR each
  * measured on the shared ones.
  *
  * @module
@@ -8,7 +8,7 @@
 
 import { cached, getJson, qs } from "../lib/api.ts";
 import { empty, errorBox, h, kv, link, loading, replace, table } from "../lib/dom.ts";
-import { clock, int, num, typeName } from "../lib/format.ts";
+import { clock, int, num, typeName, WINDOWS, windowSince } from "../lib/format.ts";
 import { buildHash, go, queryObject, type RouteCtx } from "../lib/router.ts";
 
 interface Observer {
@@ -58,7 +58,11 @@ export function compareSightings(a: Seen[], b: Seen[]): Comparison {
   };
 }
 
-async function sightings(id: string, since: string, signal: AbortSignal): Promise<Seen[]> {
+async function sightings(
+  id: string,
+  since: string | undefined,
+  signal: AbortSignal,
+): Promise<Seen[]> {
   const r = await getJson<{ packets: Record<string, unknown>[] }>(
     "/api/packets" + qs({ observer: id, since, limit: 3000, expand: "observations" }),
     signal,
@@ -114,13 +118,30 @@ export function comparePage(el: HTMLElement, ctx: RouteCtx) {
     ctl = new AbortController();
     const signal = ctl.signal;
     const obs = (await cached<{ observers: Observer[] }>("/api/observers")).observers ?? [];
-    replace(pickers, picker("a", obs), picker("b", obs));
+    const win = q.window ?? "24h";
+    const winSel = h(
+      "select",
+      { name: "window", ariaLabel: "Time window" },
+      WINDOWS.map(([k, label]) =>
+        h("option", { value: k || "all", selected: (k || "all") === win }, label)
+      ),
+    );
+    winSel.addEventListener(
+      "change",
+      () => go(buildHash("/compare", { ...q, window: winSel.value })),
+    );
+    replace(
+      pickers,
+      picker("a", obs),
+      picker("b", obs),
+      h("label", { class: "fld" }, h("span", null, "Window"), winSel),
+    );
     if (!q.a || !q.b) {
-      return replace(body, empty("Choose two observers to compare the last 24 hours."));
+      return replace(body, empty("Choose two observers to compare."));
     }
     if (q.a === q.b) return replace(body, empty("Choose two different observers."));
     replace(body, loading("Comparing"));
-    const since = new Date(Date.now() - 86_400_000).toISOString();
+    const since = windowSince(win);
     const [a, b] = await Promise.all([
       sightings(q.a, since, signal),
       sightings(q.b, since, signal),
