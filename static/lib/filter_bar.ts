@@ -10,6 +10,7 @@
 import { h, replace } from "./dom.ts";
 import { compileFilter, type FilterError } from "./filter_lang.ts";
 import { FILTER_FIELDS, FILTER_OPERATORS } from "./filter_fields.ts";
+import { suggest, type Suggestions } from "./filter_suggest.ts";
 
 /** A saved filter. */
 export interface SavedFilter {
@@ -111,8 +112,44 @@ export function filterBar(
     if (applyNow) go();
     else timer = setTimeout(go, 700);
   };
-  input.addEventListener("input", () => check(false));
+  const sugBox = h("div", { class: "fexpr-sug", hidden: true, role: "listbox" });
+  let sug: Suggestions = { items: [], start: 0, end: 0 };
+  const accept = (item: string) => {
+    const v = input.value;
+    const text = v.slice(0, sug.start) + item + " ";
+    input.value = text + v.slice(sug.end).trimStart();
+    input.focus();
+    input.setSelectionRange(text.length, text.length);
+    check(false);
+    showSuggestions();
+  };
+  const showSuggestions = () => {
+    sug = suggest(input.value, input.selectionStart ?? input.value.length);
+    sugBox.hidden = !sug.items.length || document.activeElement !== input;
+    replace(
+      sugBox,
+      sug.items.map((it) =>
+        h("button", {
+          class: "btn sm",
+          type: "button",
+          role: "option",
+          on: { mousedown: (e) => e.preventDefault(), click: () => accept(it) },
+        }, it)
+      ),
+    );
+  };
+  input.addEventListener("input", () => {
+    check(false);
+    showSuggestions();
+  });
+  input.addEventListener("focus", showSuggestions);
+  input.addEventListener("click", showSuggestions);
+  input.addEventListener("blur", () => (sugBox.hidden = true));
   input.addEventListener("keydown", (e) => {
+    if (e.key === "Tab" && !sugBox.hidden && sug.items.length) {
+      e.preventDefault();
+      accept(sug.items[0]);
+    }
     if (e.key === "Enter") check(true);
     if (e.key === "Escape") {
       input.value = "";
@@ -235,6 +272,7 @@ export function filterBar(
     "div",
     { class: "fexpr-bar" },
     h("div", { class: "fexpr-row" }, input, savedBtn, helpBtn),
+    sugBox,
     err,
     savedMenu,
     help,

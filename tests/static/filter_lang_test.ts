@@ -14,6 +14,7 @@ import {
 } from "../../static/lib/filter_lang.ts";
 import { tokenize } from "../../static/lib/filter_lex.ts";
 import type { FilterRow } from "../../static/lib/filter_fields.ts";
+import { suggest } from "../../static/lib/filter_suggest.ts";
 
 const NOW = Date.parse("2026-01-10T12:00:00Z");
 
@@ -264,4 +265,17 @@ Deno.test("filter language: and/or chains are flat, tokens carry positions", () 
   );
   assert.equal(matchFilter(null, ROWS[0]), true);
   assert.equal(parseFilter("   "), null);
+});
+
+Deno.test("filter suggestions follow the token before the cursor", () => {
+  assert.deepEqual(suggest("ty").items, ["type"]);
+  assert.deepEqual(suggest("payload.n").items, ["payload.name"]);
+  assert.equal(suggest("snr ").items[0], "==");
+  assert.deepEqual(suggest("snr co").items, ["contains"]);
+  assert.deepEqual(suggest("type == AD").items, ["ADVERT"]);
+  assert.deepEqual(suggest("route == FL").items, ["FLOOD"]);
+  assert.deepEqual(suggest("type == ADVERT && h").items, ["hash", "hops"]);
+  const s = suggest("type == ADVERT && h");
+  assert.deepEqual([s.start, s.end], [18, 19]);
+  assert.deepEqual(suggest('payload.name == "x" ').items.length, 0);
 });

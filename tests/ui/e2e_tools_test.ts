@@ -213,6 +213,12 @@ async function interactions(browser: Browser, base: string, keys: string[]) {
   );
   assert.equal(await page.evaluate(() => 1 + 1), 2);
 
+  // Suggestions: Tab completes the field being typed.
+  await page.fill(".fexpr", "payload.na");
+  await page.waitForSelector('.fexpr-sug:not([hidden]) button:has-text("payload.name")');
+  await page.press(".fexpr", "Tab");
+  assert.equal(await page.inputValue(".fexpr"), "payload.name ");
+
   // Hostile names found by the expression stay text.
   await page.fill(".fexpr", 'payload.name contains "<img"');
   await page.press(".fexpr", "Enter");
