@@ -65,7 +65,32 @@ export function needsClientSort(token: string | undefined): boolean {
   return !!token && token !== "time:desc" && sortComparator(token) !== null;
 }
 
-/** Scans, filters and sorts on the client. */
+/** One row per observation of each transmission in `tx` (`expand=observations` rows). */
+export function flattenObservations(tx: PacketRow[]): PacketRow[] {
+  const out: PacketRow[] = [];
+  for (const t of tx) {
+    const obs = t.observations?.length ? t.observations : [t as unknown as Record<string, unknown>];
+    for (const o of obs) {
+      const ts = (o.timestamp as string) ?? t.first_seen;
+      out.push({
+        ...t,
+        observations: undefined,
+        observer_id: o.observer_id as string,
+        observer_name: o.observer_name as string,
+        observer_iata: (o.observer_iata as string) ?? t.observer_iata,
+        snr: o.snr as number,
+        rssi: o.rssi as number,
+        path_json: (o.path_json as string) ?? t.path_json,
+        timestamp: ts,
+        latest: ts,
+        count: 1,
+      });
+    }
+  }
+  return out;
+}
+
+/** Scans, filters and sorts on the client (grouped rows, or one per observation). */
 export class FilteredSource implements PacketSource {
   #f: PacketFilters;
   #test: CompiledFilter | null;
@@ -77,15 +102,21 @@ export class FilteredSource implements PacketSource {
   #onError: (e: unknown) => void;
   #ctl = new AbortController();
   #firstP: Promise<void> | undefined;
+  #perObs: boolean;
 
-  /** Creates a source over `filters`, keeping rows that pass `expr`, ordered by `sort`. */
+  /**
+   * Creates a source over `filters`, keeping rows that pass `expr`, ordered by
+   * `sort`; `perObservation` tests and shows each observation on its own.
+   */
   constructor(
     filters: PacketFilters,
     expr: CompiledFilter | null,
     sort: string | undefined,
     onChange: () => void,
     onError: (e: unknown) => void,
+    perObservation = false,
   ) {
+    this.#perObs = perObservation;
     this.#f = filters;
     this.#test = expr;
     this.#cmp = sortComparator(sort);
@@ -122,18 +153,26 @@ export class FilteredSource implements PacketSource {
     const now = Date.now();
     try {
       while (this.#scanned < SCAN_CAP) {
+        const page = this.#perObs ? PAGE / 4 : PAGE;
         const res = await getJson<{ packets: PacketRow[]; total: number }>(
-          "/api/packets" + qs({ ...this.#f, groupByHash: true, limit: PAGE, offset, until }),
+          "/api/packets" + qs({
+            ...this.#f,
+            ...(this.#perObs ? { expand: "observations" } : { groupByHash: true }),
+            limit: page,
+            offset,
+            until,
+          }),
           this.#ctl.signal,
         );
-        const rows = res.packets ?? [];
-        if (!until && rows[0]) until = rows[0].latest ?? rows[0].first_seen;
+        const tx = res.packets ?? [];
+        if (!until && tx[0]) until = tx[0].latest ?? tx[0].first_seen;
+        offset += tx.length;
+        const rows = this.#perObs ? flattenObservations(tx) : tx;
         this.#scanned += rows.length;
-        offset += rows.length;
         for (const r of rows) if (!this.#test || this.#test.test(r, now)) this.#rows.push(r);
         if (this.#cmp) this.#rows.sort(this.#cmp);
         this.#onChange();
-        if (rows.length < PAGE || offset >= (res.total ?? 0)) break;
+        if (tx.length < page || offset >= (res.total ?? 0)) break;
       }
     } catch (e) {
       if ((e as Error).name !== "AbortError") this.#onError(e);
@@ -146,7 +185,7 @@ export class FilteredSource implements PacketSource {
 
   addLive(row: PacketRow): "new" | "updated" | "none" {
     if (this.#test && !this.#test.test(row)) return "none";
-    const old = this.#rows.find((r) => r.hash === row.hash);
+    const old = this.#perObs ? undefined : this.#rows.find((r) => r.hash === row.hash);
     if (old) {
       old.count = (old.count ?? old.observation_count ?? 1) + 1;
       old.latest = row.latest;

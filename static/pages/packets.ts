@@ -284,7 +284,7 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
     };
     const expr = q.filter ? compileFilter(q.filter).filter : null;
     source = expr || needsClientSort(q.sort)
-      ? new FilteredSource(f, expr, q.sort, refreshCount, onErr)
+      ? new FilteredSource(f, expr, q.sort, refreshCount, onErr, q.view === "obs")
       : q.view === "obs"
       ? new ObservationSource(f, refreshCount, onErr)
       : new GroupedSource(f, refreshCount, onErr);

@@ -17,7 +17,11 @@ import {
 import { hopPairs, reachRows } from "../../static/pages/analytics_topology.ts";
 import { timelineSeries } from "../../static/pages/analytics_channels.ts";
 import { caretLines } from "../../static/lib/filter_bar.ts";
-import { needsClientSort, sortComparator } from "../../static/lib/filtered_source.ts";
+import {
+  flattenObservations,
+  needsClientSort,
+  sortComparator,
+} from "../../static/lib/filtered_source.ts";
 import type { NodeLite } from "../../static/lib/node_names.ts";
 import type { PacketRow } from "../../static/lib/packet_source.ts";
 
@@ -125,4 +129,34 @@ Deno.test("traces: route hops from the decoded payload", () => {
   assert.deepEqual(tracePayloadHops({ pathData: "27aabbcc", traceFlags: 1 }), ["27AA", "BBCC"]);
   assert.deepEqual(tracePayloadHops({ pathData: "zz" }), []);
   assert.deepEqual(tracePayloadHops({}), []);
+});
+
+Deno.test("per-observation rows carry each observation's observer, signal and path", () => {
+  const tx = {
+    id: 1,
+    hash: "h",
+    first_seen: "2026-01-01T00:00:00Z",
+    route_type: 1,
+    payload_type: 4,
+    path_json: "[]",
+    observations: [
+      { observer_id: "o1", observer_name: "A", snr: 5, rssi: -80, path_json: '["aa"]' },
+      {
+        observer_id: "o2",
+        observer_name: "B",
+        snr: -1,
+        rssi: -99,
+        timestamp: "2026-01-01T00:01:00Z",
+      },
+    ],
+  } as PacketRow;
+  const rows = flattenObservations([tx, { ...tx, hash: "g", observations: [] }]);
+  assert.deepEqual(rows.map((r) => [r.hash, r.observer_name ?? null, r.snr ?? null]), [
+    ["h", "A", 5],
+    ["h", "B", -1],
+    ["g", null, null],
+  ]);
+  assert.equal(rows[0].path_json, '["aa"]');
+  assert.equal(rows[1].latest, "2026-01-01T00:01:00Z");
+  assert.equal(rows[0].observations, undefined);
 });

@@ -213,6 +213,20 @@ async function interactions(browser: Browser, base: string, keys: string[]) {
   );
   assert.equal(await page.evaluate(() => 1 + 1), 2);
 
+  // Per observation, the expression tests each observation.
+  await page.goto(`${base}/#/packets?view=obs&filter=${encodeURIComponent("observer == api")}`);
+  await page.waitForSelector(rows);
+  const observers = await page.$$eval(
+    `${rows} > :nth-child(6)`,
+    (els) => els.map((e) => e.textContent),
+  );
+  assert.ok(
+    observers.length >= 2 && observers.every((o) => o === "api"),
+    JSON.stringify(observers),
+  );
+  await page.goto(`${base}/#/packets`);
+  await page.waitForSelector(rows);
+
   // Suggestions: Tab completes the field being typed.
   await page.fill(".fexpr", "payload.na");
   await page.waitForSelector('.fexpr-sug:not([hidden]) button:has-text("payload.name")');
