@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { Context } from "hono";
 import type { ApiContext } from "./deps.ts";
 
 interface Entry {
@@ -77,4 +78,9 @@ export function warmAggregates(ctx: ApiContext, jobs: readonly (() => unknown)[]
       } catch { /* computed on demand instead */ }
     }
   }, 0);
+}
+
+/** Sends memoised JSON text as an `application/json` answer. */
+export function jsonText(c: Context, text: string): Response {
+  return c.body(text, 200, { "Content-Type": "application/json; charset=UTF-8" });
 }

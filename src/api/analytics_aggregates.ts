@@ -1,7 +1,8 @@
 /**
  * The memoised analytics aggregates, one function per endpoint and selection
- * (key = endpoint + window selection), shared by the routes and the warm-up
- * of the default selections. Also the two small aggregates computed here:
+ * (key = endpoint + window selection), kept as serialised JSON text (large
+ * answers are not re-serialised per request) and shared by the routes and the
+ * warm-up of the default selections. Also the two small aggregates computed here:
  * nodes per role and the relayed-airtime share per payload type.
  *
  * @module
@@ -24,51 +25,63 @@ import { computeHashCollisions, computeHashSizes } from "./analytics_hash.ts";
 import { buildSubpathIndex, type SubpathIndex } from "./analytics_subpaths.ts";
 import { DEFAULT_PRESET, timeOnAirNs } from "./lora_airtime.ts";
 
-const memo = <T>(ctx: ApiContext, key: string, fn: () => T): T =>
-  memoAggregate(ctx, key, ANALYTICS_TTL_MS, fn);
+/** Default selections (no region, no window) are kept 300 s like the reference's snapshot. */
+export const DEFAULT_TTL_MS = 300_000;
+
+function ttlOf(p?: WindowValues): number {
+  const windowed = p && (p.region || p.window || p.from !== undefined || p.to !== undefined);
+  return windowed ? ANALYTICS_TTL_MS : DEFAULT_TTL_MS;
+}
+
+const memo = <T>(ctx: ApiContext, key: string, fn: () => T, p?: WindowValues): T =>
+  memoAggregate(ctx, key, ttlOf(p), fn);
+
+/** A memoised aggregate serialised once: the routes send this text as is. */
+const memoJson = (ctx: ApiContext, key: string, fn: () => unknown, p?: WindowValues): string =>
+  memo(ctx, `${key}|json`, () => JSON.stringify(fn()), p);
 
 /** `/api/analytics/rf` of a selection. */
-export function rfAggregate(ctx: ApiContext, p: WindowValues): ReturnType<typeof computeRf> {
-  return memo(ctx, windowKey("rf", p), () => computeRf(ctx, p));
+export function rfAggregate(ctx: ApiContext, p: WindowValues): string {
+  return memoJson(ctx, windowKey("rf", p), () => computeRf(ctx, p), p);
 }
 
 /** `/api/analytics/topology` of a selection. */
 export function topologyAggregate(
   ctx: ApiContext,
   p: WindowValues,
-): ReturnType<typeof computeTopology> {
-  return memo(ctx, windowKey("topology", p), () => computeTopology(ctx, p));
+): string {
+  return memoJson(ctx, windowKey("topology", p), () => computeTopology(ctx, p), p);
 }
 
 /** `/api/analytics/channels` of a selection. */
 export function channelsAggregate(
   ctx: ApiContext,
   p: WindowValues,
-): ReturnType<typeof computeChannels> {
-  return memo(ctx, windowKey("channels", p), () => computeChannels(ctx, p));
+): string {
+  return memoJson(ctx, windowKey("channels", p), () => computeChannels(ctx, p), p);
 }
 
 /** `/api/analytics/hash-sizes` of a selection. */
 export function hashSizesAggregate(
   ctx: ApiContext,
   p: WindowValues,
-): ReturnType<typeof computeHashSizes> {
-  return memo(ctx, windowKey("hash-sizes", p), () => computeHashSizes(ctx, p));
+): string {
+  return memoJson(ctx, windowKey("hash-sizes", p), () => computeHashSizes(ctx, p), p);
 }
 
 /** `/api/analytics/hash-collisions`. */
-export function hashCollisionsAggregate(ctx: ApiContext): ReturnType<typeof computeHashCollisions> {
-  return memo(ctx, "hash-collisions", () => computeHashCollisions(ctx));
+export function hashCollisionsAggregate(ctx: ApiContext): string {
+  return memoJson(ctx, "hash-collisions", () => computeHashCollisions(ctx));
 }
 
 /** The sub-path index of a selection. */
 export function subpathIndexAggregate(ctx: ApiContext, p: WindowValues): SubpathIndex {
-  return memo(ctx, windowKey("subpath-index", p), () => buildSubpathIndex(ctx, p));
+  return memo(ctx, windowKey("subpath-index", p), () => buildSubpathIndex(ctx, p), p);
 }
 
 /** Nodes per role (the reference's clock-skew columns stay 0). */
-export function rolesAggregate(ctx: ApiContext) {
-  return memo(ctx, "roles", () => {
+export function rolesAggregate(ctx: ApiContext): string {
+  return memoJson(ctx, "roles", () => {
     const counts = new Map<string, number>();
     for (const n of ctx.nodes.values()) {
       const role = n.role.trim().toLowerCase() || "unknown";
@@ -101,8 +114,8 @@ function relayCounts(ctx: ApiContext): Map<number, number> {
 }
 
 /** Relayed airtime per payload type: time on air x distinct resolved relays. */
-export function airtimeAggregate(ctx: ApiContext, p: WindowValues) {
-  return memo(ctx, windowKey("airtime", p), () => {
+export function airtimeAggregate(ctx: ApiContext, p: WindowValues): string {
+  return memoJson(ctx, windowKey("airtime", p), () => {
     const relays = memo(ctx, "relay-counts", () => relayCounts(ctx));
     const buckets = new Map<number, { count: number; score: number }>();
     let totalCount = 0;
@@ -135,11 +148,19 @@ export function airtimeAggregate(ctx: ApiContext, p: WindowValues) {
       window: p.window ?? "",
       cached: false,
     };
-  });
+  }, p);
 }
+
+/**
+ * Stores above this many transmissions are not warmed (their first
+ * computations take seconds and would hold the event loop); they compute on
+ * the first request instead.
+ */
+export const WARM_MAX_TX = 20_000;
 
 /** Computes the default (no region, no window) aggregates once, in the background. */
 export function warmDefaultAggregates(ctx: ApiContext): void {
+  if (ctx.store.txCount > WARM_MAX_TX) return;
   const all: WindowValues = {};
   warmAggregates(ctx, [
     () => rfAggregate(ctx, all),

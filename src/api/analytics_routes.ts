@@ -26,7 +26,7 @@ import {
   rfAggregate,
   subpathIndexAggregate,
 } from "./analytics_aggregates.ts";
-import { memoAggregate } from "./aggregate_memo.ts";
+import { jsonText, memoAggregate } from "./aggregate_memo.ts";
 import { limitParam } from "./filters.ts";
 import { csvParam, intParam, stringParam } from "./params.ts";
 import { type AnyRoute, route } from "./route_def.ts";
@@ -47,7 +47,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       returns: "{totalPackets, totalAllPackets, totalTransmissions, snr, rssi, snrValues, " +
         "rssiValues, packetSizes, packetsPerHour[], payloadTypes[], snrByType[], " +
         "signalOverTime[], scatterData[], timeSpanHours}",
-      handler: (c, p) => c.json(rfAggregate(ctx, p)),
+      handler: (c, p) => jsonText(c, rfAggregate(ctx, p)),
     }),
     route({
       method: "GET",
@@ -57,7 +57,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       params: windowParams,
       returns: "{activeChannels, decryptable, channels[], topSenders[], channelTimeline[], " +
         "msgLengths[]}",
-      handler: (c, p) => c.json(channelsAggregate(ctx, p)),
+      handler: (c, p) => jsonText(c, channelsAggregate(ctx, p)),
     }),
     route({
       method: "GET",
@@ -68,7 +68,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       params: windowParams,
       returns: "{total, distribution{1,2,3}, distributionByRepeaters, hourly[], topHops[], " +
         "multiByteNodes[], multiByteCapability[]}",
-      handler: (c, p) => c.json(hashSizesAggregate(ctx, p)),
+      handler: (c, p) => jsonText(c, hashSizesAggregate(ctx, p)),
     }),
     route({
       method: "GET",
@@ -78,7 +78,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       params: {},
       returns: "{by_size{1|2|3: {stats, collisions[], one_byte_cells|two_byte_cells}}, " +
         "inconsistent_nodes[]}",
-      handler: (c) => c.json(hashCollisionsAggregate(ctx)),
+      handler: (c) => jsonText(c, hashCollisionsAggregate(ctx)),
     }),
     route({
       method: "GET",

@@ -15,7 +15,7 @@ import { PAYLOAD_TYPE_NAMES } from "../meshcore/mod.ts";
 import type { ApiContext } from "./deps.ts";
 import { ANALYTICS_TTL_MS, windowParams } from "./analytics_common.ts";
 import { airtimeAggregate, rolesAggregate } from "./analytics_aggregates.ts";
-import { memoAggregate } from "./aggregate_memo.ts";
+import { jsonText, memoAggregate } from "./aggregate_memo.ts";
 import { limitParam, regionParam } from "./filters.ts";
 import { stringParam } from "./params.ts";
 import { type AnyRoute, route } from "./route_def.ts";
@@ -54,7 +54,7 @@ export function toolRoutes(ctx: ApiContext): AnyRoute[] {
       params: {},
       returns: "{totalNodes, roles[{role, nodeCount, withSkew, meanAbsSkewSec, " +
         "medianAbsSkewSec, okCount, warningCount, criticalCount, absurdCount, noClockCount}]}",
-      handler: (c) => c.json(rolesAggregate(ctx)),
+      handler: (c) => jsonText(c, rolesAggregate(ctx)),
     }),
     route({
       method: "GET",
@@ -64,7 +64,7 @@ export function toolRoutes(ctx: ApiContext): AnyRoute[] {
       params: windowParams,
       returns: "{rows[{payload_type, type, count, count_pct, score, airtime_pct}], total_count, " +
         "total_score, preset, window, cached}",
-      handler: (c, p) => c.json(airtimeAggregate(ctx, p)),
+      handler: (c, p) => jsonText(c, airtimeAggregate(ctx, p)),
     }),
     route({
       method: "GET",
