@@ -18,15 +18,15 @@ import {
   windowParams,
   type WindowValues,
 } from "./analytics_common.ts";
-import { computeRf } from "./analytics_rf.ts";
-import { computeChannels } from "./analytics_channels.ts";
-import { computeHashCollisions, computeHashSizes } from "./analytics_hash.ts";
+import { parseGroups, rankSubpaths, type SubpathGroup } from "./analytics_subpaths.ts";
 import {
-  buildSubpathIndex,
-  parseGroups,
-  rankSubpaths,
-  type SubpathGroup,
-} from "./analytics_subpaths.ts";
+  channelsAggregate,
+  hashCollisionsAggregate,
+  hashSizesAggregate,
+  rfAggregate,
+  subpathIndexAggregate,
+} from "./analytics_aggregates.ts";
+import { jsonText, memoAggregate } from "./aggregate_memo.ts";
 import { limitParam } from "./filters.ts";
 import { csvParam, intParam, stringParam } from "./params.ts";
 import { type AnyRoute, route } from "./route_def.ts";
@@ -35,9 +35,8 @@ import { iso } from "./shapes.ts";
 /** Route group: RF, channel, hash and sub-path analytics. */
 export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
   const maxLimit = ctx.config.listLimits.analytics;
-  const cached = <T>(key: string, fn: () => T): T => ctx.cache.get(key, ANALYTICS_TTL_MS, fn);
-  const subpathIndex = (p: WindowValues) =>
-    cached(windowKey("subpath-index", p), () => buildSubpathIndex(ctx, p));
+  const cached = <T>(key: string, fn: () => T): T => memoAggregate(ctx, key, ANALYTICS_TTL_MS, fn);
+  const subpathIndex = (p: WindowValues) => subpathIndexAggregate(ctx, p);
   return [
     route({
       method: "GET",
@@ -48,7 +47,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       returns: "{totalPackets, totalAllPackets, totalTransmissions, snr, rssi, snrValues, " +
         "rssiValues, packetSizes, packetsPerHour[], payloadTypes[], snrByType[], " +
         "signalOverTime[], scatterData[], timeSpanHours}",
-      handler: (c, p) => c.json(cached(windowKey("rf", p), () => computeRf(ctx, p))),
+      handler: (c, p) => jsonText(c, rfAggregate(ctx, p)),
     }),
     route({
       method: "GET",
@@ -58,7 +57,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       params: windowParams,
       returns: "{activeChannels, decryptable, channels[], topSenders[], channelTimeline[], " +
         "msgLengths[]}",
-      handler: (c, p) => c.json(cached(windowKey("channels", p), () => computeChannels(ctx, p))),
+      handler: (c, p) => jsonText(c, channelsAggregate(ctx, p)),
     }),
     route({
       method: "GET",
@@ -69,7 +68,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       params: windowParams,
       returns: "{total, distribution{1,2,3}, distributionByRepeaters, hourly[], topHops[], " +
         "multiByteNodes[], multiByteCapability[]}",
-      handler: (c, p) => c.json(cached(windowKey("hash-sizes", p), () => computeHashSizes(ctx, p))),
+      handler: (c, p) => jsonText(c, hashSizesAggregate(ctx, p)),
     }),
     route({
       method: "GET",
@@ -79,7 +78,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       params: {},
       returns: "{by_size{1|2|3: {stats, collisions[], one_byte_cells|two_byte_cells}}, " +
         "inconsistent_nodes[]}",
-      handler: (c) => c.json(cached("hash-collisions", () => computeHashCollisions(ctx))),
+      handler: (c) => jsonText(c, hashCollisionsAggregate(ctx)),
     }),
     route({
       method: "GET",

@@ -13,28 +13,13 @@
 
 import { PAYLOAD_TYPE_NAMES } from "../meshcore/mod.ts";
 import type { ApiContext } from "./deps.ts";
-import {
-  ANALYTICS_TTL_MS,
-  scan,
-  windowFilter,
-  windowKey,
-  windowParams,
-} from "./analytics_common.ts";
+import { ANALYTICS_TTL_MS, windowParams } from "./analytics_common.ts";
+import { airtimeAggregate, rolesAggregate } from "./analytics_aggregates.ts";
+import { jsonText, memoAggregate } from "./aggregate_memo.ts";
 import { limitParam, regionParam } from "./filters.ts";
-import { DEFAULT_PRESET, timeOnAirNs } from "./lora_airtime.ts";
 import { stringParam } from "./params.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 import { iso, pathJson } from "./shapes.ts";
-
-/** Distinct resolved relays per transmission id, from the forward membership index. */
-function relayCounts(ctx: ApiContext): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (const list of ctx.store.idx.relay) {
-    if (!list) continue;
-    for (const id of list.view()) counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return counts;
-}
 
 /** Up to `max` node keys starting with `prefix`, by binary search over the sorted keys. */
 function keysWithPrefix(ctx: ApiContext, prefix: string, max: number): string[] {
@@ -59,7 +44,7 @@ function keysWithPrefix(ctx: ApiContext, prefix: string, max: number): string[] 
 
 /** Route group: roles, airtime share, prefix resolution, catalogue, audio lab, drops. */
 export function toolRoutes(ctx: ApiContext): AnyRoute[] {
-  const cached = <T>(key: string, fn: () => T): T => ctx.cache.get(key, ANALYTICS_TTL_MS, fn);
+  const cached = <T>(key: string, fn: () => T): T => memoAggregate(ctx, key, ANALYTICS_TTL_MS, fn);
   return [
     route({
       method: "GET",
@@ -69,27 +54,7 @@ export function toolRoutes(ctx: ApiContext): AnyRoute[] {
       params: {},
       returns: "{totalNodes, roles[{role, nodeCount, withSkew, meanAbsSkewSec, " +
         "medianAbsSkewSec, okCount, warningCount, criticalCount, absurdCount, noClockCount}]}",
-      handler: (c) =>
-        c.json(cached("roles", () => {
-          const counts = new Map<string, number>();
-          for (const n of ctx.nodes.values()) {
-            const role = n.role.trim().toLowerCase() || "unknown";
-            counts.set(role, (counts.get(role) ?? 0) + 1);
-          }
-          const roles = [...counts.entries()].map(([role, nodeCount]) => ({
-            role,
-            nodeCount,
-            withSkew: 0,
-            meanAbsSkewSec: 0,
-            medianAbsSkewSec: 0,
-            okCount: 0,
-            warningCount: 0,
-            criticalCount: 0,
-            absurdCount: 0,
-            noClockCount: 0,
-          })).sort((a, b) => b.nodeCount - a.nodeCount || (a.role < b.role ? -1 : 1));
-          return { totalNodes: ctx.nodes.size, roles };
-        })),
+      handler: (c) => jsonText(c, rolesAggregate(ctx)),
     }),
     route({
       method: "GET",
@@ -99,41 +64,7 @@ export function toolRoutes(ctx: ApiContext): AnyRoute[] {
       params: windowParams,
       returns: "{rows[{payload_type, type, count, count_pct, score, airtime_pct}], total_count, " +
         "total_score, preset, window, cached}",
-      handler: (c, p) =>
-        c.json(cached(windowKey("airtime", p), () => {
-          const relays = cached("relay-counts", () => relayCounts(ctx));
-          const buckets = new Map<number, { count: number; score: number }>();
-          let totalCount = 0;
-          let totalScore = 0;
-          scan(ctx, windowFilter(ctx, p), false, (tx) => {
-            const b = buckets.get(tx.payloadType) ?? { count: 0, score: 0 };
-            const score = timeOnAirNs(tx.rawHex.length >> 1) * (relays.get(tx.id) ?? 0);
-            b.count++;
-            b.score += score;
-            totalCount++;
-            totalScore += score;
-            buckets.set(tx.payloadType, b);
-          });
-          const rows = [...buckets.entries()].map(([type, b]) => ({
-            payload_type: PAYLOAD_TYPE_NAMES[type] === "UNKNOWN" ? "UNK" : PAYLOAD_TYPE_NAMES[type],
-            type,
-            count: b.count,
-            count_pct: totalCount ? (b.count / totalCount) * 100 : 0,
-            score: b.score,
-            airtime_pct: totalScore ? (b.score / totalScore) * 100 : 0,
-          })).sort((a, b) =>
-            b.airtime_pct - a.airtime_pct || b.count - a.count ||
-            (a.payload_type < b.payload_type ? -1 : 1)
-          );
-          return {
-            rows,
-            total_count: totalCount,
-            total_score: totalScore,
-            preset: DEFAULT_PRESET,
-            window: p.window ?? "",
-            cached: false,
-          };
-        })),
+      handler: (c, p) => jsonText(c, airtimeAggregate(ctx, p)),
     }),
     route({
       method: "GET",

@@ -6,8 +6,9 @@
  */
 
 import type { ApiContext } from "./deps.ts";
-import { ANALYTICS_TTL_MS, windowKey, windowParams } from "./analytics_common.ts";
-import { computeTopology } from "./analytics_topology.ts";
+import { ANALYTICS_TTL_MS, windowParams } from "./analytics_common.ts";
+import { topologyAggregate } from "./analytics_aggregates.ts";
+import { jsonText } from "./aggregate_memo.ts";
 import { regionParam, regions } from "./filters.ts";
 import { intParam, numberParam, stringParam } from "./params.ts";
 import { type AnyRoute, route } from "./route_def.ts";
@@ -25,7 +26,7 @@ export function topologyRoutes(ctx: ApiContext): AnyRoute[] {
       params: windowParams,
       returns: "{uniqueNodes, avgHops, medianHops, maxHops, hopDistribution[], topRepeaters[], " +
         "topPairs[], hopsVsSnr[], observers[], perObserverReach{}, multiObsNodes[], bestPathList[]}",
-      handler: (c, p) => c.json(cached(windowKey("topology", p), () => computeTopology(ctx, p))),
+      handler: (c, p) => jsonText(c, topologyAggregate(ctx, p)),
     }),
     route({
       method: "GET",

@@ -60,12 +60,13 @@ test("node health, neighbours and analytics", async (t) => {
   };
   assert.equal(strict.neighbors.length, 0);
   const a = (await getJson(t.app, `/api/nodes/${PK}/analytics?days=1`)).body as {
-    timeline: { relayed: number }[];
-    uptimeHeatmap: number[][];
+    activityTimeline: { count: number }[];
+    uptimeHeatmap: { count: number }[];
+    computedStats: { totalPackets: number };
   };
-  assert.equal(a.timeline.reduce((x, e) => x + e.relayed, 0), 205);
-  assert.equal(a.uptimeHeatmap.length, 7);
-  assert.equal(a.uptimeHeatmap.flat().reduce((x, y) => x + y, 0), 205);
+  assert.equal(a.activityTimeline.reduce((x, e) => x + e.count, 0), 205);
+  assert.equal(a.uptimeHeatmap.reduce((x, e) => x + e.count, 0), 205);
+  assert.equal(a.computedStats.totalPackets, 205);
 });
 
 test("node list: role, search, lastHeard, before, sort, counts, region", async (t) => {

@@ -241,6 +241,17 @@ test("dropped-packets and debug/affinity need the key", async (t) => {
   assert.equal(withPrefix.resolutions.length, 1);
 });
 
+test("nodes/{pk}/analytics: the reference's node analytics shape", async (t) => {
+  const pk = "33333333ab5d31112de8b847a4cbab05f5e8e60deb4e91b8a464b1b5e0357549";
+  const a = await shaped(t, `/api/nodes/${pk}/analytics?days=7`, S.NODE_ANALYTICS) as {
+    computedStats: { totalPackets: number; signalGrade: string };
+    hopDistribution: { count: number }[];
+  };
+  assert.ok(a.computedStats.totalPackets > 0);
+  assert.equal(a.hopDistribution.reduce((x, h) => x + h.count, 0), a.computedStats.totalPackets);
+  assert.match(a.computedStats.signalGrade, /^(A|A-|B\+|B|C|D)$/);
+});
+
 test("bad parameters answer 400 naming the parameter; nothing answers 500", async (t) => {
   const bad: [string, string, RequestInit?][] = [
     ["/api/analytics/rf?window=2y", "window"],

@@ -375,3 +375,46 @@ export const AFFINITY: Spec = {
     lastRebuild: "string",
   },
 };
+
+/** `/api/nodes/{pk}/analytics`. */
+export const NODE_ANALYTICS: Spec = {
+  node: { public_key: "string", name: "string?", role: "string" },
+  timeRange: { from: "string", to: "string", days: "number" },
+  activityTimeline: [{ bucket: "string", count: "number" }],
+  snrTrend: [{
+    timestamp: "string",
+    snr: "number?",
+    rssi: "number?",
+    observer_id: "string?",
+    observer_name: "string?",
+  }],
+  packetTypeBreakdown: [{ payload_type: "number", count: "number" }],
+  observerCoverage: [{
+    observer_id: "string?",
+    observer_name: "string?",
+    packetCount: "number",
+    avgSnr: "number?",
+    avgRssi: "number?",
+  }],
+  hopDistribution: [{ hops: "string", count: "number" }],
+  peerInteractions: [{
+    peer_key: "string",
+    peer_name: "string",
+    messageCount: "number",
+    lastContact: "string",
+  }],
+  uptimeHeatmap: [{ dayOfWeek: "number", hour: "number", count: "number" }],
+  computedStats: {
+    availabilityPct: "number",
+    longestSilenceMs: "number",
+    longestSilenceStart: "string?",
+    signalGrade: "string",
+    snrMean: "number",
+    snrStdDev: "number",
+    relayPct: "number",
+    totalPackets: "number",
+    uniqueObservers: "number",
+    uniquePeers: "number",
+    avgPacketsPerDay: "number",
+  },
+};
