@@ -62,7 +62,7 @@ async function routes(page: Page): Promise<[string, string][]> {
   const out: [string, string][] = [
     ["#/tools", ".tool-grid .panel"],
     ["#/traces", "table.tbl, .state-empty"],
-    ["#/perf", ".panel, .state-empty"],
+    ["#/perf", ".panel"],
     ["#/compare", ".state-empty"],
     ["#/tools/path-inspector", ".state-empty"],
     ["#/analytics?tab=topology", ".panel .uplot, .panel .state-empty"],
