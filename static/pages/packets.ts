@@ -36,6 +36,7 @@ import { filterBar as expressionBar } from "../lib/filter_bar.ts";
 import { compileFilter } from "../lib/filter_lang.ts";
 import { columnChooser } from "../lib/column_chooser.ts";
 import { FilteredSource, needsClientSort, PACKET_SORTS } from "../lib/filtered_source.ts";
+import { headerSort } from "../lib/header_sort.ts";
 
 const FILTER_KEYS = [
   "type",
@@ -197,6 +198,8 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
     emptyText: "No packets match these filters.",
   });
   if (!phone) toolbar.append(columnChooser(table.el, columns, "hopwatch.packetColumns.v1"));
+  const markSort = phone ? () => {} : headerSort(table.el, columns, (sort) => setQuery({ sort }));
+  markSort(q.sort);
 
   const refreshCount = () => {
     if (!source) return;
@@ -242,6 +245,7 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
       if (document.activeElement !== f) f.value = q[f.name] ?? "";
     }
     exprBar.set(q.filter);
+    markSort(q.sort);
     renderView();
   }
 

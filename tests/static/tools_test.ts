@@ -22,6 +22,7 @@ import {
   needsClientSort,
   sortComparator,
 } from "../../static/lib/filtered_source.ts";
+import { nextSort } from "../../static/lib/header_sort.ts";
 import type { NodeLite } from "../../static/lib/node_names.ts";
 import type { PacketRow } from "../../static/lib/packet_source.ts";
 
@@ -159,4 +160,13 @@ Deno.test("per-observation rows carry each observation's observer, signal and pa
   assert.equal(rows[0].path_json, '["aa"]');
   assert.equal(rows[1].latest, "2026-01-01T00:01:00Z");
   assert.equal(rows[0].observations, undefined);
+});
+
+Deno.test("header sort: first click picks a direction, the second reverses it", () => {
+  assert.equal(nextSort("snr", undefined), "snr:desc");
+  assert.equal(nextSort("snr", "snr:desc"), "snr:asc");
+  assert.equal(nextSort("snr", "snr:asc"), "snr:desc");
+  assert.equal(nextSort("observer", "snr:asc"), "observer:asc");
+  assert.equal(nextSort("time", undefined), "time:asc");
+  assert.equal(nextSort("time", "time:asc"), "time:desc");
 });

@@ -278,6 +278,17 @@ async function interactions(browser: Browser, base: string, keys: string[]) {
   assert.deepEqual(hops, hops.slice().sort((a, b) => b - a));
   assert.ok(hops[0] > hops[hops.length - 1], `Hops cells: ${JSON.stringify(cells)}`);
 
+  // Header clicks sort: Hops descending, then ascending (marked ▲).
+  await page.goto(`${base}/#/packets`);
+  await page.waitForSelector(rows);
+  await page.click(".vt-head > :nth-child(9)");
+  await page.waitForFunction(() => location.hash.includes("sort=hops%3Adesc"));
+  await page.click(".vt-head > :nth-child(9)");
+  await page.waitForFunction(() => location.hash.includes("sort=hops%3Aasc"));
+  await page.waitForFunction(() =>
+    document.querySelector(".vt-head > :nth-child(9)")?.textContent === "Hops ▲"
+  );
+
   // Favourites: star a hostile repeater; My nodes and My repeaters list it as text.
   await page.goto(`${base}/#/nodes/${keys[0]}`);
   await page.click("button.star");
