@@ -17,8 +17,9 @@ import {
   type FiveStats,
   fiveStats,
   hourKey,
-  inRegions,
 } from "./analytics_shapes.ts";
+import { visitObservationSignals } from "../store/obs_signal.ts";
+import { f32 } from "../store/views.ts";
 import { regions } from "./filters.ts";
 
 /** The `/api/analytics/rf` answer. */
@@ -66,36 +67,38 @@ export function computeRf(ctx: ApiContext, p: WindowValues): RfAnalytics {
   let txCount = 0;
   let minTs = Infinity;
   let maxTs = -Infinity;
-  const s = scan(ctx, windowFilter(ctx, p), true, (tx) => {
+  const s = scan(ctx, windowFilter(ctx, p), false, (tx) => {
     let counted = false;
     const hoursSeen = new Set<string>();
     const name = typeName(tx.payloadType);
-    for (const o of tx.observations ?? []) {
-      if (!inRegions(o, iatas)) continue;
+    visitObservationSignals(ctx.store, tx.id, (rawSnr, rawRssi, ts, iata) => {
+      if (iatas && (iata === null || !iatas.includes(iata.toUpperCase()))) return;
       counted = true;
       totalObs++;
-      if (o.timestampMs < minTs) minTs = o.timestampMs;
-      if (o.timestampMs > maxTs) maxTs = o.timestampMs;
-      const hour = hourKey(o.timestampMs);
+      if (ts < minTs) minTs = ts;
+      if (ts > maxTs) maxTs = ts;
+      const hour = hourKey(ts);
       if (!hoursSeen.has(hour)) {
         hoursSeen.add(hour);
         perHour.set(hour, (perHour.get(hour) ?? 0) + 1);
       }
-      if (o.rssi !== null) rssi.push(o.rssi);
-      if (o.snr === null) continue;
-      snr.push(o.snr);
+      const rssiV = f32(rawRssi);
+      if (rssiV !== null) rssi.push(rssiV);
+      const snrV = f32(rawSnr);
+      if (snrV === null) return;
+      snr.push(snrV);
       const t = byType.get(name) ?? { n: 0, sum: 0, min: Infinity, max: -Infinity };
       t.n++;
-      t.sum += o.snr;
-      if (o.snr < t.min) t.min = o.snr;
-      if (o.snr > t.max) t.max = o.snr;
+      t.sum += snrV;
+      if (snrV < t.min) t.min = snrV;
+      if (snrV > t.max) t.max = snrV;
       byType.set(name, t);
       const h = sig.get(hour) ?? { n: 0, sum: 0 };
       h.n++;
-      h.sum += o.snr;
+      h.sum += snrV;
       sig.set(hour, h);
-      if (o.rssi !== null) scatter.push({ snr: o.snr, rssi: o.rssi });
-    }
+      if (rssiV !== null) scatter.push({ snr: snrV, rssi: rssiV });
+    });
     if (!counted) return;
     txCount++;
     sizes.push(tx.rawHex.length >> 1);

@@ -11,13 +11,11 @@ import type { ApiContext } from "./deps.ts";
 import { badRequest } from "./errors.ts";
 import {
   ANALYTICS_TTL_MS,
-  scan,
-  summary,
-  windowFilter,
   windowKey,
   windowParams,
   type WindowValues,
 } from "./analytics_common.ts";
+import { subpathDetail } from "./analytics_subpath_detail.ts";
 import { parseGroups, rankSubpaths, type SubpathGroup } from "./analytics_subpaths.ts";
 import {
   channelsAggregate,
@@ -30,7 +28,6 @@ import { jsonText, memoAggregate } from "./aggregate_memo.ts";
 import { limitParam } from "./filters.ts";
 import { csvParam, intParam, stringParam } from "./params.ts";
 import { type AnyRoute, route } from "./route_def.ts";
-import { iso } from "./shapes.ts";
 
 /** Route group: RF, channel, hash and sub-path analytics. */
 export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
@@ -150,68 +147,18 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
           maxItems: 8,
         }),
       },
-      returns: "{hops[], matches, signal{snr, rssi}, parentPaths[], observers[], recent[]}",
+      returns: "{hops[], nodes[], totalMatches, firstSeen, lastSeen, signal{avgSnr, avgRssi, " +
+        "samples}, hourDistribution[24], parentPaths[{path, count}], observers[{name, count}]}",
       handler(c, p) {
         if (!p.hops || p.hops.length < 2) {
           throw badRequest(`Missing parameter "hops": give at least two hops`);
         }
         const want = p.hops.map((h) => h.toUpperCase());
-        return c.json(cached(windowKey("subpath-detail", p, want.join(",")), () => {
-          const snr: number[] = [];
-          const rssi: number[] = [];
-          const parents = new Map<string, number>();
-          const observers = new Map<string, { name: string | null; count: number }>();
-          const recent: unknown[] = [];
-          let matches = 0;
-          scan(ctx, windowFilter(ctx, p), true, (tx) => {
-            const hops = tx.best?.hops ?? [];
-            if (!containsRun(hops, want)) return;
-            matches++;
-            const k = hops.join(",");
-            parents.set(k, (parents.get(k) ?? 0) + 1);
-            if (recent.length < 20) {
-              recent.push({ id: tx.id, hash: tx.hash, first_seen: iso(tx.firstSeenMs) });
-            }
-            for (const o of tx.observations ?? []) {
-              if (o.snr !== null) snr.push(o.snr);
-              if (o.rssi !== null) rssi.push(o.rssi);
-              if (o.observerId) {
-                const e = observers.get(o.observerId) ?? { name: o.observerName, count: 0 };
-                e.count++;
-                observers.set(o.observerId, e);
-              }
-            }
-          });
-          return {
-            hops: want,
-            names: want.map((h) => uniqueName(ctx, h)),
-            matches,
-            signal: { snr: summary(snr), rssi: summary(rssi) },
-            parentPaths: [...parents.entries()].sort((a, b) => b[1] - a[1]).slice(0, 50)
-              .map(([k, count]) => ({ path: k.split(","), count })),
-            observers: [...observers.entries()].sort((a, b) => b[1].count - a[1].count)
-              .map(([id, e]) => ({ observer_id: id, observer_name: e.name, count: e.count })),
-            recent,
-          };
-        }));
+        return c.json(cached(
+          windowKey("subpath-detail", p, want.join(",")),
+          () => subpathDetail(ctx, p, want),
+        ));
       },
     }),
   ];
-}
-
-function containsRun(hops: readonly string[], want: readonly string[]): boolean {
-  outer: for (let i = 0; i + want.length <= hops.length; i++) {
-    for (let j = 0; j < want.length; j++) if (hops[i + j] !== want[j]) continue outer;
-    return true;
-  }
-  return false;
-}
-
-/** Name of the only relay with this hop prefix, else null. */
-function uniqueName(ctx: ApiContext, hop: string): string | null {
-  const bytes = new Uint8Array(hop.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hop.slice(2 * i, 2 * i + 2), 16);
-  if (bytes.length < 1 || bytes.length > 3) return null;
-  const ids = ctx.resolver.table.candidates(bytes, 0, bytes.length as 1 | 2 | 3);
-  return ids.length === 1 ? ctx.nodes.get(ids[0])?.name ?? null : null;
 }

@@ -93,6 +93,15 @@ test("analytics/subpaths and subpaths-bulk agree", async (t) => {
   assert.equal(bulk.results.length, 3);
   assert.deepEqual(bulk.results[0], one);
   for (const s of bulk.results[1].subpaths) assert.equal(s.hops, 3);
+  const top = (one as { subpaths: { rawHops: string[]; count: number }[] }).subpaths[0];
+  const detail = await shaped(
+    t,
+    `/api/analytics/subpath-detail?hops=${top.rawHops.join(",")}`,
+    S.SUBPATH_DETAIL,
+  ) as { totalMatches: number; hourDistribution: number[] };
+  assert.equal(detail.totalMatches, top.count);
+  assert.equal(detail.hourDistribution.length, 24);
+  assert.equal(detail.hourDistribution.reduce((a, b) => a + b, 0), top.count);
 });
 
 test("analytics/roles and relay-airtime-share", async (t) => {

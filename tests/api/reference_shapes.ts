@@ -418,3 +418,16 @@ export const NODE_ANALYTICS: Spec = {
     avgPacketsPerDay: "number",
   },
 };
+
+/** `/api/analytics/subpath-detail`. */
+export const SUBPATH_DETAIL: Spec = {
+  hops: ["string"],
+  nodes: [{ hop: "string", name: "string", lat: "number?", lon: "number?", pubkey: "string?" }],
+  totalMatches: "number",
+  firstSeen: "string?",
+  lastSeen: "string?",
+  signal: { avgSnr: "number?", avgRssi: "number?", samples: "number" },
+  hourDistribution: ["number"],
+  parentPaths: [{ path: "string", count: "number" }],
+  observers: [{ name: "string", count: "number" }],
+};
