@@ -26,6 +26,7 @@ import { createApp } from "../src/api/app.ts";
 import { WsHub } from "../src/api/ws_hub.ts";
 import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
 import { pathGroups } from "../src/store/path_groups.ts";
+import { issue14Bench } from "./api_bench_issue14.ts";
 
 /** Command-line options (see the module doc). */
 function parseArgs(argv: string[]) {
@@ -251,6 +252,8 @@ async function main(): Promise<void> {
     log(`in-process ${name}: ${JSON.stringify(inProcess[name])}`);
   }
 
+  const issue14 = await issue14Bench(app, stack, Math.min(args.n, 300), log);
+
   // Live polling while the pipeline ingests `ingestRate` observations per second.
   const live = await livePoll(app, stack, args);
   log(`live polling: ${JSON.stringify(live)}`);
@@ -316,6 +319,7 @@ async function main(): Promise<void> {
     load: { ms: Math.round(loadMs), tx: summary.tx, obs: summary.obs, nodes: stack.nodes.size },
     busiestNode: { ...busiest, pathsColdMs },
     inProcess,
+    issue14,
     livePoll: live,
     http,
     rssMB: Math.round(Deno.memoryUsage().rss / 1048576),

@@ -19,6 +19,11 @@ import { mapPage } from "./pages/map.ts";
 import { channelsPage } from "./pages/channels.ts";
 import { observerDetailPage, observersPage } from "./pages/observers.ts";
 import { analyticsPage } from "./pages/analytics.ts";
+import { toolsPage } from "./pages/tools.ts";
+import { tracesPage } from "./pages/traces.ts";
+import { comparePage } from "./pages/compare.ts";
+import { pathInspectorPage } from "./pages/path_inspector.ts";
+import { perfPage } from "./pages/perf.ts";
 
 const NAV: [string, string][] = [
   ["packets", "Packets"],
@@ -28,6 +33,7 @@ const NAV: [string, string][] = [
   ["channels", "Channels"],
   ["observers", "Observers"],
   ["analytics", "Analytics"],
+  ["tools", "Tools"],
 ];
 
 function shell() {
@@ -166,7 +172,12 @@ function main() {
     .add(/^\/channels$/, "channels", channelsPage)
     .add(/^\/observers\/?$/, "observers", observersPage)
     .add(/^\/observers\/([^/]+)$/, "observers", observerDetailPage)
-    .add(/^\/analytics$/, "analytics", analyticsPage);
+    .add(/^\/analytics$/, "analytics", analyticsPage)
+    .add(/^\/tools\/?$/, "tools", toolsPage)
+    .add(/^\/(?:traces|tools\/trace)(?:\/([^/]*))?$/, "tools", tracesPage)
+    .add(/^\/compare$/, "tools", comparePage)
+    .add(/^\/(?:tools\/)?path-inspector$/, "tools", pathInspectorPage)
+    .add(/^\/perf$/, "tools", perfPage);
   router.start("#/packets");
   startLive();
   // Secondary requests wait until the first page has had its data.

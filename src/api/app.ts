@@ -37,6 +37,7 @@ import { topologyRoutes } from "./topology_routes.ts";
 import { metricsRoutes } from "./metrics_routes.ts";
 import { registerWebSocket } from "./ws_route.ts";
 import { backupRoutes } from "./backup_routes.ts";
+import { issue14Routes, perfTimer } from "./issue14_routes.ts";
 
 /** Default cap on request bodies (every POST/PUT), in bytes. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -66,6 +67,7 @@ export function createContext(deps: ApiDeps): ApiContext {
 /** Every route definition of the API, in registration order. */
 export function allRoutes(ctx: ApiContext, getRoutes: () => readonly AnyRoute[]): AnyRoute[] {
   return [
+    ...issue14Routes(ctx, getRoutes),
     ...packetRoutes(ctx),
     ...packetDetailRoutes(ctx),
     ...decodeRoutes(ctx),
@@ -108,6 +110,7 @@ export function createApp(deps: ApiDeps): Hono {
     await next();
     requests.inc({ method: c.req.method, status: `${Math.floor(c.res.status / 100)}xx` });
   });
+  app.use("/api/*", perfTimer(ctx));
   app.use("/api/*", async (c, next) => {
     await next();
     c.res.headers.set("Cache-Control", "no-store");

@@ -12,6 +12,25 @@ import { hopsOf, int, typeName, WINDOWS, windowSince } from "../lib/format.ts";
 import { allNodes } from "../lib/node_names.ts";
 import type { PacketRow } from "../lib/packet_source.ts";
 import { buildHash, queryObject, type RouteCtx } from "../lib/router.ts";
+import type { AnalyticsTab } from "../lib/analytics_tab.ts";
+import { topologyTab } from "./analytics_topology.ts";
+import { channelsTab } from "./analytics_channels.ts";
+import { nodesTab } from "./analytics_nodes.ts";
+import { myRepeatersTab } from "./analytics_my_repeaters.ts";
+import { neighborGraphTab } from "./analytics_neighbor_graph.ts";
+import { rolesTab } from "./analytics_roles.ts";
+import { prefixToolTab } from "./analytics_prefix_tool.ts";
+
+/** Tabs defined in their own modules, after the built-in ones (one line each). */
+const TABS: AnalyticsTab[] = [
+  topologyTab,
+  channelsTab,
+  nodesTab,
+  myRepeatersTab,
+  neighborGraphTab,
+  rolesTab,
+  prefixToolTab,
+];
 
 type Dispose = () => void;
 
@@ -222,7 +241,7 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
         [["overview", "Overview"], ["rf", "SNR / RSSI"], ["subpaths", "Sub-paths"], [
           "hashes",
           "Hash sizes & collisions",
-        ]],
+        ], ...TABS.map((t): [string, string] => [t.key, t.label])],
         tab,
         (k) => buildHash("/analytics", { ...q, tab: k }),
       ),
@@ -244,7 +263,15 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
     );
     replace(body, loading("Computing"));
     try {
-      if (tab === "subpaths") await subpaths(body, win);
+      const mod = TABS.find((t) => t.key === tab);
+      if (mod) {
+        disposers = (await mod.render(body, {
+          win,
+          since: windowSince(win),
+          rows: () => rowsFor(win),
+          query: q,
+        })) ?? [];
+      } else if (tab === "subpaths") await subpaths(body, win);
       else {
         const rows = await rowsFor(win);
         if (tab === "rf") disposers = await rf(body, rows);

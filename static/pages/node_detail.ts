@@ -32,6 +32,7 @@ import {
 import type { NodeLite } from "../lib/node_names.ts";
 import { buildHash, queryObject, type RouteCtx } from "../lib/router.ts";
 import { createMap, disposeMap } from "../lib/vendor.ts";
+import { starButton } from "../lib/favourites.ts";
 import { lastHeard, thresholds } from "./nodes.ts";
 
 type Obj = Record<string, unknown>;
@@ -304,6 +305,7 @@ export function nodeDetailPage(el: HTMLElement, ctx: RouteCtx) {
             n.name ?? "(unnamed)",
             h("span", { class: "badge" }, n.role),
             h("code", { class: "badge" }, n.public_key.slice(0, 16)),
+            starButton(n.public_key),
           ),
         );
         document.title = `${n.name ?? pk.slice(0, 8)} · hopwatch`;

@@ -21,6 +21,7 @@ import {
 import { allNodes, type NodeLite } from "../lib/node_names.ts";
 import { buildHash, go, queryObject, type RouteCtx } from "../lib/router.ts";
 import { type Column, VirtualTable } from "../lib/virtual_table.ts";
+import { myNodes, onMyNodes } from "../lib/favourites.ts";
 
 /** Liveness thresholds (ms) for a role (infrastructure vs other nodes, from {@link HEALTH}). */
 export function thresholds(role: string): [number, number] {
@@ -64,6 +65,7 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
   let q = queryObject(ctx.query);
   let all: NodeLite[] = [];
   let rows: NodeLite[] = [];
+  let mineSet = myNodes();
   el.classList.add("page-full");
   const search = h("input", {
     class: "txt nodes-filter",
@@ -92,7 +94,8 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
         label: "Name",
         width: "minmax(160px,2fr)",
         sortable: true,
-        text: (n) => n.name ?? "(unnamed)",
+        text: (n) =>
+          (mineSet.has(n.public_key.toLowerCase()) ? "★ " : "") + (n.name ?? "(unnamed)"),
         title: (n) => n.name ?? "(unnamed)",
       },
       {
@@ -165,10 +168,11 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
   function apply() {
     const role = q.role ?? "";
     const needle = (q.q ?? "").toLowerCase();
+    const mine = mineSet = myNodes();
     const counts: Record<string, number> = {};
     for (const n of all) counts[n.role] = (counts[n.role] ?? 0) + 1;
     rows = all.filter((n) =>
-      (!role || n.role === role) &&
+      (!role || n.role === role || (role === "mine" && mine.has(n.public_key.toLowerCase()))) &&
       (!needle || (n.name ?? "").toLowerCase().includes(needle) ||
         n.public_key.toLowerCase().startsWith(needle))
     );
@@ -181,6 +185,10 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
     for (const r of ROLES) {
       items.push([r, `${r[0].toUpperCase()}${r.slice(1)}s (${counts[r] ?? 0})`]);
     }
+    items.push([
+      "mine",
+      `★ My nodes (${all.filter((n) => mine.has(n.public_key.toLowerCase())).length})`,
+    ]);
     replace(tabBar, tabs(items, role, (k) => buildHash("/nodes", { ...q, role: k || undefined })));
     countEl.textContent = `${rows.length.toLocaleString("en-US")} shown`;
     table.setEmptyText(all.length ? "No node matches." : "No nodes yet.");
@@ -200,7 +208,9 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
     apply();
   }, (e) => table.setEmptyText(`Error: ${(e as Error).message}`));
 
+  const offMine = onMyNodes(() => all.length && apply());
   return {
+    destroy: offMine,
     update(c: RouteCtx) {
       q = queryObject(c.query);
       if (document.activeElement !== search) search.value = q.q ?? "";

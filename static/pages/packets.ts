@@ -33,6 +33,11 @@ import { buildHash, go, queryObject, type RouteCtx } from "../lib/router.ts";
 import { type Column, VirtualTable } from "../lib/virtual_table.ts";
 import { onFrame } from "../lib/ws.ts";
 import { packetTime, packetTimeLabel, stamp } from "../lib/time_label.ts";
+import { filterBar as expressionBar } from "../lib/filter_bar.ts";
+import { compileFilter } from "../lib/filter_lang.ts";
+import { columnChooser } from "../lib/column_chooser.ts";
+import { FilteredSource, needsClientSort, PACKET_SORTS } from "../lib/filtered_source.ts";
+import { headerSort } from "../lib/header_sort.ts";
 
 const FILTER_KEYS = [
   "type",
@@ -44,6 +49,8 @@ const FILTER_KEYS = [
   "channel",
   "hash",
   "view",
+  "filter",
+  "sort",
 ];
 
 interface Observer {
@@ -114,12 +121,14 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
     decodeBtn,
   );
   const tableHost = h("div", { class: "table-host" });
+  const exprBar = expressionBar(q.filter, (filter) => setQuery({ filter, sel: undefined }));
   const detail = h("aside", { class: "detail", hidden: true });
   el.append(
     h(
       "div",
       { class: "packets" },
       filterBar,
+      exprBar.el,
       toolbar,
       h("div", { class: "split" }, tableHost, detail),
     ),
@@ -190,13 +199,20 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
     isSelected: (r) => r.hash === q.sel,
     emptyText: "No packets match these filters.",
   });
+  if (!phone) toolbar.append(columnChooser(table.el, columns, "hopwatch.packetColumns.v1"));
+  const markSort = phone ? () => {} : headerSort(table.el, columns, (sort) => setQuery({ sort }));
+  markSort(q.sort);
 
   const refreshCount = () => {
     if (!source) return;
     table.setCount(source.count);
     countEl.textContent =
       `${source.total.toLocaleString("en-US")} ${q.view === "obs" ? "observations" : "packets"}` +
-      (paused && pending.length ? ` · ${pending.length} new while paused` : "");
+      (paused && pending.length ? ` · ${pending.length} new while paused` : "") +
+      (source instanceof FilteredSource
+        ? ` · ${source.progress.scanned.toLocaleString("en-US")} scanned` +
+          (source.progress.capped ? " (newest only)" : source.progress.done ? "" : "…")
+        : "");
   };
 
   function setQuery(patch: Record<string, string | undefined>) {
@@ -216,6 +232,7 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
       input("node", "Node", q.node, "key or name"),
       input("channel", "Channel", q.channel, "#name or enc_HH"),
       input("hash", "Hash", q.hash, "16 hex"),
+      select("sort", "Sort", PACKET_SORTS, q.sort),
       h("button", {
         class: "btn",
         type: "button",
@@ -229,6 +246,8 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
     for (const f of filterBar.querySelectorAll<HTMLInputElement | HTMLSelectElement>("[name]")) {
       if (document.activeElement !== f) f.value = q[f.name] ?? "";
     }
+    exprBar.set(q.filter);
+    markSort(q.sort);
     renderView();
   }
 
@@ -269,7 +288,10 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
         replace(tableHost.querySelector(".state-empty") ?? tableHost, errorBox(e));
       }
     };
-    source = q.view === "obs"
+    const expr = q.filter ? compileFilter(q.filter).filter : null;
+    source = expr || needsClientSort(q.sort)
+      ? new FilteredSource(f, expr, q.sort, refreshCount, onErr, q.view === "obs")
+      : q.view === "obs"
       ? new ObservationSource(f, refreshCount, onErr)
       : new GroupedSource(f, refreshCount, onErr);
     table.setEmptyText("Loading packets…");
