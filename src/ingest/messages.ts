@@ -32,6 +32,7 @@ import {
   type RadioFields,
   type StatusMessage,
 } from "./message_types.ts";
+import { validateClientRxFields } from "./validate.ts";
 
 export * from "./message_types.ts";
 
@@ -360,5 +361,16 @@ function clientReception(
     return reject("missing-gps", `client packet needs gps.lat and gps.lon`, base.topic);
   }
   const accM = gps ? toNumber(gps.acc_m) : null;
-  return { kind: "client-rx", clientKey, raw, lat, lon, accM, ...radioFields(msg), ...base };
+  const out: ClientReceptionMessage = {
+    kind: "client-rx",
+    clientKey,
+    raw,
+    lat,
+    lon,
+    accM,
+    ...radioFields(msg),
+    ...base,
+  };
+  const refused = validateClientRxFields(out);
+  return refused ? reject(refused.reason, refused.detail, base.topic) : out;
 }
