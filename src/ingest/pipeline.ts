@@ -377,11 +377,17 @@ export class IngestPipeline {
   ): IngestOutcome & { status: "dropped" } {
     this.counters.drop(reason);
     const level = reason === "internal-error" ? "error" : "warn";
-    this.#d.log.throttled(`ingest-drop-${reason}`, 60_000, level, `dropped ${msg.kind}: ${reason}`, {
-      detail: detail.slice(0, 160),
-      source: msg.source,
-      observer: String(msg.observerId ?? "").slice(0, 64),
-    });
+    this.#d.log.throttled(
+      `ingest-drop-${reason}`,
+      60_000,
+      level,
+      `dropped ${msg.kind}: ${reason}`,
+      {
+        detail: detail.slice(0, 160),
+        source: msg.source,
+        observer: String(msg.observerId ?? "").slice(0, 64),
+      },
+    );
     return { status: "dropped", reason, detail, decoded, field };
   }
 }

@@ -15,7 +15,13 @@ import {
   parseHexInto,
   stripHex,
 } from "./hex.ts";
-import { decodeHeader, isDirectRoute, MAX_PACKET_SIZE, MAX_PATH_SIZE, PAYLOAD_TYPE } from "./header.ts";
+import {
+  decodeHeader,
+  isDirectRoute,
+  MAX_PACKET_SIZE,
+  MAX_PATH_SIZE,
+  PAYLOAD_TYPE,
+} from "./header.ts";
 import { emptyEnvelope, errorPrefix, scanEnvelope } from "./envelope.ts";
 import {
   decodeAck,
