@@ -77,11 +77,11 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 /**
  * The observer-id rule, shared by ingest and every reader (`/api/observers/:id`,
  * `?observer=`): 1-128 characters, no control character, no comma (the list
- * separator of `?observer=`), no slash (a path segment), no leading or trailing
- * white space (readers trim).
+ * separator of `?observer=`), no slash (a path segment), no percent sign (the
+ * router decodes a path twice), no leading or trailing white space (readers trim).
  */
 // deno-lint-ignore no-control-regex
-export const OBSERVER_ID_RE = /^(?!\s)[^\u0000-\u001f\u007f,/]{1,128}(?<!\s)$/;
+export const OBSERVER_ID_RE = /^(?!\s)[^\u0000-\u001f\u007f,/%]{1,128}(?<!\s)$/;
 
 function show(v: unknown): string {
   const s = typeof v === "string" ? v : String(v);
@@ -125,7 +125,7 @@ export function checkObserverId(v: string | null): Refusal | null {
     reason: "bad-observer-id",
     field: "observer",
     detail: `observer id ${show(v)} is not 1-128 characters without control characters, ` +
-      `comma, slash or surrounding spaces`,
+      `comma, slash, percent sign or surrounding spaces`,
   };
 }
 
