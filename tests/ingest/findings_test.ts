@@ -120,6 +120,11 @@ Deno.test("finding 2: SNR/RSSI ranges are the same on MQTT, HTTP, client RX and 
     assert.equal(res.status, 400);
     assert.match((await res.json()).error, /"snr"/);
     assert.equal(t.stack.pipeline.counters.snapshot().dropped["out-of-range"], 1);
+    const metrics = await (await t.app.request("/metrics")).text();
+    assert.match(metrics, /hopwatch_pipeline_dropped_total\{reason="out-of-range"\} 1\n/);
+    const mqttStatus = await getJson(t.app, "/api/mqtt/status");
+    const pipe = (mqttStatus.body as { pipeline: { dropped: Record<string, number> } }).pipeline;
+    assert.equal(pipe.dropped["out-of-range"], 1);
   } finally {
     await t.close();
   }
