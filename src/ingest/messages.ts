@@ -91,7 +91,8 @@ export function parseObserverTimestamp(v: unknown): { ms: number | null; naive: 
   if (typeof v === "number" || (typeof v === "string" && NUMBER_RE.test(v))) {
     const n = toNumber(v);
     if (n === null || n <= 0) return { ms: null, naive: false };
-    return { ms: n >= 1e11 ? Math.round(n) : Math.round(n * 1000), naive: false };
+    const ms = n >= 1e11 ? Math.round(n) : Math.round(n * 1000);
+    return { ms: Number.isFinite(ms) ? ms : null, naive: false };
   }
   if (typeof v !== "string") return { ms: null, naive: false };
   const m = ISO_RE.exec(v.trim());
