@@ -257,7 +257,8 @@ function optionalOf<T extends "string" | "number">(
   type: T,
 ): (T extends "string" ? string : number) | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== type) throw badRequest(`Invalid body field "${field}": expected a ${type}`);
+  const actual: string = typeof v;
+  if (actual !== type) throw badRequest(`Invalid body field "${field}": expected a ${type}`);
   return v as T extends "string" ? string : number;
 }
 
