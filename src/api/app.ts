@@ -15,7 +15,7 @@ import type { ApiContext, ApiDeps } from "./deps.ts";
 import { ApiError, errorResponse, indexLoading } from "./errors.ts";
 import { parseParams } from "./params.ts";
 import type { AnyRoute } from "./route_def.ts";
-import { cors, rateLimit, requireApiKey } from "./security.ts";
+import { cors, noSniff, rateLimit, requireApiKey } from "./security.ts";
 import { MetricsRegistry } from "./metrics.ts";
 import { ObserverSource } from "./observer_source.ts";
 import { DecodedCache } from "./decoded_cache.ts";
@@ -106,6 +106,7 @@ export function createApp(deps: ApiDeps): Hono {
   app.onError((err, c) => errorResponse(err, c));
   app.notFound((c) => c.json({ error: `Cannot find ${c.req.path.slice(0, 200)}` }, 404));
 
+  app.use("*", noSniff());
   app.use("*", async (c, next) => {
     await next();
     requests.inc({ method: c.req.method, status: `${Math.floor(c.res.status / 100)}xx` });

@@ -31,6 +31,9 @@ import type { MaintenanceStatus } from "../api/deps.ts";
 import { SqlBackfillSource } from "./backfill_source.ts";
 
 /** Dependencies of the jobs. */
+/** SQLite retention runs this long after start, then at this interval (startup warns first). */
+export const RETENTION_FIRST_RUN_MS = 600_000;
+
 export interface JobDeps {
   config: HopwatchConfig;
   hdb: HopwatchDb;
@@ -95,7 +98,7 @@ export class BackgroundJobs {
     every(60_000, () => this.evict());
     every(60_000, () => this.saveGraph());
     every(300_000, () => this.checkpoint());
-    every(600_000, () => this.retention());
+    every(RETENTION_FIRST_RUN_MS, () => this.retention());
     every(900_000, () => this.backfill());
     queueMicrotask(() => void this.backfill());
   }

@@ -21,6 +21,8 @@ export interface MqttSourceConfig {
   region?: string;
   clientId?: string;
   rejectUnauthorized?: boolean;
+  /** Per-attempt connect timeout, seconds (CoreScope `connectTimeoutSec`). */
+  connectTimeoutSec?: number;
 }
 
 /** The effective configuration, with every default applied. */
@@ -228,6 +230,7 @@ function fromFile(raw: Record<string, unknown>, configPath: string | null): Hopw
     region: s.region,
     clientId: s.clientId,
     rejectUnauthorized: s.rejectUnauthorized,
+    connectTimeoutSec: s.connectTimeoutSec,
   });
   (f.mqttSources ?? []).forEach((s: Loose, i: number) => sources.push(toSource(s, i)));
   if (f.mqtt?.broker) sources.push(toSource({ name: "mqtt", ...f.mqtt }, sources.length));
@@ -249,14 +252,31 @@ function fromFile(raw: Record<string, unknown>, configPath: string | null): Hopw
     validateSignatures: f.validateSignatures ?? d.validateSignatures,
     foreignAdvertsMode: f.foreignAdverts?.mode ?? d.foreignAdvertsMode,
     retention: { ...d.retention, ...f.retention },
-    listLimits: { ...d.listLimits, ...f.listLimits },
+    listLimits: listLimitsOf(f.listLimits),
     resolver: { ...d.resolver, ...f.resolver },
     backfillHours: f.resolvedPath?.backfillHours ?? d.backfillHours,
-    ingest: { ...d.ingest, ...f.ingest },
+    ingest: {
+      ...d.ingest,
+      ...(f.ingestBufferSize > 0 ? { maxBufferedMessages: f.ingestBufferSize } : {}),
+      ...f.ingest,
+    },
     rateLimit: { ...d.rateLimit, ...f.rateLimit },
     nodeBlacklist: f.nodeBlacklist ?? [],
     observerBlacklist: f.observerBlacklist ?? [],
-    iataWhitelist: f.iataWhitelist ?? [],
+    iataWhitelist: [...(f.observerIATAWhitelist ?? []), ...(f.iataWhitelist ?? [])],
     raw,
+  };
+}
+
+/** List limits: CoreScope's `packetsMax` ... or hopwatch's `packets` ... (the latter wins). */
+function listLimitsOf(f: Loose): HopwatchConfig["listLimits"] {
+  const d = DEFAULTS.listLimits;
+  const pick = (ours: keyof typeof d) => f?.[ours] ?? f?.[`${ours}Max`] ?? d[ours];
+  return {
+    packets: pick("packets"),
+    nodes: pick("nodes"),
+    analytics: pick("analytics"),
+    channelMessages: pick("channelMessages"),
+    bulkHealth: pick("bulkHealth"),
   };
 }

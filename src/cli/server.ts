@@ -24,7 +24,8 @@ import { WsHub } from "../api/ws_hub.ts";
 import { checkApiKey } from "../api/security.ts";
 import { EventLoopMonitor, MetricsRegistry } from "../api/metrics.ts";
 import { mountUi } from "./ui_mount.ts";
-import { BackgroundJobs } from "./background_jobs.ts";
+import { BackgroundJobs, RETENTION_FIRST_RUN_MS } from "./background_jobs.ts";
+import { warnRetentionAhead } from "./retention_preview.ts";
 
 /** A started server. */
 export interface RunningServer {
@@ -74,6 +75,7 @@ export async function startServer(
   const hub = new WsHub();
   const stack = createStack(config, { log, broadcast: (event) => hub.broadcast(event) });
   const { hdb, writer, nodes, store, resolver, pipeline } = stack;
+  warnRetentionAhead(hdb.db, config.retention, log, RETENTION_FIRST_RUN_MS);
   store.progress.state = "loading";
   store.progress.pct = 0;
   const metrics = new MetricsRegistry();

@@ -5,8 +5,11 @@
  * @module
  */
 
-/** Why the pipeline dropped a packet. */
+import { REFUSAL_REASONS, type RefusalReason } from "./validate.ts";
+
+/** Why the pipeline dropped a packet or a status message. */
 export type PipelineDropReason =
+  | RefusalReason
   | "bad-hex"
   | "decode-error"
   | "invalid-advert"
@@ -16,6 +19,7 @@ export type PipelineDropReason =
 
 /** Every pipeline drop reason, for metrics. */
 export const PIPELINE_DROP_REASONS: readonly PipelineDropReason[] = [
+  ...REFUSAL_REASONS,
   "bad-hex",
   "decode-error",
   "invalid-advert",
@@ -30,6 +34,8 @@ export class PipelineCounters {
   newTransmissions = 0;
   duplicate = 0;
   status = 0;
+  /** The message of the latest `internal-error` (an exception caught inside the pipeline). */
+  lastInternalError: string | null = null;
   readonly dropped: Record<PipelineDropReason, number> = Object.fromEntries(
     PIPELINE_DROP_REASONS.map((r) => [r, 0]),
   ) as Record<PipelineDropReason, number>;
@@ -46,6 +52,7 @@ export class PipelineCounters {
     duplicate: number;
     status: number;
     dropped: Record<PipelineDropReason, number>;
+    lastInternalError: string | null;
   } {
     return {
       stored: this.stored,
@@ -53,6 +60,7 @@ export class PipelineCounters {
       duplicate: this.duplicate,
       status: this.status,
       dropped: { ...this.dropped },
+      lastInternalError: this.lastInternalError,
     };
   }
 }
