@@ -25,7 +25,7 @@ import {
   subpathIndexAggregate,
 } from "./analytics_aggregates.ts";
 import { jsonText, memoAggregate } from "./aggregate_memo.ts";
-import { limitParam } from "./filters.ts";
+import { limitParam, regionParam, regions } from "./filters.ts";
 import { csvParam, intParam, stringParam } from "./params.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 
@@ -72,10 +72,10 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       path: "/api/analytics/hash-collisions",
       tag: "analytics",
       summary: "Repeater key prefixes colliding per configured hash size; inconsistent sizes",
-      params: {},
+      params: { region: regionParam },
       returns: "{by_size{1|2|3: {stats, collisions[], one_byte_cells|two_byte_cells}}, " +
         "inconsistent_nodes[]}",
-      handler: (c) => jsonText(c, hashCollisionsAggregate(ctx)),
+      handler: (c, p) => jsonText(c, hashCollisionsAggregate(ctx, regions(p.region))),
     }),
     route({
       method: "GET",

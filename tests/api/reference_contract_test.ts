@@ -296,6 +296,7 @@ test("bad parameters answer 400 naming the parameter; nothing answers 500", asyn
       "/api/analytics/topology?region=XXX",
       "/api/analytics/channels?region=XXX",
       "/api/analytics/hash-sizes?region=XXX",
+      "/api/analytics/hash-collisions?region=XXX",
       "/api/analytics/subpaths-bulk?groups=2-2:1&region=XXX",
       "/api/analytics/relay-airtime-share?region=XXX",
       "/api/known-channels?region=XXX",
