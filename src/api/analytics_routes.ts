@@ -29,6 +29,8 @@ import { limitParam, regionParam, regions } from "./filters.ts";
 import { csvParam, intParam, stringParam } from "./params.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 
+const encoder = new TextEncoder();
+
 /** Route group: RF, channel, hash and sub-path analytics. */
 export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
   const maxLimit = ctx.config.listLimits.analytics;
@@ -122,15 +124,21 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
         } catch (e) {
           throw badRequest(`Invalid parameter "groups": ${(e as Error).message}`);
         }
-        const index = subpathIndex(p);
-        return c.json({
-          results: groups.map((g) =>
-            cached(
-              windowKey("subpaths", p, g.minLen, g.maxLen, g.limit),
-              () => rankSubpaths(ctx, index, g.minLen, g.maxLen, g.limit),
-            )
-          ),
-        });
+        const key = groups.map((g) => `${g.minLen}-${g.maxLen}:${g.limit}`).join(",");
+        return jsonText(
+          c,
+          cached(windowKey("subpaths-bulk", p, key), () => {
+            const index = subpathIndex(p);
+            return encoder.encode(JSON.stringify({
+              results: groups.map((g) =>
+                cached(
+                  windowKey("subpaths", p, g.minLen, g.maxLen, g.limit),
+                  () => rankSubpaths(ctx, index, g.minLen, g.maxLen, g.limit),
+                )
+              ),
+            }));
+          }),
+        );
       },
     }),
     route({
