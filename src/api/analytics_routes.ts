@@ -2,7 +2,10 @@
  * Analytics over the in-memory store, in the reference's shapes:
  * `/api/analytics/rf`, `/channels`, `/hash-sizes`, `/hash-collisions`,
  * `/subpaths`, `/subpaths-bulk` and `/subpath-detail`. Results (and the
- * sub-path index they rank) are memoised 60 s per parameter set.
+ * sub-path index they rank) are memoised per parameter set (see
+ * `analytics_aggregates.ts`); while the store is still loading they answer
+ * 503 `index loading` (the reference's pages retry) instead of memoising a
+ * partial view.
  *
  * @module
  */
@@ -41,6 +44,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/analytics/rf",
       tag: "analytics",
+      needsIndex: true,
       summary: "SNR/RSSI statistics and histograms, packet sizes, packets per hour, payload types",
       params: windowParams,
       returns: "{totalPackets, totalAllPackets, totalTransmissions, snr, rssi, snrValues, " +
@@ -52,6 +56,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/analytics/channels",
       tag: "analytics",
+      needsIndex: true,
       summary: "Channels by hash byte, top senders, a per-hour channel timeline, message lengths",
       params: windowParams,
       returns: "{activeChannels, decryptable, channels[], topSenders[], channelTimeline[], " +
@@ -62,6 +67,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/analytics/hash-sizes",
       tag: "analytics",
+      needsIndex: true,
       summary:
         "Path hash sizes in use, per hour, top hops, and nodes advertising multi-byte hashes",
       params: windowParams,
@@ -73,6 +79,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/analytics/hash-collisions",
       tag: "analytics",
+      needsIndex: true,
       summary: "Repeater key prefixes colliding per configured hash size; inconsistent sizes",
       params: { region: regionParam },
       returns: "{by_size{1|2|3: {stats, collisions[], one_byte_cells|two_byte_cells}}, " +
@@ -83,6 +90,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/analytics/subpaths",
       tag: "analytics",
+      needsIndex: true,
       summary: "Most frequent contiguous hop sequences of best observations",
       params: {
         ...windowParams,
@@ -105,6 +113,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/analytics/subpaths-bulk",
       tag: "analytics",
+      needsIndex: true,
       summary: "Several sub-path rankings at once, one per length group",
       params: {
         ...windowParams,
@@ -145,6 +154,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/analytics/subpath-detail",
       tag: "analytics",
+      needsIndex: true,
       summary: "Transmissions whose best path contains a hop sequence",
       params: {
         ...windowParams,

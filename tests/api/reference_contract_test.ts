@@ -315,3 +315,25 @@ Deno.test("reference-parity endpoints over the fixture database", async (tc) => 
     await t.close();
   }
 });
+
+Deno.test("memoised analytics answer 503 with Retry-After while the store loads", async () => {
+  const t = await makeApp({ noLoad: true });
+  try {
+    for (
+      const path of [
+        "/api/analytics/rf",
+        "/api/analytics/topology",
+        "/api/analytics/subpaths-bulk?groups=2-2:5",
+        "/api/analytics/relay-airtime-share",
+      ]
+    ) {
+      const r = await getJson(t.app, path);
+      assert.equal(r.status, 503, path);
+      assert.equal(r.res.headers.get("Retry-After"), "5");
+    }
+    // Directory-only answers do not wait for the store.
+    assert.equal((await getJson(t.app, "/api/analytics/roles")).status, 200);
+  } finally {
+    await t.close();
+  }
+});
