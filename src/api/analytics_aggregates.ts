@@ -107,13 +107,27 @@ export function rolesAggregate(ctx: ApiContext): Uint8Array {
 }
 
 /** Distinct resolved relays per transmission id, from the forward membership index. */
-function relayCounts(ctx: ApiContext): Map<number, number> {
-  const counts = new Map<number, number>();
+function relayCounts(ctx: ApiContext): { get(id: number): number } {
+  let max = 0;
   for (const list of ctx.store.idx.relay) {
     if (!list) continue;
-    for (const id of list.view()) counts.set(id, (counts.get(id) ?? 0) + 1);
+    for (const id of list.view()) if (id > max) max = id;
   }
-  return counts;
+  if (max > 20_000_000) {
+    // Sparse ids (a long-lived database): a map instead of a 40 MB+ array.
+    const m = new Map<number, number>();
+    for (const list of ctx.store.idx.relay) {
+      if (!list) continue;
+      for (const id of list.view()) m.set(id, (m.get(id) ?? 0) + 1);
+    }
+    return { get: (id) => m.get(id) ?? 0 };
+  }
+  const counts = new Uint16Array(max + 1);
+  for (const list of ctx.store.idx.relay) {
+    if (!list) continue;
+    for (const id of list.view()) if (counts[id] < 65535) counts[id]++;
+  }
+  return { get: (id) => (id >= 0 && id <= max ? counts[id] : 0) };
 }
 
 /** Relayed airtime per payload type: time on air x distinct resolved relays. */
@@ -125,7 +139,7 @@ export function airtimeAggregate(ctx: ApiContext, p: WindowValues): Uint8Array {
     let totalScore = 0;
     scan(ctx, windowFilter(ctx, p), false, (tx) => {
       const b = buckets.get(tx.payloadType) ?? { count: 0, score: 0 };
-      const score = timeOnAirNs(tx.rawHex.length >> 1) * (relays.get(tx.id) ?? 0);
+      const score = timeOnAirNs(tx.rawHex.length >> 1) * relays.get(tx.id);
       b.count++;
       b.score += score;
       totalCount++;
