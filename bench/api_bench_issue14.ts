@@ -29,11 +29,14 @@ function pct(xs: number[], p: number): number {
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
-/** A 3-hop prefix path whose hops all have relay candidates (from the sub-path ranking). */
+/** Distinct 2-4 hop prefix paths seen in the data (from the sub-path ranking). */
 async function inspectBodies(app: App, count: number): Promise<string[]> {
-  const res = await app.request("/api/analytics/subpaths?minLen=3&maxLen=3&limit=200");
-  const body = await res.json() as { subpaths: { rawHops: string[] }[] };
-  const paths = body.subpaths.map((s) => s.rawHops).filter((h) => h[0].length === 2);
+  const paths: string[][] = [];
+  for (const len of [3, 2, 4]) {
+    const res = await app.request(`/api/analytics/subpaths?minLen=${len}&maxLen=${len}&limit=200`);
+    const body = await res.json() as { subpaths: { rawHops: string[] }[] };
+    paths.push(...body.subpaths.map((s) => s.rawHops).filter((h) => h[0].length === 2));
+  }
   const out = paths.slice(0, count).map((prefixes) => JSON.stringify({ prefixes }));
   return out.length ? out : [JSON.stringify({ prefixes: ["01", "02", "03"] })];
 }
@@ -116,7 +119,7 @@ export async function issue14Bench(
     out[name] = await timeCase(app, n, () => Promise.resolve(app.request(url)));
     log(`issue14 ${name}: ${JSON.stringify(out[name])}`);
   }
-  const bodies = await inspectBodies(app, 200);
+  const bodies = await inspectBodies(app, 600);
   const post = (body: string) =>
     Promise.resolve(app.request("/api/paths/inspect", {
       method: "POST",

@@ -80,7 +80,9 @@ export function warmAggregates(ctx: ApiContext, jobs: readonly (() => unknown)[]
   }, 0);
 }
 
-/** Sends memoised JSON text as an `application/json` answer. */
-export function jsonText(c: Context, text: string): Response {
-  return c.body(text, 200, { "Content-Type": "application/json; charset=UTF-8" });
+/** Sends memoised, encoded JSON as an `application/json` answer. */
+export function jsonText(c: Context, json: Uint8Array): Response {
+  return c.body(json as Uint8Array<ArrayBuffer>, 200, {
+    "Content-Type": "application/json; charset=UTF-8",
+  });
 }

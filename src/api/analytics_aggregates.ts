@@ -1,6 +1,6 @@
 /**
  * The memoised analytics aggregates, one function per endpoint and selection
- * (key = endpoint + window selection), kept as serialised JSON text (large
+ * (key = endpoint + window selection), kept as encoded JSON (large
  * answers are not re-serialised per request) and shared by the routes and the
  * warm-up of the default selections. Also the two small aggregates computed here:
  * nodes per role and the relayed-airtime share per payload type.
@@ -36,12 +36,14 @@ function ttlOf(p?: WindowValues): number {
 const memo = <T>(ctx: ApiContext, key: string, fn: () => T, p?: WindowValues): T =>
   memoAggregate(ctx, key, ttlOf(p), fn);
 
-/** A memoised aggregate serialised once: the routes send this text as is. */
-const memoJson = (ctx: ApiContext, key: string, fn: () => unknown, p?: WindowValues): string =>
-  memo(ctx, `${key}|json`, () => JSON.stringify(fn()), p);
+const encoder = new TextEncoder();
+
+/** A memoised aggregate serialised and encoded once: the routes send these bytes as is. */
+const memoJson = (ctx: ApiContext, key: string, fn: () => unknown, p?: WindowValues): Uint8Array =>
+  memo(ctx, `${key}|json`, () => encoder.encode(JSON.stringify(fn())), p);
 
 /** `/api/analytics/rf` of a selection. */
-export function rfAggregate(ctx: ApiContext, p: WindowValues): string {
+export function rfAggregate(ctx: ApiContext, p: WindowValues): Uint8Array {
   return memoJson(ctx, windowKey("rf", p), () => computeRf(ctx, p), p);
 }
 
@@ -49,7 +51,7 @@ export function rfAggregate(ctx: ApiContext, p: WindowValues): string {
 export function topologyAggregate(
   ctx: ApiContext,
   p: WindowValues,
-): string {
+): Uint8Array {
   return memoJson(ctx, windowKey("topology", p), () => computeTopology(ctx, p), p);
 }
 
@@ -57,7 +59,7 @@ export function topologyAggregate(
 export function channelsAggregate(
   ctx: ApiContext,
   p: WindowValues,
-): string {
+): Uint8Array {
   return memoJson(ctx, windowKey("channels", p), () => computeChannels(ctx, p), p);
 }
 
@@ -65,13 +67,14 @@ export function channelsAggregate(
 export function hashSizesAggregate(
   ctx: ApiContext,
   p: WindowValues,
-): string {
+): Uint8Array {
   return memoJson(ctx, windowKey("hash-sizes", p), () => computeHashSizes(ctx, p), p);
 }
 
 /** `/api/analytics/hash-collisions`. */
-export function hashCollisionsAggregate(ctx: ApiContext): string {
-  return memoJson(ctx, "hash-collisions", () => computeHashCollisions(ctx));
+export function hashCollisionsAggregate(ctx: ApiContext, iatas?: string[]): Uint8Array {
+  const key = `hash-collisions|${iatas?.join(",") ?? ""}`;
+  return memoJson(ctx, key, () => computeHashCollisions(ctx, iatas), { region: iatas });
 }
 
 /** The sub-path index of a selection. */
@@ -80,7 +83,7 @@ export function subpathIndexAggregate(ctx: ApiContext, p: WindowValues): Subpath
 }
 
 /** Nodes per role (the reference's clock-skew columns stay 0). */
-export function rolesAggregate(ctx: ApiContext): string {
+export function rolesAggregate(ctx: ApiContext): Uint8Array {
   return memoJson(ctx, "roles", () => {
     const counts = new Map<string, number>();
     for (const n of ctx.nodes.values()) {
@@ -104,17 +107,31 @@ export function rolesAggregate(ctx: ApiContext): string {
 }
 
 /** Distinct resolved relays per transmission id, from the forward membership index. */
-function relayCounts(ctx: ApiContext): Map<number, number> {
-  const counts = new Map<number, number>();
+function relayCounts(ctx: ApiContext): { get(id: number): number } {
+  let max = 0;
   for (const list of ctx.store.idx.relay) {
     if (!list) continue;
-    for (const id of list.view()) counts.set(id, (counts.get(id) ?? 0) + 1);
+    for (const id of list.view()) if (id > max) max = id;
   }
-  return counts;
+  if (max > 20_000_000) {
+    // Sparse ids (a long-lived database): a map instead of a 40 MB+ array.
+    const m = new Map<number, number>();
+    for (const list of ctx.store.idx.relay) {
+      if (!list) continue;
+      for (const id of list.view()) m.set(id, (m.get(id) ?? 0) + 1);
+    }
+    return { get: (id) => m.get(id) ?? 0 };
+  }
+  const counts = new Uint16Array(max + 1);
+  for (const list of ctx.store.idx.relay) {
+    if (!list) continue;
+    for (const id of list.view()) if (counts[id] < 65535) counts[id]++;
+  }
+  return { get: (id) => (id >= 0 && id <= max ? counts[id] : 0) };
 }
 
 /** Relayed airtime per payload type: time on air x distinct resolved relays. */
-export function airtimeAggregate(ctx: ApiContext, p: WindowValues): string {
+export function airtimeAggregate(ctx: ApiContext, p: WindowValues): Uint8Array {
   return memoJson(ctx, windowKey("airtime", p), () => {
     const relays = memo(ctx, "relay-counts", () => relayCounts(ctx));
     const buckets = new Map<number, { count: number; score: number }>();
@@ -122,7 +139,7 @@ export function airtimeAggregate(ctx: ApiContext, p: WindowValues): string {
     let totalScore = 0;
     scan(ctx, windowFilter(ctx, p), false, (tx) => {
       const b = buckets.get(tx.payloadType) ?? { count: 0, score: 0 };
-      const score = timeOnAirNs(tx.rawHex.length >> 1) * (relays.get(tx.id) ?? 0);
+      const score = timeOnAirNs(tx.rawHex.length >> 1) * relays.get(tx.id);
       b.count++;
       b.score += score;
       totalCount++;

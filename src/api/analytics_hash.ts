@@ -137,9 +137,14 @@ function hex2(i: number): string {
   return i.toString(16).toUpperCase().padStart(2, "0");
 }
 
-/** Computes `/api/analytics/hash-collisions`. */
-export function computeHashCollisions(ctx: ApiContext) {
-  const all = [...ctx.nodes.values()].map((n) => ({ n, c: collisionNode(ctx, n) }));
+/**
+ * Computes `/api/analytics/hash-collisions`; with `iatas`, only nodes that
+ * sent or relayed a transmission heard in those regions.
+ */
+export function computeHashCollisions(ctx: ApiContext, iatas?: string[]) {
+  const all = [...ctx.nodes.values()].filter((n) =>
+    !iatas || ctx.store.listTransmissionIds({ nodeId: n.id, iatas }, { limit: 1 }).ids.length > 0
+  ).map((n) => ({ n, c: collisionNode(ctx, n) }));
   const inconsistent = all.filter(({ c }) =>
     c.hash_size_inconsistent && (c.role === "repeater" || c.role === "room_server")
   ).map(({ c }) => c);

@@ -46,6 +46,8 @@ export interface RfAnalytics {
   total: number;
 }
 
+const HOUR_MS = 3_600_000;
+
 /** Payload type name as the reference spells unknown ones. */
 export function typeName(t: number): string {
   const n = PAYLOAD_TYPE_NAMES[t];
@@ -59,17 +61,18 @@ export function computeRf(ctx: ApiContext, p: WindowValues): RfAnalytics {
   const rssi: number[] = [];
   const sizes: number[] = [];
   const scatter: { snr: number; rssi: number }[] = [];
-  const perHour = new Map<string, number>();
+  const perHour = new Map<number, number>();
   const types = new Map<number, number>();
   const byType = new Map<string, { n: number; sum: number; min: number; max: number }>();
-  const sig = new Map<string, { n: number; sum: number }>();
+  const sig = new Map<number, { n: number; sum: number }>();
   let totalObs = 0;
   let txCount = 0;
   let minTs = Infinity;
   let maxTs = -Infinity;
+  const seenHours: number[] = [];
   const s = scan(ctx, windowFilter(ctx, p), false, (tx) => {
     let counted = false;
-    const hoursSeen = new Set<string>();
+    seenHours.length = 0;
     const name = typeName(tx.payloadType);
     visitObservationSignals(ctx.store, tx.id, (rawSnr, rawRssi, ts, iata) => {
       if (iatas && (iata === null || !iatas.includes(iata.toUpperCase()))) return;
@@ -77,9 +80,9 @@ export function computeRf(ctx: ApiContext, p: WindowValues): RfAnalytics {
       totalObs++;
       if (ts < minTs) minTs = ts;
       if (ts > maxTs) maxTs = ts;
-      const hour = hourKey(ts);
-      if (!hoursSeen.has(hour)) {
-        hoursSeen.add(hour);
+      const hour = Math.floor(ts / HOUR_MS);
+      if (!seenHours.includes(hour)) {
+        seenHours.push(hour);
         perHour.set(hour, (perHour.get(hour) ?? 0) + 1);
       }
       const rssiV = f32(rawRssi);
@@ -87,16 +90,16 @@ export function computeRf(ctx: ApiContext, p: WindowValues): RfAnalytics {
       const snrV = f32(rawSnr);
       if (snrV === null) return;
       snr.push(snrV);
-      const t = byType.get(name) ?? { n: 0, sum: 0, min: Infinity, max: -Infinity };
+      let t = byType.get(name);
+      if (!t) byType.set(name, t = { n: 0, sum: 0, min: Infinity, max: -Infinity });
       t.n++;
       t.sum += snrV;
       if (snrV < t.min) t.min = snrV;
       if (snrV > t.max) t.max = snrV;
-      byType.set(name, t);
-      const h = sig.get(hour) ?? { n: 0, sum: 0 };
+      let h = sig.get(hour);
+      if (!h) sig.set(hour, h = { n: 0, sum: 0 });
       h.n++;
       h.sum += snrV;
-      sig.set(hour, h);
       if (rssiV !== null) scatter.push({ snr: snrV, rssi: rssiV });
     });
     if (!counted) return;
@@ -107,7 +110,10 @@ export function computeRf(ctx: ApiContext, p: WindowValues): RfAnalytics {
   const step = scatter.length > 500 ? Math.floor(scatter.length / 500) : 1;
   const sizeSum = sizes.reduce((a, b) => a + b, 0);
   const sizeStats = sizes.length ? fiveStats(sizes.slice()) : null;
-  const byHour = <V>(m: Map<string, V>) => [...m.entries()].sort((a, b) => a[0] < b[0] ? -1 : 1);
+  const byHour = <V>(m: Map<number, V>) =>
+    [...m.entries()].sort((a, b) => a[0] - b[0]).map(([h, v]) =>
+      [hourKey(h * HOUR_MS), v] as const
+    );
   return {
     totalPackets: snr.length,
     totalAllPackets: totalObs,

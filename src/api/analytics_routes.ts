@@ -2,7 +2,10 @@
  * Analytics over the in-memory store, in the reference's shapes:
  * `/api/analytics/rf`, `/channels`, `/hash-sizes`, `/hash-collisions`,
  * `/subpaths`, `/subpaths-bulk` and `/subpath-detail`. Results (and the
- * sub-path index they rank) are memoised 60 s per parameter set.
+ * sub-path index they rank) are memoised per parameter set (see
+ * `analytics_aggregates.ts`); while the store is still loading they answer
+ * 503 `index loading` (the reference's pages retry) instead of memoising a
+ * partial view.
  *
  * @module
  */
@@ -25,9 +28,11 @@ import {
   subpathIndexAggregate,
 } from "./analytics_aggregates.ts";
 import { jsonText, memoAggregate } from "./aggregate_memo.ts";
-import { limitParam } from "./filters.ts";
+import { limitParam, regionParam, regions } from "./filters.ts";
 import { csvParam, intParam, stringParam } from "./params.ts";
 import { type AnyRoute, route } from "./route_def.ts";
+
+const encoder = new TextEncoder();
 
 /** Route group: RF, channel, hash and sub-path analytics. */
 export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
@@ -39,6 +44,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/analytics/rf",
       tag: "analytics",
+      needsIndex: true,
       summary: "SNR/RSSI statistics and histograms, packet sizes, packets per hour, payload types",
       params: windowParams,
       returns: "{totalPackets, totalAllPackets, totalTransmissions, snr, rssi, snrValues, " +
@@ -50,6 +56,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/analytics/channels",
       tag: "analytics",
+      needsIndex: true,
       summary: "Channels by hash byte, top senders, a per-hour channel timeline, message lengths",
       params: windowParams,
       returns: "{activeChannels, decryptable, channels[], topSenders[], channelTimeline[], " +
@@ -60,6 +67,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/analytics/hash-sizes",
       tag: "analytics",
+      needsIndex: true,
       summary:
         "Path hash sizes in use, per hour, top hops, and nodes advertising multi-byte hashes",
       params: windowParams,
@@ -71,16 +79,18 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/analytics/hash-collisions",
       tag: "analytics",
+      needsIndex: true,
       summary: "Repeater key prefixes colliding per configured hash size; inconsistent sizes",
-      params: {},
+      params: { region: regionParam },
       returns: "{by_size{1|2|3: {stats, collisions[], one_byte_cells|two_byte_cells}}, " +
         "inconsistent_nodes[]}",
-      handler: (c) => jsonText(c, hashCollisionsAggregate(ctx)),
+      handler: (c, p) => jsonText(c, hashCollisionsAggregate(ctx, regions(p.region))),
     }),
     route({
       method: "GET",
       path: "/api/analytics/subpaths",
       tag: "analytics",
+      needsIndex: true,
       summary: "Most frequent contiguous hop sequences of best observations",
       params: {
         ...windowParams,
@@ -103,6 +113,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/analytics/subpaths-bulk",
       tag: "analytics",
+      needsIndex: true,
       summary: "Several sub-path rankings at once, one per length group",
       params: {
         ...windowParams,
@@ -122,21 +133,28 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
         } catch (e) {
           throw badRequest(`Invalid parameter "groups": ${(e as Error).message}`);
         }
-        const index = subpathIndex(p);
-        return c.json({
-          results: groups.map((g) =>
-            cached(
-              windowKey("subpaths", p, g.minLen, g.maxLen, g.limit),
-              () => rankSubpaths(ctx, index, g.minLen, g.maxLen, g.limit),
-            )
-          ),
-        });
+        const key = groups.map((g) => `${g.minLen}-${g.maxLen}:${g.limit}`).join(",");
+        return jsonText(
+          c,
+          cached(windowKey("subpaths-bulk", p, key), () => {
+            const index = subpathIndex(p);
+            return encoder.encode(JSON.stringify({
+              results: groups.map((g) =>
+                cached(
+                  windowKey("subpaths", p, g.minLen, g.maxLen, g.limit),
+                  () => rankSubpaths(ctx, index, g.minLen, g.maxLen, g.limit),
+                )
+              ),
+            }));
+          }),
+        );
       },
     }),
     route({
       method: "GET",
       path: "/api/analytics/subpath-detail",
       tag: "analytics",
+      needsIndex: true,
       summary: "Transmissions whose best path contains a hop sequence",
       params: {
         ...windowParams,

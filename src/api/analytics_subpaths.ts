@@ -42,9 +42,11 @@ export function buildSubpathIndex(ctx: ApiContext, p: WindowValues): SubpathInde
     const hops = tx.best?.hops ?? [];
     if (hops.length < 2) return;
     totalPaths++;
-    for (let len = 2; len <= Math.min(MAX_SUBPATH, hops.length); len++) {
-      for (let i = 0; i + len <= hops.length; i++) {
-        const k = hops.slice(i, i + len).join(",");
+    // Every run starting at i, grown one hop at a time (one string concat per run).
+    for (let i = 0; i + 2 <= hops.length; i++) {
+      let k = hops[i];
+      for (let len = 2; len <= MAX_SUBPATH && i + len <= hops.length; len++) {
+        k += "," + hops[i + len - 1];
         const e = counts.get(k);
         if (e) {
           e.count++;

@@ -58,10 +58,13 @@ interface Reach {
  */
 function exactRelays(ctx: ApiContext, p: WindowValues): TopologyAnalytics["topRepeaters"] {
   const filter = windowFilter(ctx, p);
+  const everything = filter.sinceMs === undefined && filter.untilMs === undefined &&
+    !filter.iatas;
   const out: TopologyAnalytics["topRepeaters"] = [];
   for (const n of ctx.nodes.values()) {
     if (!roleCanRelay(n.role) && !n.canRelay) continue;
-    const count = ctx.store.listTransmissionIds(
+    // No selection: the membership list's size is the count.
+    const count = everything ? ctx.store.idx.relay[n.id]?.size ?? 0 : ctx.store.listTransmissionIds(
       { ...filter, nodeId: n.id, nodeRoles: ["relay"] },
       { limit: 0 },
     ).total;

@@ -2,8 +2,8 @@
  * `POST /api/paths/inspect`: a path of raw hop prefixes to candidate full-key
  * routes. hopwatch's resolver answers every hop (its pick, confidence, label
  * and the posterior of each relay-capable candidate); routes are then ranked
- * by the product of those per-hop posteriors (a beam of width 20, no node
- * twice), scored by their geometric mean. A route is `speculative` unless
+ * by the product of those per-hop posteriors (a beam of width 20 over each
+ * hop's 20 likeliest candidates, no node twice), scored by their geometric mean. A route is `speculative` unless
  * every hop is the resolver's own pick: a guess always shows as one, with
  * its confidence. Answers are memoised 30 s per body.
  *
@@ -26,6 +26,8 @@ interface Beam {
   keys: string[];
   names: string[];
   logScore: number;
+  /** Keys joined, the deterministic tie-break. */
+  tie: string;
 }
 
 /** Validated request: lowercase prefixes of one size, limit 1-50, optional observer key. */
@@ -114,23 +116,25 @@ function inspect(
   const now = ctx.now();
   const dir = ctx.nodes;
   const hops = ctx.resolver.resolveHops(req.prefixes, { observer: req.observer, nowMs: now });
-  let beam: Beam[] = [{ ids: [], keys: [], names: [], logScore: 0 }];
+  let beam: Beam[] = [{ ids: [], keys: [], names: [], logScore: 0, tie: "" }];
   let expansions = 0;
   for (const hop of hops) {
     const next: Beam[] = [];
+    const cands = hop.candidates.filter((x) => x.score > 0).slice(0, BEAM_WIDTH);
     for (const b of beam) {
-      for (const cand of hop.candidates) {
-        if (cand.score <= 0 || b.keys.includes(cand.pubkey)) continue;
+      for (const cand of cands) {
+        if (b.keys.includes(cand.pubkey)) continue;
         expansions++;
         next.push({
           ids: [...b.ids, dir.idOf(cand.pubkey) ?? -1],
           keys: [...b.keys, cand.pubkey],
           names: [...b.names, cand.name ?? cand.pubkey.slice(0, 8)],
           logScore: b.logScore + Math.log(cand.score),
+          tie: `${b.tie},${cand.pubkey}`,
         });
       }
     }
-    next.sort((a, b) => b.logScore - a.logScore || (a.keys.join() < b.keys.join() ? -1 : 1));
+    next.sort((a, b) => b.logScore - a.logScore || (a.tie < b.tie ? -1 : 1));
     beam = next.slice(0, BEAM_WIDTH);
     if (beam.length === 0) break;
   }

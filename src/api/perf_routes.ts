@@ -92,7 +92,12 @@ export function perfRoutes(ctx: ApiContext): AnyRoute[] {
       handler(c, p) {
         const cache = ctx.cache.stats();
         const lookups = cache.hits + cache.misses;
-        const store = ctx.cache.get("perf-store", 5_000, () => ctx.store.stats());
+        const s = ctx.store;
+        const tracked = s.trackedBytes();
+        // The full breakdown walks every chunk: only on request (?mem=true), memoised 30 s.
+        const breakdown = p.mem
+          ? ctx.cache.get("perf-store", 30_000, () => s.stats().bytesByComponent)
+          : null;
         const q = sqlite();
         const maxMB = ctx.store.maxMemoryMB;
         return c.json({
@@ -110,24 +115,24 @@ export function perfRoutes(ctx: ApiContext): AnyRoute[] {
             hitRate: lookups ? round1((cache.hits / lookups) * 100) : 0,
           },
           packetStore: {
-            totalLoaded: store.transmissions,
-            totalObservations: store.observations,
+            totalLoaded: s.txCount,
+            totalObservations: s.obsCount,
             evicted: 0,
             inserts: 0,
             queries: 0,
-            inMemory: store.transmissions,
+            inMemory: s.txCount,
             sqliteOnly: false,
             maxPackets: 0,
-            estimatedMB: round1(store.trackedBytes / MB),
-            trackedMB: round1(store.trackedBytes / MB),
+            estimatedMB: round1(tracked / MB),
+            trackedMB: round1(tracked / MB),
             maxMB,
             indexes: {
-              byHash: store.indexEntries.hash ?? 0,
-              byObserver: store.observers,
-              byNode: store.internedNodes,
+              byHash: s.txCount,
+              byObserver: q.rows.observers,
+              byNode: ctx.nodes.size,
               advertByObserver: 0,
             },
-            ...(p.mem ? { bytesByComponent: store.bytesByComponent } : {}),
+            ...(breakdown ? { bytesByComponent: breakdown } : {}),
           },
           sqlite: {
             dbSizeMB: round1((q.pageCount * q.pageSize) / MB),

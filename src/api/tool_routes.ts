@@ -60,6 +60,7 @@ export function toolRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/analytics/relay-airtime-share",
       tag: "analytics",
+      needsIndex: true,
       summary: "Share of relayed airtime per payload type (time on air x distinct resolved relays)",
       params: windowParams,
       returns: "{rows[{payload_type, type, count, count_pct, score, airtime_pct}], total_count, " +
@@ -108,6 +109,7 @@ export function toolRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/audio-lab/buckets",
       tag: "tools",
+      needsIndex: true,
       summary: "Up to 8 sample packets per payload type, spread over packet sizes",
       params: {},
       returns: "{buckets{TYPE: [{hash, raw_hex, decoded_json, observation_count, payload_type, " +

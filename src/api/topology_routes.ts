@@ -22,6 +22,7 @@ export function topologyRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/analytics/topology",
       tag: "analytics",
+      needsIndex: true,
       summary: "Hop distribution, most frequent hops and hop pairs, reach per observer",
       params: windowParams,
       returns: "{uniqueNodes, avgHops, medianHops, maxHops, hopDistribution[], topRepeaters[], " +

@@ -296,6 +296,7 @@ test("bad parameters answer 400 naming the parameter; nothing answers 500", asyn
       "/api/analytics/topology?region=XXX",
       "/api/analytics/channels?region=XXX",
       "/api/analytics/hash-sizes?region=XXX",
+      "/api/analytics/hash-collisions?region=XXX",
       "/api/analytics/subpaths-bulk?groups=2-2:1&region=XXX",
       "/api/analytics/relay-airtime-share?region=XXX",
       "/api/known-channels?region=XXX",
@@ -310,6 +311,28 @@ Deno.test("reference-parity endpoints over the fixture database", async (tc) => 
   const t = await makeApp({ config: { apiKey: TEST_KEY } });
   try {
     for (const [name, fn] of cases) await tc.step(name, () => fn(t));
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("memoised analytics answer 503 with Retry-After while the store loads", async () => {
+  const t = await makeApp({ noLoad: true });
+  try {
+    for (
+      const path of [
+        "/api/analytics/rf",
+        "/api/analytics/topology",
+        "/api/analytics/subpaths-bulk?groups=2-2:5",
+        "/api/analytics/relay-airtime-share",
+      ]
+    ) {
+      const r = await getJson(t.app, path);
+      assert.equal(r.status, 503, path);
+      assert.equal(r.res.headers.get("Retry-After"), "5");
+    }
+    // Directory-only answers do not wait for the store.
+    assert.equal((await getJson(t.app, "/api/analytics/roles")).status, 200);
   } finally {
     await t.close();
   }
