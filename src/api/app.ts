@@ -37,6 +37,7 @@ import { topologyRoutes } from "./topology_routes.ts";
 import { metricsRoutes } from "./metrics_routes.ts";
 import { registerWebSocket } from "./ws_route.ts";
 import { backupRoutes } from "./backup_routes.ts";
+import { healthSeriesRoutes } from "./health_series_routes.ts";
 
 /** Default cap on request bodies (every POST/PUT), in bytes. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -66,6 +67,7 @@ export function createContext(deps: ApiDeps): ApiContext {
 /** Every route definition of the API, in registration order. */
 export function allRoutes(ctx: ApiContext, getRoutes: () => readonly AnyRoute[]): AnyRoute[] {
   return [
+    ...healthSeriesRoutes(ctx),
     ...packetRoutes(ctx),
     ...packetDetailRoutes(ctx),
     ...decodeRoutes(ctx),

@@ -75,7 +75,12 @@ export const CONFIG_SCHEMA: Rule = obj({
   compression: any,
   validateSignatures: bool,
   foreignAdverts: obj({ mode: { kind: "string", oneOf: ["flag", "drop"] } }),
-  retention: obj({ nodeDays: num(0), observerDays: num(0), packetDays: num(0), metricsDays: num(0) }),
+  retention: obj({
+    nodeDays: num(0),
+    observerDays: num(0),
+    packetDays: num(0),
+    metricsDays: num(0),
+  }),
   batteryThresholds: obj({ lowMv: int(0, 20_000), criticalMv: int(0, 20_000) }),
   listLimits: obj({
     packets: int(1, 100_000),

@@ -104,8 +104,7 @@ export class ClockSkewTracker {
   #observerIdx = new Map<string, number>();
   #sightings = 0;
   #version = 0;
-  #memo: { version: number; atMs: number; cal: Calibration; fleet: NodeClockSkew[] } | null =
-    null;
+  #memo: { version: number; atMs: number; cal: Calibration; fleet: NodeClockSkew[] } | null = null;
 
   /** Incremented on every recorded sighting. */
   get version(): number {

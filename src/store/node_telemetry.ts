@@ -29,7 +29,13 @@ export class NodeTelemetry {
   }
 
   /** Records the telemetry of one advert (repeat sightings of `hash` are ignored). */
-  record(pubkey: string, hash: string, ms: number, batteryMv: unknown, temperatureC: unknown): void {
+  record(
+    pubkey: string,
+    hash: string,
+    ms: number,
+    batteryMv: unknown,
+    temperatureC: unknown,
+  ): void {
     const bat = typeof batteryMv === "number" && batteryMv > 0 && batteryMv < 20_000
       ? batteryMv
       : null;
@@ -49,7 +55,7 @@ export class NodeTelemetry {
     pts.splice(i, 0, { sec, batteryMv: bat, temperatureC: temp });
     this.#points++;
     let drop = Math.max(0, pts.length - MAX_TELEMETRY_POINTS);
-    if (this.#keepSec) while (drop < pts.length && pts[drop].sec < sec - this.#keepSec) drop++;
+    if (this.#keepSec) { while (drop < pts.length && pts[drop].sec < sec - this.#keepSec) drop++; }
     if (drop) {
       pts.splice(0, drop);
       this.#points -= drop;
