@@ -199,7 +199,7 @@ export class ClockSkewTracker {
 
   #refresh(nowMs: number) {
     const m = this.#memo;
-    if (m && (m.version === this.#version || nowMs - m.atMs < RECOMPUTE_MS)) return m;
+    if (m && (m.version === this.#version || Math.abs(nowMs - m.atMs) < RECOMPUTE_MS)) return m;
     const cal = this.#calibrate();
     const fleet: NodeClockSkew[] = [];
     for (const [pk, list] of this.#nodes) {

@@ -12,6 +12,8 @@ import { createStack, type Stack } from "../../src/cli/stack.ts";
 import { createApp } from "../../src/api/app.ts";
 import { WsHub } from "../../src/api/ws_hub.ts";
 import { DEFAULTS } from "../../src/cli/config.ts";
+import { identityFromSeed } from "../../src/sim/keys.ts";
+import { buildAdvertPayload, bytesToHex, encodePacket } from "../../src/meshcore/encode.ts";
 import { FIXTURE_DB, FIXTURE_NOW, quiet, testConfig } from "./helpers.ts";
 
 /** Observers given metrics (the first is also a repeater node). */
@@ -30,7 +32,29 @@ export interface HealthFixture {
   stack: Stack;
   /** Garbage rows inserted (skipped at load). */
   garbageRows: number;
+  /** The app's clock (starts at the fixture's time). */
+  clock: { now: number };
   close(): Promise<void>;
+}
+
+/** A signed ADVERT packet (hex) of the identity from `seed`, with the node clock at `ts`. */
+export async function advertHex(
+  seed: number,
+  ts: number,
+  opts: { name?: string; role?: string; telemetry?: { batteryMv: number; temperatureC: number } } =
+    {},
+): Promise<{ hex: string; key: string }> {
+  const id = await identityFromSeed(new Uint8Array(32).fill(seed));
+  const payload = await buildAdvertPayload({
+    privateKey: id.privateKey,
+    publicKey: id.publicKey,
+    timestamp: ts,
+    role: opts.role ?? "repeater",
+    name: opts.name ?? `skew-${seed}`,
+    telemetry: opts.telemetry,
+  });
+  const bytes = encodePacket({ routeType: 1, payloadType: 4, hashSize: 1, hops: [], payload });
+  return { hex: bytesToHex(bytes).toUpperCase(), key: id.keyHex };
 }
 
 /** Builds the fixture (see the module doc). */
@@ -80,11 +104,13 @@ export async function healthFixture(): Promise<HealthFixture> {
   db.exec("COMMIT");
   await stack.load();
   stack.health.clock.fleet(FIXTURE_NOW);
-  const app = createApp({ ...stack.apiDeps(config, hub), now: () => FIXTURE_NOW });
+  const clock = { now: FIXTURE_NOW };
+  const app = createApp({ ...stack.apiDeps(config, hub), now: () => clock.now });
   return {
     app,
     stack,
     garbageRows: 2,
+    clock,
     async close() {
       hub.close();
       await stack.close();
