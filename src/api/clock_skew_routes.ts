@@ -14,7 +14,7 @@
 import type { NodeClockSkew } from "../store/clock_skew.ts";
 import type { ApiContext } from "./deps.ts";
 import { notFound } from "./errors.ts";
-import { healthOf } from "./health_common.ts";
+import { healthOf, memoJson } from "./health_common.ts";
 import { nodeByKey, visible } from "./node_lookup.ts";
 import { pkParam } from "./node_detail_routes.ts";
 import { type AnyRoute, route } from "./route_def.ts";
@@ -22,6 +22,15 @@ import { type AnyRoute, route } from "./route_def.ts";
 /** How the figures are defined, for clients that explain them. */
 export const CLOCK_SKEW_NOTE = "skew = advert timestamp − receive time, corrected by the " +
   "receiving observer's offset; severity from the median of the latest adverts";
+
+const fleetIds = new WeakMap<object, number>();
+let nextFleetId = 1;
+/** A process-unique id per memoised fleet list (a new list = new figures). */
+function fleetId(fleet: object): number {
+  let id = fleetIds.get(fleet);
+  if (id === undefined) fleetIds.set(fleet, id = nextFleetId++);
+  return id;
+}
 
 /** Route group: clock skew of nodes and observers. */
 export function clockSkewRoutes(ctx: ApiContext): AnyRoute[] {
@@ -43,13 +52,16 @@ export function clockSkewRoutes(ctx: ApiContext): AnyRoute[] {
       returns: "[{pubkey, medianSkewSec, recentMedianSkewSec, driftPerDaySec, severity, " +
         "sampleCount, ..., nodeName, nodeRole}]",
       handler(c) {
-        const out: NodeClockSkew[] = [];
-        for (const r of healthOf(ctx).clock.fleet(ctx.now())) {
-          const n = ctx.nodes.byKey(r.pubkey);
-          if (n && !visible(ctx, n)) continue;
-          out.push({ ...r, nodeName: n?.name ?? "", nodeRole: n?.role ?? "" });
-        }
-        return c.json(out);
+        const fleet = healthOf(ctx).clock.fleet(ctx.now());
+        return memoJson(ctx, c, `hw-clock-fleet|${fleetId(fleet)}`, 30_000, () => {
+          const out: NodeClockSkew[] = [];
+          for (const r of fleet) {
+            const n = ctx.nodes.byKey(r.pubkey);
+            if (n && !visible(ctx, n)) continue;
+            out.push({ ...r, nodeName: n?.name ?? "", nodeRole: n?.role ?? "" });
+          }
+          return out;
+        });
       },
     }),
     route({

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Context } from "hono";
 import { HealthStore } from "../store/health_store.ts";
 import type { ApiContext } from "./deps.ts";
 import { badRequest } from "./errors.ts";
@@ -104,4 +105,19 @@ export function livenessOf(
   if (ageMs < (infra ? t.infraDegradedMs : t.nodeDegradedMs)) return "active";
   if (ageMs < (infra ? t.infraSilentMs : t.nodeSilentMs)) return "degraded";
   return "silent";
+}
+
+/**
+ * Answers `compute()` as JSON, memoising the serialized text under `key` for `ttlMs` (callers put
+ * every input, including a data version, in the key).
+ */
+export function memoJson(
+  ctx: ApiContext,
+  c: Context,
+  key: string,
+  ttlMs: number,
+  compute: () => unknown,
+): Response {
+  const text = ctx.cache.get(key, ttlMs, () => JSON.stringify(compute()));
+  return c.body(text, 200, { "Content-Type": "application/json; charset=UTF-8" });
 }

@@ -12,7 +12,7 @@
 import type { NodeInfo } from "../store/node_directory.ts";
 import type { ApiContext } from "./deps.ts";
 import { limitParam, regionParam, regions } from "./filters.ts";
-import { healthOf, livenessOf, livenessThresholds } from "./health_common.ts";
+import { healthOf, livenessOf, livenessThresholds, memoJson } from "./health_common.ts";
 import { visible } from "./node_lookup.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 import { iso } from "./shapes.ts";
@@ -109,7 +109,7 @@ export function networkHealthRoutes(ctx: ApiContext): AnyRoute[] {
       handler(c, p) {
         const iatas = regions(p.region);
         const key = `hw-bulk-health|${p.limit}|${iatas?.join(",") ?? ""}`;
-        const body = ctx.cache.get(key, 10_000, () => {
+        return memoJson(ctx, c, key, 10_000, () => {
           const now = ctx.now();
           const todayMs = now - (now % 86_400_000);
           const out = [];
@@ -120,7 +120,6 @@ export function networkHealthRoutes(ctx: ApiContext): AnyRoute[] {
           }
           return out;
         });
-        return c.json(body);
       },
     }),
     route({
@@ -132,7 +131,7 @@ export function networkHealthRoutes(ctx: ApiContext): AnyRoute[] {
       returns: "{total, active, degraded, silent, roleCounts{}, byRole{}, observers{}, " +
         "packetsLastHour, changes[]}",
       handler(c) {
-        const body = ctx.cache.get("hw-network-status", 5_000, () => {
+        return memoJson(ctx, c, "hw-network-status", 5_000, () => {
           const now = ctx.now();
           const t = livenessThresholds(ctx);
           const counts = { active: 0, degraded: 0, silent: 0 };
@@ -168,7 +167,6 @@ export function networkHealthRoutes(ctx: ApiContext): AnyRoute[] {
             changes: healthChanges(ctx, healthOf(ctx), now, t),
           };
         });
-        return c.json(body);
       },
     }),
   ];

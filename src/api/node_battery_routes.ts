@@ -11,7 +11,7 @@
  */
 
 import type { ApiContext } from "./deps.ts";
-import { healthOf } from "./health_common.ts";
+import { healthOf, memoJson } from "./health_common.ts";
 import { nodeByKey } from "./node_lookup.ts";
 import { pkParam } from "./node_detail_routes.ts";
 import { intParam } from "./params.ts";
@@ -60,46 +60,54 @@ export function nodeBatteryRoutes(ctx: ApiContext): AnyRoute[] {
       handler(c, p) {
         const n = nodeByKey(ctx, p.pk);
         const h = healthOf(ctx);
-        const sinceSec = Math.floor(ctx.now() / 1000) - p.days * 86_400;
-        const samples: Sample[] = [];
-        const s = h.metrics.get(n.publicKey);
-        if (s) {
-          for (let i = s.lowerBound(sinceSec); i < s.length; i++) {
-            const mv = s.value(BAT_COL, i);
-            if (mv !== null) samples.push({ sec: s.time(i), mv, source: "status" });
+        const key =
+          `hw-battery|${n.publicKey}|${p.days}|${h.metrics.version}|${h.telemetry.version}|${
+            Math.floor(ctx.now() / 60_000)
+          }`;
+        return memoJson(ctx, c, key, 60_000, () => {
+          const sinceSec = Math.floor(ctx.now() / 1000) - p.days * 86_400;
+          const samples: Sample[] = [];
+          const s = h.metrics.get(n.publicKey);
+          if (s) {
+            for (let i = s.lowerBound(sinceSec); i < s.length; i++) {
+              const mv = s.value(BAT_COL, i);
+              if (mv !== null) samples.push({ sec: s.time(i), mv, source: "status" });
+            }
           }
-        }
-        const temperature: { timestamp: string; temperature_c: number }[] = [];
-        for (const t of h.telemetry.history(n.publicKey, sinceSec)) {
-          if (t.batteryMv !== null) samples.push({ sec: t.sec, mv: t.batteryMv, source: "advert" });
-          if (t.temperatureC !== null) {
-            temperature.push({ timestamp: isoSec(t.sec), temperature_c: t.temperatureC });
+          const temperature: { timestamp: string; temperature_c: number }[] = [];
+          for (const t of h.telemetry.history(n.publicKey, sinceSec)) {
+            if (t.batteryMv !== null) {
+              samples.push({ sec: t.sec, mv: t.batteryMv, source: "advert" });
+            }
+            if (t.temperatureC !== null) {
+              temperature.push({ timestamp: isoSec(t.sec), temperature_c: t.temperatureC });
+            }
           }
-        }
-        samples.sort((a, b) => a.sec - b.sec);
-        const out = thin(samples, MAX_BATTERY_SAMPLES);
-        const th = thresholds(ctx);
-        const last = out[out.length - 1];
-        const status = !last
-          ? "unknown"
-          : last.mv < th.critical
-          ? "critical"
-          : last.mv < th.low
-          ? "low"
-          : "ok";
-        return c.json({
-          public_key: n.publicKey,
-          days: p.days,
-          samples: out.map((x) => ({
-            timestamp: isoSec(x.sec),
-            battery_mv: x.mv,
-            source: x.source,
-          })),
-          latest_mv: last?.mv ?? null,
-          latest_ts: last ? isoSec(last.sec) : null,
-          status,
-          thresholds: { low_mv: th.low, critical_mv: th.critical },
-          temperature,
+          samples.sort((a, b) => a.sec - b.sec);
+          const out = thin(samples, MAX_BATTERY_SAMPLES);
+          const th = thresholds(ctx);
+          const last = out[out.length - 1];
+          const status = !last
+            ? "unknown"
+            : last.mv < th.critical
+            ? "critical"
+            : last.mv < th.low
+            ? "low"
+            : "ok";
+          return {
+            public_key: n.publicKey,
+            days: p.days,
+            samples: out.map((x) => ({
+              timestamp: isoSec(x.sec),
+              battery_mv: x.mv,
+              source: x.source,
+            })),
+            latest_mv: last?.mv ?? null,
+            latest_ts: last ? isoSec(last.sec) : null,
+            status,
+            thresholds: { low_mv: th.low, critical_mv: th.critical },
+            temperature,
+          };
         });
       },
     }),

@@ -14,7 +14,7 @@ import type { MetricsSummaryRow } from "../store/metrics_query.ts";
 import type { ApiContext } from "./deps.ts";
 import { badRequest, notFound } from "./errors.ts";
 import { regionParam, regions } from "./filters.ts";
-import { durationParam, healthOf, MAX_WINDOW_SEC } from "./health_common.ts";
+import { durationParam, healthOf, MAX_WINDOW_SEC, memoJson } from "./health_common.ts";
 import { enumParam, intParam, stringParam, timeParam } from "./params.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 
@@ -100,7 +100,10 @@ export function observerMetricsRoutes(ctx: ApiContext): AnyRoute[] {
         if (p.since !== undefined && p.window !== undefined) {
           throw badRequest(`Invalid parameters: give "since" or "window", not both`);
         }
-        const untilSec = Math.floor((p.until ?? ctx.now()) / 1000);
+        // Without "until", the range ends at the current minute (points are 5 minutes apart).
+        const untilSec = p.until !== undefined
+          ? Math.floor(p.until / 1000)
+          : Math.floor(ctx.now() / 60_000) * 60;
         const sinceSec = p.since !== undefined
           ? Math.floor(p.since / 1000)
           : untilSec - (p.window ?? DAY_SEC);
@@ -111,17 +114,21 @@ export function observerMetricsRoutes(ctx: ApiContext): AnyRoute[] {
           throw badRequest(`Invalid parameter "since": the range is longer than 366 days`);
         }
         const resSec = RESOLUTION_SEC[(p.resolution ?? "5m") as keyof typeof RESOLUTION_SEC];
-        const res = s
-          ? readRange(s, sinceSec, untilSec, resSec, p.maxPoints)
-          : { metrics: [], reboots: [], bucketSec: resSec };
-        return c.json({
-          observer_id: o?.id ?? s?.id ?? p.id,
-          observer_name: o?.name ?? null,
-          reboots: res.reboots,
-          metrics: res.metrics,
-          since: new Date(sinceSec * 1000).toISOString(),
-          until: new Date(untilSec * 1000).toISOString(),
-          bucket_seconds: res.bucketSec,
+        const key =
+          `hw-obs-metrics|${p.id}|${sinceSec}|${untilSec}|${resSec}|${p.maxPoints}|${health().metrics.version}`;
+        return memoJson(ctx, c, key, 60_000, () => {
+          const res = s
+            ? readRange(s, sinceSec, untilSec, resSec, p.maxPoints)
+            : { metrics: [], reboots: [], bucketSec: resSec };
+          return {
+            observer_id: o?.id ?? s?.id ?? p.id,
+            observer_name: o?.name ?? null,
+            reboots: res.reboots,
+            metrics: res.metrics,
+            since: new Date(sinceSec * 1000).toISOString(),
+            until: new Date(untilSec * 1000).toISOString(),
+            bucket_seconds: res.bucketSec,
+          };
         });
       },
     }),

@@ -21,6 +21,7 @@ export interface TelemetryPoint {
 export class NodeTelemetry {
   #byNode = new Map<string, { lastHash: string; points: TelemetryPoint[] }>();
   #points = 0;
+  #version = 0;
   readonly #keepSec: number;
 
   /** Keeps `days` days of points (0 = only the count cap). */
@@ -54,12 +55,18 @@ export class NodeTelemetry {
     while (i > 0 && pts[i - 1].sec > sec) i--;
     pts.splice(i, 0, { sec, batteryMv: bat, temperatureC: temp });
     this.#points++;
+    this.#version++;
     let drop = Math.max(0, pts.length - MAX_TELEMETRY_POINTS);
     if (this.#keepSec) { while (drop < pts.length && pts[drop].sec < sec - this.#keepSec) drop++; }
     if (drop) {
       pts.splice(0, drop);
       this.#points -= drop;
     }
+  }
+
+  /** Incremented on every recorded point (memo keys). */
+  get version(): number {
+    return this.#version;
   }
 
   /** A node's points at or after `sinceSec`, oldest first. */
