@@ -18,8 +18,10 @@ import { mapPage } from "./pages/map.ts";
 import { channelsPage } from "./pages/channels.ts";
 import { observerDetailPage, observersPage } from "./pages/observers.ts";
 import { analyticsPage } from "./pages/analytics.ts";
+import { homePage } from "./pages/home.ts";
 
 const NAV: [string, string][] = [
+  ["home", "Overview"],
   ["packets", "Packets"],
   ["live", "Live"],
   ["nodes", "Nodes"],
@@ -159,7 +161,8 @@ function main() {
     .add(/^\/channels$/, "channels", channelsPage)
     .add(/^\/observers\/?$/, "observers", observersPage)
     .add(/^\/observers\/([^/]+)$/, "observers", observerDetailPage)
-    .add(/^\/analytics$/, "analytics", analyticsPage);
+    .add(/^\/analytics$/, "analytics", analyticsPage)
+    .add(/^\/home$/, "home", homePage);
   router.start("#/packets");
   startLive();
   // Secondary requests wait until the first page has had its data.

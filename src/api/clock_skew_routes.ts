@@ -18,6 +18,7 @@ import { healthOf, memoJson } from "./health_common.ts";
 import { nodeByKey, visible } from "./node_lookup.ts";
 import { pkParam } from "./node_detail_routes.ts";
 import { type AnyRoute, route } from "./route_def.ts";
+import { enumParam } from "./params.ts";
 
 /** How the figures are defined, for clients that explain them. */
 export const CLOCK_SKEW_NOTE = "skew = advert timestamp − receive time, corrected by the " +
@@ -69,12 +70,20 @@ export function clockSkewRoutes(ctx: ApiContext): AnyRoute[] {
       path: "/api/nodes/:pk/clock-skew",
       tag: "nodes",
       summary: "Clock skew of one node, with its samples and per-advert evidence",
-      params: { pk: pkParam },
+      params: {
+        pk: pkParam,
+        missing: enumParam(["404", "null"] as const, {
+          description:
+            "a known node without advert samples: 404 (default, as CoreScope) or 200 null",
+          default: "404",
+        }),
+      },
       returns: "{pubkey, meanSkewSec, medianSkewSec, lastSkewSec, recentMedianSkewSec, " +
         "driftPerDaySec, severity, samples[{ts, skew}], recentHashEvidence[], ...}",
       handler(c, p) {
         const n = nodeByKey(ctx, p.pk);
         const r = healthOf(ctx).clock.node(n.publicKey, ctx.now());
+        if (!r && p.missing === "null") return c.json(null);
         if (!r) throw notFound(`Cannot find clock skew data for node "${n.publicKey}"`);
         return c.json({
           ...names(r),

@@ -12,6 +12,9 @@ import { hopsOf, int, typeName, WINDOWS, windowSince } from "../lib/format.ts";
 import { allNodes } from "../lib/node_names.ts";
 import type { PacketRow } from "../lib/packet_source.ts";
 import { buildHash, queryObject, type RouteCtx } from "../lib/router.ts";
+import { EXTRA_TABS } from "./analytics_tabs.ts";
+import "./analytics_rf_health.ts";
+import "./analytics_clock_health.ts";
 
 type Dispose = () => void;
 
@@ -222,7 +225,7 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
         [["overview", "Overview"], ["rf", "SNR / RSSI"], ["subpaths", "Sub-paths"], [
           "hashes",
           "Hash sizes & collisions",
-        ]],
+        ], ...EXTRA_TABS.map((x): [string, string] => [x.key, x.label])],
         tab,
         (k) => buildHash("/analytics", { ...q, tab: k }),
       ),
@@ -244,7 +247,9 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
     );
     replace(body, loading("Computing"));
     try {
-      if (tab === "subpaths") await subpaths(body, win);
+      const extra = EXTRA_TABS.find((x) => x.key === tab);
+      if (extra) disposers = await extra.render(body, win);
+      else if (tab === "subpaths") await subpaths(body, win);
       else {
         const rows = await rowsFor(win);
         if (tab === "rf") disposers = await rf(body, rows);

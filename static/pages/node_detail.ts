@@ -33,6 +33,7 @@ import type { NodeLite } from "../lib/node_names.ts";
 import { buildHash, queryObject, type RouteCtx } from "../lib/router.ts";
 import { createMap, disposeMap } from "../lib/vendor.ts";
 import { lastHeard, thresholds } from "./nodes.ts";
+import { nodeHealthPanel } from "./node_health.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -142,6 +143,7 @@ async function overview(
       node.relay_count_24h !== undefined ? card("Relayed 24 h", int(node.relay_count_24h)) : null,
       node.last_relayed ? card("Last relayed", ago(node.last_relayed)) : null,
     ),
+    nodeHealthPanel(node.public_key),
     h(
       "div",
       { class: "panel" },

@@ -10,6 +10,8 @@ import { empty, errorBox, h, kv, link, loading, replace, table } from "../lib/do
 import { ago, dateTime, HEALTH, int, liveness, num, typeClass, typeName } from "../lib/format.ts";
 import type { RouteCtx } from "../lib/router.ts";
 import { type PacketRow, summary } from "../lib/packet_source.ts";
+import { observerHealthPanel } from "./observer_health.ts";
+import { sparkline } from "../lib/health_ui.ts";
 
 /** Observer fields the UI shows. */
 export interface Observer {
@@ -52,7 +54,13 @@ function stateCell(o: Observer) {
 export function observersPage(el: HTMLElement) {
   const body = h("div", null, loading("Loading observers"));
   el.append(h("h2", null, "Observers"), body);
-  getJson<{ observers: Observer[] }>("/api/observers").then((r) => {
+  Promise.all([
+    getJson<{ observers: Observer[] }>("/api/observers"),
+    tryJson<{ observers: { observer_id: string; sparkline: (number | null)[] }[] }>(
+      "/api/observers/metrics/summary?window=24h",
+    ),
+  ]).then(([r, sum]) => {
+    const spark = new Map((sum?.observers ?? []).map((x) => [x.observer_id, x.sparkline]));
     const obs = (r.observers ?? []).slice().sort((a, b) =>
       String(b.last_packet_at ?? b.last_seen ?? "").localeCompare(
         String(a.last_packet_at ?? a.last_seen ?? ""),
@@ -77,6 +85,9 @@ export function observersPage(el: HTMLElement) {
               "IATA",
               "State",
               "Last packet",
+              "Last status",
+              "Noise",
+              "Noise 24 h",
               "Pkts/h",
               "Total",
               "Model",
@@ -88,6 +99,9 @@ export function observersPage(el: HTMLElement) {
               o.iata ?? "—",
               stateCell(o),
               ago(o.last_packet_at ?? o.last_seen),
+              ago(o.last_seen),
+              typeof o.noise_floor === "number" ? `${num(o.noise_floor, 0)} dBm` : "—",
+              spark.has(o.id) ? sparkline(spark.get(o.id)!, 90, 18) : "—",
               int(o.packetsLastHour),
               int(o.packet_count),
               o.model ?? "—",
@@ -190,6 +204,7 @@ export function observerDetailPage(el: HTMLElement, ctx: RouteCtx) {
           )
           : empty("No packets from this observer."),
       ),
+      observerHealthPanel(o.id),
     );
   })().catch((e) => replace(body, errorBox(e)));
 }
