@@ -107,8 +107,10 @@ export function livenessOf(
   return "silent";
 }
 
+const ENCODER = new TextEncoder();
+
 /**
- * Answers `compute()` as JSON, memoising the serialized text under `key` for `ttlMs` (callers put
+ * Answers `compute()` as JSON, memoising the encoded text under `key` for `ttlMs` (callers put
  * every input, including a data version, in the key).
  */
 export function memoJson(
@@ -118,6 +120,6 @@ export function memoJson(
   ttlMs: number,
   compute: () => unknown,
 ): Response {
-  const text = ctx.cache.get(key, ttlMs, () => JSON.stringify(compute()));
-  return c.body(text, 200, { "Content-Type": "application/json; charset=UTF-8" });
+  const bytes = ctx.cache.get(key, ttlMs, () => ENCODER.encode(JSON.stringify(compute())));
+  return c.body(bytes, 200, { "Content-Type": "application/json; charset=UTF-8" });
 }

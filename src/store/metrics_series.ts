@@ -109,8 +109,10 @@ export class ObserverSeries {
     return this.#ts.length * BYTES_PER_POINT;
   }
 
+  /** Doubles small arrays, then grows by a quarter (a 30-day series wastes ~10 %, not ~50 %). */
   #grow(): void {
-    this.#resize(this.#ts.length * 2);
+    const cap = this.#ts.length;
+    this.#resize(cap < 1024 ? cap * 2 : Math.ceil(cap * 1.25));
   }
 
   #resize(cap: number): void {
