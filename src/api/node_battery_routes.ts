@@ -60,10 +60,9 @@ export function nodeBatteryRoutes(ctx: ApiContext): AnyRoute[] {
       handler(c, p) {
         const n = nodeByKey(ctx, p.pk);
         const h = healthOf(ctx);
-        const key =
-          `hw-battery|${n.publicKey}|${p.days}|${h.metrics.version}|${h.telemetry.version}|${
-            Math.floor(ctx.now() / 60_000)
-          }`;
+        const key = `hw-battery|${n.publicKey}|${p.days}|${
+          h.metrics.get(n.publicKey)?.version ?? -1
+        }|${h.telemetry.version}|${Math.floor(ctx.now() / 60_000)}`;
         return memoJson(ctx, c, key, 60_000, () => {
           const sinceSec = Math.floor(ctx.now() / 1000) - p.days * 86_400;
           const samples: Sample[] = [];

@@ -114,8 +114,9 @@ export function observerMetricsRoutes(ctx: ApiContext): AnyRoute[] {
           throw badRequest(`Invalid parameter "since": the range is longer than 366 days`);
         }
         const resSec = RESOLUTION_SEC[(p.resolution ?? "5m") as keyof typeof RESOLUTION_SEC];
-        const key =
-          `hw-obs-metrics|${p.id}|${sinceSec}|${untilSec}|${resSec}|${p.maxPoints}|${health().metrics.version}`;
+        const key = `hw-obs-metrics|${p.id}|${sinceSec}|${untilSec}|${resSec}|${p.maxPoints}|${
+          s?.version ?? -1
+        }`;
         return memoJson(ctx, c, key, 60_000, () => {
           const res = s
             ? readRange(s, sinceSec, untilSec, resSec, p.maxPoints)

@@ -187,6 +187,12 @@ export class ClockSkewTracker {
     return this.#compute(pubkey.toLowerCase(), list, this.#refresh(nowMs).cal, true);
   }
 
+  /** Recomputes the offsets and the fleet list now (benchmarks; the memo does it by itself). */
+  recompute(nowMs: number): number {
+    this.#memo = null;
+    return this.#refresh(nowMs).fleet.length;
+  }
+
   #intern(id: string): number {
     let i = this.#observerIdx.get(id);
     if (i === undefined) {

@@ -33,6 +33,8 @@ export const METRICS_BUCKET_SEC = 300;
 
 const DAY_SEC = 86_400;
 const BYTES_PER_POINT = 4 + 8 * METRIC_COLUMNS.length;
+/** Version ranges of successive series never overlap (a re-created series is not "unchanged"). */
+let seriesEpoch = 0;
 
 /** One observer's time-ordered points (epoch seconds; NaN = null). */
 export class ObserverSeries {
@@ -41,10 +43,16 @@ export class ObserverSeries {
   #ts = new Uint32Array(16);
   #cols: Float64Array[] = METRIC_COLUMNS.map(() => new Float64Array(16));
   #n = 0;
+  #version = ++seriesEpoch * 1_000_000_000;
 
   /** Creates an empty series for `id`. */
   constructor(id: string) {
     this.id = id;
+  }
+
+  /** Incremented on every change of this series (memo keys). */
+  get version(): number {
+    return this.#version;
   }
 
   /** Number of points. */
@@ -76,6 +84,7 @@ export class ObserverSeries {
 
   /** Adds (or merges into) the point of bucket `sec`; keeps time order. */
   add(sec: number, f: StatusMetricFields): void {
+    this.#version++;
     const i = this.lowerBound(sec);
     if (i >= this.#n || this.#ts[i] !== sec) {
       if (this.#n === this.#ts.length) this.#grow();
@@ -97,6 +106,7 @@ export class ObserverSeries {
   dropBefore(sec: number): number {
     const k = this.lowerBound(sec);
     if (k === 0) return 0;
+    this.#version++;
     this.#ts.copyWithin(0, k, this.#n);
     for (const col of this.#cols) col.copyWithin(0, k, this.#n);
     this.#n -= k;
