@@ -95,6 +95,17 @@ export interface NodeClockSkew {
 
 interface Calibration {
   offsets: Map<number, { offset: number; samples: number }>;
+  /** The offsets as rounded for output: equal signatures give equal node figures. */
+  signature: string;
+}
+
+interface Memo {
+  version: number;
+  atMs: number;
+  cal: Calibration;
+  fleet: NodeClockSkew[];
+  /** Per node: its version when computed and the result (reused while both are unchanged). */
+  perNode: Map<string, { version: number; result: NodeClockSkew | null }>;
 }
 
 /** The per-node aggregate and its memoised read-outs (see the module doc). */
@@ -104,7 +115,8 @@ export class ClockSkewTracker {
   #observerIdx = new Map<string, number>();
   #sightings = 0;
   #version = 0;
-  #memo: { version: number; atMs: number; cal: Calibration; fleet: NodeClockSkew[] } | null = null;
+  #nodeVersion = new Map<string, number>();
+  #memo: Memo | null = null;
 
   /** Incremented on every recorded sighting. */
   get version(): number {
@@ -149,6 +161,7 @@ export class ClockSkewTracker {
     ad.sec.push(Math.floor(observedMs / 1000));
     this.#sightings++;
     this.#version++;
+    this.#nodeVersion.set(key, this.#version);
     return true;
   }
 
@@ -187,9 +200,14 @@ export class ClockSkewTracker {
     return this.#compute(pubkey.toLowerCase(), list, this.#refresh(nowMs).cal, true);
   }
 
-  /** Recomputes the offsets and the fleet list now (benchmarks; the memo does it by itself). */
-  recompute(nowMs: number): number {
-    this.#memo = null;
+  /**
+   * Recomputes the offsets and the fleet list now (benchmarks; the memo does it by itself);
+   * `full` also drops the per-node results.
+   */
+  recompute(nowMs: number, full = false): number {
+    if (full) this.#memo = null;
+    if (this.#memo) this.#memo.atMs = -Infinity;
+    this.#version++;
     return this.#refresh(nowMs).fleet.length;
   }
 
@@ -203,16 +221,24 @@ export class ClockSkewTracker {
     return i;
   }
 
-  #refresh(nowMs: number) {
+  #refresh(nowMs: number): Memo {
     const m = this.#memo;
     if (m && (m.version === this.#version || Math.abs(nowMs - m.atMs) < RECOMPUTE_MS)) return m;
     const cal = this.#calibrate();
+    // Same offsets as last time: only the nodes with new sightings are computed again.
+    const reuse = m && m.cal.signature === cal.signature ? m.perNode : null;
     const fleet: NodeClockSkew[] = [];
+    const perNode = new Map<string, { version: number; result: NodeClockSkew | null }>();
     for (const [pk, list] of this.#nodes) {
-      const r = this.#compute(pk, list, cal, false);
-      if (r) fleet.push(r);
+      const version = this.#nodeVersion.get(pk) ?? 0;
+      const old = reuse?.get(pk);
+      const result = old && old.version === version
+        ? old.result
+        : this.#compute(pk, list, cal, false);
+      perNode.set(pk, { version, result });
+      if (result) fleet.push(result);
     }
-    this.#memo = { version: this.#version, atMs: nowMs, cal, fleet };
+    this.#memo = { version: this.#version, atMs: nowMs, cal, fleet, perNode };
     return this.#memo;
   }
 
@@ -231,7 +257,8 @@ export class ClockSkewTracker {
     }
     const offsets = new Map<number, { offset: number; samples: number }>();
     for (const [i, d] of devs) offsets.set(i, { offset: median(d), samples: d.length });
-    return { offsets };
+    const signature = [...offsets].map(([i, c]) => `${i}:${c.offset}`).sort().join(",");
+    return { offsets, signature };
   }
 
   #compute(pk: string, list: Advert[], cal: Calibration, detail: boolean): NodeClockSkew | null {
