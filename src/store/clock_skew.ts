@@ -41,6 +41,9 @@ interface Advert {
   /** Interned observer indexes and receive times (epoch seconds), in arrival order. */
   obs: number[];
   sec: number[];
+  /** Median receive time, cached for `midN` sightings. */
+  mid: number;
+  midN: number;
 }
 
 /** An observer's clock offset (CoreScope's `ObserverCalibration`). */
@@ -108,6 +111,36 @@ interface Memo {
   perNode: Map<string, { version: number; result: NodeClockSkew | null }>;
 }
 
+/** Median by selection (linear time); reorders `xs`. */
+export function fastMedian(xs: number[]): number {
+  const select = (k: number): number => {
+    let lo = 0, hi = xs.length - 1;
+    while (lo < hi) {
+      const pivot = xs[(lo + hi) >> 1];
+      let i = lo, j = hi;
+      while (i <= j) {
+        while (xs[i] < pivot) i++;
+        while (xs[j] > pivot) j--;
+        if (i <= j) {
+          const t = xs[i];
+          xs[i] = xs[j];
+          xs[j] = t;
+          i++;
+          j--;
+        }
+      }
+      if (k <= j) hi = j;
+      else if (k >= i) lo = i;
+      else return xs[k];
+    }
+    return xs[k];
+  };
+  const n = xs.length;
+  if (!n) return 0;
+  const m = n >> 1;
+  return n % 2 ? select(m) : (select(m - 1) + select(m)) / 2;
+}
+
 /** The per-node aggregate and its memoised read-outs (see the module doc). */
 export class ClockSkewTracker {
   #nodes = new Map<string, Advert[]>();
@@ -148,7 +181,7 @@ export class ClockSkewTracker {
     }
     if (!ad) ad = list.find((a) => a.hash === hash);
     if (!ad) {
-      ad = { hash, advertTs: Math.floor(advertTs), obs: [], sec: [] };
+      ad = { hash, advertTs: Math.floor(advertTs), obs: [], sec: [], mid: 0, midN: 0 };
       list.push(ad);
       if (list.length > MAX_HASHES) {
         this.#sightings -= list[0].obs.length;
@@ -243,20 +276,22 @@ export class ClockSkewTracker {
   }
 
   #calibrate(): Calibration {
-    const devs = new Map<number, number[]>();
+    const devs: number[][] = this.#observerIds.map(() => []);
     for (const list of this.#nodes.values()) {
       for (const ad of list) {
-        if (ad.obs.length < 2) continue;
-        const mid = median(ad.sec);
-        for (let k = 0; k < ad.obs.length; k++) {
-          let d = devs.get(ad.obs[k]);
-          if (!d) devs.set(ad.obs[k], d = []);
-          d.push(ad.sec[k] - mid);
+        const n = ad.obs.length;
+        if (n < 2) continue;
+        if (ad.midN !== n) {
+          ad.mid = median(ad.sec);
+          ad.midN = n;
         }
+        for (let k = 0; k < n; k++) devs[ad.obs[k]].push(ad.sec[k] - ad.mid);
       }
     }
     const offsets = new Map<number, { offset: number; samples: number }>();
-    for (const [i, d] of devs) offsets.set(i, { offset: median(d), samples: d.length });
+    devs.forEach((d, i) => {
+      if (d.length) offsets.set(i, { offset: fastMedian(d), samples: d.length });
+    });
     const signature = [...offsets].map(([i, c]) => `${i}:${c.offset}`).sort().join(",");
     return { offsets, signature };
   }

@@ -160,3 +160,15 @@ Deno.test("runRetention deletes observer_metrics older than metricsDays", async 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("fastMedian agrees with a sorting median", async () => {
+  const { fastMedian } = await import("../../src/store/clock_skew.ts");
+  const { median } = await import("../../src/store/clock_skew_math.ts");
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let n = 1; n < 300; n += 7) {
+    const xs = Array.from({ length: n }, () => Math.floor(rnd() * 50) - 25);
+    assert.equal(fastMedian(xs.slice()), median(xs), `n=${n}`);
+  }
+  assert.equal(fastMedian([]), 0);
+});
