@@ -78,6 +78,14 @@ Deno.test("health endpoints: shapes, definitions and bad parameters", async (t) 
       assert.equal(m[1].recv_error_rate, 4.76);
       assert.equal(m[1].packets_per_hour, 240);
       assert.equal(m[0].tx_airtime_pct, null, "no delta for the first point");
+      // The reference frontend's form: ISO since/until with milliseconds and a resolution.
+      const ref = await getJson(
+        app,
+        `/api/observers/${obs0}/metrics?since=${encodeURIComponent("2026-05-16T18:00:00.000Z")}` +
+          `&until=${encodeURIComponent("2026-05-17T18:00:00.000Z")}&resolution=1h`,
+      );
+      assert.equal(ref.status, 200);
+      assert.equal((ref.body as { metrics: Obj[] }).metrics.length, 25);
       // Case-insensitive id.
       const lower = await getJson(app, `/api/observers/${obs0.toLowerCase()}/metrics`);
       assert.equal((lower.body as Obj).observer_id, obs0);
