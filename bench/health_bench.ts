@@ -56,6 +56,7 @@ export async function healthBenchEndpoints(
   stack: Stack,
   app: { request: (u: string) => Response | Promise<Response> },
 ): Promise<{ endpoints: Record<string, string>; coldMs: Record<string, number> }> {
+  const loadMs = stack.health.stats().loadMs; // before seeding: the real startup cost
   const ids = seedThirtyDays(stack);
   const obs = ids[0] ?? "NONE";
   const nodeObserver = ids.find((id) => stack.nodes.byKey(id.toLowerCase())) ?? obs;
@@ -108,6 +109,7 @@ export async function healthBenchEndpoints(
   coldMs["info: clock-skew full recompute (all nodes, every 30 s at most)"] = med(() =>
     stack.health.clock.recompute(Date.now(), true)
   );
+  coldMs["info: startup seeding of the health aggregates (adverts of the store)"] = loadMs;
   return { endpoints, coldMs };
 }
 
@@ -134,8 +136,8 @@ export function healthTargets(
       bytes: s.bytes.metrics + s.bytes.clockSkew + s.bytes.telemetry,
     };
   }
-  const compute = Object.entries(health.coldMs).filter(([k]) => k.startsWith("compute:"));
-  const worst = Math.max(0, ...compute.map(([, v]) => v));
+  const compute = Object.entries(health.coldMs).filter(([k]) => !(k in health.endpoints));
+  const worst = Math.max(0, ...compute.filter(([k]) => k.startsWith("compute:")).map(([, v]) => v));
   out[`health compute with the memo invalidated <= ${HEALTH_P99_MS} ms (median of 15)`] = {
     value: worst,
     pass: worst <= HEALTH_P99_MS,

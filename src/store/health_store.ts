@@ -51,6 +51,8 @@ export interface HealthStats {
   statusRejected: Record<MetricsRejectReason, number>;
   statusStored: number;
   loadGarbageRows: number;
+  /** Time the startup seeding took (metrics rows and the store's adverts), ms. */
+  loadMs: number;
 }
 
 /** The health aggregates (see the module doc). */
@@ -64,6 +66,7 @@ export class HealthStore implements HealthSink {
   >;
   #stored = 0;
   #loadGarbage = 0;
+  #loadMs = 0;
 
   /** Creates empty aggregates keeping `metricsDays` days of history. */
   constructor(metricsDays = DEFAULT_METRICS_DAYS) {
@@ -78,6 +81,7 @@ export class HealthStore implements HealthSink {
 
   /** Seeds the aggregates from `observer_metrics` and the store's adverts (once, at startup). */
   load(db: DatabaseSync, store: PacketStore, nowMs = Date.now()): void {
+    const t0 = performance.now();
     this.#loadGarbage += this.metrics.load(db, nowMs).garbageRows;
     const page = store.listTransmissions(
       { payloadTypes: [PAYLOAD_ADVERT] },
@@ -94,6 +98,7 @@ export class HealthStore implements HealthSink {
       }
     }
     this.clock.fleet(nowMs);
+    this.#loadMs += performance.now() - t0;
   }
 
   /** See {@linkcode HealthSink.recordStatus}. */
@@ -137,6 +142,7 @@ export class HealthStore implements HealthSink {
       statusRejected: { ...this.#rejected },
       statusStored: this.#stored,
       loadGarbageRows: this.#loadGarbage,
+      loadMs: Math.round(this.#loadMs),
     };
   }
 }
