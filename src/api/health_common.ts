@@ -21,7 +21,7 @@ export function healthOf(ctx: ApiContext): HealthStore {
   let h = fallback.get(ctx);
   if (!h) {
     h = new HealthStore(ctx.config.retention?.metricsDays);
-    h.load(ctx.db, ctx.store, ctx.now());
+    void h.load(ctx.db, ctx.store, ctx.now());
     fallback.set(ctx, h);
   }
   return h;

@@ -133,7 +133,15 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
       await reresolveStoredPaths(hdb.db, nodes, resolver, opts.log);
       const summary = await loadStore(hdb.db, store, nodes, options);
       store.finishLoad();
-      health.load(hdb.db, store);
+      await health.load(
+        hdb.db,
+        store,
+        Date.now(),
+        (pk) => {
+          const n = nodes.byKey(pk);
+          return !!n && (n.batteryMv !== null || n.temperatureC !== null);
+        },
+      );
       return { graph, summary };
     },
     apiDeps(config, hub, ready = Promise.resolve()) {

@@ -172,3 +172,23 @@ Deno.test("fastMedian agrees with a sorting median", async () => {
   }
   assert.equal(fastMedian([]), 0);
 });
+
+Deno.test("advertTimestamp reads the sender clock of every fixture advert like the decoder", async () => {
+  const { advertTimestamp } = await import("../../src/store/health_store.ts");
+  const { DatabaseSync } = await import("node:sqlite");
+  const db = new DatabaseSync(
+    new URL("../../../shared/fixtures/corescope-e2e.db", import.meta.url).pathname,
+    { readOnly: true },
+  );
+  const rows = db.prepare(
+    "SELECT raw_hex, decoded_json FROM transmissions WHERE payload_type = 4",
+  ).all();
+  db.close();
+  assert.ok(rows.length > 50);
+  for (const r of rows) {
+    const want = JSON.parse(String(r.decoded_json)).timestamp;
+    assert.equal(advertTimestamp(String(r.raw_hex)), want, String(r.raw_hex).slice(0, 40));
+  }
+  assert.equal(advertTimestamp("1100"), null, "too short");
+  assert.equal(advertTimestamp("zz"), null);
+});
