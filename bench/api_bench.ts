@@ -27,6 +27,7 @@ import { WsHub } from "../src/api/ws_hub.ts";
 import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
 import { pathGroups } from "../src/store/path_groups.ts";
 import { issue14Bench } from "./api_bench_issue14.ts";
+import { healthBenchEndpoints, healthTargets } from "./health_bench.ts";
 
 /** Command-line options (see the module doc). */
 function parseArgs(argv: string[]) {
@@ -245,6 +246,8 @@ async function main(): Promise<void> {
     "stats": "/api/stats",
     "healthz": "/api/healthz",
   };
+  const health = await healthBenchEndpoints(stack, app); // 30 d of metrics for every observer
+  Object.assign(endpoints, health.endpoints);
   const inProcess: Record<string, unknown> = {};
   for (const [name, url] of Object.entries(endpoints)) {
     const n = name === "nodes?limit=2000" ? Math.min(args.n, 200) : args.n;
@@ -312,6 +315,7 @@ async function main(): Promise<void> {
       },
     ),
   };
+  Object.assign(targets, healthTargets(inProcess, health, stack));
   const out = {
     bench: "api",
     db: args.db,

@@ -24,8 +24,10 @@ import { tracesPage } from "./pages/traces.ts";
 import { comparePage } from "./pages/compare.ts";
 import { pathInspectorPage } from "./pages/path_inspector.ts";
 import { perfPage } from "./pages/perf.ts";
+import { homePage } from "./pages/home.ts";
 
 const NAV: [string, string][] = [
+  ["home", "Overview"],
   ["packets", "Packets"],
   ["live", "Live"],
   ["nodes", "Nodes"],
@@ -177,7 +179,8 @@ function main() {
     .add(/^\/(?:traces|tools\/trace)(?:\/([^/]*))?$/, "tools", tracesPage)
     .add(/^\/compare$/, "tools", comparePage)
     .add(/^\/(?:tools\/)?path-inspector$/, "tools", pathInspectorPage)
-    .add(/^\/perf$/, "tools", perfPage);
+    .add(/^\/perf$/, "tools", perfPage)
+    .add(/^\/home$/, "home", homePage);
   router.start("#/packets");
   startLive();
   // Secondary requests wait until the first page has had its data.

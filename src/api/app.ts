@@ -38,6 +38,7 @@ import { metricsRoutes } from "./metrics_routes.ts";
 import { registerWebSocket } from "./ws_route.ts";
 import { backupRoutes } from "./backup_routes.ts";
 import { issue14Routes, perfTimer } from "./issue14_routes.ts";
+import { healthSeriesRoutes } from "./health_series_routes.ts";
 
 /** Default cap on request bodies (every POST/PUT), in bytes. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -68,6 +69,7 @@ export function createContext(deps: ApiDeps): ApiContext {
 export function allRoutes(ctx: ApiContext, getRoutes: () => readonly AnyRoute[]): AnyRoute[] {
   return [
     ...issue14Routes(ctx, getRoutes),
+    ...healthSeriesRoutes(ctx),
     ...packetRoutes(ctx),
     ...packetDetailRoutes(ctx),
     ...decodeRoutes(ctx),

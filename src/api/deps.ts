@@ -22,6 +22,7 @@ import type { EventLoopMonitor, MetricsRegistry } from "./metrics.ts";
 import type { ObserverSource } from "./observer_source.ts";
 import type { DecodedCache } from "./decoded_cache.ts";
 import type { TtlCache } from "./ttl_cache.ts";
+import type { HealthStore } from "../store/health_store.ts";
 
 /** Body of `POST /api/packets`, validated before `ingestPacket` is called. */
 export interface IngestPacketRequest {
@@ -119,6 +120,8 @@ export interface ApiDeps {
   observerChanges?: (listener: () => void) => void;
   /** Mounts the web UI after the API routes (its catch-all must not shadow `/api/*`). */
   mountUi?: (app: Hono) => void;
+  /** Observer metrics series, clock skew and node telemetry (default: built from `db`). */
+  health?: HealthStore;
   /** Trust `X-Forwarded-For` for the client address (behind a reverse proxy). Default false. */
   trustProxy?: boolean;
 }

@@ -187,6 +187,7 @@ export function nodeDetailRoutes(ctx: ApiContext): AnyRoute[] {
           observer_name: e.name,
           iata: e.iata,
           count: e.count,
+          packetCount: e.count, // the reference frontend's name for it
           avgSnr: mean(e.snr),
           lastSeen: iso(e.last),
         }));

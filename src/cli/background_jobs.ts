@@ -47,6 +47,8 @@ export interface JobDeps {
    * and backfill await one of its turns a second while they pause.
    */
   checkpointer?: WalCheckpointer;
+  /** In-memory health series, pruned with `observer_metrics`. */
+  health?: { prune(nowMs?: number): number };
 }
 
 /** Last outcome of each job, for `/api/health` and tests. */
@@ -163,6 +165,7 @@ export class BackgroundJobs {
         observersMarked: r.observersMarked.length,
       };
       for (const pk of r.nodesMoved) this.#d.nodes.remove(pk);
+      this.#d.health?.prune();
       if (r.packets.transmissionIds.length || r.nodesMoved.length || r.observersMarked.length) {
         log.info("retention", this.status.lastRetention);
       }

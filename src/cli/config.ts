@@ -44,7 +44,7 @@ export interface HopwatchConfig {
   corsAllowedOrigins: string[];
   validateSignatures: boolean;
   foreignAdvertsMode: "flag" | "drop";
-  retention: { nodeDays: number; observerDays: number; packetDays: number };
+  retention: { nodeDays: number; observerDays: number; packetDays: number; metricsDays: number };
   listLimits: {
     packets: number;
     nodes: number;
@@ -99,7 +99,7 @@ export const DEFAULTS: Omit<HopwatchConfig, "raw" | "configPath"> = {
   corsAllowedOrigins: [],
   validateSignatures: true,
   foreignAdvertsMode: "flag",
-  retention: { nodeDays: 7, observerDays: 14, packetDays: 30 },
+  retention: { nodeDays: 7, observerDays: 14, packetDays: 30, metricsDays: 30 },
   listLimits: {
     packets: 10_000,
     nodes: 2000,

@@ -26,10 +26,10 @@ export const NO_EFFECT_KEYS: Readonly<Record<string, string>> = {
   "observersCache.ttlSeconds": "the observer list cache is fixed at 30 s",
   knownChannelsUrl: "the known-channels catalogue is not implemented",
   knownChannelsRefreshMs: "the known-channels catalogue is not implemented",
-  batteryThresholds: "the battery trend chart is not implemented",
   "analytics.defaultIntervalSeconds": "analytics are memoised per store change, not on a timer",
   "analytics.recomputeIntervalSeconds": "analytics are memoised per store change, not on a timer",
-  "analytics.loraPreset": "the relay airtime share metric is not implemented",
+  "analytics.loraPreset":
+    "the relay airtime share uses a fixed preset (869.6 MHz, 62.5 kHz, SF8, CR 4/5)",
   channelKeysPath: "give channel keys in channelKeys",
   "metrics.sampleIntervalSec": "observer metrics are stored per status message",
   debugAffinity: "reference debugging switch",

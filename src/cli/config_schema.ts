@@ -89,8 +89,9 @@ export const CONFIG_SCHEMA: Rule = obj({
     observerDays: num(0),
     packetDays: num(0),
     clientRxDays: any,
-    metricsDays: any,
+    metricsDays: num(0),
   }),
+  batteryThresholds: obj({ lowMv: int(0, 20_000), criticalMv: int(0, 20_000) }),
   // CoreScope spells these `packetsMax` ...; hopwatch's own spelling (`packets` ...) also works.
   listLimits: obj({
     packets: int(1, 100_000),
@@ -156,7 +157,6 @@ export const CONFIG_SCHEMA: Rule = obj({
   externalUrls: any,
   runtime: any,
   knownChannelsRefreshMs: any,
-  batteryThresholds: any,
   channelKeysPath: any,
   metrics: any,
   neighborEdgesMaxAgeDays: any,

@@ -103,6 +103,7 @@ export async function startServer(
     resolver,
     log,
     checkpointer: stack.checkpointer,
+    health: stack.health,
   });
   const app = createApp({
     ...stack.apiDeps(config, hub, loaded),

@@ -25,6 +25,7 @@ import type { WsHub } from "../api/ws_hub.ts";
 import { type GraphLoadResult, loadGraph } from "../resolve/graph_persistence.ts";
 import { type LoadOptions, loadStore, type LoadSummary } from "../store/loader.ts";
 import { httpIngestHandler } from "./http_ingest.ts";
+import { HealthStore } from "../store/health_store.ts";
 
 /** The assembled components. */
 export interface Stack {
@@ -36,6 +37,8 @@ export interface Stack {
   resolver: HopResolver;
   keyRing: KeyRing;
   pipeline: IngestPipeline;
+  /** Observer metrics series, clock skew and node telemetry (fed by the pipeline). */
+  health: HealthStore;
   /** WAL checkpoints in a worker (`checkpointer.ready`: started, or left in the writer). */
   checkpointer: WalCheckpointer;
   /**
@@ -72,6 +75,7 @@ type StackConfig = Pick<
   | "tryAllChannelKeys"
   | "validateSignatures"
   | "nodeBlacklist"
+  | "retention"
 >;
 
 /** Opens (and migrates) the database and builds every component over it. */
@@ -98,6 +102,7 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     hashChannels: config.hashChannels,
     tryAllKeys: config.tryAllChannelKeys,
   });
+  const health = new HealthStore(config.retention.metricsDays);
   const pipeline = new IngestPipeline({
     store,
     nodes,
@@ -109,6 +114,7 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     nodeBlacklist: new Set(config.nodeBlacklist.map((k) => k.toLowerCase())),
     broadcast: opts.broadcast,
     log,
+    health,
   });
   return {
     hdb,
@@ -119,6 +125,7 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     resolver,
     keyRing,
     pipeline,
+    health,
     checkpointer,
     async load(options = {}) {
       await checkpointer.ready;
@@ -126,6 +133,15 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
       await reresolveStoredPaths(hdb.db, nodes, resolver, opts.log);
       const summary = await loadStore(hdb.db, store, nodes, options);
       store.finishLoad();
+      await health.load(
+        hdb.db,
+        store,
+        Date.now(),
+        (pk) => {
+          const n = nodes.byKey(pk);
+          return !!n && (n.batteryMv !== null || n.temperatureC !== null);
+        },
+      );
       return { graph, summary };
     },
     apiDeps(config, hub, ready = Promise.resolve()) {
@@ -139,6 +155,7 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
         keyRing,
         ingestPacket: httpIngestHandler(pipeline, writer, ready),
         pipelineStats: () => pipeline.counters.snapshot(),
+        health,
       };
     },
     async close() {

@@ -45,6 +45,8 @@ import { hashByte, hopsOf, hopStrings } from "./hops.ts";
 
 export { hopsOf, hopStrings } from "./hops.ts";
 import type { LiveEvent } from "../api/ws_frame.ts";
+import type { HealthSink } from "../store/health_store.ts";
+import { checkStatusMetrics } from "./status_metrics_check.ts";
 
 /** What the pipeline needs of the in-memory store. */
 export interface PipelineStore {
@@ -70,6 +72,8 @@ export interface PipelineDeps {
   broadcast?: (event: LiveEvent) => void;
   log: Logger;
   now?: () => number;
+  /** Health aggregates: status metrics points, advert clock skew and telemetry. */
+  health?: HealthSink;
 }
 
 /** What happened to one packet. */
@@ -284,6 +288,7 @@ export class IngestPipeline {
       this.counters.duplicate++;
       return { status: "duplicate", txId: added.txId, obsId: added.obsId, decoded };
     }
+    if (fromPubkey) d.health?.recordAdvert(fromPubkey, decoded.hash, payload, observerId, nowMs);
     if (resolvedIds) {
       for (let i = 0; i < resolvedIds.length; i++) {
         const id = resolvedIds[i];
@@ -327,7 +332,11 @@ export class IngestPipeline {
 
   #ingestStatus(msg: StatusMessage): void {
     const w = this.#d.writer;
-    const seenAt = new Date(msg.receivedAtMs || this.#now()).toISOString();
+    const seenMs = msg.receivedAtMs || this.#now();
+    const seenAt = new Date(seenMs).toISOString();
+    // Garbage values never reach a row or a series; a message without metrics adds no point.
+    const metrics = checkStatusMetrics(msg);
+    this.#d.health?.recordStatus(msg.observerId, seenMs, metrics);
     w.observerIdx(msg.observerId);
     w.updateObserverStatus({
       id: msg.observerId,
@@ -338,22 +347,14 @@ export class IngestPipeline {
       firmware: msg.firmware,
       clientVersion: msg.clientVersion,
       radio: msg.radio,
-      batteryMv: msg.batteryMv,
+      batteryMv: metrics.clean.batteryMv,
       uptimeSecs: msg.uptimeSecs,
-      noiseFloor: msg.noiseFloor,
+      noiseFloor: metrics.clean.noiseFloor,
       canRelay: msg.canRelay,
     });
-    w.insertObserverMetrics({
-      observerId: msg.observerId,
-      timestamp: seenAt,
-      noiseFloor: msg.noiseFloor,
-      txAirSecs: msg.txAirSecs,
-      rxAirSecs: msg.rxAirSecs,
-      recvErrors: msg.recvErrors,
-      batteryMv: msg.batteryMv,
-      packetsSent: msg.packetsSent,
-      packetsRecv: msg.packetsRecv,
-    });
+    if (metrics.point) {
+      w.insertObserverMetrics({ observerId: msg.observerId, timestamp: seenAt, ...metrics.point });
+    }
     if (msg.canRelay !== null) {
       const node = this.#d.nodes.byKey(msg.observerId);
       if (node && node.canRelay !== msg.canRelay) {

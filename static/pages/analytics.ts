@@ -31,6 +31,9 @@ const TABS: AnalyticsTab[] = [
   rolesTab,
   prefixToolTab,
 ];
+import { EXTRA_TABS } from "./analytics_tabs.ts";
+import "./analytics_rf_health.ts";
+import "./analytics_clock_health.ts";
 
 type Dispose = () => void;
 
@@ -241,7 +244,7 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
         [["overview", "Overview"], ["rf", "SNR / RSSI"], ["subpaths", "Sub-paths"], [
           "hashes",
           "Hash sizes & collisions",
-        ], ...TABS.map((t): [string, string] => [t.key, t.label])],
+        ], ...[...TABS, ...EXTRA_TABS].map((t): [string, string] => [t.key, t.label])],
         tab,
         (k) => buildHash("/analytics", { ...q, tab: k }),
       ),
@@ -264,6 +267,7 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
     replace(body, loading("Computing"));
     try {
       const mod = TABS.find((t) => t.key === tab);
+      const extra = EXTRA_TABS.find((x) => x.key === tab);
       if (mod) {
         disposers = (await mod.render(body, {
           win,
@@ -271,7 +275,8 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
           rows: () => rowsFor(win),
           query: q,
         })) ?? [];
-      } else if (tab === "subpaths") await subpaths(body, win);
+      } else if (extra) disposers = await extra.render(body, win);
+      else if (tab === "subpaths") await subpaths(body, win);
       else {
         const rows = await rowsFor(win);
         if (tab === "rf") disposers = await rf(body, rows);

@@ -34,6 +34,7 @@ import { buildHash, queryObject, type RouteCtx } from "../lib/router.ts";
 import { createMap, disposeMap } from "../lib/vendor.ts";
 import { starButton } from "../lib/favourites.ts";
 import { lastHeard, thresholds } from "./nodes.ts";
+import { nodeHealthPanel } from "./node_health.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -144,6 +145,7 @@ async function overview(
       node.relay_count_24h !== undefined ? card("Relayed 24 h", int(node.relay_count_24h)) : null,
       node.last_relayed ? card("Last relayed", ago(node.last_relayed)) : null,
     ),
+    nodeHealthPanel(node.public_key),
     h(
       "div",
       { class: "panel" },

@@ -18,6 +18,8 @@ import {
   REPORTED_LABEL,
   storedHeading,
 } from "../lib/observer_labels.ts";
+import { observerHealthPanel } from "./observer_health.ts";
+import { sparkline } from "../lib/health_ui.ts";
 
 /** Observer fields the UI shows. */
 export interface Observer {
@@ -60,7 +62,13 @@ function stateCell(o: Observer) {
 export function observersPage(el: HTMLElement) {
   const body = h("div", null, loading("Loading observers"));
   el.append(h("h2", null, "Observers"), body);
-  getJson<{ observers: Observer[] }>("/api/observers").then((r) => {
+  Promise.all([
+    getJson<{ observers: Observer[] }>("/api/observers"),
+    tryJson<{ observers: { observer_id: string; sparkline: (number | null)[] }[] }>(
+      "/api/observers/metrics/summary?window=24h",
+    ),
+  ]).then(([r, sum]) => {
+    const spark = new Map((sum?.observers ?? []).map((x) => [x.observer_id, x.sparkline]));
     const obs = (r.observers ?? []).slice().sort((a, b) =>
       String(lastPacketAt(b) ?? "").localeCompare(
         String(lastPacketAt(a) ?? ""),
@@ -85,6 +93,9 @@ export function observersPage(el: HTMLElement) {
               "IATA",
               "State",
               "Last packet",
+              "Last status",
+              "Noise",
+              "Noise 24 h",
               "Pkts/h",
               "Reported",
               "Model",
@@ -96,6 +107,9 @@ export function observersPage(el: HTMLElement) {
               o.iata ?? "—",
               stateCell(o),
               h("span", { title: dateTime(lastPacketAt(o)) }, ago(lastPacketAt(o))),
+              ago(o.last_seen),
+              typeof o.noise_floor === "number" ? `${num(o.noise_floor, 0)} dBm` : "—",
+              spark.has(o.id) ? sparkline(spark.get(o.id)!, 90, 18) : "—",
               int(o.packetsLastHour),
               int(o.packet_count),
               o.model ?? "—",
@@ -202,6 +216,7 @@ export function observerDetailPage(el: HTMLElement, ctx: RouteCtx) {
           )
           : empty("No packets from this observer."),
       ),
+      observerHealthPanel(o.id),
     );
   })().catch((e) => replace(body, errorBox(e)));
 }

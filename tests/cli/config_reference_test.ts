@@ -74,7 +74,12 @@ const REFERENCE_KEYS: RefKey[] = [
   },
   { key: "retention.packetDays", value: 3, kind: "applied", probe: (c) => c.retention.packetDays },
   { key: "retention.clientRxDays", value: 30, kind: "no-effect" },
-  { key: "retention.metricsDays", value: 30, kind: { owned: "issue 12 (metrics retention)" } },
+  {
+    key: "retention.metricsDays",
+    value: 3,
+    kind: "applied",
+    probe: (c) => c.retention.metricsDays,
+  },
   { key: "db.vacuumOnStartup", value: false, kind: "no-effect" },
   { key: "db.incrementalVacuumPages", value: 1024, kind: "no-effect" },
   { key: "db.load.chunkSize", value: 5000, kind: "applied", probe: (c) => c.loadChunkSize },
@@ -276,7 +281,12 @@ const REFERENCE_KEYS: RefKey[] = [
   { key: "observersCache.ttlSeconds", value: 30, kind: "no-effect" },
   { key: "knownChannelsUrl", value: "", kind: "no-effect" },
   { key: "knownChannelsRefreshMs", value: 86_400_000, kind: "no-effect" },
-  { key: "batteryThresholds", value: { lowMv: 3300, criticalMv: 3000 }, kind: "no-effect" },
+  {
+    key: "batteryThresholds",
+    value: { lowMv: 3400, criticalMv: 3100 },
+    kind: "applied",
+    probe: (c) => c.raw?.batteryThresholds,
+  },
   { key: "compression", value: { gzip: false, websocket: false, level: 6 }, kind: "no-effect" },
   {
     key: "clientRxCoverage",
@@ -384,7 +394,7 @@ Deno.test("config reference: the no-effect list and the reference list agree", (
   assert.deepEqual([...warned].sort(), Object.keys(NO_EFFECT_KEYS).sort());
   const owned = REFERENCE_KEYS.filter((r) => typeof r.kind === "object").map((r) => r.key);
   // Keys other issues implement: the lead checks them after merging.
-  assert.deepEqual(owned, ["retention.metricsDays", "geo_filter", "foreignAdverts.mode", "areas"]);
+  assert.deepEqual(owned, ["geo_filter", "foreignAdverts.mode", "areas"]);
 });
 
 Deno.test("config reference: every key at once loads without error or unknown-key warning", () => {
