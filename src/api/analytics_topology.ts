@@ -13,6 +13,7 @@ import { roleCanRelay } from "../store/node_directory.ts";
 import type { ApiContext } from "./deps.ts";
 import { scan, windowFilter, type WindowValues } from "./analytics_common.ts";
 import { HopNamer } from "./hop_names.ts";
+import { visible } from "./node_lookup.ts";
 
 type Named = { name: string | null; pubkey: string | null };
 
@@ -165,7 +166,7 @@ export function computeTopology(ctx: ApiContext, p: WindowValues): TopologyAnaly
     };
   }
   return {
-    uniqueNodes: ctx.nodes.size,
+    uniqueNodes: activeNodeCount(ctx),
     avgHops: all.length ? all.reduce((a, b) => a + b, 0) / all.length : 0,
     medianHops: all.length ? all[all.length >> 1] : 0,
     maxHops: all.length ? all[all.length - 1] : 0,
@@ -200,4 +201,15 @@ export function computeTopology(ctx: ApiContext, p: WindowValues): TopologyAnaly
     bestPathList: [...bestPath.entries()].sort((a, b) => a[1].minDist - b[1].minDist).slice(0, 50)
       .map(([hop, bp]) => ({ hop, ...namer.named(hop), ...bp })),
   };
+}
+
+/**
+ * Nodes heard within `retention.nodeDays`, the figure `/api/stats` calls
+ * `totalNodes` (the reference's `uniqueNodes` is that same count).
+ */
+function activeNodeCount(ctx: ApiContext): number {
+  const since = ctx.now() - ctx.config.retention.nodeDays * 86_400_000;
+  let n = 0;
+  for (const node of ctx.nodes.values()) if (visible(ctx, node) && node.lastSeenMs >= since) n++;
+  return n;
 }

@@ -204,7 +204,14 @@ test("analytics answer over the fixture", async (t) => {
   const detail = (await getJson(t.app, `/api/analytics/subpath-detail?hops=${hops}`))
     .body as { matches: number };
   assert.equal(detail.matches, sub.subpaths[0].count);
-  const topo = (await getJson(t.app, "/api/analytics/topology")).body as { topRepeaters: Body[] };
+  const topo = (await getJson(t.app, "/api/analytics/topology")).body as {
+    topRepeaters: Body[];
+    uniqueNodes: number;
+  };
+  // The reference's uniqueNodes is the active-node count that /api/stats calls totalNodes.
+  const stats = (await getJson(t.app, "/api/stats")).body as { totalNodes: number };
+  assert.ok(stats.totalNodes > 0);
+  assert.equal(topo.uniqueNodes, stats.totalNodes);
   assert.equal(topo.topRepeaters[0].pubkey, PK);
   assert.equal(topo.topRepeaters[0].count, 205);
   const g = (await getJson(t.app, "/api/analytics/neighbor-graph?min_count=1&min_score=0"))
