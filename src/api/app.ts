@@ -37,6 +37,7 @@ import { topologyRoutes } from "./topology_routes.ts";
 import { metricsRoutes } from "./metrics_routes.ts";
 import { registerWebSocket } from "./ws_route.ts";
 import { backupRoutes } from "./backup_routes.ts";
+import { geographyRoutes } from "./geo_route_list.ts";
 
 /** Default cap on request bodies (every POST/PUT), in bytes. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -79,6 +80,7 @@ export function allRoutes(ctx: ApiContext, getRoutes: () => readonly AnyRoute[])
     ...healthRoutes(ctx),
     ...configRoutes(ctx),
     ...backupRoutes(ctx),
+    ...geographyRoutes(ctx),
     ...metricsRoutes(ctx, () => buildOpenApi(getRoutes(), ctx.build?.version ?? VERSION)),
   ];
 }

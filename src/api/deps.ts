@@ -22,6 +22,7 @@ import type { EventLoopMonitor, MetricsRegistry } from "./metrics.ts";
 import type { ObserverSource } from "./observer_source.ts";
 import type { DecodedCache } from "./decoded_cache.ts";
 import type { TtlCache } from "./ttl_cache.ts";
+import type { GeoRuntime } from "./geo_common.ts";
 
 /** Body of `POST /api/packets`, validated before `ingestPacket` is called. */
 export interface IngestPacketRequest {
@@ -121,6 +122,8 @@ export interface ApiDeps {
   mountUi?: (app: Hono) => void;
   /** Trust `X-Forwarded-For` for the client address (behind a reverse proxy). Default false. */
   trustProxy?: boolean;
+  /** Client-reception grid index and geofilter gate (coverage endpoints; 404 without). */
+  geo?: GeoRuntime;
 }
 
 /** The per-app context the route modules receive. */

@@ -25,6 +25,8 @@ import type { WsHub } from "../api/ws_hub.ts";
 import { type GraphLoadResult, loadGraph } from "../resolve/graph_persistence.ts";
 import { type LoadOptions, loadStore, type LoadSummary } from "../store/loader.ts";
 import { httpIngestHandler } from "./http_ingest.ts";
+import { ClientRxIngest } from "../ingest/client_rx.ts";
+import { geoFilterGate } from "../ingest/geofilter.ts";
 
 /** The assembled components. */
 export interface Stack {
@@ -38,6 +40,8 @@ export interface Stack {
   pipeline: IngestPipeline;
   /** WAL checkpoints in a worker (`checkpointer.ready`: started, or left in the writer). */
   checkpointer: WalCheckpointer;
+  /** Roaming-client receptions and their grid index (RX coverage). */
+  clientRx: ClientRxIngest;
   /**
    * Loads the neighbor graph, runs a queued one-off re-resolution of stored paths
    * (`reresolve.ts`: a file another resolver wrote), then loads the store from SQLite (in chunks
@@ -72,7 +76,7 @@ type StackConfig = Pick<
   | "tryAllChannelKeys"
   | "validateSignatures"
   | "nodeBlacklist"
->;
+> & Partial<Pick<HopwatchConfig, "raw" | "foreignAdvertsMode" | "retention">>;
 
 /** Opens (and migrates) the database and builds every component over it. */
 export function createStack(config: StackConfig, opts: StackOptions): Stack {
@@ -98,6 +102,7 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     hashChannels: config.hashChannels,
     tryAllKeys: config.tryAllChannelKeys,
   });
+  const geoFilter = geoFilterGate(config.raw, config.foreignAdvertsMode ?? "flag");
   const pipeline = new IngestPipeline({
     store,
     nodes,
@@ -109,6 +114,12 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     nodeBlacklist: new Set(config.nodeBlacklist.map((k) => k.toLowerCase())),
     broadcast: opts.broadcast,
     log,
+    geoFilter,
+  });
+  const clientRx = new ClientRxIngest({
+    db: hdb.db,
+    retentionDays: Math.max(30, config.retention?.packetDays ?? 30),
+    decodeOptions: { keyRing, regions: createRegionTable(config.hashRegions) },
   });
   return {
     hdb,
@@ -120,12 +131,14 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     keyRing,
     pipeline,
     checkpointer,
+    clientRx,
     async load(options = {}) {
       await checkpointer.ready;
       const graph = loadGraph(hdb.db, nodes, resolver.graph);
       await reresolveStoredPaths(hdb.db, nodes, resolver, opts.log);
       const summary = await loadStore(hdb.db, store, nodes, options);
       store.finishLoad();
+      clientRx.load();
       return { graph, summary };
     },
     apiDeps(config, hub, ready = Promise.resolve()) {
@@ -139,6 +152,7 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
         keyRing,
         ingestPacket: httpIngestHandler(pipeline, writer, ready),
         pipelineStats: () => pipeline.counters.snapshot(),
+        geo: { clientRx, gate: geoFilter },
       };
     },
     async close() {
