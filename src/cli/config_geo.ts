@@ -138,9 +138,9 @@ export function polygonProblem(v: unknown): string | null {
   if (ring.length < 3) {
     return `is open: ${ring.length} distinct point(s) enclose no area (at least 3 needed)`;
   }
-  if (Math.abs(signedArea(ring)) < 1e-12) return "is degenerate: its points enclose no area";
   const cross = selfIntersection(ring);
   if (cross) return `is self-intersecting: edge ${cross[0]} crosses edge ${cross[1]}`;
+  if (Math.abs(signedArea(ring)) < 1e-12) return "is degenerate: its points enclose no area";
   return null;
 }
 
