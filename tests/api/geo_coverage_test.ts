@@ -1,5 +1,5 @@
-import assert from "node:assert/strict";
 // deno-lint-ignore-file no-explicit-any
+import assert from "node:assert/strict";
 import { FIXTURE_NOW, getJson, makeApp, type TestApp } from "./helpers.ts";
 import type { NodeInfo } from "../../src/store/node_directory.ts";
 
