@@ -100,9 +100,9 @@ export function coverageRoutes(ctx: ApiContext): AnyRoute[] {
       handler(c, p) {
         const { clientRx } = enabled(ctx);
         const idx = clientRx.index;
-        const bucket = Math.floor(ctx.now() / 15_000);
+        // memoised 15 s: a ranking over the whole window, not per request
         const observers = ctx.cache.get(
-          `rx-leaderboard:${p.days}:${p.limit}:${idx.version}:${bucket}`,
+          `rx-leaderboard:${p.days}:${p.limit}`,
           15_000,
           () =>
             leaderboard(idx, ctx.now() - p.days * DAY, p.limit, (pk) => {

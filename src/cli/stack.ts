@@ -156,6 +156,7 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
       };
     },
     async close() {
+      clientRx.flush();
       await writer.close();
       await checkpointer.close();
       hdb.close();

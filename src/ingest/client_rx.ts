@@ -15,6 +15,10 @@ import type { ClientReceptionMessage } from "./message_types.ts";
 import { CoverageIndex, type ReceptionInput } from "../store/coverage_index.ts";
 
 const DAY_MS = 86_400_000;
+/** Rows per write transaction. */
+export const BATCH_ROWS = 2000;
+/** Longest a queued reception waits for its transaction, ms. */
+export const BATCH_MS = 200;
 const PAYLOAD_ADVERT = 4;
 
 /** The heard key and its source (`rxlog` or `advert`), or null when the packet is no evidence. */
@@ -56,6 +60,8 @@ export class ClientRxIngest {
   #decodeOptions: Parameters<typeof decodePacket>[1];
   #now: () => number;
   #lastExpire = 0;
+  #pending: { r: ReceptionInput; accM: number | null; src: string }[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(opts: {
     db: DatabaseSync;
@@ -101,7 +107,7 @@ export class ClientRxIngest {
     return n;
   }
 
-  /** Ingests one client reception; true when it was new evidence and stored. */
+  /** Ingests one client reception; true when it is evidence of a heard node and was queued. */
   ingest(msg: ClientReceptionMessage): boolean {
     const decoded = decodePacket(msg.raw, this.#decodeOptions);
     if (!decoded.valid || !decoded.header || !decoded.path) {
@@ -136,30 +142,65 @@ export class ClientRxIngest {
     );
   }
 
-  /** Stores one reception (row + index); false for a duplicate. */
+  /**
+   * Queues one reception; rows are written in one transaction per batch (every
+   * {@linkcode BATCH_ROWS} rows or {@linkcode BATCH_MS} ms) and enter the index as their
+   * INSERT succeeds (the UNIQUE constraint refuses duplicates). Returns true when queued.
+   */
   add(r: ReceptionInput, accM: number | null = null, src = "rxlog"): boolean {
-    const at = new Date(r.rxAtMs).toISOString();
-    const res = this.#insert.run(
-      r.rxPubkey.toLowerCase(),
-      r.heardKey.toLowerCase(),
-      r.heardKey.length >> 1,
-      r.rssi === null ? null : Math.round(r.rssi),
-      r.snr,
-      r.lat,
-      r.lon,
-      accM,
-      at,
-      new Date(this.#now()).toISOString(),
-      src,
-    );
-    if (Number(res.changes) === 0) {
-      this.stats.duplicate++;
-      return false;
+    this.#pending.push({ r, accM, src });
+    if (this.#pending.length >= BATCH_ROWS) this.flush();
+    else if (this.#timer === undefined) {
+      const timer = setTimeout(() => this.flush(), BATCH_MS);
+      Deno.unrefTimer(timer);
+      this.#timer = timer;
     }
-    this.index.add(r);
-    this.stats.stored++;
-    if (this.#now() - this.#lastExpire > 3_600_000) this.expire();
     return true;
+  }
+
+  /** Writes the queued receptions (one transaction) and adds the new ones to the index. */
+  flush(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch = this.#pending;
+    if (batch.length === 0) return;
+    if (this.#db.isTransaction) {
+      // another component holds a transaction across a yield: try again shortly
+      const timer = setTimeout(() => this.flush(), BATCH_MS);
+      Deno.unrefTimer(timer);
+      this.#timer = timer;
+      return;
+    }
+    this.#pending = [];
+    const ingestedAt = new Date(this.#now()).toISOString();
+    this.#db.exec("BEGIN IMMEDIATE");
+    const added: ReceptionInput[] = [];
+    try {
+      for (const { r, accM, src } of batch) {
+        const res = this.#insert.run(
+          r.rxPubkey.toLowerCase(),
+          r.heardKey.toLowerCase(),
+          r.heardKey.length >> 1,
+          r.rssi === null ? null : Math.round(r.rssi),
+          r.snr,
+          r.lat,
+          r.lon,
+          accM,
+          new Date(r.rxAtMs).toISOString(),
+          ingestedAt,
+          src,
+        );
+        if (Number(res.changes) === 0) this.stats.duplicate++;
+        else added.push(r);
+      }
+      this.#db.exec("COMMIT");
+    } catch (err) {
+      this.#db.exec("ROLLBACK");
+      throw err;
+    }
+    for (const r of added) this.index.add(r);
+    this.stats.stored += added.length;
+    if (this.#now() - this.#lastExpire > 3_600_000) this.expire();
   }
 
   /** Drops receptions older than the retention window from SQLite and the index. */

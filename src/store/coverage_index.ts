@@ -16,6 +16,10 @@ import { cellBounds, cellOfMerc, mercX, mercY } from "./hex_grid.ts";
 export const INDEX_MIN_RES = 3;
 /** Highest indexed resolution; finer displays bin this level's receptions on the fly. */
 export const INDEX_MAX_RES = 13;
+/** Highest resolution whose cells keep per-day summaries (coarse cells hold many receptions). */
+export const AGG_MAX_RES = 11;
+/** Milliseconds per day bucket. */
+export const DAY_MS = 86_400_000;
 
 /** One reception as ingested. */
 export interface ReceptionInput {
@@ -41,10 +45,31 @@ export class IdList {
   }
 }
 
+/** Latest reception of one heard key within a cell-day. */
+export interface DayNode {
+  count: number;
+  latestAt: number;
+  /** NaN when that reception carried no SNR. */
+  latestSnr: number;
+}
+
+/** Receptions of one cell on one UTC day, summed. */
+export interface DayAgg {
+  count: number;
+  /** Best SNR, NaN when none carried one. */
+  best: number;
+  nodes: Map<number, DayNode>;
+}
+
 /** A cell of one resolution: its receptions and its lat/lon bounds. */
 export interface IndexedCell {
   key: number;
   list: IdList;
+  /**
+   * Per UTC day (epoch day number) summaries, kept for resolutions up to
+   * {@linkcode AGG_MAX_RES}: a window query sums the whole days and scans only the edge day.
+   */
+  days: Map<number, DayAgg> | null;
   minLat: number;
   minLon: number;
   maxLat: number;
@@ -143,15 +168,39 @@ export class CoverageIndex {
       let cell = level.get(key);
       if (!cell) {
         const [minLat, minLon, maxLat, maxLon] = cellBounds(res, key);
-        cell = { key, list: new IdList(), minLat, minLon, maxLat, maxLon };
+        const days = res <= AGG_MAX_RES ? new Map<number, DayAgg>() : null;
+        cell = { key, list: new IdList(), days, minLat, minLon, maxLat, maxLon };
         level.set(key, cell);
       }
       this.#push(cell.list, i);
+      if (cell.days) this.#summarise(cell.days, i, h);
     }
     this.#push(listOf(this.byHeard, h), i);
     this.#push(listOf(this.byRx, c), i);
     this.live++;
     this.version++;
+  }
+
+  #summarise(days: Map<number, DayAgg>, i: number, h: number): void {
+    const day = Math.floor(this.rxAt[i] / DAY_MS);
+    let d = days.get(day);
+    if (!d) {
+      d = { count: 0, best: NaN, nodes: new Map() };
+      days.set(day, d);
+    }
+    d.count++;
+    const snr = this.snr[i];
+    if (snr === snr && !(snr <= d.best)) d.best = snr;
+    let n = d.nodes.get(h);
+    if (!n) {
+      n = { count: 0, latestAt: -Infinity, latestSnr: NaN };
+      d.nodes.set(h, n);
+    }
+    n.count++;
+    if (this.rxAt[i] >= n.latestAt) {
+      n.latestAt = this.rxAt[i];
+      n.latestSnr = snr;
+    }
   }
 
   /** Index of the first id in `list` with rxAt >= `sinceMs`. */
@@ -175,10 +224,12 @@ export class CoverageIndex {
       list.start = to;
       return n;
     };
+    const cutoffDay = Math.floor(cutoffMs / DAY_MS);
     for (const level of this.levels) {
       for (const [key, cell] of level) {
         trim(cell.list);
         if (cell.list.size === 0) level.delete(key);
+        else if (cell.days) for (const day of cell.days.keys()) if (day < cutoffDay) cell.days.delete(day);
       }
     }
     for (const map of [this.byHeard, this.byRx]) {

@@ -8,8 +8,25 @@
  * @module
  */
 
-import { type CoverageIndex, INDEX_MAX_RES, INDEX_MIN_RES } from "./coverage_index.ts";
-import { cellId, cellOfMerc, cellRing } from "./hex_grid.ts";
+import {
+  type CoverageIndex,
+  DAY_MS,
+  type DayAgg,
+  type IndexedCell,
+  INDEX_MAX_RES,
+  INDEX_MIN_RES,
+} from "./coverage_index.ts";
+import {
+  cellId,
+  cellOfMerc,
+  cellQ,
+  cellR,
+  cellRing,
+  hexSize,
+  mercX,
+  mercY,
+  packCell,
+} from "./hex_grid.ts";
 
 /** A latitude/longitude box. */
 export interface Bbox {
@@ -86,57 +103,135 @@ export interface CoverageOptions {
 export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CoverageCollection {
   const { bbox: b, res, sinceMs } = o;
   const cells = new Map<number, CellAgg>();
-  const visit = (i: number, key: number) => {
+  // display cells by axial q then r: small-integer keys keep the maps fast
+  const byQ = new Map<number, Map<number, CellAgg>>();
+  const aggAt = (key: number): CellAgg => {
     let a = cells.get(key);
     if (!a) {
       a = { count: 0, best: NaN, nodes: new Map() };
       cells.set(key, a);
     }
+    return a;
+  };
+  const aggOf = (i: number): CellAgg => {
+    const key = cellOfMerc(idx.mx[i], idx.my[i], res);
+    const q = cellQ(key), r = cellR(key);
+    let row = byQ.get(q);
+    if (!row) {
+      row = new Map();
+      byQ.set(q, row);
+    }
+    let a = row.get(r);
+    if (!a) {
+      a = aggAt(key);
+      row.set(r, a);
+    }
+    return a;
+  };
+  const snrs = idx.snr, heard = idx.heard, at = idx.rxAt;
+  const visit = (i: number, a: CellAgg) => {
     a.count++;
-    const snr = idx.snr[i];
-    if (!Number.isNaN(snr) && !(snr <= a.best)) a.best = snr;
-    const h = idx.heard[i];
+    const snr = snrs[i];
+    if (snr === snr && !(snr <= a.best)) a.best = snr;
+    const h = heard[i];
     let n = a.nodes.get(h);
     if (!n) {
       n = { count: 0, latestAt: -Infinity, latestSnr: NaN };
       a.nodes.set(h, n);
     }
     n.count++;
-    if (idx.rxAt[i] >= n.latestAt) {
-      n.latestAt = idx.rxAt[i];
+    if (at[i] >= n.latestAt) {
+      n.latestAt = at[i];
       n.latestSnr = snr;
     }
   };
+  const lat = idx.lat, lon = idx.lon;
   const inBox = (i: number) =>
-    idx.lat[i] >= b.minLat && idx.lat[i] <= b.maxLat && idx.lon[i] >= b.minLon &&
-    idx.lon[i] <= b.maxLon;
+    lat[i] >= b.minLat && lat[i] <= b.maxLat && lon[i] >= b.minLon && lon[i] <= b.maxLon;
 
   if (o.heardIds || o.rxId !== undefined) {
-    const lists = o.heardIds ? o.heardIds.map((h) => idx.byHeard.get(h)) : [idx.byRx.get(o.rxId!)];
+    const lists = o.heardIds
+      ? o.heardIds.map((h) => idx.byHeard.get(h))
+      : [idx.byRx.get(o.rxId!)];
     for (const list of lists) {
       if (!list) continue;
       for (let k = idx.firstSince(list, sinceMs); k < list.n; k++) {
         const i = list.ids[k];
-        if (inBox(i)) visit(i, cellOfMerc(idx.mx[i], idx.my[i], res));
+        if (inBox(i)) visit(i, aggOf(i));
       }
     }
   } else {
     const base = Math.min(res, INDEX_MAX_RES);
     const direct = res <= INDEX_MAX_RES;
-    for (const cell of idx.levels[base - INDEX_MIN_RES].values()) {
+    for (const cell of cellsInBox(idx.levels[base - INDEX_MIN_RES], base, b)) {
       if (cell.maxLat < b.minLat || cell.minLat > b.maxLat) continue;
       if (cell.maxLon < b.minLon || cell.minLon > b.maxLon) continue;
-      const full = cell.minLat >= b.minLat && cell.maxLat <= b.maxLat &&
-        cell.minLon >= b.minLon && cell.maxLon <= b.maxLon;
-      const list = cell.list;
-      for (let k = idx.firstSince(list, sinceMs); k < list.n; k++) {
-        const i = list.ids[k];
+      // A display cell that meets the box is reported whole (it is drawn whole).
+      const full = direct || (cell.minLat >= b.minLat && cell.maxLat <= b.maxLat &&
+        cell.minLon >= b.minLon && cell.maxLon <= b.maxLon);
+      const list = cell.list, ids = list.ids;
+      const from = idx.firstSince(list, sinceMs);
+      if (from >= list.n) continue;
+      let own: CellAgg | null = null;
+      let to = list.n;
+      if (full && direct && cell.days) {
+        // whole days from the summaries; only the edge day is scanned
+        const sinceDay = Math.floor(sinceMs / DAY_MS);
+        own = aggAt(cell.key);
+        for (const [day, d] of cell.days) if (day > sinceDay) mergeDay(own, d);
+        const dayEnd = (sinceDay + 1) * DAY_MS;
+        to = from;
+        while (to < list.n && at[ids[to]] < dayEnd) to++;
+      }
+      for (let k = from; k < to; k++) {
+        const i = ids[k];
         if (!full && !inBox(i)) continue;
-        visit(i, direct ? cell.key : cellOfMerc(idx.mx[i], idx.my[i], res));
+        if (direct) visit(i, own ??= aggAt(cell.key));
+        else visit(i, aggOf(i));
       }
     }
   }
   return toCollection(idx, cells, res, o.resolve);
+}
+
+/**
+ * The indexed cells of one level that may meet the box: probes the axial (q, r)
+ * range covering it, or walks the whole level when that is smaller.
+ */
+function cellsInBox(level: Map<number, IndexedCell>, res: number, b: Bbox): Iterable<IndexedCell> {
+  const size = hexSize(res);
+  const x0 = mercX(b.minLon), x1 = mercX(b.maxLon);
+  const y0 = mercY(b.minLat), y1 = mercY(b.maxLat);
+  const r0 = Math.floor((2 / 3) * y0 / size) - 1, r1 = Math.ceil((2 / 3) * y1 / size) + 1;
+  const w = size * Math.sqrt(3);
+  const perRow = Math.ceil((x1 - x0) / w) + 3;
+  if ((r1 - r0 + 1) * perRow > level.size) return level.values();
+  const out: IndexedCell[] = [];
+  for (let r = r0; r <= r1; r++) {
+    const q0 = Math.floor(x0 / w - r / 2) - 1, q1 = Math.ceil(x1 / w - r / 2) + 1;
+    for (let q = q0; q <= q1; q++) {
+      const cell = level.get(packCell(q, r));
+      if (cell) out.push(cell);
+    }
+  }
+  return out;
+}
+
+function mergeDay(a: CellAgg, d: DayAgg): void {
+  a.count += d.count;
+  if (d.best === d.best && !(d.best <= a.best)) a.best = d.best;
+  for (const [h, n] of d.nodes) {
+    const m = a.nodes.get(h);
+    if (!m) {
+      a.nodes.set(h, { count: n.count, latestAt: n.latestAt, latestSnr: n.latestSnr });
+      continue;
+    }
+    m.count += n.count;
+    if (n.latestAt >= m.latestAt) {
+      m.latestAt = n.latestAt;
+      m.latestSnr = n.latestSnr;
+    }
+  }
 }
 
 function toCollection(
@@ -152,8 +247,17 @@ function toCollection(
     entries = entries.slice(0, FEATURE_CAP);
     truncated = true;
   }
+  const resolved = new Map<number, { key: string; name: string }>();
+  const byId = (h: number) => {
+    let r = resolved.get(h);
+    if (!r) {
+      r = resolve(idx.heardKey(h));
+      resolved.set(h, r);
+    }
+    return r;
+  };
   const features: CoverageFeature[] = entries.map(([key, a]) => {
-    const { nodes, cut } = cellNodes(idx, a.nodes, resolve);
+    const { nodes, cut } = cellNodes(idx, a.nodes, byId);
     const props: CoverageFeature["properties"] = {
       cell: cellId(res, key),
       count: a.count,
@@ -179,44 +283,43 @@ function toCollection(
 function cellNodes(
   idx: CoverageIndex,
   byHeard: Map<number, NodeAgg>,
-  resolve: HeardResolver,
+  resolve: (h: number) => { key: string; name: string },
 ): { nodes: CoverageNode[]; cut: boolean } {
-  const merged = new Map<string, CoverageNode & { at: number }>();
+  const merged = new Map<string, { node: CoverageNode; at: number }>();
   for (const [h, n] of byHeard) {
     const heardKey = idx.heardKey(h);
-    const { key, name } = resolve(heardKey);
-    const snr = Number.isNaN(n.latestSnr) ? null : round2(n.latestSnr);
+    const { key, name } = resolve(h);
+    const snr = n.latestSnr === n.latestSnr ? round2(n.latestSnr) : null;
     const m = merged.get(key);
     if (!m) {
-      const node: CoverageNode & { at: number } = {
-        prefix: heardKey,
-        snr,
-        count: n.count,
-        at: n.latestAt,
-      };
+      const node: CoverageNode = { prefix: heardKey, snr, count: n.count };
       if (name) node.name = name;
-      merged.set(key, node);
+      merged.set(key, { node, at: n.latestAt });
       continue;
     }
-    m.count += n.count;
+    const mn = m.node;
+    mn.count += n.count;
     if (
-      heardKey.length > m.prefix.length ||
-      (heardKey.length === m.prefix.length && heardKey < m.prefix)
+      heardKey.length > mn.prefix.length ||
+      (heardKey.length === mn.prefix.length && heardKey < mn.prefix)
     ) {
-      m.prefix = heardKey;
+      mn.prefix = heardKey;
     }
     if (n.latestAt >= m.at) {
       m.at = n.latestAt;
-      m.snr = snr;
+      mn.snr = snr;
     }
   }
-  const nodes = [...merged.values()].map(({ at: _at, ...rest }) => rest);
-  nodes.sort((x, y) => {
-    if ((x.snr === null) !== (y.snr === null)) return x.snr === null ? 1 : -1;
-    if (x.snr !== null && y.snr !== null && x.snr !== y.snr) return y.snr - x.snr;
-    if (x.count !== y.count) return y.count - x.count;
-    return x.prefix < y.prefix ? -1 : x.prefix > y.prefix ? 1 : 0;
-  });
+  const nodes: CoverageNode[] = [];
+  for (const m of merged.values()) nodes.push(m.node);
+  if (nodes.length > 1) {
+    nodes.sort((x, y) => {
+      if ((x.snr === null) !== (y.snr === null)) return x.snr === null ? 1 : -1;
+      if (x.snr !== null && y.snr !== null && x.snr !== y.snr) return y.snr - x.snr;
+      if (x.count !== y.count) return y.count - x.count;
+      return x.prefix < y.prefix ? -1 : x.prefix > y.prefix ? 1 : 0;
+    });
+  }
   return nodes.length > CELL_NODE_CAP
     ? { nodes: nodes.slice(0, CELL_NODE_CAP), cut: true }
     : { nodes, cut: false };

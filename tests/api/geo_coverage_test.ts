@@ -52,6 +52,7 @@ async function setup(enabled = true): Promise<Fixture> {
       }
     }
   }
+  t.stack.clientRx.flush();
   return { t, heard, area: [] };
 }
 
