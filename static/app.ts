@@ -18,6 +18,8 @@ import { mapPage } from "./pages/map.ts";
 import { channelsPage } from "./pages/channels.ts";
 import { observerDetailPage, observersPage } from "./pages/observers.ts";
 import { analyticsPage } from "./pages/analytics.ts";
+import { rxCoveragePage } from "./pages/rx_coverage.ts";
+import { nodeReachPage } from "./pages/node_reach.ts";
 
 const NAV: [string, string][] = [
   ["packets", "Packets"],
@@ -27,6 +29,7 @@ const NAV: [string, string][] = [
   ["channels", "Channels"],
   ["observers", "Observers"],
   ["analytics", "Analytics"],
+  ["rx-coverage", "Coverage"],
 ];
 
 function shell() {
@@ -155,6 +158,8 @@ function main() {
     .add(/^\/live$/, "live", livePage)
     .add(/^\/nodes\/?$/, "nodes", nodesPage)
     .add(/^\/nodes\/([^/]+)$/, "nodes", nodeDetailPage)
+    .add(/^\/nodes\/([^/]+)\/reach$/, "nodes", nodeReachPage)
+    .add(/^\/rx-coverage$/, "rx-coverage", rxCoveragePage)
     .add(/^\/map$/, "map", mapPage)
     .add(/^\/channels$/, "channels", channelsPage)
     .add(/^\/observers\/?$/, "observers", observersPage)

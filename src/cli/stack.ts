@@ -65,18 +65,20 @@ export interface StackOptions {
   writer?: DbWriterOptions;
 }
 
-type StackConfig = Pick<
-  HopwatchConfig,
-  | "dbPath"
-  | "packetStore"
-  | "resolver"
-  | "channelKeys"
-  | "hashChannels"
-  | "hashRegions"
-  | "tryAllChannelKeys"
-  | "validateSignatures"
-  | "nodeBlacklist"
-> & Partial<Pick<HopwatchConfig, "raw" | "foreignAdvertsMode" | "retention">>;
+type StackConfig =
+  & Pick<
+    HopwatchConfig,
+    | "dbPath"
+    | "packetStore"
+    | "resolver"
+    | "channelKeys"
+    | "hashChannels"
+    | "hashRegions"
+    | "tryAllChannelKeys"
+    | "validateSignatures"
+    | "nodeBlacklist"
+  >
+  & Partial<Pick<HopwatchConfig, "raw" | "foreignAdvertsMode" | "retention">>;
 
 /** Opens (and migrates) the database and builds every component over it. */
 export function createStack(config: StackConfig, opts: StackOptions): Stack {

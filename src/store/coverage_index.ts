@@ -229,7 +229,9 @@ export class CoverageIndex {
       for (const [key, cell] of level) {
         trim(cell.list);
         if (cell.list.size === 0) level.delete(key);
-        else if (cell.days) for (const day of cell.days.keys()) if (day < cutoffDay) cell.days.delete(day);
+        else if (cell.days) {
+          for (const day of cell.days.keys()) if (day < cutoffDay) cell.days.delete(day);
+        }
       }
     }
     for (const map of [this.byHeard, this.byRx]) {

@@ -12,9 +12,9 @@ import {
   type CoverageIndex,
   DAY_MS,
   type DayAgg,
-  type IndexedCell,
   INDEX_MAX_RES,
   INDEX_MIN_RES,
+  type IndexedCell,
 } from "./coverage_index.ts";
 import {
   cellId,
@@ -150,9 +150,7 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CoverageC
     lat[i] >= b.minLat && lat[i] <= b.maxLat && lon[i] >= b.minLon && lon[i] <= b.maxLon;
 
   if (o.heardIds || o.rxId !== undefined) {
-    const lists = o.heardIds
-      ? o.heardIds.map((h) => idx.byHeard.get(h))
-      : [idx.byRx.get(o.rxId!)];
+    const lists = o.heardIds ? o.heardIds.map((h) => idx.byHeard.get(h)) : [idx.byRx.get(o.rxId!)];
     for (const list of lists) {
       if (!list) continue;
       for (let k = idx.firstSince(list, sinceMs); k < list.n; k++) {

@@ -12,6 +12,8 @@ import { hopsOf, int, typeName, WINDOWS, windowSince } from "../lib/format.ts";
 import { allNodes } from "../lib/node_names.ts";
 import type { PacketRow } from "../lib/packet_source.ts";
 import { buildHash, queryObject, type RouteCtx } from "../lib/router.ts";
+import { distanceTab } from "./analytics_distance.ts";
+import { scopesTab } from "./analytics_scopes.ts";
 
 type Dispose = () => void;
 
@@ -219,10 +221,17 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
     replace(
       bar,
       tabs(
-        [["overview", "Overview"], ["rf", "SNR / RSSI"], ["subpaths", "Sub-paths"], [
-          "hashes",
-          "Hash sizes & collisions",
-        ]],
+        [
+          ["overview", "Overview"],
+          ["rf", "SNR / RSSI"],
+          ["subpaths", "Sub-paths"],
+          [
+            "hashes",
+            "Hash sizes & collisions",
+          ],
+          ["distance", "Distance"],
+          ["scopes", "Scopes"],
+        ],
         tab,
         (k) => buildHash("/analytics", { ...q, tab: k }),
       ),
@@ -245,6 +254,8 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
     replace(body, loading("Computing"));
     try {
       if (tab === "subpaths") await subpaths(body, win);
+      else if (tab === "distance") disposers = await distanceTab(body, q);
+      else if (tab === "scopes") disposers = await scopesTab(body, q);
       else {
         const rows = await rowsFor(win);
         if (tab === "rf") disposers = await rf(body, rows);
