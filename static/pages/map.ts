@@ -142,7 +142,9 @@ export function mapPage(el: HTMLElement, ctx: RouteCtx) {
         const fc = await getJson<{ features: CoverageFeature[] }>(
           "/api/rx-coverage" + qs({ bbox: viewBbox(map), z: map.getZoom(), days: 7 }),
         );
-        if (my === covSeq && alive) drawCells(L, covLayer, fc.features, covRenderer);
+        if (my === covSeq && alive) {
+          mapEl.dataset.covCells = String(drawCells(L, covLayer, fc.features, covRenderer));
+        }
       } catch { /* the node map stays usable without coverage */ }
     };
     const loadArea = async () => {
@@ -150,7 +152,7 @@ export function mapPage(el: HTMLElement, ctx: RouteCtx) {
       if (area === shownArea) return;
       shownArea = area;
       areaLayer.clearLayers();
-      drawAreas(L, areaLayer, areas, area);
+      mapEl.dataset.areas = String(drawAreas(L, areaLayer, areas, area));
       areaKeys = null;
       if (area) {
         const r = await getJson<{ nodes: { public_key: string }[] }>(

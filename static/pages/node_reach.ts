@@ -193,6 +193,7 @@ export function nodeReachPage(el: HTMLElement, ctx: RouteCtx) {
         .bindTooltip(text(self.name || "this node")).addTo(map);
     }
     if (pts.length) map.fitBounds(pts, { padding: [30, 30], maxZoom: 13, animate: false });
+    mapEl.dataset.points = String(pts.length);
     if (await coverageEnabled()) {
       const refresh = debounce(async () => {
         try {
@@ -200,7 +201,7 @@ export function nodeReachPage(el: HTMLElement, ctx: RouteCtx) {
             `/api/nodes/${encodeURIComponent(pk)}/rx-coverage` +
               qs({ bbox: viewBbox(map), z: map.getZoom() }),
           );
-          if (alive) drawCells(L, cov, fc.features, renderer);
+          if (alive) mapEl.dataset.covCells = String(drawCells(L, cov, fc.features, renderer));
         } catch { /* coverage is optional */ }
       }, 200);
       map.on("moveend", () => refresh());
