@@ -5,7 +5,9 @@
  * the first) whose nodes are both known and positioned. An unresolved hop or a
  * node without a position contributes no link, and a path counts only when
  * every one of its links is evidenced. `summary.skippedHops` says how many hop
- * pairs had no evidence; every figure carries the count of links behind it.
+ * pairs had no evidence and `summary.implausibleHops` how many measured over
+ * {@linkcode MAX_LINK_KM} (left out, as the reference does); every figure
+ * carries the count of links behind it.
  *
  * @module
  */
@@ -24,6 +26,8 @@ import { visible } from "./node_lookup.ts";
 import type { NodeInfo } from "../store/node_directory.ts";
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
+/** Links longer than this are implausible (a wrong position or resolution) and left out. */
+export const MAX_LINK_KM = 300;
 const RELAY = new Set(["repeater", "room", "room_server"]);
 
 interface PairAgg {
@@ -65,6 +69,7 @@ export function computeDistance(
   const paths: { hash: string; total: number; at: number; hops: [NodeInfo, NodeInfo, number][] }[] =
     [];
   let skipped = 0;
+  let implausible = 0;
   const txs: {
     hash: string;
     at: number;
@@ -110,8 +115,13 @@ export function computeDistance(
         continue;
       }
       const d = r2(haversineKm(a.lat!, a.lon!, b.lat!, b.lon!));
+      if (d > MAX_LINK_KM) {
+        complete = false;
+        implausible++;
+        continue;
+      }
       links.push([a, b, d]);
-      const hour = new Date(t.at).toISOString().slice(0, 13) + ":00:00Z";
+      const hour = new Date(t.at).toISOString().slice(0, 13);
       hops.push({ d, cat: category(a, b), hour });
       const key = a.id < b.id ? `${a.id}-${b.id}` : `${b.id}-${a.id}`;
       const p = pairs.get(key) ?? { a, b, dist: d, snrs: [], obs: 0, hash: t.hash, at: t.at };
@@ -197,6 +207,7 @@ export function computeDistance(
       avgDist: all.length ? r2(all.reduce((s, x) => s + x, 0) / all.length) : 0,
       maxDist: all.length ? Math.max(...all) : 0,
       skippedHops: skipped,
+      implausibleHops: implausible,
     },
     topHops,
     topPaths,

@@ -31,6 +31,7 @@ interface DistanceReply {
     avgDist: number;
     maxDist: number;
     skippedHops?: number;
+    implausibleHops?: number;
   };
   topHops: Hop[];
   topPaths: { hash: string; totalDist: number; hopCount: number; timestamp: string; hops: Hop[] }[];
@@ -71,6 +72,7 @@ export async function distanceTab(
       kv([
         ["Links measured", int(s.totalHops)],
         ["Hop pairs without evidence (unresolved or unpositioned)", int(s.skippedHops ?? 0)],
+        ["Links over 300 km left out (implausible)", int(s.implausibleHops ?? 0)],
         ["Fully measured paths", int(s.totalPaths)],
         ["Average link", `${num(s.avgDist, 2)} km`],
         ["Longest link", `${num(s.maxDist, 2)} km`],
