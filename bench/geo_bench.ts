@@ -171,6 +171,8 @@ async function main() {
       observerTimestampNaive: false,
     };
     if (stack.clientRx.ingest(msg)) stored++;
+    // yield like the MQTT pump does, so the WAL checkpoint worker keeps up
+    if (i % 2000 === 1999) await new Promise((r) => setTimeout(r, 0));
     if (i % 100_000 === 99_999) {
       log(`ingested ${i + 1} (${Math.round((i + 1) / ((performance.now() - ingestT0) / 1000))}/s)`);
     }

@@ -45,20 +45,43 @@ export class IdList {
   }
 }
 
-/** Latest reception of one heard key within a cell-day. */
-export interface DayNode {
-  count: number;
-  latestAt: number;
-  /** NaN when that reception carried no SNR. */
-  latestSnr: number;
-}
-
-/** Receptions of one cell on one UTC day, summed. */
+/**
+ * Receptions of one cell on one UTC day, summed: the count, the best SNR and,
+ * per heard key (flat arrays, `n` used), its count and latest reception.
+ */
 export interface DayAgg {
   count: number;
   /** Best SNR, NaN when none carried one. */
   best: number;
-  nodes: Map<number, DayNode>;
+  n: number;
+  heard: Int32Array;
+  counts: Int32Array;
+  latestAt: Float64Array;
+  /** NaN when the latest reception carried no SNR. */
+  latestSnr: Float32Array;
+}
+
+function newDay(): DayAgg {
+  return {
+    count: 0,
+    best: NaN,
+    n: 0,
+    heard: new Int32Array(4),
+    counts: new Int32Array(4),
+    latestAt: new Float64Array(4),
+    latestSnr: new Float32Array(4),
+  };
+}
+
+function growDay(d: DayAgg): void {
+  const m = d.heard.length * 2;
+  const heard = new Int32Array(m), counts = new Int32Array(m);
+  const latestAt = new Float64Array(m), latestSnr = new Float32Array(m);
+  heard.set(d.heard);
+  counts.set(d.counts);
+  latestAt.set(d.latestAt);
+  latestSnr.set(d.latestSnr);
+  Object.assign(d, { heard, counts, latestAt, latestSnr });
 }
 
 /** A cell of one resolution: its receptions and its lat/lon bounds. */
@@ -182,24 +205,29 @@ export class CoverageIndex {
   }
 
   #summarise(days: Map<number, DayAgg>, i: number, h: number): void {
-    const day = Math.floor(this.rxAt[i] / DAY_MS);
+    const at = this.rxAt[i];
+    const day = Math.floor(at / DAY_MS);
     let d = days.get(day);
     if (!d) {
-      d = { count: 0, best: NaN, nodes: new Map() };
+      d = newDay();
       days.set(day, d);
     }
     d.count++;
     const snr = this.snr[i];
     if (snr === snr && !(snr <= d.best)) d.best = snr;
-    let n = d.nodes.get(h);
-    if (!n) {
-      n = { count: 0, latestAt: -Infinity, latestSnr: NaN };
-      d.nodes.set(h, n);
+    let k = 0;
+    while (k < d.n && d.heard[k] !== h) k++;
+    if (k === d.n) {
+      if (d.n === d.heard.length) growDay(d);
+      d.heard[k] = h;
+      d.counts[k] = 0;
+      d.latestAt[k] = -Infinity;
+      d.n++;
     }
-    n.count++;
-    if (this.rxAt[i] >= n.latestAt) {
-      n.latestAt = this.rxAt[i];
-      n.latestSnr = snr;
+    d.counts[k]++;
+    if (at >= d.latestAt[k]) {
+      d.latestAt[k] = at;
+      d.latestSnr[k] = snr;
     }
   }
 

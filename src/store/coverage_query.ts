@@ -145,6 +145,7 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CoverageC
       n.latestSnr = snr;
     }
   };
+  const acc = new Accumulator(idx);
   const lat = idx.lat, lon = idx.lon;
   const inBox = (i: number) =>
     lat[i] >= b.minLat && lat[i] <= b.maxLat && lon[i] >= b.minLon && lon[i] <= b.maxLon;
@@ -175,11 +176,14 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CoverageC
       if (full && direct && cell.days) {
         // whole days from the summaries; only the edge day is scanned
         const sinceDay = Math.floor(sinceMs / DAY_MS);
-        own = aggAt(cell.key);
-        for (const [day, d] of cell.days) if (day > sinceDay) mergeDay(own, d);
+        acc.begin();
+        for (const [day, d] of cell.days) if (day > sinceDay) acc.day(d);
         const dayEnd = (sinceDay + 1) * DAY_MS;
         to = from;
         while (to < list.n && at[ids[to]] < dayEnd) to++;
+        for (let k = from; k < to; k++) acc.one(ids[k]);
+        if (acc.count > 0) acc.end(aggAt(cell.key));
+        continue;
       }
       for (let k = from; k < to; k++) {
         const i = ids[k];
@@ -215,19 +219,71 @@ function cellsInBox(level: Map<number, IndexedCell>, res: number, b: Bbox): Iter
   return out;
 }
 
-function mergeDay(a: CellAgg, d: DayAgg): void {
-  a.count += d.count;
-  if (d.best === d.best && !(d.best <= a.best)) a.best = d.best;
-  for (const [h, n] of d.nodes) {
-    const m = a.nodes.get(h);
-    if (!m) {
-      a.nodes.set(h, { count: n.count, latestAt: n.latestAt, latestSnr: n.latestSnr });
-      continue;
+/**
+ * Sums one cell's day summaries and edge-day receptions into flat scratch
+ * arrays indexed by heard-key id (a generation stamp marks the ids in use), so
+ * the per-day work allocates nothing.
+ */
+class Accumulator {
+  count = 0;
+  best = NaN;
+  #idx: CoverageIndex;
+  #gen = 0;
+  #stamp: Int32Array;
+  #cnt: Int32Array;
+  #at: Float64Array;
+  #snr: Float32Array;
+  #touched: number[] = [];
+
+  constructor(idx: CoverageIndex) {
+    this.#idx = idx;
+    const n = idx.heardKeys.names.length;
+    this.#stamp = new Int32Array(n);
+    this.#cnt = new Int32Array(n);
+    this.#at = new Float64Array(n);
+    this.#snr = new Float32Array(n);
+  }
+
+  begin(): void {
+    this.#gen++;
+    this.#touched.length = 0;
+    this.count = 0;
+    this.best = NaN;
+  }
+
+  #add(h: number, count: number, at: number, snr: number): void {
+    if (this.#stamp[h] !== this.#gen) {
+      this.#stamp[h] = this.#gen;
+      this.#cnt[h] = 0;
+      this.#at[h] = -Infinity;
+      this.#touched.push(h);
     }
-    m.count += n.count;
-    if (n.latestAt >= m.latestAt) {
-      m.latestAt = n.latestAt;
-      m.latestSnr = n.latestSnr;
+    this.#cnt[h] += count;
+    if (at >= this.#at[h]) {
+      this.#at[h] = at;
+      this.#snr[h] = snr;
+    }
+  }
+
+  day(d: DayAgg): void {
+    this.count += d.count;
+    if (d.best === d.best && !(d.best <= this.best)) this.best = d.best;
+    for (let k = 0; k < d.n; k++) this.#add(d.heard[k], d.counts[k], d.latestAt[k], d.latestSnr[k]);
+  }
+
+  one(i: number): void {
+    const idx = this.#idx;
+    this.count++;
+    const snr = idx.snr[i];
+    if (snr === snr && !(snr <= this.best)) this.best = snr;
+    this.#add(idx.heard[i], 1, idx.rxAt[i], snr);
+  }
+
+  end(a: CellAgg): void {
+    a.count += this.count;
+    if (this.best === this.best && !(this.best <= a.best)) a.best = this.best;
+    for (const h of this.#touched) {
+      a.nodes.set(h, { count: this.#cnt[h], latestAt: this.#at[h], latestSnr: this.#snr[h] });
     }
   }
 }
