@@ -21,7 +21,12 @@ import {
   heardResolver,
   zoomParam,
 } from "./geo_common.ts";
-import { coverageCells, leaderboard, receptionTotals } from "../store/coverage_query.ts";
+import {
+  collectionJson,
+  coverageCells,
+  leaderboard,
+  receptionTotals,
+} from "../store/coverage_query.ts";
 import { zoomToRes } from "../store/hex_grid.ts";
 import { nodeByKey, visible } from "./node_lookup.ts";
 import type { CoverageIndex } from "../store/coverage_index.ts";
@@ -77,14 +82,21 @@ export function coverageRoutes(ctx: ApiContext): AnyRoute[] {
         const idx = clientRx.index;
         const rxId = p.rx === undefined ? undefined : (idx.rxId(p.rx) ?? -1);
         const heardIds = p.node === undefined ? undefined : heardIdsOf(idx, p.node);
-        return c.json(coverageCells(idx, {
+        const fc = coverageCells(idx, {
           bbox: p.bbox,
           res: zoomToRes(p.z),
           sinceMs: ctx.now() - p.days * DAY,
           heardIds,
           rxId,
           resolve: heardResolver(ctx),
-        }));
+          // unfiltered cells are memoised per window while their receptions stay the same;
+          // the tag follows the 30 s name-resolution table
+          memo: heardIds || rxId !== undefined ? undefined : {
+            key: `d${p.days}`,
+            tag: `${ctx.nodes.size}:${Math.floor(ctx.now() / 30_000)}`,
+          },
+        });
+        return c.body(collectionJson(fc), 200, { "Content-Type": "application/json" });
       },
     }),
     route({
@@ -149,7 +161,7 @@ export function coverageRoutes(ctx: ApiContext): AnyRoute[] {
           fc.mobile_receptions = totals.receptions;
           fc.mobile_clients = totals.clients;
         }
-        return c.json(fc);
+        return c.body(collectionJson(fc), 200, { "Content-Type": "application/json" });
       },
     }),
   ];

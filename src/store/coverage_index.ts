@@ -93,6 +93,11 @@ export interface IndexedCell {
    * {@linkcode AGG_MAX_RES}: a window query sums the whole days and scans only the edge day.
    */
   days: Map<number, DayAgg> | null;
+  /**
+   * Memoised answers for this cell per query kind (see `coverage_query.ts`): valid while the
+   * receptions in the window (first index and list length) and the tag are unchanged.
+   */
+  memo?: Map<string, { from: number; n: number; tag: string; value: unknown }>;
   minLat: number;
   minLon: number;
   maxLat: number;

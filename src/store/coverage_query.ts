@@ -97,6 +97,11 @@ export interface CoverageOptions {
   /** Only receptions of this client (id); `-1` matches nothing. */
   rxId?: number;
   resolve: HeardResolver;
+  /**
+   * Memoise per-cell features under `key` (e.g. the window length) while the cell's
+   * receptions in the window are unchanged and `tag` (e.g. the name-resolution epoch) too.
+   */
+  memo?: { key: string; tag: string };
 }
 
 /** Hex cells (GeoJSON) of the receptions in the box and window. */
@@ -146,6 +151,8 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CoverageC
     }
   };
   const acc = new Accumulator(idx);
+  const hits: CoverageFeature[] = [];
+  const pending = new Map<number, { cell: IndexedCell; from: number }>();
   const lat = idx.lat, lon = idx.lon;
   const inBox = (i: number) =>
     lat[i] >= b.minLat && lat[i] <= b.maxLat && lon[i] >= b.minLon && lon[i] <= b.maxLon;
@@ -174,6 +181,14 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CoverageC
       let own: CellAgg | null = null;
       let to = list.n;
       if (full && direct && cell.days) {
+        if (o.memo) {
+          const m = cell.memo?.get(o.memo.key);
+          if (m && m.from === from && m.n === list.n && m.tag === o.memo.tag) {
+            hits.push(m.value as CoverageFeature);
+            continue;
+          }
+          pending.set(cell.key, { cell, from });
+        }
         // whole days from the summaries; only the edge day is scanned
         const sinceDay = Math.floor(sinceMs / DAY_MS);
         acc.begin();
@@ -193,7 +208,17 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CoverageC
       }
     }
   }
-  return toCollection(idx, cells, res, o.resolve);
+  const fc = toCollection(idx, cells, res, o.resolve, hits);
+  if (o.memo) {
+    const { key, tag } = o.memo;
+    for (const f of fc.features) {
+      const p = pending.get(cellKeyOf(f));
+      if (!p) continue;
+      p.cell.memo ??= new Map();
+      p.cell.memo.set(key, { from: p.from, n: p.cell.list.n, tag, value: f });
+    }
+  }
+  return fc;
 }
 
 /**
@@ -288,19 +313,20 @@ class Accumulator {
   }
 }
 
+const packedKey = new WeakMap<CoverageFeature, number>();
+
+function cellKeyOf(f: CoverageFeature): number {
+  return packedKey.get(f) ?? -1;
+}
+
 function toCollection(
   idx: CoverageIndex,
   cells: Map<number, CellAgg>,
   res: number,
   resolve: HeardResolver,
+  ready: CoverageFeature[] = [],
 ): CoverageCollection {
-  let entries = [...cells.entries()];
-  let truncated = false;
-  if (entries.length > FEATURE_CAP) {
-    entries.sort((x, y) => y[1].count - x[1].count || x[0] - y[0]);
-    entries = entries.slice(0, FEATURE_CAP);
-    truncated = true;
-  }
+  const entries = [...cells.entries()];
   const resolved = new Map<number, { key: string; name: string }>();
   const byId = (h: number) => {
     let r = resolved.get(h);
@@ -326,12 +352,40 @@ function toCollection(
       properties: props,
     };
   });
-  features.sort((x, y) =>
-    x.properties.cell < y.properties.cell ? -1 : x.properties.cell > y.properties.cell ? 1 : 0
-  );
-  const out: CoverageCollection = { type: "FeatureCollection", features };
+  for (let k = 0; k < entries.length; k++) packedKey.set(features[k], entries[k][0]);
+  let all = ready.length ? features.concat(ready) : features;
+  let truncated = false;
+  if (all.length > FEATURE_CAP) {
+    all.sort((x, y) => y.properties.count - x.properties.count || byCell(x, y));
+    all = all.slice(0, FEATURE_CAP);
+    truncated = true;
+  }
+  all.sort(byCell);
+  const out: CoverageCollection = { type: "FeatureCollection", features: all };
   if (truncated) out.truncated = true;
   return out;
+}
+
+function byCell(x: CoverageFeature, y: CoverageFeature): number {
+  return x.properties.cell < y.properties.cell ? -1 : x.properties.cell > y.properties.cell ? 1 : 0;
+}
+
+const featureText = new WeakMap<CoverageFeature, string>();
+
+/** The collection as JSON text; each feature's text is kept with it (memoised features reuse it). */
+export function collectionJson(fc: CoverageCollection): string {
+  const parts: string[] = [];
+  for (const f of fc.features) {
+    let t = featureText.get(f);
+    if (t === undefined) {
+      t = JSON.stringify(f);
+      featureText.set(f, t);
+    }
+    parts.push(t);
+  }
+  const { features: _f, ...rest } = fc;
+  const head = JSON.stringify(rest);
+  return `${head.slice(0, -1)}${head.length > 2 ? "," : ""}"features":[${parts.join(",")}]}`;
 }
 
 function cellNodes(

@@ -131,6 +131,26 @@ Deno.test("rx-coverage: GeoJSON hex cells with the reference's fields; filters a
       assert.match(JSON.stringify(res.body), /bbox/);
     }
     assert.equal((await getJson(t.app, "/api/rx-coverage?bbox=0,0,1,1&rx=zz")).status, 400);
+
+    // memoised cells follow new receptions (and answer the same bytes while nothing changed)
+    const world = "/api/rx-coverage?bbox=-90,-180,90,180&z=6&days=7";
+    const sum = (x: typeof fc) => x.features.reduce((s, f) => s + f.properties.count, 0);
+    const first = await (await t.app.request(world)).text();
+    const again = await (await t.app.request(world)).text();
+    assert.equal(again, first);
+    t.stack.clientRx.add({
+      rxPubkey: CLIENT_B,
+      heardKey: heard[0].publicKey.slice(0, 4),
+      lat: heard[0].lat!,
+      lon: heard[0].lon!,
+      snr: 12.5,
+      rssi: -90,
+      rxAtMs: FIXTURE_NOW - 60_000,
+    });
+    t.stack.clientRx.flush();
+    const after = JSON.parse(await (await t.app.request(world)).text()) as typeof fc;
+    assert.equal(sum(after), sum(JSON.parse(first)) + 1);
+    assert.ok(after.features.some((f) => f.properties.best_snr === 12.5));
   } finally {
     await t.close();
   }
