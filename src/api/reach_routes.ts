@@ -19,8 +19,11 @@ import { nodeByKey, visible } from "./node_lookup.ts";
 import type { NodeInfo } from "../store/node_directory.ts";
 
 const DAY = 86_400_000;
-/** Most transmissions examined per request (newest first). */
-export const REACH_SCAN_LIMIT = 20_000;
+/**
+ * Most transmissions examined per request (newest first, every observation of each): the
+ * answer's `scan` says how many matched and how many were read.
+ */
+export const REACH_SCAN_LIMIT = 2_000;
 
 interface ObsAgg {
   name: string;
@@ -163,6 +166,7 @@ export function computeReach(ctx: ApiContext, self: NodeInfo, days: number) {
     },
     direct_observers: direct,
     links,
+    scan: { transmissions: page.total, examined: page.items.length, limit: REACH_SCAN_LIMIT },
   };
 }
 
