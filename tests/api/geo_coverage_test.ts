@@ -265,6 +265,29 @@ Deno.test("reach, distance, scope-stats and the area filter", async () => {
       0,
     );
     assert.equal((await getJson(t.app, "/api/nodes?area=NOPE")).status, 400);
+
+    // packets: only ADVERTs whose sender lies in the area (flat and grouped)
+    const pk = (await getJson(t.app, "/api/packets?area=BAY&limit=50")).body as {
+      packets: { payload_type: number; decoded_json: string }[];
+      total: number;
+    };
+    assert.ok(pk.total > 0 && pk.packets.length > 0);
+    const inBay = new Set(
+      ((await getJson(t.app, "/api/nodes?limit=2000&area=BAY")).body as {
+        nodes: { public_key: string }[];
+      }).nodes.map((n) => n.public_key),
+    );
+    for (const row of pk.packets) {
+      assert.equal(row.payload_type, 4);
+      assert.ok(inBay.has(String(JSON.parse(row.decoded_json).pubKey).toLowerCase()));
+    }
+    const grouped = (await getJson(t.app, "/api/packets?area=BAY&groupByHash=true&limit=5"))
+      .body as { packets: { count: number; hash: string }[]; total: number };
+    assert.equal(grouped.total, pk.total);
+    assert.equal(typeof grouped.packets[0].count, "number");
+    const none = (await getJson(t.app, "/api/packets?area=BOX")).body as { total: number };
+    assert.equal(none.total, 0);
+    assert.equal((await getJson(t.app, "/api/packets?area=NOPE")).status, 400);
     void heard;
   } finally {
     await t.close();
