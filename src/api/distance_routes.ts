@@ -180,7 +180,11 @@ export function computeDistance(
   const all = hops.map((h) => h.d);
   let distHistogram: unknown = null;
   if (all.length) {
-    const min = Math.min(...all), max = Math.max(...all);
+    let min = Infinity, max = -Infinity;
+    for (const d of all) {
+      if (d < min) min = d;
+      if (d > max) max = d;
+    }
     const w = (max - min) / 25 || 1;
     const counts = new Array(25).fill(0);
     for (const d of all) counts[Math.max(0, Math.min(24, Math.floor((d - min) / w)))]++;
@@ -195,7 +199,11 @@ export function computeDistance(
     };
   }
   const byHour = new Map<string, number[]>();
-  for (const h of hops) byHour.set(h.hour, [...(byHour.get(h.hour) ?? []), h.d]);
+  for (const h of hops) {
+    const list = byHour.get(h.hour);
+    if (list) list.push(h.d);
+    else byHour.set(h.hour, [h.d]);
+  }
   const distOverTime = [...byHour.keys()].sort().map((hour) => {
     const v = byHour.get(hour)!;
     return { hour, avg: r2(v.reduce((s, x) => s + x, 0) / v.length), count: v.length };
@@ -205,7 +213,7 @@ export function computeDistance(
       totalHops: all.length,
       totalPaths: paths.length,
       avgDist: all.length ? r2(all.reduce((s, x) => s + x, 0) / all.length) : 0,
-      maxDist: all.length ? Math.max(...all) : 0,
+      maxDist: all.reduce((m, x) => (x > m ? x : m), 0),
       skippedHops: skipped,
       implausibleHops: implausible,
     },

@@ -23,7 +23,9 @@ const DAY = 86_400_000;
  * Most transmissions examined per request (newest first, every observation of each): the
  * answer's `scan` says how many matched and how many were read.
  */
-export const REACH_SCAN_LIMIT = 2_000;
+export const REACH_SCAN_LIMIT = 1_000;
+/** Most observations (their resolved paths) read per request. */
+export const REACH_OBS_LIMIT = 10_000;
 
 interface ObsAgg {
   name: string;
@@ -61,6 +63,14 @@ export function computeReach(ctx: ApiContext, self: NodeInfo, days: number) {
     { limit: REACH_SCAN_LIMIT },
     true,
   );
+  // newest first, until the observation budget is spent
+  let budget = REACH_OBS_LIMIT;
+  let used = 0;
+  while (used < page.items.length && budget > 0) {
+    budget -= page.items[used].observations?.length ?? 0;
+    used++;
+  }
+  page.items.length = used;
   const obsIds: number[] = [];
   for (const tx of page.items) for (const o of tx.observations ?? []) obsIds.push(o.id);
   const paths = ctx.store.resolvedPathsFor(obsIds);
@@ -166,7 +176,12 @@ export function computeReach(ctx: ApiContext, self: NodeInfo, days: number) {
     },
     direct_observers: direct,
     links,
-    scan: { transmissions: page.total, examined: page.items.length, limit: REACH_SCAN_LIMIT },
+    scan: {
+      transmissions: page.total,
+      examined: page.items.length,
+      observations: obsIds.length,
+      limit: REACH_SCAN_LIMIT,
+    },
   };
 }
 
