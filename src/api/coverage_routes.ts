@@ -21,12 +21,8 @@ import {
   heardResolver,
   zoomParam,
 } from "./geo_common.ts";
-import {
-  collectionJson,
-  coverageCells,
-  leaderboard,
-  receptionTotals,
-} from "../store/coverage_query.ts";
+import { collectionJson, coverageCells } from "../store/coverage_query.ts";
+import { leaderboard, receptionTotals } from "../store/coverage_rank.ts";
 import { zoomToRes } from "../store/hex_grid.ts";
 import { nodeByKey, visible } from "./node_lookup.ts";
 import type { CoverageIndex } from "../store/coverage_index.ts";

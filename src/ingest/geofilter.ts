@@ -10,6 +10,9 @@
  */
 
 import { type GeoFilter, geoSettingsOf, shapeContains } from "../cli/config_geo.ts";
+import type { DbWriter } from "../db/writer.ts";
+
+type DroppedPacketRow = Parameters<DbWriter["insertDroppedPacket"]>[0];
 
 /** What the gate decided for one advert. */
 export type GeoVerdict = "inside" | "no-position" | "foreign";
@@ -29,6 +32,25 @@ export class GeoFilterGate {
   constructor(filter: GeoFilter, mode: "flag" | "drop") {
     this.filter = filter;
     this.mode = mode;
+  }
+
+  /** The `dropped_packets` row of a dropped foreign advert. */
+  dropRow(
+    hash: string,
+    msg: { raw: string; observerId?: string | null; observerName?: string | null },
+    advert: Record<string, unknown>,
+    droppedAt: string,
+  ): DroppedPacketRow {
+    return {
+      hash,
+      rawHex: msg.raw,
+      reason: "outside geo_filter",
+      observerId: msg.observerId ?? null,
+      observerName: msg.observerName ?? null,
+      nodePubkey: typeof advert.pubKey === "string" ? advert.pubKey.toLowerCase() : null,
+      nodeName: typeof advert.name === "string" ? advert.name : null,
+      droppedAt,
+    };
   }
 
   /** Judges an advert position and counts the outcome (`foreign` counts as flagged or dropped). */

@@ -139,16 +139,7 @@ export class IngestPipeline {
       if (d.geoFilter?.judge(payload.lat, payload.lon) === "foreign") {
         if (d.geoFilter.mode === "flag") foreign = 1;
         else {
-          d.writer.insertDroppedPacket({
-            hash: decoded.hash,
-            rawHex: msg.raw,
-            reason: "outside geo_filter",
-            observerId: msg.observerId,
-            observerName: msg.observerName,
-            nodePubkey: fromPubkey,
-            nodeName: typeof payload.name === "string" ? payload.name : null,
-            droppedAt: nowIso,
-          });
+          d.writer.insertDroppedPacket(d.geoFilter.dropRow(decoded.hash, msg, payload, nowIso));
           return this.#drop("outside-geofilter", fromPubkey, msg, decoded);
         }
       }

@@ -8,10 +8,10 @@
  * @module
  */
 
+import { Accumulator } from "./coverage_accumulator.ts";
 import {
   type CoverageIndex,
   DAY_MS,
-  type DayAgg,
   INDEX_MAX_RES,
   INDEX_MIN_RES,
   type IndexedCell,
@@ -75,13 +75,15 @@ export const FEATURE_CAP = 5000;
 /** Most heard nodes listed per cell. */
 export const CELL_NODE_CAP = 25;
 
-interface NodeAgg {
+/** Per heard key within a cell: count and latest reception. */
+export interface NodeAgg {
   count: number;
   latestAt: number;
   latestSnr: number;
 }
 
-interface CellAgg {
+/** One display cell being summed. */
+export interface CellAgg {
   count: number;
   best: number;
   nodes: Map<number, NodeAgg>;
@@ -244,75 +246,6 @@ function cellsInBox(level: Map<number, IndexedCell>, res: number, b: Bbox): Iter
   return out;
 }
 
-/**
- * Sums one cell's day summaries and edge-day receptions into flat scratch
- * arrays indexed by heard-key id (a generation stamp marks the ids in use), so
- * the per-day work allocates nothing.
- */
-class Accumulator {
-  count = 0;
-  best = NaN;
-  #idx: CoverageIndex;
-  #gen = 0;
-  #stamp: Int32Array;
-  #cnt: Int32Array;
-  #at: Float64Array;
-  #snr: Float32Array;
-  #touched: number[] = [];
-
-  constructor(idx: CoverageIndex) {
-    this.#idx = idx;
-    const n = idx.heardKeys.names.length;
-    this.#stamp = new Int32Array(n);
-    this.#cnt = new Int32Array(n);
-    this.#at = new Float64Array(n);
-    this.#snr = new Float32Array(n);
-  }
-
-  begin(): void {
-    this.#gen++;
-    this.#touched.length = 0;
-    this.count = 0;
-    this.best = NaN;
-  }
-
-  #add(h: number, count: number, at: number, snr: number): void {
-    if (this.#stamp[h] !== this.#gen) {
-      this.#stamp[h] = this.#gen;
-      this.#cnt[h] = 0;
-      this.#at[h] = -Infinity;
-      this.#touched.push(h);
-    }
-    this.#cnt[h] += count;
-    if (at >= this.#at[h]) {
-      this.#at[h] = at;
-      this.#snr[h] = snr;
-    }
-  }
-
-  day(d: DayAgg): void {
-    this.count += d.count;
-    if (d.best === d.best && !(d.best <= this.best)) this.best = d.best;
-    for (let k = 0; k < d.n; k++) this.#add(d.heard[k], d.counts[k], d.latestAt[k], d.latestSnr[k]);
-  }
-
-  one(i: number): void {
-    const idx = this.#idx;
-    this.count++;
-    const snr = idx.snr[i];
-    if (snr === snr && !(snr <= this.best)) this.best = snr;
-    this.#add(idx.heard[i], 1, idx.rxAt[i], snr);
-  }
-
-  end(a: CellAgg): void {
-    a.count += this.count;
-    if (this.best === this.best && !(this.best <= a.best)) a.best = this.best;
-    for (const h of this.#touched) {
-      a.nodes.set(h, { count: this.#cnt[h], latestAt: this.#at[h], latestSnr: this.#snr[h] });
-    }
-  }
-}
-
 const packedKey = new WeakMap<CoverageFeature, number>();
 
 function cellKeyOf(f: CoverageFeature): number {
@@ -435,88 +368,4 @@ function cellNodes(
 
 function round2(v: number): number {
   return Math.round(v * 100) / 100;
-}
-
-/** One client of the leaderboard. */
-export interface LeaderEntry {
-  pubkey: string;
-  name: string;
-  receptions: number;
-  nodes: number;
-  cells: number;
-  score: number;
-}
-
-/** The resolution of the leaderboard's cells (~150 m). */
-export const LEADERBOARD_RES = 13;
-
-/**
- * Clients ranked by frontier-weighted coverage over the window: each distinct
- * resolution-13 cell a client reached adds 1 / (clients that reached it).
- */
-export function leaderboard(
-  idx: CoverageIndex,
-  sinceMs: number,
-  limit: number,
-  nameOf: (pubkey: string) => string,
-): LeaderEntry[] {
-  const per = new Map<
-    number,
-    { receptions: number; nodes: Set<number>; cells: number; score: number }
-  >();
-  const level = idx.levels[LEADERBOARD_RES - INDEX_MIN_RES];
-  const inCell = new Map<number, number>();
-  for (const cell of level.values()) {
-    inCell.clear();
-    const list = cell.list;
-    for (let k = idx.firstSince(list, sinceMs); k < list.n; k++) {
-      const i = list.ids[k];
-      const c = idx.rx[i];
-      inCell.set(c, (inCell.get(c) ?? 0) + 1);
-      let p = per.get(c);
-      if (!p) {
-        p = { receptions: 0, nodes: new Set(), cells: 0, score: 0 };
-        per.set(c, p);
-      }
-      p.receptions++;
-      p.nodes.add(idx.heard[i]);
-    }
-    const w = inCell.size > 0 ? 1 / inCell.size : 0;
-    for (const c of inCell.keys()) {
-      const p = per.get(c)!;
-      p.cells++;
-      p.score += w;
-    }
-  }
-  const out: LeaderEntry[] = [...per.entries()].map(([c, p]) => {
-    const pubkey = idx.rxKey(c);
-    return {
-      pubkey,
-      name: nameOf(pubkey),
-      receptions: p.receptions,
-      nodes: p.nodes.size,
-      cells: p.cells,
-      score: p.score,
-    };
-  });
-  out.sort((a, b) =>
-    b.score - a.score || b.receptions - a.receptions || (a.pubkey < b.pubkey ? -1 : 1)
-  );
-  return out.slice(0, limit);
-}
-
-/** All retained receptions of the given heard keys and how many distinct clients made them. */
-export function receptionTotals(
-  idx: CoverageIndex,
-  heardIds: number[],
-): { receptions: number; clients: number } {
-  let receptions = 0;
-  const clients = new Set<number>();
-  for (const h of heardIds) {
-    const list = idx.byHeard.get(h);
-    if (!list) continue;
-    receptions += list.size;
-    for (let k = list.start; k < list.n; k++) clients.add(idx.rx[list.ids[k]]);
-  }
-  return { receptions, clients: clients.size };
 }
