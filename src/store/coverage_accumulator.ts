@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { CoverageIndex, DayAgg } from "./coverage_index.ts";
+import { type CoverageIndex, type DayAgg, SLOT } from "./coverage_index.ts";
 import type { CellAgg } from "./coverage_query.ts";
 
 /** See the module doc: `begin`, then `day`/`one` per contribution, then `end` into a cell. */
@@ -57,7 +57,8 @@ export class Accumulator {
   day(d: DayAgg): void {
     this.count += d.count;
     if (d.best === d.best && !(d.best <= this.best)) this.best = d.best;
-    for (let k = 0; k < d.n; k++) this.#add(d.heard[k], d.counts[k], d.latestAt[k], d.latestSnr[k]);
+    const s = d.slots, end = d.n * SLOT;
+    for (let o = 0; o < end; o += SLOT) this.#add(s[o], s[o + 1], s[o + 2], s[o + 3]);
   }
 
   /** Adds one reception (row index). */

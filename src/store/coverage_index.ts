@@ -47,42 +47,19 @@ export class IdList {
 
 /**
  * Receptions of one cell on one UTC day, summed: the count, the best SNR and,
- * per heard key (flat arrays, `n` used), its count and latest reception.
+ * per heard key, its count and latest reception — `n` slots of 4 numbers in
+ * one array: heard-key id, count, latest time (ms), latest SNR (NaN: none).
  */
 export interface DayAgg {
   count: number;
   /** Best SNR, NaN when none carried one. */
   best: number;
   n: number;
-  heard: Int32Array;
-  counts: Int32Array;
-  latestAt: Float64Array;
-  /** NaN when the latest reception carried no SNR. */
-  latestSnr: Float32Array;
+  slots: Float64Array;
 }
 
-function newDay(): DayAgg {
-  return {
-    count: 0,
-    best: NaN,
-    n: 0,
-    heard: new Int32Array(4),
-    counts: new Int32Array(4),
-    latestAt: new Float64Array(4),
-    latestSnr: new Float32Array(4),
-  };
-}
-
-function growDay(d: DayAgg): void {
-  const m = d.heard.length * 2;
-  const heard = new Int32Array(m), counts = new Int32Array(m);
-  const latestAt = new Float64Array(m), latestSnr = new Float32Array(m);
-  heard.set(d.heard);
-  counts.set(d.counts);
-  latestAt.set(d.latestAt);
-  latestSnr.set(d.latestSnr);
-  Object.assign(d, { heard, counts, latestAt, latestSnr });
-}
+/** Numbers per heard-key slot of a {@linkcode DayAgg}. */
+export const SLOT = 4;
 
 /** A cell of one resolution: its receptions and its lat/lon bounds. */
 export interface IndexedCell {
@@ -214,25 +191,30 @@ export class CoverageIndex {
     const day = Math.floor(at / DAY_MS);
     let d = days.get(day);
     if (!d) {
-      d = newDay();
+      d = { count: 0, best: NaN, n: 0, slots: new Float64Array(2 * SLOT) };
       days.set(day, d);
     }
     d.count++;
     const snr = this.snr[i];
     if (snr === snr && !(snr <= d.best)) d.best = snr;
-    let k = 0;
-    while (k < d.n && d.heard[k] !== h) k++;
-    if (k === d.n) {
-      if (d.n === d.heard.length) growDay(d);
-      d.heard[k] = h;
-      d.counts[k] = 0;
-      d.latestAt[k] = -Infinity;
+    let o = 0;
+    const end = d.n * SLOT;
+    while (o < end && d.slots[o] !== h) o += SLOT;
+    if (o === end) {
+      if (end === d.slots.length) {
+        const next = new Float64Array(d.slots.length * 2);
+        next.set(d.slots);
+        d.slots = next;
+      }
+      d.slots[o] = h;
+      d.slots[o + 1] = 0;
+      d.slots[o + 2] = -Infinity;
       d.n++;
     }
-    d.counts[k]++;
-    if (at >= d.latestAt[k]) {
-      d.latestAt[k] = at;
-      d.latestSnr[k] = snr;
+    d.slots[o + 1]++;
+    if (at >= d.slots[o + 2]) {
+      d.slots[o + 2] = at;
+      d.slots[o + 3] = snr;
     }
   }
 
