@@ -25,6 +25,8 @@ import { comparePage } from "./pages/compare.ts";
 import { pathInspectorPage } from "./pages/path_inspector.ts";
 import { perfPage } from "./pages/perf.ts";
 import { homePage } from "./pages/home.ts";
+import { rxCoveragePage } from "./pages/rx_coverage.ts";
+import { nodeReachPage } from "./pages/node_reach.ts";
 
 const NAV: [string, string][] = [
   ["home", "Overview"],
@@ -36,6 +38,7 @@ const NAV: [string, string][] = [
   ["observers", "Observers"],
   ["analytics", "Analytics"],
   ["tools", "Tools"],
+  ["rx-coverage", "Coverage"],
 ];
 
 function shell() {
@@ -170,6 +173,8 @@ function main() {
     .add(/^\/live$/, "live", livePage)
     .add(/^\/nodes\/?$/, "nodes", nodesPage)
     .add(/^\/nodes\/([^/]+)$/, "nodes", nodeDetailPage)
+    .add(/^\/nodes\/([^/]+)\/reach$/, "nodes", nodeReachPage)
+    .add(/^\/rx-coverage$/, "rx-coverage", rxCoveragePage)
     .add(/^\/map$/, "map", mapPage)
     .add(/^\/channels$/, "channels", channelsPage)
     .add(/^\/observers\/?$/, "observers", observersPage)

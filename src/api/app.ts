@@ -39,6 +39,7 @@ import { registerWebSocket } from "./ws_route.ts";
 import { backupRoutes } from "./backup_routes.ts";
 import { issue14Routes, perfTimer } from "./issue14_routes.ts";
 import { healthSeriesRoutes } from "./health_series_routes.ts";
+import { geographyRoutes } from "./geo_route_list.ts";
 
 /** Default cap on request bodies (every POST/PUT), in bytes. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -83,6 +84,7 @@ export function allRoutes(ctx: ApiContext, getRoutes: () => readonly AnyRoute[])
     ...healthRoutes(ctx),
     ...configRoutes(ctx),
     ...backupRoutes(ctx),
+    ...geographyRoutes(ctx),
     ...metricsRoutes(ctx, () => buildOpenApi(getRoutes(), ctx.build?.version ?? VERSION)),
   ];
 }

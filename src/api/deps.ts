@@ -23,6 +23,7 @@ import type { ObserverSource } from "./observer_source.ts";
 import type { DecodedCache } from "./decoded_cache.ts";
 import type { TtlCache } from "./ttl_cache.ts";
 import type { HealthStore } from "../store/health_store.ts";
+import type { GeoRuntime } from "./geo_common.ts";
 
 /** Body of `POST /api/packets`, validated before `ingestPacket` is called. */
 export interface IngestPacketRequest {
@@ -124,6 +125,8 @@ export interface ApiDeps {
   health?: HealthStore;
   /** Trust `X-Forwarded-For` for the client address (behind a reverse proxy). Default false. */
   trustProxy?: boolean;
+  /** Client-reception grid index and geofilter gate (coverage endpoints; 404 without). */
+  geo?: GeoRuntime;
 }
 
 /** The per-app context the route modules receive. */

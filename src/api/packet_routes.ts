@@ -28,6 +28,8 @@ import { nodeByKeyOrName } from "./node_lookup.ts";
 import { detailObservations, groupedRows, packetRows } from "./packet_rows.ts";
 import { boolParam, csvParam, enumParam, HASH_RE, stringParam, timeParam } from "./params.ts";
 import { readJsonObject } from "./body.ts";
+import { areaNodeIds, areaParam } from "./geo_common.ts";
+import { areaPackets } from "./area_packets.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 import { iso } from "./shapes.ts";
 import { decodedObject } from "./ws_frame.ts";
@@ -82,6 +84,7 @@ export function packetRoutes(ctx: ApiContext): AnyRoute[] {
     since: timeParam({ description: "first_seen >= this time" }),
     until: timeParam({ description: "first_seen <= this time" }),
     region: regionParam,
+    area: areaParam,
     node: stringParam({ description: "node public key, key prefix (>= 8 hex) or exact name" }),
     channel: stringParam({
       description: "channel name or enc_<HH>",
@@ -125,6 +128,11 @@ export function packetRoutes(ctx: ApiContext): AnyRoute[] {
           filter.nodeId = n.id;
         }
         const page = { order: p.order, offset: p.offset, limit: p.limit };
+        const area = areaNodeIds(ctx, p.area);
+        if (area) {
+          const mode = { expand: p.expand === "observations", grouped: p.groupByHash === true };
+          return c.json(areaPackets(ctx, filter, area, page, mode));
+        }
         if (p.groupByHash) {
           const key = `g:${new URL(c.req.url).search}`;
           const body = ctx.cache.get(key, 3000, () => {

@@ -8,6 +8,7 @@
  */
 
 import { isPlainObject, validateConfig } from "./config_schema.ts";
+import { validateGeoConfig } from "./config_geo.ts";
 import type { LogLevel } from "../log/logger.ts";
 
 /** One MQTT broker to subscribe to. */
@@ -143,6 +144,7 @@ export function loadConfig(
   const raw = configPath ? readConfigFile(configPath, flags.config !== undefined) : {};
   const { errors, warnings } = validateConfig(raw);
   warnings.forEach(warn);
+  errors.push(...validateGeoConfig(raw));
   if (errors.length) throw new ConfigError(errors);
 
   const cfg = fromFile(raw, configPath);

@@ -89,6 +89,7 @@ export async function startServer(
     await loaded;
     if (msg.kind === "packet") await pipeline.ingestPacket(msg);
     else if (msg.kind === "status") pipeline.ingestStatus(msg);
+    else if (msg.kind === "client-rx") stack.clientRx.ingest(msg);
   };
   const mqtt = config.mqttSources.length > 0
     ? new MqttIngest({ ...mqttIngestOptionsFromConfig(config, handle), logger: log })

@@ -26,6 +26,8 @@ import { type GraphLoadResult, loadGraph } from "../resolve/graph_persistence.ts
 import { type LoadOptions, loadStore, type LoadSummary } from "../store/loader.ts";
 import { httpIngestHandler } from "./http_ingest.ts";
 import { HealthStore } from "../store/health_store.ts";
+import { ClientRxIngest } from "../ingest/client_rx.ts";
+import { geoFilterGate } from "../ingest/geofilter.ts";
 
 /** The assembled components. */
 export interface Stack {
@@ -41,6 +43,8 @@ export interface Stack {
   health: HealthStore;
   /** WAL checkpoints in a worker (`checkpointer.ready`: started, or left in the writer). */
   checkpointer: WalCheckpointer;
+  /** Roaming-client receptions and their grid index (RX coverage). */
+  clientRx: ClientRxIngest;
   /**
    * Loads the neighbor graph, runs a queued one-off re-resolution of stored paths
    * (`reresolve.ts`: a file another resolver wrote), then loads the store from SQLite (in chunks
@@ -64,19 +68,21 @@ export interface StackOptions {
   writer?: DbWriterOptions;
 }
 
-type StackConfig = Pick<
-  HopwatchConfig,
-  | "dbPath"
-  | "packetStore"
-  | "resolver"
-  | "channelKeys"
-  | "hashChannels"
-  | "hashRegions"
-  | "tryAllChannelKeys"
-  | "validateSignatures"
-  | "nodeBlacklist"
-  | "retention"
->;
+type StackConfig =
+  & Pick<
+    HopwatchConfig,
+    | "dbPath"
+    | "packetStore"
+    | "resolver"
+    | "channelKeys"
+    | "hashChannels"
+    | "hashRegions"
+    | "tryAllChannelKeys"
+    | "validateSignatures"
+    | "nodeBlacklist"
+    | "retention"
+  >
+  & Partial<Pick<HopwatchConfig, "raw" | "foreignAdvertsMode">>;
 
 /** Opens (and migrates) the database and builds every component over it. */
 export function createStack(config: StackConfig, opts: StackOptions): Stack {
@@ -103,6 +109,7 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     tryAllKeys: config.tryAllChannelKeys,
   });
   const health = new HealthStore(config.retention.metricsDays);
+  const geoFilter = geoFilterGate(config.raw, config.foreignAdvertsMode ?? "flag");
   const pipeline = new IngestPipeline({
     store,
     nodes,
@@ -115,6 +122,12 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     broadcast: opts.broadcast,
     log,
     health,
+    geoFilter,
+  });
+  const clientRx = new ClientRxIngest({
+    db: hdb.db,
+    retentionDays: Math.max(30, config.retention?.packetDays ?? 30),
+    decodeOptions: { keyRing, regions: createRegionTable(config.hashRegions) },
   });
   return {
     hdb,
@@ -127,6 +140,7 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     pipeline,
     health,
     checkpointer,
+    clientRx,
     async load(options = {}) {
       await checkpointer.ready;
       const graph = loadGraph(hdb.db, nodes, resolver.graph);
@@ -142,6 +156,7 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
           return !!n && (n.batteryMv !== null || n.temperatureC !== null);
         },
       );
+      clientRx.load();
       return { graph, summary };
     },
     apiDeps(config, hub, ready = Promise.resolve()) {
@@ -156,9 +171,11 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
         ingestPacket: httpIngestHandler(pipeline, writer, ready),
         pipelineStats: () => pipeline.counters.snapshot(),
         health,
+        geo: { clientRx, gate: geoFilter },
       };
     },
     async close() {
+      clientRx.flush();
       await writer.close();
       await checkpointer.close();
       hdb.close();

@@ -44,6 +44,7 @@ import { validatePacketFields, validateStatusFields } from "./validate.ts";
 import { hashByte, hopsOf, hopStrings } from "./hops.ts";
 
 export { hopsOf, hopStrings } from "./hops.ts";
+import type { GeoFilterGate } from "./geofilter.ts";
 import type { LiveEvent } from "../api/ws_frame.ts";
 import type { HealthSink } from "../store/health_store.ts";
 import { checkStatusMetrics } from "./status_metrics_check.ts";
@@ -68,6 +69,8 @@ export interface PipelineDeps {
   validateSignatures: boolean;
   /** Node keys (lowercase) whose adverts are ignored. */
   nodeBlacklist?: ReadonlySet<string>;
+  /** The `geo_filter` gate for ADVERT positions (`foreignAdverts.mode`); none when unset. */
+  geoFilter?: GeoFilterGate;
   /** Receives one event per new observation (the WebSocket hub). */
   broadcast?: (event: LiveEvent) => void;
   log: Logger;
@@ -141,6 +144,7 @@ export class IngestPipeline {
     // ADVERT validation and signature. The content hash covers every signed byte, so a known
     // transmission was verified when it was first stored: only new ones are checked.
     let fromPubkey: string | null = null;
+    let foreign: 1 | null = null;
     if (payloadType === PAYLOAD_ADVERT) {
       const invalid = validateAdvert(decoded.payload as Parameters<typeof validateAdvert>[0]);
       if (invalid) return this.#drop("invalid-advert", invalid, msg, decoded);
@@ -163,6 +167,13 @@ export class IngestPipeline {
       }
       // The await may have let another sighting of the same packet in first.
       if (txId < 0) txId = d.store.txIdByHash(decoded.hash);
+      if (d.geoFilter?.judge(payload.lat, payload.lon) === "foreign") {
+        if (d.geoFilter.mode === "flag") foreign = 1;
+        else {
+          d.writer.insertDroppedPacket(d.geoFilter.dropRow(decoded.hash, msg, payload, nowIso));
+          return this.#drop("outside-geofilter", fromPubkey, msg, decoded);
+        }
+      }
     }
     const txNew = txId < 0;
     if (txNew) txId = d.writer.nextTransmissionId();
@@ -191,6 +202,7 @@ export class IngestPipeline {
         lastSeen: nowIso,
         batteryMv: typeof payload.battery_mv === "number" ? payload.battery_mv : null,
         temperatureC: typeof payload.temperature_c === "number" ? payload.temperature_c : null,
+        foreign: foreign === 1 ? true : undefined,
       });
       if (txNew) node.advertCount++;
       originatorId = node.id;
@@ -204,6 +216,7 @@ export class IngestPipeline {
         batteryMv: node.batteryMv,
         temperatureC: node.temperatureC,
         defaultScope: decoded.scopeName || null,
+        foreignAdvert: foreign,
         advertIncrement: txNew ? 1 : 0,
       });
     }

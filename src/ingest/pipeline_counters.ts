@@ -15,6 +15,7 @@ export type PipelineDropReason =
   | "invalid-advert"
   | "invalid-signature"
   | "blacklisted-node"
+  | "outside-geofilter"
   | "internal-error";
 
 /** Every pipeline drop reason, for metrics. */
@@ -25,6 +26,7 @@ export const PIPELINE_DROP_REASONS: readonly PipelineDropReason[] = [
   "invalid-advert",
   "invalid-signature",
   "blacklisted-node",
+  "outside-geofilter",
   "internal-error",
 ];
 

@@ -34,6 +34,8 @@ const TABS: AnalyticsTab[] = [
 import { EXTRA_TABS } from "./analytics_tabs.ts";
 import "./analytics_rf_health.ts";
 import "./analytics_clock_health.ts";
+import { distanceTab } from "./analytics_distance.ts";
+import { scopesTab } from "./analytics_scopes.ts";
 
 type Dispose = () => void;
 
@@ -277,6 +279,8 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
         })) ?? [];
       } else if (extra) disposers = await extra.render(body, win);
       else if (tab === "subpaths") await subpaths(body, win);
+      else if (tab === "distance") disposers = await distanceTab(body, q);
+      else if (tab === "scopes") disposers = await scopesTab(body, q);
       else {
         const rows = await rowsFor(win);
         if (tab === "rf") disposers = await rf(body, rows);

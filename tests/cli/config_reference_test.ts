@@ -5,6 +5,7 @@
  * hand from the reference (Kpa-clawbot/CoreScope); the file itself is not
  * copied.
  */
+import { geoSettingsOf } from "../../src/cli/config_geo.ts";
 import assert from "node:assert/strict";
 import { type HopwatchConfig, loadConfig } from "../../src/cli/config.ts";
 import { NO_EFFECT_KEYS } from "../../src/cli/config_reference.ts";
@@ -216,17 +217,22 @@ const REFERENCE_KEYS: RefKey[] = [
   {
     key: "geo_filter",
     value: { polygon: [[1, 2], [1, 3], [2, 3]], bufferKm: 20 },
-    kind: { owned: "issue 13 (areas / geo_filter)" },
+    kind: "applied",
+    probe: (c) => geoSettingsOf(c.raw).geoFilter?.bufferKm,
+    expect: 20,
   },
   {
     key: "foreignAdverts.mode",
-    value: "flag",
-    kind: { owned: "issue 13 (applies with geo_filter)" },
+    value: "drop",
+    kind: "applied",
+    probe: (c) => c.foreignAdvertsMode,
   },
   {
     key: "areas",
     value: { BAY: { label: "Bay", latMin: 1, latMax: 2, lonMin: 1, lonMax: 2 } },
-    kind: { owned: "issue 13 (areas / geo_filter)" },
+    kind: "applied",
+    probe: (c) => geoSettingsOf(c.raw).areas.map((a) => a.key),
+    expect: ["BAY"],
   },
   { key: "regions", value: { SJC: "San Jose" }, kind: "applied", probe: served("regions") },
   { key: "cacheTTL", value: { stats: 10 }, kind: "applied", probe: served("cacheTTL") },
@@ -393,8 +399,8 @@ Deno.test("config reference: the no-effect list and the reference list agree", (
   const warned = REFERENCE_KEYS.filter((r) => r.kind === "no-effect").map((r) => r.key);
   assert.deepEqual([...warned].sort(), Object.keys(NO_EFFECT_KEYS).sort());
   const owned = REFERENCE_KEYS.filter((r) => typeof r.kind === "object").map((r) => r.key);
-  // Keys other issues implement: the lead checks them after merging.
-  assert.deepEqual(owned, ["geo_filter", "foreignAdverts.mode", "areas"]);
+  // Every key is either applied or warned: none is left to another change.
+  assert.deepEqual(owned, []);
 });
 
 Deno.test("config reference: every key at once loads without error or unknown-key warning", () => {
