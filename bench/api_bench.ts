@@ -26,6 +26,8 @@ import { createApp } from "../src/api/app.ts";
 import { WsHub } from "../src/api/ws_hub.ts";
 import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
 import { pathGroups } from "../src/store/path_groups.ts";
+import { issue14Bench } from "./api_bench_issue14.ts";
+import { healthBenchEndpoints, healthTargets } from "./health_bench.ts";
 
 /** Command-line options (see the module doc). */
 function parseArgs(argv: string[]) {
@@ -244,12 +246,16 @@ async function main(): Promise<void> {
     "stats": "/api/stats",
     "healthz": "/api/healthz",
   };
+  const health = await healthBenchEndpoints(stack, app); // 30 d of metrics for every observer
+  Object.assign(endpoints, health.endpoints);
   const inProcess: Record<string, unknown> = {};
   for (const [name, url] of Object.entries(endpoints)) {
     const n = name === "nodes?limit=2000" ? Math.min(args.n, 200) : args.n;
     inProcess[name] = await timeRequests(app, url, n);
     log(`in-process ${name}: ${JSON.stringify(inProcess[name])}`);
   }
+
+  const issue14 = await issue14Bench(app, stack, Math.min(args.n, 300), log);
 
   // Live polling while the pipeline ingests `ingestRate` observations per second.
   const live = await livePoll(app, stack, args);
@@ -309,6 +315,7 @@ async function main(): Promise<void> {
       },
     ),
   };
+  Object.assign(targets, healthTargets(inProcess, health, stack));
   const out = {
     bench: "api",
     db: args.db,
@@ -316,6 +323,7 @@ async function main(): Promise<void> {
     load: { ms: Math.round(loadMs), tx: summary.tx, obs: summary.obs, nodes: stack.nodes.size },
     busiestNode: { ...busiest, pathsColdMs },
     inProcess,
+    issue14,
     livePoll: live,
     http,
     rssMB: Math.round(Deno.memoryUsage().rss / 1048576),

@@ -10,6 +10,7 @@ import { setHealth } from "./lib/format.ts";
 import { debounce, h, replace } from "./lib/dom.ts";
 import { Router } from "./lib/router.ts";
 import { onWsState, reconnectNow, startLive } from "./lib/ws.ts";
+import { applyTheme, type ThemeConfig } from "./lib/theme.ts";
 import { packetsPage } from "./pages/packets.ts";
 import { livePage } from "./pages/live.ts";
 import { nodesPage } from "./pages/nodes.ts";
@@ -18,8 +19,17 @@ import { mapPage } from "./pages/map.ts";
 import { channelsPage } from "./pages/channels.ts";
 import { observerDetailPage, observersPage } from "./pages/observers.ts";
 import { analyticsPage } from "./pages/analytics.ts";
+import { toolsPage } from "./pages/tools.ts";
+import { tracesPage } from "./pages/traces.ts";
+import { comparePage } from "./pages/compare.ts";
+import { pathInspectorPage } from "./pages/path_inspector.ts";
+import { perfPage } from "./pages/perf.ts";
+import { homePage } from "./pages/home.ts";
+import { rxCoveragePage } from "./pages/rx_coverage.ts";
+import { nodeReachPage } from "./pages/node_reach.ts";
 
 const NAV: [string, string][] = [
+  ["home", "Overview"],
   ["packets", "Packets"],
   ["live", "Live"],
   ["nodes", "Nodes"],
@@ -27,6 +37,8 @@ const NAV: [string, string][] = [
   ["channels", "Channels"],
   ["observers", "Observers"],
   ["analytics", "Analytics"],
+  ["tools", "Tools"],
+  ["rx-coverage", "Coverage"],
 ];
 
 function shell() {
@@ -45,7 +57,12 @@ function shell() {
     h(
       "header",
       { class: "top" },
-      h("a", { class: "brand", href: "#/packets" }, h("span", { class: "logo" }), "hopwatch"),
+      h(
+        "a",
+        { class: "brand", href: "#/packets" },
+        h("span", { class: "logo" }),
+        h("span", { class: "brand-name" }, "hopwatch"),
+      ),
       h("nav", { class: "nav" }, navLinks),
       h("div", { class: "search" }, search, results),
       conn,
@@ -125,6 +142,7 @@ async function pollHealth(banner: HTMLElement) {
 
 function main() {
   const ui = shell();
+  tryJson<ThemeConfig>("/api/config/theme").then(applyTheme);
   wireSearch(ui.search, ui.results);
   onLoadStatus((s) => {
     const loadingNow = s.startsWith("loading");
@@ -155,11 +173,19 @@ function main() {
     .add(/^\/live$/, "live", livePage)
     .add(/^\/nodes\/?$/, "nodes", nodesPage)
     .add(/^\/nodes\/([^/]+)$/, "nodes", nodeDetailPage)
+    .add(/^\/nodes\/([^/]+)\/reach$/, "nodes", nodeReachPage)
+    .add(/^\/rx-coverage$/, "rx-coverage", rxCoveragePage)
     .add(/^\/map$/, "map", mapPage)
     .add(/^\/channels$/, "channels", channelsPage)
     .add(/^\/observers\/?$/, "observers", observersPage)
     .add(/^\/observers\/([^/]+)$/, "observers", observerDetailPage)
-    .add(/^\/analytics$/, "analytics", analyticsPage);
+    .add(/^\/analytics$/, "analytics", analyticsPage)
+    .add(/^\/tools\/?$/, "tools", toolsPage)
+    .add(/^\/(?:traces|tools\/trace)(?:\/([^/]*))?$/, "tools", tracesPage)
+    .add(/^\/compare$/, "tools", comparePage)
+    .add(/^\/(?:tools\/)?path-inspector$/, "tools", pathInspectorPage)
+    .add(/^\/perf$/, "tools", perfPage)
+    .add(/^\/home$/, "home", homePage);
   router.start("#/packets");
   startLive();
   // Secondary requests wait until the first page has had its data.

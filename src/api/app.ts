@@ -15,7 +15,7 @@ import type { ApiContext, ApiDeps } from "./deps.ts";
 import { ApiError, errorResponse, indexLoading } from "./errors.ts";
 import { parseParams } from "./params.ts";
 import type { AnyRoute } from "./route_def.ts";
-import { cors, rateLimit, requireApiKey } from "./security.ts";
+import { cors, noSniff, rateLimit, requireApiKey } from "./security.ts";
 import { MetricsRegistry } from "./metrics.ts";
 import { ObserverSource } from "./observer_source.ts";
 import { DecodedCache } from "./decoded_cache.ts";
@@ -37,6 +37,9 @@ import { topologyRoutes } from "./topology_routes.ts";
 import { metricsRoutes } from "./metrics_routes.ts";
 import { registerWebSocket, wsRoutes } from "./ws_route.ts";
 import { backupRoutes } from "./backup_routes.ts";
+import { issue14Routes, perfTimer } from "./issue14_routes.ts";
+import { healthSeriesRoutes } from "./health_series_routes.ts";
+import { geographyRoutes } from "./geo_route_list.ts";
 
 /** Default cap on request bodies (every POST/PUT), in bytes. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -66,6 +69,8 @@ export function createContext(deps: ApiDeps): ApiContext {
 /** Every route definition of the API, in registration order. */
 export function allRoutes(ctx: ApiContext, getRoutes: () => readonly AnyRoute[]): AnyRoute[] {
   return [
+    ...issue14Routes(ctx, getRoutes),
+    ...healthSeriesRoutes(ctx),
     ...packetRoutes(ctx),
     ...packetDetailRoutes(ctx),
     ...decodeRoutes(ctx),
@@ -80,6 +85,7 @@ export function allRoutes(ctx: ApiContext, getRoutes: () => readonly AnyRoute[])
     ...configRoutes(ctx),
     ...backupRoutes(ctx),
     ...wsRoutes(ctx),
+    ...geographyRoutes(ctx),
     ...metricsRoutes(ctx, () => buildOpenApi(getRoutes(), ctx.build?.version ?? VERSION)),
   ];
 }
@@ -105,10 +111,12 @@ export function createApp(deps: ApiDeps): Hono {
   app.onError((err, c) => errorResponse(err, c));
   app.notFound((c) => c.json({ error: `Cannot find ${c.req.path.slice(0, 200)}` }, 404));
 
+  app.use("*", noSniff());
   app.use("*", async (c, next) => {
     await next();
     requests.inc({ method: c.req.method, status: `${Math.floor(c.res.status / 100)}xx` });
   });
+  app.use("/api/*", perfTimer(ctx));
   app.use("/api/*", async (c, next) => {
     await next();
     c.res.headers.set("Cache-Control", "no-store");

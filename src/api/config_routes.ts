@@ -128,7 +128,10 @@ export function configRoutes(deps: ApiContext): AnyRoute[] {
     ),
     typeColors: merge({}, raw.typeColors),
     home: merge({}, raw.home),
-    markerStroke: typeof raw.markerStroke === "string" ? raw.markerStroke : "#ffffff",
+    // CoreScope's `{color, width, opacity}` object or a bare colour string.
+    markerStroke: typeof raw.markerStroke === "string" || Object.keys(obj(raw.markerStroke)).length
+      ? raw.markerStroke
+      : "#ffffff",
   });
   return [
     route({

@@ -22,6 +22,8 @@ import type { EventLoopMonitor, MetricsRegistry } from "./metrics.ts";
 import type { ObserverSource } from "./observer_source.ts";
 import type { DecodedCache } from "./decoded_cache.ts";
 import type { TtlCache } from "./ttl_cache.ts";
+import type { HealthStore } from "../store/health_store.ts";
+import type { GeoRuntime } from "./geo_common.ts";
 
 /** Body of `POST /api/packets`, validated before `ingestPacket` is called. */
 export interface IngestPacketRequest {
@@ -119,8 +121,12 @@ export interface ApiDeps {
   observerChanges?: (listener: () => void) => void;
   /** Mounts the web UI after the API routes (its catch-all must not shadow `/api/*`). */
   mountUi?: (app: Hono) => void;
+  /** Observer metrics series, clock skew and node telemetry (default: built from `db`). */
+  health?: HealthStore;
   /** Trust `X-Forwarded-For` for the client address (behind a reverse proxy). Default false. */
   trustProxy?: boolean;
+  /** Client-reception grid index and geofilter gate (coverage endpoints; 404 without). */
+  geo?: GeoRuntime;
 }
 
 /** The per-app context the route modules receive. */

@@ -8,6 +8,7 @@
 import { VERSION } from "../cli/version.ts";
 import type { ApiContext } from "./deps.ts";
 import { visible } from "./node_lookup.ts";
+import { healthParity } from "./health_parity.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 
 const MB = 1024 * 1024;
@@ -96,6 +97,7 @@ export function healthRoutes(ctx: ApiContext): AnyRoute[] {
         return c.json({
           status: s.progress.state === "ready" ? "ok" : "loading",
           uptime: Math.floor((Date.now() - ctx.startTime) / 1000),
+          ...healthParity(ctx),
           memory: memoryMB(),
           cache: {
             decoded: ctx.decoded.stats(),

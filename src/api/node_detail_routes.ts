@@ -6,7 +6,6 @@
  * @module
  */
 
-import { PAYLOAD_TYPE_NAMES } from "../meshcore/mod.ts";
 import type { NodeInfo } from "../store/node_directory.ts";
 import type { TransmissionView } from "../store/types.ts";
 import type { ApiContext } from "./deps.ts";
@@ -14,6 +13,7 @@ import { nodeByKey } from "./node_lookup.ts";
 import { nodeJson, RELAY_WINDOW_HOURS } from "./node_json.ts";
 import { packetRows } from "./packet_rows.ts";
 import { intParam, numberParam, stringParam } from "./params.ts";
+import { nodeAnalyticsJson } from "./node_analytics.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 import { iso } from "./shapes.ts";
 
@@ -187,6 +187,7 @@ export function nodeDetailRoutes(ctx: ApiContext): AnyRoute[] {
           observer_name: e.name,
           iata: e.iata,
           count: e.count,
+          packetCount: e.count, // the reference frontend's name for it
           avgSnr: mean(e.snr),
           lastSeen: iso(e.last),
         }));
@@ -247,61 +248,13 @@ export function nodeDetailRoutes(ctx: ApiContext): AnyRoute[] {
         pk: pkParam,
         days: intParam({ description: "window in days", default: 7, min: 1, max: 365 }),
       },
-      returns:
-        "{node, days, timeline[], snrTrend[], packetTypes{}, observerCoverage[], hopDistribution{}, peers[], uptimeHeatmap[7][24]}",
+      returns: "{node, timeRange, activityTimeline[], snrTrend[], packetTypeBreakdown[], " +
+        "observerCoverage[], hopDistribution[], peerInteractions[], uptimeHeatmap[], computedStats}",
       handler(c, p) {
         const n = nodeByKey(ctx, p.pk);
         const now = ctx.now();
-        const since = now - p.days * DAY;
-        const bucket = p.days <= 2 ? 3_600_000 : DAY;
-        const items = involving(ctx, n, { sinceMs: since, withObs: true }).items;
-        const timeline = new Map<number, { sent: number; relayed: number }>();
-        const snrBy = new Map<number, number[]>();
-        const types: Record<string, number> = {};
-        const coverage = new Map<string, { name: string | null; count: number }>();
-        const hopDist: Record<string, number> = {};
-        const heat = Array.from({ length: 7 }, () => new Array(24).fill(0));
-        for (const t of items) {
-          const b = Math.floor(t.firstSeenMs / bucket) * bucket;
-          const e = timeline.get(b) ?? { sent: 0, relayed: 0 };
-          if (t.fromPubkey === n.publicKey) e.sent++;
-          else e.relayed++;
-          timeline.set(b, e);
-          const name = PAYLOAD_TYPE_NAMES[t.payloadType] ?? "UNKNOWN";
-          types[name] = (types[name] ?? 0) + 1;
-          const d = new Date(t.firstSeenMs);
-          heat[d.getUTCDay()][d.getUTCHours()]++;
-          if (t.best) hopDist[t.best.hops.length] = (hopDist[t.best.hops.length] ?? 0) + 1;
-          for (const o of t.observations ?? []) {
-            if (o.snr !== null) {
-              const list = snrBy.get(b) ?? [];
-              list.push(o.snr);
-              snrBy.set(b, list);
-            }
-            if (o.observerId) {
-              const cv = coverage.get(o.observerId) ?? { name: o.observerName, count: 0 };
-              cv.count++;
-              coverage.set(o.observerId, cv);
-            }
-          }
-        }
-        const keys = [...timeline.keys()].sort((a, b) => a - b);
-        return c.json({
-          node: { public_key: n.publicKey, name: n.name, role: n.role },
-          days: p.days,
-          bucketMs: bucket,
-          timeline: keys.map((k) => ({ t: iso(k), ...timeline.get(k)! })),
-          snrTrend: [...snrBy.keys()].sort((a, b) => a - b).map((k) => ({
-            t: iso(k),
-            avgSnr: mean(snrBy.get(k)!),
-          })),
-          packetTypes: types,
-          observerCoverage: [...coverage.entries()].sort((a, b) => b[1].count - a[1].count)
-            .map(([id, v]) => ({ observer_id: id, observer_name: v.name, count: v.count })),
-          hopDistribution: hopDist,
-          peers: neighborsOf(ctx, n, 1, 0).neighbors.slice(0, 10),
-          uptimeHeatmap: heat,
-        });
+        const items = involving(ctx, n, { sinceMs: now - p.days * DAY }).items;
+        return c.json(nodeAnalyticsJson(ctx, n, items, p.days, now));
       },
     }),
   ];

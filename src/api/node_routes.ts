@@ -9,6 +9,7 @@ import type { NodeInfo } from "../store/node_directory.ts";
 import type { ApiContext } from "./deps.ts";
 import { badRequest } from "./errors.ts";
 import { limitParam, offsetParam, regionParam, regions } from "./filters.ts";
+import { areaNodeIds, areaParam } from "./geo_common.ts";
 import { visible } from "./node_lookup.ts";
 import { lastHeardMs, nodeJson, nodeJsonText, packetCount } from "./node_json.ts";
 import { csvParam, enumParam, stringParam, timeParam } from "./params.ts";
@@ -100,12 +101,14 @@ export function nodeRoutes(ctx: ApiContext): AnyRoute[] {
           default: "lastSeen",
         }),
         region: regionParam,
+        area: areaParam,
       },
       returns: "{nodes, total, counts{role: n}}",
       handler(c, p) {
         const now = ctx.now();
         const iatas = regions(p.region);
         const inRegion = iatas ? nodesInRegions(ctx, iatas) : null;
+        const inArea = areaNodeIds(ctx, p.area);
         const search = p.search?.toLowerCase();
         const heardSince = p.lastHeard ? now - WINDOWS[p.lastHeard] : undefined;
         const counts: Record<string, number> = {};
@@ -122,6 +125,7 @@ export function nodeRoutes(ctx: ApiContext): AnyRoute[] {
           if (p.before !== undefined && !(Date.parse(n.firstSeen) <= p.before)) continue;
           if (heardSince !== undefined && lastHeardMs(ctx, n) < heardSince) continue;
           if (inRegion && !inRegion.has(n.id)) continue;
+          if (inArea && !inArea.has(n.id)) continue;
           counts[n.role] = (counts[n.role] ?? 0) + 1;
           if (p.role !== undefined && n.role !== p.role) continue;
           matched.push(n);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { OBSERVER_ID_RE } from "../ingest/validate.ts";
 import { PAYLOAD_TYPE_NAMES } from "../meshcore/mod.ts";
 import type { ApiContext } from "./deps.ts";
 import { notFound } from "./errors.ts";
@@ -20,7 +21,7 @@ export const OBSERVER_SCAN_LIMIT = 10_000;
 const idParam = stringParam({
   in: "path",
   description: "observer id (as received, case-insensitive)",
-  pattern: /^[A-Za-z0-9_.:-]{1,128}$/,
+  pattern: OBSERVER_ID_RE,
   expect: "an observer id",
   maxLength: 128,
 });

@@ -219,3 +219,18 @@ export function cors(allowed: readonly string[]): MiddlewareHandler {
     return undefined;
   };
 }
+
+/**
+ * Sets `X-Content-Type-Options: nosniff` on every response (JSON, text, errors,
+ * metrics): a browser never guesses a type other than the one declared.
+ */
+export function noSniff(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    try {
+      c.res.headers.set("X-Content-Type-Options", "nosniff");
+    } catch {
+      // An upgraded WebSocket response has immutable headers and no body to sniff.
+    }
+  };
+}

@@ -1,25 +1,18 @@
 /**
- * Topology analytics: `/api/analytics/topology` (hop distribution, top
- * relays from the exact resolved-hop index, top neighbour pairs, reach per
- * observer) and `/api/analytics/neighbor-graph`.
+ * Topology analytics: `/api/analytics/topology` (the reference's shape, see
+ * `analytics_topology.ts`) and `/api/analytics/neighbor-graph`.
  *
  * @module
  */
 
-import { roleCanRelay } from "../store/node_directory.ts";
 import type { ApiContext } from "./deps.ts";
-import {
-  ANALYTICS_TTL_MS,
-  scan,
-  windowFilter,
-  windowKey,
-  windowParams,
-} from "./analytics_common.ts";
+import { ANALYTICS_TTL_MS, windowParams } from "./analytics_common.ts";
+import { topologyAggregate } from "./analytics_aggregates.ts";
+import { jsonText } from "./aggregate_memo.ts";
 import { regionParam, regions } from "./filters.ts";
 import { intParam, numberParam, stringParam } from "./params.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 import { iso } from "./shapes.ts";
-import { distanceKm } from "./node_detail_routes.ts";
 
 /** Route group: topology. */
 export function topologyRoutes(ctx: ApiContext): AnyRoute[] {
@@ -29,70 +22,12 @@ export function topologyRoutes(ctx: ApiContext): AnyRoute[] {
       method: "GET",
       path: "/api/analytics/topology",
       tag: "analytics",
-      summary: "Hop distribution, top relays (exact), top neighbour pairs, reach per observer",
+      needsIndex: true,
+      summary: "Hop distribution, most frequent hops and hop pairs, reach per observer",
       params: windowParams,
-      returns: "{hopDistribution{}, topRepeaters[], topPairs[], perObserverReach[]}",
-      handler: (c, p) =>
-        c.json(cached(windowKey("topology", p), () => {
-          const filter = windowFilter(ctx, p);
-          const hopDist: Record<string, number> = {};
-          const reach = new Map<
-            string,
-            { name: string | null; senders: Set<string>; hops: number; n: number }
-          >();
-          scan(ctx, filter, true, (tx) => {
-            const h = tx.best?.hops.length ?? 0;
-            hopDist[h] = (hopDist[h] ?? 0) + 1;
-            for (const o of tx.observations ?? []) {
-              if (!o.observerId) continue;
-              const r = reach.get(o.observerId) ??
-                { name: o.observerName, senders: new Set<string>(), hops: 0, n: 0 };
-              if (tx.fromPubkey) r.senders.add(tx.fromPubkey);
-              r.hops += o.hops.length;
-              r.n++;
-              reach.set(o.observerId, r);
-            }
-          });
-          const relays = [];
-          for (const n of ctx.nodes.values()) {
-            if (!roleCanRelay(n.role) && !n.canRelay) continue;
-            const count = ctx.store.listTransmissionIds(
-              { ...filter, nodeId: n.id, nodeRoles: ["relay"] },
-              { limit: 0 },
-            ).total;
-            if (count > 0) relays.push({ pubkey: n.publicKey, name: n.name, role: n.role, count });
-          }
-          relays.sort((a, b) => b.count - a.count);
-          const pairs = [...ctx.resolver.graph.edges()].sort((a, b) => b.count - a.count).slice(
-            0,
-            20,
-          )
-            .map((e) => {
-              const a = ctx.nodes.get(e.a);
-              const b = ctx.nodes.get(e.b);
-              return {
-                a: ctx.nodes.keyOf(e.a),
-                b: ctx.nodes.keyOf(e.b),
-                nameA: a?.name ?? null,
-                nameB: b?.name ?? null,
-                count: e.count,
-                lastSeen: iso(e.lastSeenMs),
-                distance_km: distanceKm(a, b),
-              };
-            });
-          return {
-            hopDistribution: hopDist,
-            topRepeaters: relays.slice(0, 20),
-            topPairs: pairs,
-            perObserverReach: [...reach.entries()].map(([id, r]) => ({
-              observer_id: id,
-              observer_name: r.name,
-              distinctSenders: r.senders.size,
-              observations: r.n,
-              avgHops: r.n ? Math.round((r.hops / r.n) * 100) / 100 : null,
-            })).sort((a, b) => b.distinctSenders - a.distinctSenders),
-          };
-        })),
+      returns: "{uniqueNodes, avgHops, medianHops, maxHops, hopDistribution[], topRepeaters[], " +
+        "topPairs[], hopsVsSnr[], observers[], perObserverReach{}, multiObsNodes[], bestPathList[]}",
+      handler: (c, p) => jsonText(c, topologyAggregate(ctx, p)),
     }),
     route({
       method: "GET",

@@ -14,6 +14,7 @@ export const COMMANDS = [
   "backup",
   "check",
   "demo",
+  "replay",
   "healthcheck",
   "help",
   "version",
@@ -29,7 +30,11 @@ export interface ParsedArgs {
   /** `--key NAME=HEX` values (decode). */
   keys: string[];
   help: boolean;
-  /** Arguments after the command. */
+  /**
+   * Arguments after the command. For `replay` (and `serve --replay FILE`):
+   * `[FILE, SPEED, "temp" | "configured"]`, the last saying whether the replay
+   * goes into a temporary database or the configured one.
+   */
   positionals: string[];
 }
 
@@ -51,6 +56,10 @@ Usage:
   hopwatch backup FILE [options]      write a consistent copy of the database to FILE
   hopwatch check [options]            integrity check and index/database consistency report
   hopwatch demo [options]             start on a temporary database fed by a simulated mesh
+  hopwatch replay FILE [--speed N] [options]
+                                      start and feed a captured CoreScope/hopwatch database
+                                      through the ingest path as live traffic, time-shifted
+                                      to now (into a temporary database unless --db is given)
   hopwatch healthcheck [options]      exit 0 when the local server answers /api/healthz
   hopwatch version                    print the version
 
@@ -63,6 +72,8 @@ Options:
   --log-level LEVEL  debug | info | warn | error (default info)
   --key NAME=HEX     decode: a channel key (16 bytes as 32 hex); NAME alone derives a
                      #hashtag key, e.g. --key '#test'
+  --replay FILE      serve: also replay FILE into the configured database
+  --speed N          replay speed: capture seconds per second (default 1)
   -h, --help         show this help
 
 Precedence: flags > environment (HOPWATCH_PORT, HOPWATCH_DB, HOPWATCH_HOST,
@@ -84,6 +95,8 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
         host: { type: "string" },
         "log-level": { type: "string" },
         key: { type: "string", multiple: true },
+        replay: { type: "string" },
+        speed: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -103,6 +116,18 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     rest = positionals.slice(1);
   }
   if (values.version) command = "version";
+  if (values.replay !== undefined) {
+    if (command !== "serve") throw new UsageError(`--replay applies to serve, not ${command}`);
+    command = "replay";
+    rest = [values.replay, ...rest];
+  }
+  if (command === "replay") {
+    if (!rest[0]) throw new UsageError("replay needs a FILE: hopwatch replay FILE [--speed N]");
+    const target = values.replay !== undefined || values.db !== undefined ? "configured" : "temp";
+    rest = [rest[0], values.speed ?? "1", target];
+  } else if (values.speed !== undefined) {
+    throw new UsageError(`--speed applies to replay, not ${command}`);
+  }
   return {
     command,
     flags: {

@@ -31,6 +31,9 @@ import type { MaintenanceStatus } from "../api/deps.ts";
 import { SqlBackfillSource } from "./backfill_source.ts";
 
 /** Dependencies of the jobs. */
+/** SQLite retention runs this long after start, then at this interval (startup warns first). */
+export const RETENTION_FIRST_RUN_MS = 600_000;
+
 export interface JobDeps {
   config: HopwatchConfig;
   hdb: HopwatchDb;
@@ -44,6 +47,8 @@ export interface JobDeps {
    * and backfill await one of its turns a second while they pause.
    */
   checkpointer?: WalCheckpointer;
+  /** In-memory health series, pruned with `observer_metrics`. */
+  health?: { prune(nowMs?: number): number };
 }
 
 /** Last outcome of each job, for `/api/health` and tests. */
@@ -95,7 +100,7 @@ export class BackgroundJobs {
     every(60_000, () => this.evict());
     every(60_000, () => this.saveGraph());
     every(300_000, () => this.checkpoint());
-    every(600_000, () => this.retention());
+    every(RETENTION_FIRST_RUN_MS, () => this.retention());
     every(900_000, () => this.backfill());
     queueMicrotask(() => void this.backfill());
   }
@@ -160,6 +165,7 @@ export class BackgroundJobs {
         observersMarked: r.observersMarked.length,
       };
       for (const pk of r.nodesMoved) this.#d.nodes.remove(pk);
+      this.#d.health?.prune();
       if (r.packets.transmissionIds.length || r.nodesMoved.length || r.observersMarked.length) {
         log.info("retention", this.status.lastRetention);
       }

@@ -25,6 +25,8 @@ export async function runCommand(
     }
     case "demo":
       return await runDemo(config);
+    case "replay":
+      return await (await import("./replay_command.ts")).runReplay(positionals, config);
     case "backup":
       return await runBackup(positionals, config);
     case "check":

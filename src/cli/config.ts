@@ -8,6 +8,7 @@
  */
 
 import { isPlainObject, validateConfig } from "./config_schema.ts";
+import { validateGeoConfig } from "./config_geo.ts";
 import type { LogLevel } from "../log/logger.ts";
 
 /** One MQTT broker to subscribe to. */
@@ -21,6 +22,8 @@ export interface MqttSourceConfig {
   region?: string;
   clientId?: string;
   rejectUnauthorized?: boolean;
+  /** Per-attempt connect timeout, seconds (CoreScope `connectTimeoutSec`). */
+  connectTimeoutSec?: number;
 }
 
 /** The effective configuration, with every default applied. */
@@ -42,7 +45,7 @@ export interface HopwatchConfig {
   corsAllowedOrigins: string[];
   validateSignatures: boolean;
   foreignAdvertsMode: "flag" | "drop";
-  retention: { nodeDays: number; observerDays: number; packetDays: number };
+  retention: { nodeDays: number; observerDays: number; packetDays: number; metricsDays: number };
   listLimits: {
     packets: number;
     nodes: number;
@@ -97,7 +100,7 @@ export const DEFAULTS: Omit<HopwatchConfig, "raw" | "configPath"> = {
   corsAllowedOrigins: [],
   validateSignatures: true,
   foreignAdvertsMode: "flag",
-  retention: { nodeDays: 7, observerDays: 14, packetDays: 30 },
+  retention: { nodeDays: 7, observerDays: 14, packetDays: 30, metricsDays: 30 },
   listLimits: {
     packets: 10_000,
     nodes: 2000,
@@ -141,6 +144,7 @@ export function loadConfig(
   const raw = configPath ? readConfigFile(configPath, flags.config !== undefined) : {};
   const { errors, warnings } = validateConfig(raw);
   warnings.forEach(warn);
+  errors.push(...validateGeoConfig(raw));
   if (errors.length) throw new ConfigError(errors);
 
   const cfg = fromFile(raw, configPath);
@@ -228,6 +232,7 @@ function fromFile(raw: Record<string, unknown>, configPath: string | null): Hopw
     region: s.region,
     clientId: s.clientId,
     rejectUnauthorized: s.rejectUnauthorized,
+    connectTimeoutSec: s.connectTimeoutSec,
   });
   (f.mqttSources ?? []).forEach((s: Loose, i: number) => sources.push(toSource(s, i)));
   if (f.mqtt?.broker) sources.push(toSource({ name: "mqtt", ...f.mqtt }, sources.length));
@@ -249,14 +254,31 @@ function fromFile(raw: Record<string, unknown>, configPath: string | null): Hopw
     validateSignatures: f.validateSignatures ?? d.validateSignatures,
     foreignAdvertsMode: f.foreignAdverts?.mode ?? d.foreignAdvertsMode,
     retention: { ...d.retention, ...f.retention },
-    listLimits: { ...d.listLimits, ...f.listLimits },
+    listLimits: listLimitsOf(f.listLimits),
     resolver: { ...d.resolver, ...f.resolver },
     backfillHours: f.resolvedPath?.backfillHours ?? d.backfillHours,
-    ingest: { ...d.ingest, ...f.ingest },
+    ingest: {
+      ...d.ingest,
+      ...(f.ingestBufferSize > 0 ? { maxBufferedMessages: f.ingestBufferSize } : {}),
+      ...f.ingest,
+    },
     rateLimit: { ...d.rateLimit, ...f.rateLimit },
     nodeBlacklist: f.nodeBlacklist ?? [],
     observerBlacklist: f.observerBlacklist ?? [],
-    iataWhitelist: f.iataWhitelist ?? [],
+    iataWhitelist: [...(f.observerIATAWhitelist ?? []), ...(f.iataWhitelist ?? [])],
     raw,
+  };
+}
+
+/** List limits: CoreScope's `packetsMax` ... or hopwatch's `packets` ... (the latter wins). */
+function listLimitsOf(f: Loose): HopwatchConfig["listLimits"] {
+  const d = DEFAULTS.listLimits;
+  const pick = (ours: keyof typeof d) => f?.[ours] ?? f?.[`${ours}Max`] ?? d[ours];
+  return {
+    packets: pick("packets"),
+    nodes: pick("nodes"),
+    analytics: pick("analytics"),
+    channelMessages: pick("channelMessages"),
+    bulkHealth: pick("bulkHealth"),
   };
 }

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { noEffectWarnings } from "./config_reference.ts";
+
 /** One validation rule. */
 export type Rule =
   | { kind: "int"; min?: number; max?: number }
@@ -50,6 +52,7 @@ const mqttSource = obj({
   region: str,
   clientId: str,
   rejectUnauthorized: bool,
+  connectTimeoutSec: int(1, 3600),
 });
 
 /** The whole configuration file. */
@@ -69,24 +72,43 @@ export const CONFIG_SCHEMA: Rule = obj({
     retentionHours: num(0),
     maxMemoryMB: num(0),
     hotStartupHours: num(0),
+    estimatedPacketBytes: any,
+    maxResolvedPubkeyIndexEntries: any,
   }),
-  db: obj({ load: obj({ chunkSize: int(100, 1_000_000) }) }),
+  db: obj({
+    load: obj({ chunkSize: int(100, 1_000_000) }),
+    vacuumOnStartup: any,
+    incrementalVacuumPages: any,
+  }),
   corsAllowedOrigins: strings,
   compression: any,
   validateSignatures: bool,
   foreignAdverts: obj({ mode: { kind: "string", oneOf: ["flag", "drop"] } }),
-  retention: obj({ nodeDays: num(0), observerDays: num(0), packetDays: num(0) }),
+  retention: obj({
+    nodeDays: num(0),
+    observerDays: num(0),
+    packetDays: num(0),
+    clientRxDays: any,
+    metricsDays: num(0),
+  }),
+  batteryThresholds: obj({ lowMv: int(0, 20_000), criticalMv: int(0, 20_000) }),
+  // CoreScope spells these `packetsMax` ...; hopwatch's own spelling (`packets` ...) also works.
   listLimits: obj({
     packets: int(1, 100_000),
     nodes: int(1, 100_000),
     analytics: int(1, 10_000),
     channelMessages: int(1, 10_000),
     bulkHealth: int(1, 10_000),
+    packetsMax: int(1, 100_000),
+    nodesMax: int(1, 100_000),
+    analyticsMax: int(1, 10_000),
+    channelMessagesMax: int(1, 10_000),
+    bulkHealthMax: int(1, 10_000),
   }),
   cacheTTL: { kind: "record", of: num(0) },
-  analytics: obj({ defaultIntervalSeconds: num(1) }, true),
-  observersCache: obj({ ttlSeconds: num(0) }),
-  neighborGraph: obj({ maxEdgeKm: num(0) }, true),
+  analytics: obj({ defaultIntervalSeconds: any, recomputeIntervalSeconds: any, loraPreset: any }),
+  observersCache: obj({ ttlSeconds: any }),
+  neighborGraph: obj({ maxEdgeKm: any, maxAgeDays: any, cacheRecomputeIntervalSeconds: any }),
   healthThresholds: { kind: "record", of: num(0) },
   liveMap: obj({ propagationBufferMs: num(0), maxNodes: int(100, 20_000) }),
   live: obj({ flushMs: int(0, 1000), maxClients: int(1, 100_000), memoryBudgetMB: num(16) }),
@@ -97,6 +119,8 @@ export const CONFIG_SCHEMA: Rule = obj({
     edgeHalfLifeHours: num(1),
   }),
   ingest: obj({ maxBufferedMessages: int(100, 10_000_000), maxMessageBytes: int(64, 1 << 20) }),
+  // CoreScope's spelling of ingest.maxBufferedMessages (0 or negative: the default).
+  ingestBufferSize: int(),
   rateLimit: obj({ writePerMinute: int(1), readPerMinute: int(1) }),
   geo_filter: any,
   areas: any,
@@ -104,6 +128,8 @@ export const CONFIG_SCHEMA: Rule = obj({
   mapDefaults: any,
   nodeBlacklist: strings,
   observerBlacklist: strings,
+  // CoreScope's spelling; `iataWhitelist` is hopwatch's older alias for the same list.
+  observerIATAWhitelist: strings,
   iataWhitelist: strings,
   hiddenNamePrefixes: strings,
   branding: any,
@@ -118,10 +144,26 @@ export const CONFIG_SCHEMA: Rule = obj({
   clientRxCoverage: any,
   https: any,
   defaultRegion: str,
+  markerStroke: any,
+  customizer: any,
+  roles: any,
+  tiles: any,
+  snrThresholds: any,
+  distThresholds: any,
+  maxHopDist: any,
+  limits: any,
+  perfSlowMs: any,
+  wsReconnectMs: any,
+  cacheInvalidateMs: any,
+  externalUrls: any,
+  runtime: any,
+  knownChannelsRefreshMs: any,
+  channelKeysPath: any,
+  metrics: any,
+  neighborEdgesMaxAgeDays: any,
+  debugAffinity: any,
+  mapDarkTileProvider: any,
 });
-
-/** Keys accepted for CoreScope compatibility that hopwatch does not act on. */
-export const IGNORED_KEYS: readonly string[] = ["https", "compression", "defaultRegion"];
 
 /** The outcome of validating a parsed configuration file. */
 export interface ValidationResult {
@@ -133,13 +175,7 @@ export interface ValidationResult {
 export function validateConfig(value: unknown): ValidationResult {
   const result: ValidationResult = { errors: [], warnings: [] };
   check(value, CONFIG_SCHEMA, "", result);
-  for (const key of IGNORED_KEYS) {
-    if (value && typeof value === "object" && key in value) {
-      result.warnings.push(
-        `config key "${key}" is accepted for CoreScope compatibility but has no effect in hopwatch`,
-      );
-    }
-  }
+  result.warnings.push(...noEffectWarnings(value));
   return result;
 }
 

@@ -32,6 +32,10 @@ export function httpIngestHandler(
       }),
     );
     if (outcome.status === "dropped") {
+      // A field the validation boundary refused is the client's error: 400 naming the field.
+      if (outcome.field) {
+        throw new ApiError(400, `Invalid body field "${outcome.field}": ${outcome.detail}`);
+      }
       throw new ApiError(422, `packet dropped: ${outcome.reason}: ${outcome.detail}`);
     }
     await writer.flush();

@@ -25,7 +25,8 @@ import { hubOptionsFromConfig } from "../api/ws_limits.ts";
 import { checkApiKey } from "../api/security.ts";
 import { EventLoopMonitor, MetricsRegistry } from "../api/metrics.ts";
 import { mountUi } from "./ui_mount.ts";
-import { BackgroundJobs } from "./background_jobs.ts";
+import { BackgroundJobs, RETENTION_FIRST_RUN_MS } from "./background_jobs.ts";
+import { warnRetentionAhead } from "./retention_preview.ts";
 
 /** A started server. */
 export interface RunningServer {
@@ -52,6 +53,8 @@ export interface StartOptions {
   log: Logger;
   /** Feed messages into the pipeline once loaded (the demo simulator). */
   feed?: AsyncIterable<{ topic: string; payload: string }>;
+  /** The source name the feed's messages carry (default "demo"; the replay says "replay"). */
+  feedSource?: string;
   /** Install SIGINT/SIGTERM handlers (default true). */
   handleSignals?: boolean;
 }
@@ -73,6 +76,7 @@ export async function startServer(
   const hub = new WsHub(hubOptionsFromConfig(config.raw));
   const stack = createStack(config, { log, broadcast: (event) => hub.broadcast(event) });
   const { hdb, writer, nodes, store, resolver, pipeline } = stack;
+  warnRetentionAhead(hdb.db, config.retention, log, RETENTION_FIRST_RUN_MS);
   store.progress.state = "loading";
   store.progress.pct = 0;
   const metrics = new MetricsRegistry();
@@ -86,6 +90,7 @@ export async function startServer(
     await loaded;
     if (msg.kind === "packet") await pipeline.ingestPacket(msg);
     else if (msg.kind === "status") pipeline.ingestStatus(msg);
+    else if (msg.kind === "client-rx") stack.clientRx.ingest(msg);
   };
   const mqtt = config.mqttSources.length > 0
     ? new MqttIngest({ ...mqttIngestOptionsFromConfig(config, handle), logger: log })
@@ -100,6 +105,7 @@ export async function startServer(
     resolver,
     log,
     checkpointer: stack.checkpointer,
+    health: stack.health,
   });
   const app = createApp({
     ...stack.apiDeps(config, hub, loaded),
@@ -186,7 +192,7 @@ export async function startServer(
   const enc = new TextEncoder();
   const feedOne = async (topic: string, payload: string) => {
     const msg = parseMqttMessage(topic, enc.encode(payload), {
-      source: { name: "demo" },
+      source: { name: opts.feedSource ?? "demo" },
       observerBlacklist: new Set(),
       iataWhitelist: null,
       maxBytes: config.ingest.maxMessageBytes,

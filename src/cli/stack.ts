@@ -25,6 +25,9 @@ import type { WsHub } from "../api/ws_hub.ts";
 import { type GraphLoadResult, loadGraph } from "../resolve/graph_persistence.ts";
 import { type LoadOptions, loadStore, type LoadSummary } from "../store/loader.ts";
 import { httpIngestHandler } from "./http_ingest.ts";
+import { HealthStore } from "../store/health_store.ts";
+import { ClientRxIngest } from "../ingest/client_rx.ts";
+import { geoFilterGate } from "../ingest/geofilter.ts";
 
 /** The assembled components. */
 export interface Stack {
@@ -36,8 +39,12 @@ export interface Stack {
   resolver: HopResolver;
   keyRing: KeyRing;
   pipeline: IngestPipeline;
+  /** Observer metrics series, clock skew and node telemetry (fed by the pipeline). */
+  health: HealthStore;
   /** WAL checkpoints in a worker (`checkpointer.ready`: started, or left in the writer). */
   checkpointer: WalCheckpointer;
+  /** Roaming-client receptions and their grid index (RX coverage). */
+  clientRx: ClientRxIngest;
   /**
    * Loads the neighbor graph, runs a queued one-off re-resolution of stored paths
    * (`reresolve.ts`: a file another resolver wrote), then loads the store from SQLite (in chunks
@@ -61,18 +68,21 @@ export interface StackOptions {
   writer?: DbWriterOptions;
 }
 
-type StackConfig = Pick<
-  HopwatchConfig,
-  | "dbPath"
-  | "packetStore"
-  | "resolver"
-  | "channelKeys"
-  | "hashChannels"
-  | "hashRegions"
-  | "tryAllChannelKeys"
-  | "validateSignatures"
-  | "nodeBlacklist"
->;
+type StackConfig =
+  & Pick<
+    HopwatchConfig,
+    | "dbPath"
+    | "packetStore"
+    | "resolver"
+    | "channelKeys"
+    | "hashChannels"
+    | "hashRegions"
+    | "tryAllChannelKeys"
+    | "validateSignatures"
+    | "nodeBlacklist"
+    | "retention"
+  >
+  & Partial<Pick<HopwatchConfig, "raw" | "foreignAdvertsMode">>;
 
 /** Opens (and migrates) the database and builds every component over it. */
 export function createStack(config: StackConfig, opts: StackOptions): Stack {
@@ -98,6 +108,8 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     hashChannels: config.hashChannels,
     tryAllKeys: config.tryAllChannelKeys,
   });
+  const health = new HealthStore(config.retention.metricsDays);
+  const geoFilter = geoFilterGate(config.raw, config.foreignAdvertsMode ?? "flag");
   const pipeline = new IngestPipeline({
     store,
     nodes,
@@ -109,6 +121,13 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     nodeBlacklist: new Set(config.nodeBlacklist.map((k) => k.toLowerCase())),
     broadcast: opts.broadcast,
     log,
+    health,
+    geoFilter,
+  });
+  const clientRx = new ClientRxIngest({
+    db: hdb.db,
+    retentionDays: Math.max(30, config.retention?.packetDays ?? 30),
+    decodeOptions: { keyRing, regions: createRegionTable(config.hashRegions) },
   });
   return {
     hdb,
@@ -119,13 +138,25 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     resolver,
     keyRing,
     pipeline,
+    health,
     checkpointer,
+    clientRx,
     async load(options = {}) {
       await checkpointer.ready;
       const graph = loadGraph(hdb.db, nodes, resolver.graph);
       await reresolveStoredPaths(hdb.db, nodes, resolver, opts.log);
       const summary = await loadStore(hdb.db, store, nodes, options);
       store.finishLoad();
+      await health.load(
+        hdb.db,
+        store,
+        Date.now(),
+        (pk) => {
+          const n = nodes.byKey(pk);
+          return !!n && (n.batteryMv !== null || n.temperatureC !== null);
+        },
+      );
+      clientRx.load();
       return { graph, summary };
     },
     apiDeps(config, hub, ready = Promise.resolve()) {
@@ -139,9 +170,12 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
         keyRing,
         ingestPacket: httpIngestHandler(pipeline, writer, ready),
         pipelineStats: () => pipeline.counters.snapshot(),
+        health,
+        geo: { clientRx, gate: geoFilter },
       };
     },
     async close() {
+      clientRx.flush();
       await writer.close();
       await checkpointer.close();
       hdb.close();

@@ -10,6 +10,7 @@ import { dirname } from "node:path";
 import { mkdirSync } from "node:fs";
 import { tableColumns } from "./migrations.ts";
 import { rfc3339 } from "./time.ts";
+import { pruneObserverMetrics } from "./metrics_retention.ts";
 
 /** Result of an integrity check. */
 export interface IntegrityResult {
@@ -379,6 +380,8 @@ export interface RetentionOptions {
   nodeDays?: number;
   /** Mark observers inactive after this many days (config `retention.observers`, 14). */
   observerDays?: number;
+  /** Delete `observer_metrics` rows older than this many days (config `retention.metricsDays`, 30). */
+  metricsDays?: number;
   /** Clock. Default: now. */
   now?: Date;
   /** Batch options for the transmission part. */
@@ -393,8 +396,15 @@ export interface RetentionResult {
   nodesMoved: string[];
   /** Observer ids marked inactive. */
   observersMarked: string[];
+  /** `observer_metrics` rows deleted. */
+  metricsDeleted: number;
   /** The cut-offs used (RFC3339), null where disabled. */
-  cutoffs: { packets: string | null; nodes: string | null; observers: string | null };
+  cutoffs: {
+    packets: string | null;
+    nodes: string | null;
+    observers: string | null;
+    metrics: string | null;
+  };
 }
 
 function cutoffFor(now: Date, days: number | undefined): string | null {
@@ -412,11 +422,13 @@ export async function runRetention(
     packets: cutoffFor(now, options.packetDays),
     nodes: cutoffFor(now, options.nodeDays),
     observers: cutoffFor(now, options.observerDays),
+    metrics: cutoffFor(now, options.metricsDays),
   };
   const packets = cutoffs.packets
     ? await pruneTransmissions(db, cutoffs.packets, options.prune)
     : { transmissionIds: [], observationsDeleted: 0, batches: 0 };
   const nodesMoved = cutoffs.nodes ? moveInactiveNodes(db, cutoffs.nodes) : [];
   const observersMarked = cutoffs.observers ? markInactiveObservers(db, cutoffs.observers) : [];
-  return { packets, nodesMoved, observersMarked, cutoffs };
+  const metricsDeleted = cutoffs.metrics ? pruneObserverMetrics(db, cutoffs.metrics) : 0;
+  return { packets, nodesMoved, observersMarked, metricsDeleted, cutoffs };
 }

@@ -5,8 +5,11 @@
  * @module
  */
 
-/** Why a message was not handed to the pipeline. */
+import { REFUSAL_REASONS, type RefusalReason } from "./validate.ts";
+
+/** Why a message was not handed to the pipeline (refusals: the validation boundary's reasons). */
 export type DropReason =
+  | RefusalReason
   | "oversize"
   | "not-json"
   | "not-object"
@@ -38,6 +41,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   "ignored-topic",
   "retained",
   "buffer-full",
+  ...REFUSAL_REASONS,
 ];
 
 /**

@@ -32,6 +32,7 @@ import {
   type RadioFields,
   type StatusMessage,
 } from "./message_types.ts";
+import { validateClientRxFields } from "./validate.ts";
 
 export * from "./message_types.ts";
 
@@ -90,7 +91,8 @@ export function parseObserverTimestamp(v: unknown): { ms: number | null; naive: 
   if (typeof v === "number" || (typeof v === "string" && NUMBER_RE.test(v))) {
     const n = toNumber(v);
     if (n === null || n <= 0) return { ms: null, naive: false };
-    return { ms: n >= 1e11 ? Math.round(n) : Math.round(n * 1000), naive: false };
+    const ms = n >= 1e11 ? Math.round(n) : Math.round(n * 1000);
+    return { ms: Number.isFinite(ms) ? ms : null, naive: false };
   }
   if (typeof v !== "string") return { ms: null, naive: false };
   const m = ISO_RE.exec(v.trim());
@@ -360,5 +362,16 @@ function clientReception(
     return reject("missing-gps", `client packet needs gps.lat and gps.lon`, base.topic);
   }
   const accM = gps ? toNumber(gps.acc_m) : null;
-  return { kind: "client-rx", clientKey, raw, lat, lon, accM, ...radioFields(msg), ...base };
+  const out: ClientReceptionMessage = {
+    kind: "client-rx",
+    clientKey,
+    raw,
+    lat,
+    lon,
+    accM,
+    ...radioFields(msg),
+    ...base,
+  };
+  const refused = validateClientRxFields(out);
+  return refused ? reject(refused.reason, refused.detail, base.topic) : out;
 }

@@ -261,7 +261,9 @@ export class MqttIngest {
       clean: true,
       reconnectPeriod: 0,
       resubscribe: false,
-      connectTimeout: this.#connectTimeoutMs,
+      connectTimeout: rt.cfg.connectTimeoutSec
+        ? rt.cfg.connectTimeoutSec * 1000
+        : this.#connectTimeoutMs,
       keepalive: this.#keepalive,
     };
     if (rt.cfg.username !== undefined) options.username = rt.cfg.username;

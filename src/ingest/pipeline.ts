@@ -40,7 +40,14 @@ import type { AddOptions } from "../store/store_core.ts";
 import type { PacketMessage, StatusMessage } from "./messages.ts";
 import type { Logger } from "../log/logger.ts";
 import { PipelineCounters, type PipelineDropReason } from "./pipeline_counters.ts";
+import { validatePacketFields, validateStatusFields } from "./validate.ts";
+import { hashByte, hopsOf, hopStrings } from "./hops.ts";
+
+export { hopsOf, hopStrings } from "./hops.ts";
+import type { GeoFilterGate } from "./geofilter.ts";
 import type { LiveEvent } from "../api/ws_frame.ts";
+import type { HealthSink } from "../store/health_store.ts";
+import { checkStatusMetrics } from "./status_metrics_check.ts";
 
 /** What the pipeline needs of the in-memory store. */
 export interface PipelineStore {
@@ -62,21 +69,35 @@ export interface PipelineDeps {
   validateSignatures: boolean;
   /** Node keys (lowercase) whose adverts are ignored. */
   nodeBlacklist?: ReadonlySet<string>;
+  /** The `geo_filter` gate for ADVERT positions (`foreignAdverts.mode`); none when unset. */
+  geoFilter?: GeoFilterGate;
   /** Receives one event per new observation (the WebSocket hub). */
   broadcast?: (event: LiveEvent) => void;
   log: Logger;
   now?: () => number;
+  /** Health aggregates: status metrics points, advert clock skew and telemetry. */
+  health?: HealthSink;
 }
 
 /** What happened to one packet. */
 export type IngestOutcome =
   | { status: "stored"; txId: number; obsId: number; txNew: boolean; decoded: DecodedPacket }
   | { status: "duplicate"; txId: number; obsId: number; decoded: DecodedPacket }
-  | { status: "dropped"; reason: PipelineDropReason; detail: string; decoded?: DecodedPacket };
+  | {
+    status: "dropped";
+    reason: PipelineDropReason;
+    detail: string;
+    decoded?: DecodedPacket;
+    /** The refused field, when the validation boundary refused the packet. */
+    field?: string;
+  };
+
+/** What happened to one status message. */
+export type StatusOutcome =
+  | { status: "stored" }
+  | { status: "dropped"; reason: PipelineDropReason; detail: string };
 
 const PAYLOAD_ADVERT = 4;
-const PAYLOAD_TRACE = 9;
-const NO_HOPS = new Uint8Array(0);
 
 /** The single ingest path used by MQTT, `POST /api/packets` and the demo simulator. */
 export class IngestPipeline {
@@ -89,8 +110,21 @@ export class IngestPipeline {
     this.#now = deps.now ?? Date.now;
   }
 
-  /** Ingests one packet. Never throws for bad input: the outcome says why it was dropped. */
+  /**
+   * Ingests one packet. Never throws: a refused field (the validation boundary), bad input or
+   * an exception inside the pipeline (counted once as `internal-error`) gives a `dropped` outcome.
+   */
   async ingestPacket(msg: PacketMessage): Promise<IngestOutcome> {
+    const refused = validatePacketFields(msg);
+    if (refused) return this.#drop(refused.reason, refused.detail, msg, undefined, refused.field);
+    try {
+      return await this.#ingestPacket(msg);
+    } catch (err) {
+      return this.#internal(err, msg);
+    }
+  }
+
+  async #ingestPacket(msg: PacketMessage): Promise<IngestOutcome> {
     const d = this.#d;
     const nowMs = msg.receivedAtMs || this.#now();
     const bytes = hexToBytes(msg.raw);
@@ -110,6 +144,7 @@ export class IngestPipeline {
     // ADVERT validation and signature. The content hash covers every signed byte, so a known
     // transmission was verified when it was first stored: only new ones are checked.
     let fromPubkey: string | null = null;
+    let foreign: 1 | null = null;
     if (payloadType === PAYLOAD_ADVERT) {
       const invalid = validateAdvert(decoded.payload as Parameters<typeof validateAdvert>[0]);
       if (invalid) return this.#drop("invalid-advert", invalid, msg, decoded);
@@ -132,6 +167,13 @@ export class IngestPipeline {
       }
       // The await may have let another sighting of the same packet in first.
       if (txId < 0) txId = d.store.txIdByHash(decoded.hash);
+      if (d.geoFilter?.judge(payload.lat, payload.lon) === "foreign") {
+        if (d.geoFilter.mode === "flag") foreign = 1;
+        else {
+          d.writer.insertDroppedPacket(d.geoFilter.dropRow(decoded.hash, msg, payload, nowIso));
+          return this.#drop("outside-geofilter", fromPubkey, msg, decoded);
+        }
+      }
     }
     const txNew = txId < 0;
     if (txNew) txId = d.writer.nextTransmissionId();
@@ -160,6 +202,7 @@ export class IngestPipeline {
         lastSeen: nowIso,
         batteryMv: typeof payload.battery_mv === "number" ? payload.battery_mv : null,
         temperatureC: typeof payload.temperature_c === "number" ? payload.temperature_c : null,
+        foreign: foreign === 1 ? true : undefined,
       });
       if (txNew) node.advertCount++;
       originatorId = node.id;
@@ -173,6 +216,7 @@ export class IngestPipeline {
         batteryMv: node.batteryMv,
         temperatureC: node.temperatureC,
         defaultScope: decoded.scopeName || null,
+        foreignAdvert: foreign,
         advertIncrement: txNew ? 1 : 0,
       });
     }
@@ -257,6 +301,7 @@ export class IngestPipeline {
       this.counters.duplicate++;
       return { status: "duplicate", txId: added.txId, obsId: added.obsId, decoded };
     }
+    if (fromPubkey) d.health?.recordAdvert(fromPubkey, decoded.hash, payload, observerId, nowMs);
     if (resolvedIds) {
       for (let i = 0; i < resolvedIds.length; i++) {
         const id = resolvedIds[i];
@@ -279,10 +324,32 @@ export class IngestPipeline {
     return { status: "stored", txId: added.txId, obsId: added.obsId, txNew, decoded };
   }
 
-  /** Registers or updates an observer from a status message. */
-  ingestStatus(msg: StatusMessage): void {
+  /**
+   * Registers or updates an observer from a status message. Never throws: a refused field or an
+   * exception (counted as `internal-error`) is returned as the reason it was not stored.
+   */
+  ingestStatus(msg: StatusMessage): StatusOutcome {
+    const refused = validateStatusFields(msg);
+    if (refused) {
+      this.#drop(refused.reason, refused.detail, msg);
+      return { status: "dropped", reason: refused.reason, detail: refused.detail };
+    }
+    try {
+      this.#ingestStatus(msg);
+      return { status: "stored" };
+    } catch (err) {
+      const out = this.#internal(err, msg);
+      return out as StatusOutcome;
+    }
+  }
+
+  #ingestStatus(msg: StatusMessage): void {
     const w = this.#d.writer;
-    const seenAt = new Date(msg.receivedAtMs || this.#now()).toISOString();
+    const seenMs = msg.receivedAtMs || this.#now();
+    const seenAt = new Date(seenMs).toISOString();
+    // Garbage values never reach a row or a series; a message without metrics adds no point.
+    const metrics = checkStatusMetrics(msg);
+    this.#d.health?.recordStatus(msg.observerId, seenMs, metrics);
     w.observerIdx(msg.observerId);
     w.updateObserverStatus({
       id: msg.observerId,
@@ -293,22 +360,14 @@ export class IngestPipeline {
       firmware: msg.firmware,
       clientVersion: msg.clientVersion,
       radio: msg.radio,
-      batteryMv: msg.batteryMv,
+      batteryMv: metrics.clean.batteryMv,
       uptimeSecs: msg.uptimeSecs,
-      noiseFloor: msg.noiseFloor,
+      noiseFloor: metrics.clean.noiseFloor,
       canRelay: msg.canRelay,
     });
-    w.insertObserverMetrics({
-      observerId: msg.observerId,
-      timestamp: seenAt,
-      noiseFloor: msg.noiseFloor,
-      txAirSecs: msg.txAirSecs,
-      rxAirSecs: msg.rxAirSecs,
-      recvErrors: msg.recvErrors,
-      batteryMv: msg.batteryMv,
-      packetsSent: msg.packetsSent,
-      packetsRecv: msg.packetsRecv,
-    });
+    if (metrics.point) {
+      w.insertObserverMetrics({ observerId: msg.observerId, timestamp: seenAt, ...metrics.point });
+    }
     if (msg.canRelay !== null) {
       const node = this.#d.nodes.byKey(msg.observerId);
       if (node && node.canRelay !== msg.canRelay) {
@@ -318,66 +377,32 @@ export class IngestPipeline {
     this.counters.status++;
   }
 
+  #internal(err: unknown, msg: PacketMessage | StatusMessage): IngestOutcome {
+    const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    this.counters.lastInternalError = text.slice(0, 300);
+    return this.#drop("internal-error", text, msg);
+  }
+
   #drop(
     reason: PipelineDropReason,
     detail: string,
-    msg: PacketMessage,
+    msg: PacketMessage | StatusMessage,
     decoded?: DecodedPacket,
-  ): IngestOutcome {
+    field?: string,
+  ): IngestOutcome & { status: "dropped" } {
     this.counters.drop(reason);
-    this.#d.log.throttled(`ingest-drop-${reason}`, 60_000, "warn", `dropped packet: ${reason}`, {
-      detail: detail.slice(0, 160),
-      source: msg.source,
-      observer: msg.observerId ?? "",
-    });
-    return { status: "dropped", reason, detail, decoded };
+    const level = reason === "internal-error" ? "error" : "warn";
+    this.#d.log.throttled(
+      `ingest-drop-${reason}`,
+      60_000,
+      level,
+      `dropped ${msg.kind}: ${reason}`,
+      {
+        detail: detail.slice(0, 160),
+        source: msg.source,
+        observer: String(msg.observerId ?? "").slice(0, 64),
+      },
+    );
+    return { status: "dropped", reason, detail, decoded, field };
   }
-}
-
-function hashByte(v: unknown): number {
-  if (typeof v !== "string" || v.length !== 2) return -1;
-  const n = parseInt(v, 16);
-  return Number.isNaN(n) ? -1 : n;
-}
-
-interface Hops {
-  pathBytes: Uint8Array;
-  hashSize: number;
-  hopCount: number;
-  kind: ResolveContext["kind"];
-}
-
-/** The hop bytes of a decoded packet: header path, or the payload route for TRACE. */
-export function hopsOf(decoded: DecodedPacket, bytes: Uint8Array): Hops {
-  const path = decoded.path!;
-  const route = decoded.header!.routeType;
-  const kind: ResolveContext["kind"] = decoded.header!.payloadType === PAYLOAD_TRACE
-    ? "trace"
-    : route === 1 || route === 0
-    ? "flood"
-    : "direct";
-  if (path.hashCount === 0) {
-    return { pathBytes: NO_HOPS, hashSize: Math.max(path.hashSize, 1), hopCount: 0, kind };
-  }
-  if (kind === "trace") {
-    const out = new Uint8Array(path.hops.length * path.hashSize);
-    path.hops.forEach((h, i) => out.set(hexToBytes(h)!, i * path.hashSize));
-    return { pathBytes: out, hashSize: path.hashSize, hopCount: path.hops.length, kind };
-  }
-  const start = decoded.pathOffset + 1;
-  const pathBytes = bytes.slice(start, start + path.hashCount * path.hashSize);
-  return { pathBytes, hashSize: path.hashSize, hopCount: path.hashCount, kind };
-}
-
-const HEX_UP = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0").toUpperCase());
-
-/** Uppercase hop strings, as `path_json` holds them. */
-export function hopStrings(bytes: Uint8Array, hashSize: number, hopCount: number): string[] {
-  const out: string[] = new Array(hopCount);
-  for (let i = 0; i < hopCount; i++) {
-    let s = "";
-    for (let j = 0; j < hashSize; j++) s += HEX_UP[bytes[i * hashSize + j]];
-    out[i] = s;
-  }
-  return out;
 }

@@ -5,22 +5,28 @@
  * @module
  */
 
-/** Why the pipeline dropped a packet. */
+import { REFUSAL_REASONS, type RefusalReason } from "./validate.ts";
+
+/** Why the pipeline dropped a packet or a status message. */
 export type PipelineDropReason =
+  | RefusalReason
   | "bad-hex"
   | "decode-error"
   | "invalid-advert"
   | "invalid-signature"
   | "blacklisted-node"
+  | "outside-geofilter"
   | "internal-error";
 
 /** Every pipeline drop reason, for metrics. */
 export const PIPELINE_DROP_REASONS: readonly PipelineDropReason[] = [
+  ...REFUSAL_REASONS,
   "bad-hex",
   "decode-error",
   "invalid-advert",
   "invalid-signature",
   "blacklisted-node",
+  "outside-geofilter",
   "internal-error",
 ];
 
@@ -30,6 +36,8 @@ export class PipelineCounters {
   newTransmissions = 0;
   duplicate = 0;
   status = 0;
+  /** The message of the latest `internal-error` (an exception caught inside the pipeline). */
+  lastInternalError: string | null = null;
   readonly dropped: Record<PipelineDropReason, number> = Object.fromEntries(
     PIPELINE_DROP_REASONS.map((r) => [r, 0]),
   ) as Record<PipelineDropReason, number>;
@@ -46,6 +54,7 @@ export class PipelineCounters {
     duplicate: number;
     status: number;
     dropped: Record<PipelineDropReason, number>;
+    lastInternalError: string | null;
   } {
     return {
       stored: this.stored,
@@ -53,6 +62,7 @@ export class PipelineCounters {
       duplicate: this.duplicate,
       status: this.status,
       dropped: { ...this.dropped },
+      lastInternalError: this.lastInternalError,
     };
   }
 }

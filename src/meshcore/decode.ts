@@ -15,7 +15,13 @@ import {
   parseHexInto,
   stripHex,
 } from "./hex.ts";
-import { decodeHeader, isDirectRoute, MAX_PACKET_SIZE, PAYLOAD_TYPE } from "./header.ts";
+import {
+  decodeHeader,
+  isDirectRoute,
+  MAX_PACKET_SIZE,
+  MAX_PATH_SIZE,
+  PAYLOAD_TYPE,
+} from "./header.ts";
 import { emptyEnvelope, errorPrefix, scanEnvelope } from "./envelope.ts";
 import {
   decodeAck,
@@ -220,6 +226,18 @@ function decodeInner(
     payload = decodeTrace(b, po, len, snr);
     if (ok) {
       path = tracePath(b, po, len, b[po + 8], count);
+      const routeBytes = path.hashCount * path.hashSize;
+      if (routeBytes > MAX_PATH_SIZE) {
+        // The firmware keeps a TRACE route in its path buffer: longer cannot be sent, nor resolved.
+        return failure(
+          hex,
+          raw,
+          contentHash(hex),
+          `trace route too long (${path.hashCount} hops × ${path.hashSize} bytes = ` +
+            `${routeBytes} bytes, max ${MAX_PATH_SIZE}) at offset ${po + TRACE_MIN}`,
+          b[0],
+        );
+      }
       if (!isDirectRoute(env.routeType)) anomaly = TRACE_NON_DIRECT_ANOMALY;
     } else {
       path = { hashSize: env.hashSize, hashCount: 0, hops: [], hopsCompleted: count };

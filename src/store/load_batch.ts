@@ -10,6 +10,7 @@
  * @module
  */
 
+import { figureOrNaN } from "../ingest/validate.ts";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
   bytesHex,
@@ -320,9 +321,10 @@ function packObservations(
     p.tx[n] = tx;
     p.observer[n] = o[2] === null ? -1 : Number(o[2]);
     p.dir[n] = code(o[3]);
-    p.snr[n] = o[4] === null ? NaN : Number(o[4]);
-    p.rssi[n] = o[5] === null ? NaN : Number(o[5]);
-    p.score[n] = o[6] === null ? NaN : Number(o[6]);
+    // Out-of-range figures of rows written before the ingest boundary read as absent.
+    p.snr[n] = figureOrNaN("snr", o[4]);
+    p.rssi[n] = figureOrNaN("rssi", o[5]);
+    p.score[n] = figureOrNaN("score", o[6]);
     p.ts[n] = Number(o[8]) * 1000;
     try {
       parsePathJson(o[7] as string | null, pathBuf, parsed);

@@ -91,6 +91,9 @@ export const TYPE_COLORS: Record<number, string> = {
   7: "#0a8a8a",
   8: "#d4691e",
   9: "#d1246b",
+  10: "#6639ba",
+  11: "#9a6700",
+  15: "#b62324",
 };
 
 /** Fixed palette for other series. */

@@ -12,6 +12,30 @@ import { hopsOf, int, typeName, WINDOWS, windowSince } from "../lib/format.ts";
 import { allNodes } from "../lib/node_names.ts";
 import type { PacketRow } from "../lib/packet_source.ts";
 import { buildHash, queryObject, type RouteCtx } from "../lib/router.ts";
+import type { AnalyticsTab } from "../lib/analytics_tab.ts";
+import { topologyTab } from "./analytics_topology.ts";
+import { channelsTab } from "./analytics_channels.ts";
+import { nodesTab } from "./analytics_nodes.ts";
+import { myRepeatersTab } from "./analytics_my_repeaters.ts";
+import { neighborGraphTab } from "./analytics_neighbor_graph.ts";
+import { rolesTab } from "./analytics_roles.ts";
+import { prefixToolTab } from "./analytics_prefix_tool.ts";
+
+/** Tabs defined in their own modules, after the built-in ones (one line each). */
+const TABS: AnalyticsTab[] = [
+  topologyTab,
+  channelsTab,
+  nodesTab,
+  myRepeatersTab,
+  neighborGraphTab,
+  rolesTab,
+  prefixToolTab,
+];
+import { EXTRA_TABS } from "./analytics_tabs.ts";
+import "./analytics_rf_health.ts";
+import "./analytics_clock_health.ts";
+import { distanceTab } from "./analytics_distance.ts";
+import { scopesTab } from "./analytics_scopes.ts";
 
 type Dispose = () => void;
 
@@ -222,7 +246,7 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
         [["overview", "Overview"], ["rf", "SNR / RSSI"], ["subpaths", "Sub-paths"], [
           "hashes",
           "Hash sizes & collisions",
-        ]],
+        ], ...[...TABS, ...EXTRA_TABS].map((t): [string, string] => [t.key, t.label])],
         tab,
         (k) => buildHash("/analytics", { ...q, tab: k }),
       ),
@@ -244,7 +268,19 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
     );
     replace(body, loading("Computing"));
     try {
-      if (tab === "subpaths") await subpaths(body, win);
+      const mod = TABS.find((t) => t.key === tab);
+      const extra = EXTRA_TABS.find((x) => x.key === tab);
+      if (mod) {
+        disposers = (await mod.render(body, {
+          win,
+          since: windowSince(win),
+          rows: () => rowsFor(win),
+          query: q,
+        })) ?? [];
+      } else if (extra) disposers = await extra.render(body, win);
+      else if (tab === "subpaths") await subpaths(body, win);
+      else if (tab === "distance") disposers = await distanceTab(body, q);
+      else if (tab === "scopes") disposers = await scopesTab(body, q);
       else {
         const rows = await rowsFor(win);
         if (tab === "rf") disposers = await rf(body, rows);

@@ -8,9 +8,11 @@
 
 import { getJson, qs } from "../lib/api.ts";
 import { errorBox, h, replace } from "../lib/dom.ts";
-import { clock, toMs, typeClass, typeName } from "../lib/format.ts";
+import { toMs } from "../lib/format.ts";
 import { allNodes } from "../lib/node_names.ts";
-import { frameToRow, type PacketRow, summary } from "../lib/packet_source.ts";
+import { frameToRow, type PacketRow } from "../lib/packet_source.ts";
+import { FeedGroups } from "../lib/feed_groups.ts";
+import { insideBounds, offlineFallback } from "../lib/map_offline.ts";
 import { NodeLocator, routePoints } from "../lib/route_points.ts";
 import { robustBounds } from "../lib/cluster.ts";
 import { createMap, disposeMap } from "../lib/vendor.ts";
@@ -73,6 +75,7 @@ export function livePage(el: HTMLElement) {
   let stopAnims: (() => void) | null = null;
   let shown = 0;
   let mapRef: Parameters<typeof disposeMap>[0] | null = null;
+  const groups = new FeedGroups(feed, 200);
 
   const offState = onWsState((s, retry) => {
     replace(
@@ -94,25 +97,13 @@ export function livePage(el: HTMLElement) {
       ? "Replaying…"
       : paused
       ? `Paused · ${buffer.length} buffered`
-      : `${shown} packets shown · ${buffer.length} buffered`;
+      : `${groups.size} packets (${shown} observations) shown · ${buffer.length} buffered`;
   }
 
   function show(r: PacketRow, fresh = true) {
-    shown++;
+    shown += Math.max(1, Number(r.count ?? 1) || 1);
     drawRoute?.(r);
-    const li = h(
-      "li",
-      { class: fresh ? "fresh" : "" },
-      h("span", { class: "mut" }, clock(r.timestamp ?? r.first_seen)),
-      h("span", { class: "tcell " + typeClass(r.payload_type) }, typeName(r.payload_type)),
-      h(
-        "a",
-        { href: `#/packets?sel=${encodeURIComponent(r.hash)}`, title: summary(r) },
-        summary(r),
-      ),
-    );
-    feed.prepend(li);
-    while (feed.childElementCount > 200) feed.lastElementChild?.remove();
+    groups.add(r, fresh);
     status();
   }
 
@@ -164,7 +155,7 @@ export function livePage(el: HTMLElement) {
     }
     replaying = true;
     stopAnims?.();
-    replace(feed);
+    groups.clear();
     const t0 = toMs(items[0].timestamp);
     const speed = Math.max(10, (mins * 60_000) / 20_000);
     const start = performance.now();
@@ -183,7 +174,7 @@ export function livePage(el: HTMLElement) {
   });
 
   (async () => {
-    const [{ L, map }, nodes, seed] = await Promise.all([
+    const [made, nodes, seed] = await Promise.all([
       createMap(mapEl),
       allNodes().catch(() => []),
       getJson<{ packets: PacketRow[] }>(
@@ -191,6 +182,7 @@ export function livePage(el: HTMLElement) {
           qs({ limit: 500, order: "asc", since: new Date(Date.now() - KEEP_MS).toISOString() }),
       ).catch(() => ({ packets: [] })),
     ]);
+    const { L, map } = made;
     if (!alive) {
       disposeMap(map);
       return;
@@ -199,6 +191,7 @@ export function livePage(el: HTMLElement) {
     loc = new NodeLocator(nodes);
     const bb = robustBounds(loc.located.map((n) => [n.lat as number, n.lon as number]));
     if (bb) map.fitBounds(bb, { padding: [20, 20], maxZoom: 12, animate: false });
+    offlineFallback(mapEl, made, insideBounds(loc.located, bb));
     const base = L.layerGroup().addTo(map);
     for (const n of loc.located) {
       L.circleMarker([n.lat as number, n.lon as number], {

@@ -1,6 +1,8 @@
 /**
  * `#/map`: every located node by role on a canvas-rendered Leaflet map, with
- * grid clustering below zoom 13 and DOM-node popups.
+ * grid clustering below zoom 13 and DOM-node popups (linking the node and its
+ * reach page); configured area outlines, a filter by area (`?area=`) and an
+ * RX coverage layer of hex cells (`?cov=1`, when the server serves coverage).
  *
  * @module
  */
@@ -11,6 +13,17 @@ import { gridCluster, robustBounds } from "../lib/cluster.ts";
 import { allNodes, type NodeLite } from "../lib/node_names.ts";
 import { buildHash, go, queryObject, type RouteCtx } from "../lib/router.ts";
 import { createMap, disposeMap } from "../lib/vendor.ts";
+import { insideBounds, offlineFallback } from "../lib/map_offline.ts";
+import { getJson, qs } from "../lib/api.ts";
+import {
+  areaSelect,
+  areaShapes,
+  type CoverageFeature,
+  drawAreas,
+  drawCells,
+  viewBbox,
+} from "../lib/geo_ui.ts";
+import { coverageEnabled } from "./rx_coverage.ts";
 
 const ROLE_COLORS: Record<string, string> = {
   repeater: "#1f6feb",
@@ -27,6 +40,8 @@ function popup(n: NodeLite): HTMLElement {
     h("div", { class: roleClass(n.role) }, n.role),
     h("div", { class: "mut" }, `heard ${ago(n.last_heard ?? n.last_seen)}`),
     link(`#/nodes/${encodeURIComponent(n.public_key)}`, "Open node →"),
+    " ",
+    link(`#/nodes/${encodeURIComponent(n.public_key)}/reach`, "Reach →"),
   );
 }
 
@@ -40,6 +55,10 @@ export function mapPage(el: HTMLElement, ctx: RouteCtx) {
   let alive = true;
   let redraw: () => void = () => {};
   let remove: () => void = () => {};
+  let covOk = false;
+  let syncGeo: () => void = () => {};
+  let areaKeys: Set<string> | null = null;
+  let shownArea = "";
 
   const hidden = () => new Set((q.hide ?? "").split(",").filter(Boolean));
 
@@ -69,16 +88,83 @@ export function mapPage(el: HTMLElement, ctx: RouteCtx) {
           `${r} (${counts[r] ?? 0})`,
         )
       ),
+      areaSelect(
+        q.area ?? "",
+        (area) => go(buildHash("/map", { ...q, area: area || undefined }), true),
+      ),
+      covOk
+        ? h(
+          "label",
+          null,
+          h("input", {
+            type: "checkbox",
+            checked: q.cov === "1",
+            on: {
+              change: (e) =>
+                go(
+                  buildHash("/map", {
+                    ...q,
+                    cov: (e.target as HTMLInputElement).checked ? "1" : undefined,
+                  }),
+                  true,
+                ),
+            },
+          }),
+          " RX coverage",
+        )
+        : null,
     );
   }
 
   (async () => {
-    const [{ L, map }, nodes] = await Promise.all([createMap(mapEl), allNodes()]);
+    const [made, nodes, areas, cov] = await Promise.all([
+      createMap(mapEl),
+      allNodes(),
+      areaShapes(),
+      coverageEnabled(),
+    ]);
+    const { L, map } = made;
     if (!alive) {
       disposeMap(map);
       return;
     }
+    covOk = cov;
     remove = () => disposeMap(map);
+    const areaLayer = L.layerGroup().addTo(map);
+    const covLayer = L.layerGroup().addTo(map);
+    const covRenderer = L.canvas({ padding: 0.2 });
+    let covSeq = 0;
+    const drawCoverage = async () => {
+      const my = ++covSeq;
+      if (!covOk || q.cov !== "1") {
+        covLayer.clearLayers();
+        return;
+      }
+      try {
+        const fc = await getJson<{ features: CoverageFeature[] }>(
+          "/api/rx-coverage" + qs({ bbox: viewBbox(map), z: map.getZoom(), days: 7 }),
+        );
+        if (my === covSeq && alive) {
+          mapEl.dataset.covCells = String(drawCells(L, covLayer, fc.features, covRenderer));
+        }
+      } catch { /* the node map stays usable without coverage */ }
+    };
+    const loadArea = async () => {
+      const area = q.area ?? "";
+      if (area === shownArea) return;
+      shownArea = area;
+      areaLayer.clearLayers();
+      mapEl.dataset.areas = String(drawAreas(L, areaLayer, areas, area));
+      areaKeys = null;
+      if (area) {
+        const r = await getJson<{ nodes: { public_key: string }[] }>(
+          "/api/nodes" + qs({ area, limit: 2000 }),
+        );
+        areaKeys = new Set(r.nodes.map((n) => n.public_key));
+      }
+    };
+    shownArea = "-";
+    await loadArea();
     const located = nodes.filter((n) => hasLoc(n.lat, n.lon));
     const counts: Record<string, number> = {};
     for (const n of located) {
@@ -88,6 +174,7 @@ export function mapPage(el: HTMLElement, ctx: RouteCtx) {
     renderOverlay(counts, located.length);
     const bb = robustBounds(located.map((n) => [n.lat as number, n.lon as number]));
     if (bb) map.fitBounds(bb, { padding: [20, 20], maxZoom: 12, animate: false });
+    offlineFallback(mapEl, made, insideBounds(located, bb));
     const layer = L.layerGroup().addTo(map);
     const renderer = L.canvas({ padding: 0.3 });
     redraw = () => {
@@ -97,6 +184,7 @@ export function mapPage(el: HTMLElement, ctx: RouteCtx) {
       const bounds = map.getBounds().pad(0.3);
       const vis = located.filter((n) =>
         !hid.has(ROLES.includes(n.role) ? n.role : "other") &&
+        (!areaKeys || areaKeys.has(n.public_key)) &&
         bounds.contains([n.lat as number, n.lon as number])
       );
       const pts = vis.map((n) => {
@@ -136,13 +224,24 @@ export function mapPage(el: HTMLElement, ctx: RouteCtx) {
         }
       }
     };
-    map.on("moveend", () => redraw());
+    map.on("moveend", () => {
+      redraw();
+      drawCoverage();
+    });
     redraw();
+    drawCoverage();
+    syncGeo = async () => {
+      renderOverlay(counts, located.length);
+      await loadArea();
+      redraw();
+      drawCoverage();
+    };
   })().catch((e) => mapEl.appendChild(errorBox(e)));
 
   return {
     update(c: RouteCtx) {
       q = queryObject(c.query);
+      syncGeo();
       redraw();
     },
     destroy() {

@@ -32,7 +32,9 @@ import {
 import type { NodeLite } from "../lib/node_names.ts";
 import { buildHash, queryObject, type RouteCtx } from "../lib/router.ts";
 import { createMap, disposeMap } from "../lib/vendor.ts";
+import { starButton } from "../lib/favourites.ts";
 import { lastHeard, thresholds } from "./nodes.ts";
+import { nodeHealthPanel } from "./node_health.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -132,8 +134,9 @@ async function overview(
     h(
       "div",
       { class: "cards" },
-      card("Transmissions", int(s.totalTransmissions)),
-      card("Observations", int(s.totalObservations)),
+      card("Packets it sent", int(s.totalTransmissions)),
+      card("Packets involving it", int(s.totalPackets)),
+      card("Observations of packets involving it", int(s.totalObservations)),
       card("Packets today", int(s.packetsToday)),
       card("Avg SNR", num(s.avgSnr, 1)),
       card("Avg RSSI", num(s.avgRssi, 0)),
@@ -142,6 +145,7 @@ async function overview(
       node.relay_count_24h !== undefined ? card("Relayed 24 h", int(node.relay_count_24h)) : null,
       node.last_relayed ? card("Last relayed", ago(node.last_relayed)) : null,
     ),
+    nodeHealthPanel(node.public_key),
     h(
       "div",
       { class: "panel" },
@@ -235,9 +239,9 @@ async function paths(body: HTMLElement, pk: string) {
     h(
       "p",
       { class: "mut" },
-      `${int(r.totalPaths)} distinct paths over ${int(r.totalTransmissions)} transmissions (top ${
-        r.paths?.length ?? 0
-      }).`,
+      `${int(r.totalPaths)} distinct paths over ${
+        int(r.totalTransmissions)
+      } transmissions relayed through this node (top ${r.paths?.length ?? 0}).`,
     ),
     r.paths?.length
       ? table(
@@ -303,6 +307,7 @@ export function nodeDetailPage(el: HTMLElement, ctx: RouteCtx) {
             n.name ?? "(unnamed)",
             h("span", { class: "badge" }, n.role),
             h("code", { class: "badge" }, n.public_key.slice(0, 16)),
+            starButton(n.public_key),
           ),
         );
         document.title = `${n.name ?? pk.slice(0, 8)} · hopwatch`;

@@ -20,7 +20,8 @@ import {
 } from "../lib/format.ts";
 import { allNodes, type NodeLite } from "../lib/node_names.ts";
 import { buildHash, go, queryObject, type RouteCtx } from "../lib/router.ts";
-import { VirtualTable } from "../lib/virtual_table.ts";
+import { type Column, VirtualTable } from "../lib/virtual_table.ts";
+import { myNodes, onMyNodes } from "../lib/favourites.ts";
 
 /** Liveness thresholds (ms) for a role (infrastructure vs other nodes, from {@link HEALTH}). */
 export function thresholds(role: string): [number, number] {
@@ -43,14 +44,31 @@ const SORTS: Record<string, (a: NodeLite, b: NodeLite) => number> = {
   key: (a, b) => a.public_key.localeCompare(b.public_key),
 };
 
+/** Columns kept on a phone and their widths; Name takes the rest. */
+const PHONE_COLUMNS: Record<string, string> = {
+  name: "minmax(0,1fr)",
+  role: "84px",
+  status: "62px",
+  lastSeen: "80px",
+};
+
+function nodeColumns(phone: boolean, cols: Column<NodeLite>[]): Column<NodeLite>[] {
+  if (!phone) return cols;
+  return cols.filter((c) => c.key in PHONE_COLUMNS).map((c) => ({
+    ...c,
+    width: PHONE_COLUMNS[c.key],
+  }));
+}
+
 /** Mounts the nodes directory. */
 export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
   let q = queryObject(ctx.query);
   let all: NodeLite[] = [];
   let rows: NodeLite[] = [];
+  let mineSet = myNodes();
   el.classList.add("page-full");
   const search = h("input", {
-    class: "txt",
+    class: "txt nodes-filter",
     type: "search",
     placeholder: "Filter by name or key prefix",
     value: q.q ?? "",
@@ -64,21 +82,26 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
     h("div", { class: "pad0" }, tabBar),
     host,
   );
+  // Phone: the columns that matter fit the screen; desktop: spare width is shared, Name does
+  // not take half of it.
+  const phone = matchMedia("(max-width: 760px)").matches;
   const table = new VirtualTable<NodeLite>(host, {
-    minWidth: 820,
+    minWidth: phone ? 0 : 860,
     rowHeight: 28,
-    columns: [
+    columns: nodeColumns(phone, [
       {
         key: "name",
         label: "Name",
         width: "minmax(160px,2fr)",
         sortable: true,
-        text: (n) => n.name ?? "(unnamed)",
+        text: (n) =>
+          (mineSet.has(n.public_key.toLowerCase()) ? "★ " : "") + (n.name ?? "(unnamed)"),
+        title: (n) => n.name ?? "(unnamed)",
       },
       {
         key: "role",
         label: "Role",
-        width: "90px",
+        width: "minmax(90px,1fr)",
         sortable: true,
         text: (n) => n.role,
         cls: (n) => roleClass(n.role),
@@ -86,7 +109,7 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
       {
         key: "key",
         label: "Key",
-        width: "90px",
+        width: "minmax(90px,1fr)",
         sortable: true,
         text: (n) => shortKey(n.public_key),
         cls: () => "mono",
@@ -94,7 +117,7 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
       {
         key: "status",
         label: "State",
-        width: "70px",
+        width: "minmax(70px,1fr)",
         text: (n) =>
           ({ ok: "active", warn: "degraded", dead: "silent" })[
             liveness(lastHeard(n), ...thresholds(n.role))
@@ -104,7 +127,7 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
       {
         key: "lastSeen",
         label: "Last heard",
-        width: "90px",
+        width: "minmax(96px,1fr)",
         sortable: true,
         text: (n) => ago(lastHeard(n)),
         title: (n) => dateTime(lastHeard(n)),
@@ -112,14 +135,14 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
       {
         key: "firstSeen",
         label: "First seen",
-        width: "150px",
+        width: "minmax(164px,1.5fr)",
         sortable: true,
         text: (n) => dateTime(n.first_seen),
       },
       {
         key: "adverts",
         label: "Adverts",
-        width: "70px",
+        width: "minmax(70px,1fr)",
         sortable: true,
         text: (n) => int(n.advert_count),
         cls: () => "num",
@@ -132,7 +155,7 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
         cls: () => "num",
       },
       { key: "loc", label: "Loc", width: "40px", text: (n) => (hasLoc(n.lat, n.lon) ? "✓" : "") },
-    ],
+    ]),
     getRow: (i) => rows[i],
     onSelect: (_i, n) => go(`#/nodes/${encodeURIComponent(n.public_key)}`),
     onSort: (key) => {
@@ -145,10 +168,11 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
   function apply() {
     const role = q.role ?? "";
     const needle = (q.q ?? "").toLowerCase();
+    const mine = mineSet = myNodes();
     const counts: Record<string, number> = {};
     for (const n of all) counts[n.role] = (counts[n.role] ?? 0) + 1;
     rows = all.filter((n) =>
-      (!role || n.role === role) &&
+      (!role || n.role === role || (role === "mine" && mine.has(n.public_key.toLowerCase()))) &&
       (!needle || (n.name ?? "").toLowerCase().includes(needle) ||
         n.public_key.toLowerCase().startsWith(needle))
     );
@@ -161,6 +185,10 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
     for (const r of ROLES) {
       items.push([r, `${r[0].toUpperCase()}${r.slice(1)}s (${counts[r] ?? 0})`]);
     }
+    items.push([
+      "mine",
+      `★ My nodes (${all.filter((n) => mine.has(n.public_key.toLowerCase())).length})`,
+    ]);
     replace(tabBar, tabs(items, role, (k) => buildHash("/nodes", { ...q, role: k || undefined })));
     countEl.textContent = `${rows.length.toLocaleString("en-US")} shown`;
     table.setEmptyText(all.length ? "No node matches." : "No nodes yet.");
@@ -180,7 +208,9 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
     apply();
   }, (e) => table.setEmptyText(`Error: ${(e as Error).message}`));
 
+  const offMine = onMyNodes(() => all.length && apply());
   return {
+    destroy: offMine,
     update(c: RouteCtx) {
       q = queryObject(c.query);
       if (document.activeElement !== search) search.value = q.q ?? "";

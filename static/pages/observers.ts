@@ -10,6 +10,16 @@ import { empty, errorBox, h, kv, link, loading, replace, table } from "../lib/do
 import { ago, dateTime, HEALTH, int, liveness, num, typeClass, typeName } from "../lib/format.ts";
 import type { RouteCtx } from "../lib/router.ts";
 import { type PacketRow, summary } from "../lib/packet_source.ts";
+import { stamp } from "../lib/time_label.ts";
+import {
+  countsHint,
+  lastPacketAt,
+  lastPacketText,
+  REPORTED_LABEL,
+  storedHeading,
+} from "../lib/observer_labels.ts";
+import { observerHealthPanel } from "./observer_health.ts";
+import { sparkline } from "../lib/health_ui.ts";
 
 /** Observer fields the UI shows. */
 export interface Observer {
@@ -37,7 +47,7 @@ const LABEL = { ok: "online", warn: "stale", dead: "offline" };
 /** Observer state from its last packet: online ≤ 60 min, stale ≤ 24 h, else offline. */
 export function observerState(o: Observer): "ok" | "warn" | "dead" {
   return liveness(
-    o.last_packet_at ?? o.last_seen,
+    lastPacketAt(o),
     HEALTH.observerDegradedMs,
     HEALTH.observerSilentMs,
   );
@@ -52,10 +62,16 @@ function stateCell(o: Observer) {
 export function observersPage(el: HTMLElement) {
   const body = h("div", null, loading("Loading observers"));
   el.append(h("h2", null, "Observers"), body);
-  getJson<{ observers: Observer[] }>("/api/observers").then((r) => {
+  Promise.all([
+    getJson<{ observers: Observer[] }>("/api/observers"),
+    tryJson<{ observers: { observer_id: string; sparkline: (number | null)[] }[] }>(
+      "/api/observers/metrics/summary?window=24h",
+    ),
+  ]).then(([r, sum]) => {
+    const spark = new Map((sum?.observers ?? []).map((x) => [x.observer_id, x.sparkline]));
     const obs = (r.observers ?? []).slice().sort((a, b) =>
-      String(b.last_packet_at ?? b.last_seen ?? "").localeCompare(
-        String(a.last_packet_at ?? a.last_seen ?? ""),
+      String(lastPacketAt(b) ?? "").localeCompare(
+        String(lastPacketAt(a) ?? ""),
       )
     );
     const counts = { ok: 0, warn: 0, dead: 0 };
@@ -77,8 +93,11 @@ export function observersPage(el: HTMLElement) {
               "IATA",
               "State",
               "Last packet",
+              "Last status",
+              "Noise",
+              "Noise 24 h",
               "Pkts/h",
-              "Total",
+              "Reported",
               "Model",
               "Firmware",
               "Battery",
@@ -87,7 +106,10 @@ export function observersPage(el: HTMLElement) {
               link(`#/observers/${encodeURIComponent(o.id)}`, o.name || o.id.slice(0, 8)),
               o.iata ?? "—",
               stateCell(o),
-              ago(o.last_packet_at ?? o.last_seen),
+              h("span", { title: dateTime(lastPacketAt(o)) }, ago(lastPacketAt(o))),
+              ago(o.last_seen),
+              typeof o.noise_floor === "number" ? `${num(o.noise_floor, 0)} dBm` : "—",
+              spark.has(o.id) ? sparkline(spark.get(o.id)!, 90, 18) : "—",
               int(o.packetsLastHour),
               int(o.packet_count),
               o.model ?? "—",
@@ -140,7 +162,7 @@ export function observerDetailPage(el: HTMLElement, ctx: RouteCtx) {
           kv([
             ["ID", h("code", null, o.id)],
             ["State", stateCell(o)],
-            ["Last packet", `${ago(o.last_packet_at)} (${dateTime(o.last_packet_at)})`],
+            ["Last packet", lastPacketText(o)],
             ["Last status", dateTime(o.last_seen)],
             ["First seen", dateTime(o.first_seen)],
             ["Model", o.model ?? "—"],
@@ -155,7 +177,11 @@ export function observerDetailPage(el: HTMLElement, ctx: RouteCtx) {
           h("h3", null, "Health"),
           kv([
             ["Packets last hour", int(o.packetsLastHour)],
-            ["Packets total", int(o.packet_count)],
+            [
+              REPORTED_LABEL,
+              h("span", { title: countsHint(o, recent.total) }, int(o.packet_count)),
+            ],
+            ["Packets stored here", int(recent.total)],
             ["Battery", o.battery_mv ? `${o.battery_mv} mV` : "—"],
             ["Uptime", o.uptime_secs ? `${num(o.uptime_secs / 3600, 1)} h` : "—"],
             [
@@ -173,15 +199,15 @@ export function observerDetailPage(el: HTMLElement, ctx: RouteCtx) {
         h(
           "h3",
           null,
-          `Recent packets (${int(recent.total)} total)`,
+          storedHeading(recent.packets.length, recent.total),
           " ",
           link(`#/packets?observer=${encodeURIComponent(o.id)}`, "open in Packets →"),
         ),
         recent.packets.length
           ? table(
-            ["Time", "Type", "Hash", "SNR", "Summary"],
+            ["First seen", "Type", "Hash", "SNR", "Summary"],
             recent.packets.map((p) => [
-              dateTime(p.first_seen),
+              stamp(p.first_seen),
               h("span", { class: "tcell " + typeClass(p.payload_type) }, typeName(p.payload_type)),
               link(`#/packets?sel=${encodeURIComponent(p.hash)}`, p.hash),
               num(p.snr, 1),
@@ -190,6 +216,7 @@ export function observerDetailPage(el: HTMLElement, ctx: RouteCtx) {
           )
           : empty("No packets from this observer."),
       ),
+      observerHealthPanel(o.id),
     );
   })().catch((e) => replace(body, errorBox(e)));
 }

@@ -8,7 +8,7 @@
 import { cached, supports, tryJson } from "../lib/api.ts";
 import { debounce, errorBox, h, replace } from "../lib/dom.ts";
 import {
-  clock,
+  dateTime,
   num,
   PAYLOAD_TYPES,
   ROUTE_TYPES,
@@ -32,6 +32,12 @@ import {
 import { buildHash, go, queryObject, type RouteCtx } from "../lib/router.ts";
 import { type Column, VirtualTable } from "../lib/virtual_table.ts";
 import { onFrameBatch } from "../lib/frame_batcher.ts";
+import { packetTime, packetTimeLabel, stamp } from "../lib/time_label.ts";
+import { filterBar as expressionBar } from "../lib/filter_bar.ts";
+import { compileFilter } from "../lib/filter_lang.ts";
+import { columnChooser } from "../lib/column_chooser.ts";
+import { FilteredSource, needsClientSort, PACKET_SORTS } from "../lib/filtered_source.ts";
+import { headerSort } from "../lib/header_sort.ts";
 
 const FILTER_KEYS = [
   "type",
@@ -43,6 +49,8 @@ const FILTER_KEYS = [
   "channel",
   "hash",
   "view",
+  "filter",
+  "sort",
 ];
 
 interface Observer {
@@ -113,12 +121,14 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
     decodeBtn,
   );
   const tableHost = h("div", { class: "table-host" });
+  const exprBar = expressionBar(q.filter, (filter) => setQuery({ filter, sel: undefined }));
   const detail = h("aside", { class: "detail", hidden: true });
   el.append(
     h(
       "div",
       { class: "packets" },
       filterBar,
+      exprBar.el,
       toolbar,
       h("div", { class: "split" }, tableHost, detail),
     ),
@@ -132,9 +142,10 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
   const columns: Column<PacketRow>[] = [
     {
       key: "time",
-      label: "Time",
-      width: "78px",
-      text: (r) => clock(r.latest ?? r.timestamp ?? r.first_seen),
+      label: packetTimeLabel(q.view),
+      width: "132px",
+      text: (r) => stamp(packetTime(r, q.view)),
+      title: (r) => `${packetTimeLabel(q.view)} ${dateTime(packetTime(r, q.view))}`,
     },
     {
       key: "type",
@@ -188,13 +199,20 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
     isSelected: (r) => r.hash === q.sel,
     emptyText: "No packets match these filters.",
   });
+  if (!phone) toolbar.append(columnChooser(table.el, columns, "hopwatch.packetColumns.v1"));
+  const markSort = phone ? () => {} : headerSort(table.el, columns, (sort) => setQuery({ sort }));
+  markSort(q.sort);
 
   const refreshCount = () => {
     if (!source) return;
     table.setCount(source.count);
     countEl.textContent =
       `${source.total.toLocaleString("en-US")} ${q.view === "obs" ? "observations" : "packets"}` +
-      (paused && pending.length ? ` · ${pending.length} new while paused` : "");
+      (paused && pending.length ? ` · ${pending.length} new while paused` : "") +
+      (source instanceof FilteredSource
+        ? ` · ${source.progress.scanned.toLocaleString("en-US")} scanned` +
+          (source.progress.capped ? " (newest only)" : source.progress.done ? "" : "…")
+        : "");
   };
 
   function setQuery(patch: Record<string, string | undefined>) {
@@ -214,6 +232,7 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
       input("node", "Node", q.node, "key or name"),
       input("channel", "Channel", q.channel, "#name or enc_HH"),
       input("hash", "Hash", q.hash, "16 hex"),
+      select("sort", "Sort", PACKET_SORTS, q.sort),
       h("button", {
         class: "btn",
         type: "button",
@@ -227,6 +246,8 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
     for (const f of filterBar.querySelectorAll<HTMLInputElement | HTMLSelectElement>("[name]")) {
       if (document.activeElement !== f) f.value = q[f.name] ?? "";
     }
+    exprBar.set(q.filter);
+    markSort(q.sort);
     renderView();
   }
 
@@ -267,7 +288,10 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
         replace(tableHost.querySelector(".state-empty") ?? tableHost, errorBox(e));
       }
     };
-    source = q.view === "obs"
+    const expr = q.filter ? compileFilter(q.filter).filter : null;
+    source = expr || needsClientSort(q.sort)
+      ? new FilteredSource(f, expr, q.sort, refreshCount, onErr, q.view === "obs")
+      : q.view === "obs"
       ? new ObservationSource(f, refreshCount, onErr)
       : new GroupedSource(f, refreshCount, onErr);
     table.setEmptyText("Loading packets…");
@@ -387,6 +411,8 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
       const detailChanged = nq.sel !== q.sel || nq.decode !== q.decode;
       q = nq;
       if (filtersChanged) {
+        const th = tableHost.querySelector(".vt-th");
+        if (th) th.textContent = packetTimeLabel(q.view);
         syncFilters();
         loadSource();
       }

@@ -60,12 +60,13 @@ test("node health, neighbours and analytics", async (t) => {
   };
   assert.equal(strict.neighbors.length, 0);
   const a = (await getJson(t.app, `/api/nodes/${PK}/analytics?days=1`)).body as {
-    timeline: { relayed: number }[];
-    uptimeHeatmap: number[][];
+    activityTimeline: { count: number }[];
+    uptimeHeatmap: { count: number }[];
+    computedStats: { totalPackets: number };
   };
-  assert.equal(a.timeline.reduce((x, e) => x + e.relayed, 0), 205);
-  assert.equal(a.uptimeHeatmap.length, 7);
-  assert.equal(a.uptimeHeatmap.flat().reduce((x, y) => x + y, 0), 205);
+  assert.equal(a.activityTimeline.reduce((x, e) => x + e.count, 0), 205);
+  assert.equal(a.uptimeHeatmap.reduce((x, e) => x + e.count, 0), 205);
+  assert.equal(a.computedStats.totalPackets, 205);
 });
 
 test("node list: role, search, lastHeard, before, sort, counts, region", async (t) => {
@@ -187,21 +188,30 @@ test("observations by hash batch", async (t) => {
 
 test("analytics answer over the fixture", async (t) => {
   const rf = (await getJson(t.app, "/api/analytics/rf")).body as {
-    payloadTypes: Record<string, number>;
+    payloadTypes: { count: number }[];
+    totalTransmissions: number;
     total: number;
   };
-  assert.equal(Object.values(rf.payloadTypes).reduce((a, b) => a + b, 0), 499);
+  assert.equal(rf.payloadTypes.reduce((a, b) => a + b.count, 0), 499);
+  assert.equal(rf.totalTransmissions, 499);
   const win = (await getJson(t.app, "/api/analytics/rf?window=1h")).body as { total: number };
   assert.ok(win.total < 499 && win.total > 0);
   const sub = (await getJson(t.app, "/api/analytics/subpaths?minLen=2&maxLen=2&limit=3")).body as {
-    subpaths: { path: string[]; count: number }[];
+    subpaths: { rawHops: string[]; count: number }[];
   };
   assert.equal(sub.subpaths.length, 3);
-  const detail =
-    (await getJson(t.app, `/api/analytics/subpath-detail?hops=${sub.subpaths[0].path.join(",")}`))
-      .body as { matches: number };
+  const hops = sub.subpaths[0].rawHops.join(",");
+  const detail = (await getJson(t.app, `/api/analytics/subpath-detail?hops=${hops}`))
+    .body as { matches: number };
   assert.equal(detail.matches, sub.subpaths[0].count);
-  const topo = (await getJson(t.app, "/api/analytics/topology")).body as { topRepeaters: Body[] };
+  const topo = (await getJson(t.app, "/api/analytics/topology")).body as {
+    topRepeaters: Body[];
+    uniqueNodes: number;
+  };
+  // The reference's uniqueNodes is the active-node count that /api/stats calls totalNodes.
+  const stats = (await getJson(t.app, "/api/stats")).body as { totalNodes: number };
+  assert.ok(stats.totalNodes > 0);
+  assert.equal(topo.uniqueNodes, stats.totalNodes);
   assert.equal(topo.topRepeaters[0].pubkey, PK);
   assert.equal(topo.topRepeaters[0].count, 205);
   const g = (await getJson(t.app, "/api/analytics/neighbor-graph?min_count=1&min_score=0"))

@@ -74,7 +74,7 @@ withApp("invalid parameters answer 400 naming the parameter", async (t) => {
     ["/api/analytics/rf?window=1h&from=2026-05-17T00:00:00Z", "window"],
     ["/api/analytics/subpaths?minLen=1", "minLen"],
     ["/api/analytics/subpath-detail?hops=AB", "hops"],
-    ["/api/observers/bad%20id", "id"],
+    ["/api/observers/bad%2Cid", "id"],
     ["/api/traces/123", "hash"],
     ["/api/channels?includeEncrypted=perhaps", "includeEncrypted"],
   ];

@@ -64,7 +64,13 @@ function check(input: string | Uint8Array, stats: Stats, withOptions: boolean): 
   }
   if (input instanceof Uint8Array) {
     // The fast path agrees with the full decoder.
-    assert.equal(typeof parseEnvelope(input) === "string", !d.valid, describe(input));
+    // Beyond the envelope, only a TRACE route longer than the path buffer is refused.
+    const traceTooLong = !d.valid && /trace route too long/.test(d.error ?? "");
+    assert.equal(
+      typeof parseEnvelope(input) === "string" || traceTooLong,
+      !d.valid,
+      describe(input),
+    );
   }
 }
 

@@ -65,7 +65,11 @@ function freePort(): number {
 }
 
 /** Copies `db` to a temp dir and starts `main.ts` on it; resolves when /api/healthz is ready. */
-export async function startHopwatch(db: URL | string, timeoutMs = 60_000): Promise<Server> {
+export async function startHopwatch(
+  db: URL | string,
+  timeoutMs = 60_000,
+  extraConfig: Record<string, unknown> = {},
+): Promise<Server> {
   const dir = await Deno.makeTempDir({ prefix: "hopwatch-e2e-" });
   const copy = `${dir}/e2e.db`;
   await Deno.copyFile(db, copy);
@@ -76,6 +80,7 @@ export async function startHopwatch(db: URL | string, timeoutMs = 60_000): Promi
       apiKey: API_KEY,
       hashChannels: ["#test"],
       map: { tiles: { url: "", darkUrl: "" } },
+      ...extraConfig,
     }),
   );
   const port = freePort();

@@ -1,0 +1,250 @@
+/**
+ * Geography benchmark (issue 13): ingests roaming-client receptions through
+ * the real client-RX path (decode, heard key, `client_receptions` INSERT, grid
+ * index) on top of a loaded database, then times the coverage and reach
+ * endpoints in-process.
+ *
+ * ```
+ * deno run -A bench/geo_bench.ts --db /tmp/hw-L.db [--receptions 1000000] [--n 200] [--json]
+ * ```
+ *
+ * Targets: client-reception ingest >= 5,000/s with the grid maintained;
+ * `/api/rx-coverage`, `/api/nodes/{pk}/rx-coverage`, `/api/rx-leaderboard`
+ * and `/api/nodes/{pk}/reach` p99 <= 20 ms in-process.
+ *
+ * @module
+ */
+
+import { DEFAULTS, type HopwatchConfig } from "../src/cli/config.ts";
+import { createStack } from "../src/cli/stack.ts";
+import { Logger } from "../src/log/logger.ts";
+import { createApp } from "../src/api/app.ts";
+import { WsHub } from "../src/api/ws_hub.ts";
+import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
+import type { ClientReceptionMessage } from "../src/ingest/message_types.ts";
+import type { NodeInfo } from "../src/store/node_directory.ts";
+
+const log = (msg: string) => console.error(`[geo_bench] ${msg}`);
+
+function arg(flag: string, def: number): number {
+  const i = Deno.args.indexOf(flag);
+  const v = i >= 0 ? Number(Deno.args[i + 1]) : def;
+  if (!Number.isFinite(v)) throw new Error(`Cannot parse arguments: ${flag} needs a number`);
+  return v;
+}
+
+/** The `p`-th percentile (nearest rank). */
+function percentile(xs: number[], p: number): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** A deterministic PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function timeUrls(
+  app: { request: (u: string) => Response | Promise<Response> },
+  urls: string[],
+  n: number,
+) {
+  const times: number[] = [];
+  let status = 0;
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const res = await app.request(urls[i % urls.length]);
+    await res.arrayBuffer();
+    times.push(performance.now() - t0);
+    if (res.status !== 200) status = res.status;
+  }
+  return {
+    n,
+    p50: round(percentile(times, 50)),
+    p99: round(percentile(times, 99)),
+    max: round(Math.max(...times)),
+    badStatus: status,
+  };
+}
+
+async function main() {
+  const dbArg = Deno.args[Deno.args.indexOf("--db") + 1];
+  if (!Deno.args.includes("--db") || !dbArg) throw new Error("Cannot run: --db FILE is required");
+  const total = arg("--receptions", 1_000_000);
+  const n = arg("--n", 200);
+  const dir = await Deno.makeTempDir({ prefix: "hw-geo-bench-" });
+  const dbPath = `${dir}/bench.db`;
+  await Deno.copyFile(dbArg, dbPath);
+  const config: HopwatchConfig = {
+    ...structuredClone(DEFAULTS),
+    dbPath,
+    configPath: null,
+    rateLimit: { readPerMinute: 1e9, writePerMinute: 1e9 },
+    raw: { clientRxCoverage: { enabled: true } },
+  };
+  const stack = createStack(config, { log: new Logger("error", () => {}) });
+  const t0 = performance.now();
+  await stack.load();
+  log(`loaded in ${Math.round(performance.now() - t0)} ms, ${stack.nodes.size} nodes`);
+  const hub = new WsHub();
+  const app = createApp({ ...stack.apiDeps(config, hub) });
+
+  const positioned = [...stack.nodes.values()].filter((x) =>
+    x.lat !== null && x.lon !== null && !(x.lat === 0 && x.lon === 0)
+  );
+  const relays = positioned.filter((x) => x.role === "repeater");
+  if (relays.length === 0) throw new Error("Cannot run: no positioned repeaters in the database");
+  const rnd = prng(13);
+  const clients = Array.from({ length: 300 }, (_, i) => i.toString(16).padStart(4, "0").repeat(16));
+  // one flood packet per relay, heard with that relay as the last (2-byte) hop
+  const packetOf = new Map<number, string>();
+  const packet = (r: NodeInfo) => {
+    let hex = packetOf.get(r.id);
+    if (!hex) {
+      hex = bytesToHex(encodePacket({
+        routeType: 1,
+        payloadType: 2,
+        hashSize: 2,
+        hops: ["7d4a", r.publicKey.slice(0, 4)],
+        payload: Uint8Array.of(0x33, 0x1f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14),
+      }));
+      packetOf.set(r.id, hex);
+    }
+    return hex;
+  };
+  // Each relay's five nearest relays: what a client driving near it may hear.
+  const near = new Map<number, NodeInfo[]>();
+  for (const r of relays) {
+    near.set(
+      r.id,
+      relays.map((x) => ({ x, d: (x.lat! - r.lat!) ** 2 + (x.lon! - r.lon!) ** 2 }))
+        .sort((a, b) => a.d - b.d).slice(0, 5).map((e) => e.x),
+    );
+  }
+  const now = Date.now();
+  const span = 30 * 86_400_000;
+  const ingestT0 = performance.now();
+  let stored = 0;
+  // Clients drive: sessions of 250 receptions, ~80 m apart, starting near a random relay.
+  const state = clients.map(() => ({ lat: 0, lon: 0, heading: 0, left: 0, hub: relays[0] }));
+  for (let i = 0; i < total; i++) {
+    const c = Math.floor(rnd() * clients.length);
+    const st = state[c];
+    if (st.left === 0) {
+      st.hub = relays[Math.floor(rnd() * relays.length)];
+      st.lat = st.hub.lat! + (rnd() - 0.5) * 0.02;
+      st.lon = st.hub.lon! + (rnd() - 0.5) * 0.02;
+      st.heading = rnd() * 2 * Math.PI;
+      st.left = 250;
+    }
+    st.left--;
+    st.heading += (rnd() - 0.5) * 0.6;
+    st.lat += Math.cos(st.heading) * 0.0007;
+    st.lon += Math.sin(st.heading) * 0.0009;
+    const cand = near.get(st.hub.id)!;
+    const r = cand[Math.floor(rnd() * cand.length)];
+    const client = clients[c];
+    const msg: ClientReceptionMessage = {
+      kind: "client-rx",
+      source: "bench",
+      topic: `meshcore/client/${client}/packets`,
+      receivedAtMs: now - span + Math.floor((i / total) * span),
+      clientKey: client,
+      raw: packet(r),
+      lat: st.lat,
+      lon: st.lon,
+      accM: 5,
+      snr: rnd() < 0.1 ? null : Math.round((rnd() * 30 - 18) * 4) / 4,
+      rssi: -100,
+      score: null,
+      direction: "rx",
+      observerTimestamp: null,
+      observerTimestampNaive: false,
+    };
+    if (stack.clientRx.ingest(msg)) stored++;
+    // yield like the MQTT pump does, so the WAL checkpoint worker keeps up
+    if (i % 2000 === 1999) await new Promise((r) => setTimeout(r, 0));
+    if (i % 100_000 === 99_999) {
+      log(`ingested ${i + 1} (${Math.round((i + 1) / ((performance.now() - ingestT0) / 1000))}/s)`);
+    }
+  }
+  stack.clientRx.flush();
+  const ingestS = (performance.now() - ingestT0) / 1000;
+  const rate = Math.round(total / ingestS);
+  log(`ingest: ${stored} queued, ${stack.clientRx.index.live} indexed, ${rate}/s`);
+
+  // bboxes around the mesh centre (a city view at z 11, a region at z 8, streets at z 14)
+  const lats = positioned.map((x) => x.lat!).sort((a, b) => a - b);
+  const lons = positioned.map((x) => x.lon!).sort((a, b) => a - b);
+  const cLat = lats[lats.length >> 1], cLon = lons[lons.length >> 1];
+  const box = (dLat: number, dLon: number) =>
+    `${cLat - dLat},${cLon - dLon},${cLat + dLat},${cLon + dLon}`;
+  const busy = relays.slice(0, 50);
+  const endpoints: Record<string, string[]> = {
+    "rx-coverage z8 (region)": [`/api/rx-coverage?bbox=${box(2, 3)}&z=8&days=7`],
+    "rx-coverage z11 (city)": [`/api/rx-coverage?bbox=${box(0.25, 0.4)}&z=11&days=7`],
+    "rx-coverage z14 (streets)": [`/api/rx-coverage?bbox=${box(0.03, 0.05)}&z=14&days=7`],
+    "rx-coverage z11 30d": [`/api/rx-coverage?bbox=${box(0.25, 0.4)}&z=11&days=30`],
+    "rx-coverage rx= (one client)": clients.slice(0, 50).map((c) =>
+      `/api/rx-coverage?bbox=-90,-180,90,180&z=8&days=7&rx=${c}`
+    ),
+    "nodes/{pk}/rx-coverage": busy.map((r) =>
+      `/api/nodes/${r.publicKey}/rx-coverage?bbox=${box(2, 3)}&z=11`
+    ),
+    "rx-leaderboard": ["/api/rx-leaderboard?days=7&limit=25"],
+    "nodes/{pk}/reach (cold, 50 nodes)": busy.map((r) => `/api/nodes/${r.publicKey}/reach?days=7`),
+    "nodes/{pk}/reach (cached)": busy.map((r) => `/api/nodes/${r.publicKey}/reach?days=7`),
+    "analytics/distance (cached)": ["/api/analytics/distance"],
+  };
+  const inProcess: Record<string, Awaited<ReturnType<typeof timeUrls>>> = {};
+  for (const [name, urls] of Object.entries(endpoints)) {
+    const count = name.includes("cold") ? urls.length : n;
+    inProcess[name] = await timeUrls(app, urls, count);
+    log(`${name}: ${JSON.stringify(inProcess[name])}`);
+  }
+  const features = ((await (await app.request(endpoints["rx-coverage z11 (city)"][0])).json()) as {
+    features: unknown[];
+  }).features.length;
+  const coverageP99 = Math.max(
+    ...Object.entries(inProcess).filter(([k]) => k.includes("rx-")).map(([, v]) => v.p99),
+  );
+  const reachP99 = Math.max(
+    inProcess["nodes/{pk}/reach (cold, 50 nodes)"].p99,
+    inProcess["nodes/{pk}/reach (cached)"].p99,
+  );
+  const out = {
+    bench: "geo",
+    db: dbArg,
+    deno: Deno.version.deno,
+    nodes: stack.nodes.size,
+    receptions: { offered: total, indexed: stack.clientRx.index.live, ratePerSec: rate },
+    cityFeatures: features,
+    inProcess,
+    rssMB: Math.round(Deno.memoryUsage().rss / 1048576),
+    targets: {
+      "client-reception ingest >= 5000/s (grid maintained)": { value: rate, pass: rate >= 5000 },
+      "coverage endpoints p99 <= 20 ms": { value: coverageP99, pass: coverageP99 <= 20 },
+      "reach p99 <= 20 ms": { value: reachP99, pass: reachP99 <= 20 },
+    },
+  };
+  if (Deno.args.includes("--json")) console.log(JSON.stringify(out, null, 2));
+  else {
+    for (const [k, v] of Object.entries(out.targets)) {
+      console.log(`${v.pass ? "PASS" : "FAIL"}  ${k}: ${v.value}`);
+    }
+  }
+  hub.close();
+  await stack.close();
+  await Deno.remove(dir, { recursive: true });
+}
+
+if (import.meta.main) await main();

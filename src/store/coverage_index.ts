@@ -1,0 +1,346 @@
+/**
+ * The in-memory grid index of roaming-client receptions (`client_receptions`):
+ * one columnar row per reception and, per hex resolution 3–13 (CoreScope's cell
+ * geometry, `hex_grid.ts`), the ids of the receptions in each cell, kept in
+ * reception-time order so a time window is a binary search. Lists by heard key
+ * and by receiving client serve the per-node and per-client queries. Ingest
+ * appends ({@linkcode CoverageIndex.add}); retention drops the oldest
+ * ({@linkcode CoverageIndex.expireBefore}). Queries live in `coverage_query.ts`.
+ *
+ * @module
+ */
+
+import { cellBounds, cellOfMerc, mercX, mercY } from "./hex_grid.ts";
+
+/** Lowest indexed resolution. */
+export const INDEX_MIN_RES = 3;
+/** Highest indexed resolution; finer displays bin this level's receptions on the fly. */
+export const INDEX_MAX_RES = 13;
+/** Highest resolution whose cells keep per-day summaries (coarse cells hold many receptions). */
+export const AGG_MAX_RES = 11;
+/** Milliseconds per day bucket. */
+export const DAY_MS = 86_400_000;
+
+/** One reception as ingested. */
+export interface ReceptionInput {
+  rxPubkey: string;
+  heardKey: string;
+  lat: number;
+  lon: number;
+  snr: number | null;
+  rssi: number | null;
+  rxAtMs: number;
+}
+
+/** Reception ids in time order, growable. */
+export class IdList {
+  ids: Int32Array = new Int32Array(4);
+  /** Index of the first live id (ids before it were expired). */
+  start = 0;
+  n = 0;
+
+  /** Live ids count. */
+  get size(): number {
+    return this.n - this.start;
+  }
+}
+
+/**
+ * Receptions of one cell on one UTC day, summed: the count, the best SNR and,
+ * per heard key, its count and latest reception — `n` slots of 4 numbers in
+ * one array: heard-key id, count, latest time (ms), latest SNR (NaN: none).
+ */
+export interface DayAgg {
+  count: number;
+  /** Best SNR, NaN when none carried one. */
+  best: number;
+  n: number;
+  slots: Float64Array;
+}
+
+/** Numbers per heard-key slot of a {@linkcode DayAgg}. */
+export const SLOT = 4;
+
+/** A cell of one resolution: its receptions and its lat/lon bounds. */
+export interface IndexedCell {
+  key: number;
+  list: IdList;
+  /**
+   * Per UTC day (epoch day number) summaries, kept for resolutions up to
+   * {@linkcode AGG_MAX_RES}: a window query sums the whole days and scans only the edge day.
+   */
+  days: Map<number, DayAgg> | null;
+  /**
+   * Memoised answers for this cell per query kind (see `coverage_query.ts`): valid while the
+   * receptions in the window (first index and list length) and the tag are unchanged.
+   */
+  memo?: Map<string, { from: number; n: number; tag: string; value: unknown }>;
+  minLat: number;
+  minLon: number;
+  maxLat: number;
+  maxLon: number;
+}
+
+/** Interned strings with dense ids. */
+class Interner {
+  readonly names: string[] = [];
+  readonly #ids = new Map<string, number>();
+  id(s: string): number {
+    let id = this.#ids.get(s);
+    if (id === undefined) {
+      id = this.names.length;
+      this.#ids.set(s, id);
+      this.names.push(s);
+    }
+    return id;
+  }
+  find(s: string): number | undefined {
+    return this.#ids.get(s);
+  }
+}
+
+/** See the module doc. */
+export class CoverageIndex {
+  lat: Float64Array = new Float64Array(1024);
+  lon: Float64Array = new Float64Array(1024);
+  /** Web Mercator x/y, kept for binning at display resolutions. */
+  mx: Float64Array = new Float64Array(1024);
+  my: Float64Array = new Float64Array(1024);
+  /** NaN when the reception carried no SNR. */
+  snr: Float32Array = new Float32Array(1024);
+  rxAt: Float64Array = new Float64Array(1024);
+  heard: Int32Array = new Int32Array(1024);
+  rx: Int32Array = new Int32Array(1024);
+  /** Rows used (live and expired). */
+  rows = 0;
+  /** Live receptions. */
+  live = 0;
+  /** Bumped on every change, for memoised aggregates. */
+  version = 0;
+  readonly heardKeys: Interner = new Interner();
+  readonly rxKeys: Interner = new Interner();
+  /** Per resolution (index `res - INDEX_MIN_RES`): cell key -> cell. */
+  readonly levels: Map<number, IndexedCell>[] = [];
+  readonly byHeard: Map<number, IdList> = new Map();
+  readonly byRx: Map<number, IdList> = new Map();
+
+  constructor() {
+    for (let r = INDEX_MIN_RES; r <= INDEX_MAX_RES; r++) this.levels.push(new Map());
+  }
+
+  /** The heard-key strings, by id. */
+  heardKey(id: number): string {
+    return this.heardKeys.names[id];
+  }
+
+  /** The client key strings, by id. */
+  rxKey(id: number): string {
+    return this.rxKeys.names[id];
+  }
+
+  /** Id of a heard key, if any reception carries it. */
+  heardId(key: string): number | undefined {
+    return this.heardKeys.find(key.toLowerCase());
+  }
+
+  /** Id of a receiving client, if any. */
+  rxId(key: string): number | undefined {
+    return this.rxKeys.find(key.toLowerCase());
+  }
+
+  /**
+   * Adds one reception. Duplicates (same client, heard key and time) are refused by the
+   * `client_receptions` UNIQUE constraint before they get here.
+   */
+  add(r: ReceptionInput): void {
+    const rxKey = r.rxPubkey.toLowerCase(), heardKey = r.heardKey.toLowerCase();
+    if (this.rows === this.lat.length) this.#grow();
+    const i = this.rows++;
+    this.lat[i] = r.lat;
+    this.lon[i] = r.lon;
+    const x = mercX(r.lon), y = mercY(r.lat);
+    this.mx[i] = x;
+    this.my[i] = y;
+    this.snr[i] = r.snr ?? NaN;
+    this.rxAt[i] = r.rxAtMs;
+    const h = this.heardKeys.id(heardKey);
+    const c = this.rxKeys.id(rxKey);
+    this.heard[i] = h;
+    this.rx[i] = c;
+    for (let res = INDEX_MIN_RES; res <= INDEX_MAX_RES; res++) {
+      const level = this.levels[res - INDEX_MIN_RES];
+      const key = cellOfMerc(x, y, res);
+      let cell = level.get(key);
+      if (!cell) {
+        const [minLat, minLon, maxLat, maxLon] = cellBounds(res, key);
+        const days = res <= AGG_MAX_RES ? new Map<number, DayAgg>() : null;
+        cell = { key, list: new IdList(), days, minLat, minLon, maxLat, maxLon };
+        level.set(key, cell);
+      }
+      this.#push(cell.list, i);
+      if (cell.days) this.#summarise(cell.days, i, h);
+    }
+    this.#push(listOf(this.byHeard, h), i);
+    this.#push(listOf(this.byRx, c), i);
+    this.live++;
+    this.version++;
+  }
+
+  #summarise(days: Map<number, DayAgg>, i: number, h: number): void {
+    const at = this.rxAt[i];
+    const day = Math.floor(at / DAY_MS);
+    let d = days.get(day);
+    if (!d) {
+      d = { count: 0, best: NaN, n: 0, slots: new Float64Array(2 * SLOT) };
+      days.set(day, d);
+    }
+    d.count++;
+    const snr = this.snr[i];
+    if (snr === snr && !(snr <= d.best)) d.best = snr;
+    let o = 0;
+    const end = d.n * SLOT;
+    while (o < end && d.slots[o] !== h) o += SLOT;
+    if (o === end) {
+      if (end === d.slots.length) {
+        const next = new Float64Array(d.slots.length * 2);
+        next.set(d.slots);
+        d.slots = next;
+      }
+      d.slots[o] = h;
+      d.slots[o + 1] = 0;
+      d.slots[o + 2] = -Infinity;
+      d.n++;
+    }
+    d.slots[o + 1]++;
+    if (at >= d.slots[o + 2]) {
+      d.slots[o + 2] = at;
+      d.slots[o + 3] = snr;
+    }
+  }
+
+  /** Index of the first id in `list` with rxAt >= `sinceMs`. */
+  firstSince(list: IdList, sinceMs: number): number {
+    let lo = list.start, hi = list.n;
+    const ids = list.ids, at = this.rxAt;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (at[ids[mid]] < sinceMs) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Drops receptions older than `cutoffMs` from every list; returns how many. */
+  expireBefore(cutoffMs: number): number {
+    let removed = 0;
+    const trim = (list: IdList) => {
+      const to = this.firstSince(list, cutoffMs);
+      const n = to - list.start;
+      list.start = to;
+      return n;
+    };
+    const cutoffDay = Math.floor(cutoffMs / DAY_MS);
+    for (const level of this.levels) {
+      for (const [key, cell] of level) {
+        trim(cell.list);
+        if (cell.list.size === 0) level.delete(key);
+        else if (cell.days) {
+          for (const day of cell.days.keys()) if (day < cutoffDay) cell.days.delete(day);
+        }
+      }
+    }
+    for (const map of [this.byHeard, this.byRx]) {
+      for (const [key, list] of map) {
+        const n = trim(list);
+        if (map === this.byHeard) removed += n;
+        if (list.size === 0) map.delete(key);
+      }
+    }
+    if (removed > 0) {
+      this.live -= removed;
+      this.version++;
+      if (this.rows > 4096 && this.live < this.rows / 2) this.#compact();
+    }
+    return removed;
+  }
+
+  #push(list: IdList, id: number): void {
+    if (list.n === list.ids.length) {
+      if (list.start > list.n / 2) {
+        list.ids.copyWithin(0, list.start, list.n);
+        list.n -= list.start;
+        list.start = 0;
+      } else {
+        const next = new Int32Array(list.ids.length * 2);
+        next.set(list.ids.subarray(0, list.n));
+        list.ids = next;
+      }
+    }
+    // keep time order: a late reception is moved back into place
+    let j = list.n++;
+    const t = this.rxAt[id];
+    while (j > list.start && this.rxAt[list.ids[j - 1]] > t) {
+      list.ids[j] = list.ids[j - 1];
+      j--;
+    }
+    list.ids[j] = id;
+  }
+
+  #grow(): void {
+    const n = this.lat.length * 2;
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    this.lat = f64(this.lat);
+    this.lon = f64(this.lon);
+    this.mx = f64(this.mx);
+    this.my = f64(this.my);
+    this.rxAt = f64(this.rxAt);
+    const snr = new Float32Array(n);
+    snr.set(this.snr);
+    this.snr = snr;
+    const heard = new Int32Array(n);
+    heard.set(this.heard);
+    this.heard = heard;
+    const rx = new Int32Array(n);
+    rx.set(this.rx);
+    this.rx = rx;
+  }
+
+  /** Rebuilds the rows without the expired ones. */
+  #compact(): void {
+    const keep: ReceptionInput[] = [];
+    for (const list of this.byHeard.values()) {
+      for (let k = list.start; k < list.n; k++) {
+        const i = list.ids[k];
+        keep.push({
+          rxPubkey: this.rxKey(this.rx[i]),
+          heardKey: this.heardKey(this.heard[i]),
+          lat: this.lat[i],
+          lon: this.lon[i],
+          snr: Number.isNaN(this.snr[i]) ? null : this.snr[i],
+          rssi: null,
+          rxAtMs: this.rxAt[i],
+        });
+      }
+    }
+    keep.sort((a, b) => a.rxAtMs - b.rxAtMs);
+    this.rows = 0;
+    this.live = 0;
+    for (const level of this.levels) level.clear();
+    this.byHeard.clear();
+    this.byRx.clear();
+    for (const r of keep) this.add(r);
+  }
+}
+
+function listOf(map: Map<number, IdList>, key: number): IdList {
+  let list = map.get(key);
+  if (!list) {
+    list = new IdList();
+    map.set(key, list);
+  }
+  return list;
+}
