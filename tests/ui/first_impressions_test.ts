@@ -133,13 +133,14 @@ Deno.test({
           const again = await advertHex(`LiveGrouping${view}`, "companion", 37.55, -122.1);
           await page.waitForTimeout(300);
           await threeSightings(base, again.hex);
+          // This view's own advert: the other view's row may be on the page already.
           await page.waitForFunction(
-            () =>
+            (name) =>
               [...document.querySelectorAll(".feed-list li")].some((li) =>
-                li.textContent?.includes("LiveGrouping") &&
+                li.textContent?.includes(name) &&
                 li.querySelector(".obs-count")?.textContent === "×3"
               ),
-            null,
+            `LiveGrouping${view}`,
             { timeout: 5000 },
           );
           const rows = await page.$$eval(
