@@ -68,7 +68,13 @@ if (import.meta.main) {
     dbPath,
     raw: {},
     configPath: null,
-    retention: { packetDays: 30, nodeDays: 3650, observerDays: 3650, metricsDays: 30 },
+    retention: {
+      packetDays: 30,
+      nodeDays: 3650,
+      observerDays: 3650,
+      metricsDays: 30,
+      clientRxDays: 30,
+    },
   };
   const stack = createStack(config, { log });
   // As in the server: WAL checkpoints run in their worker (`--writer-checkpoints`: in the writer).

@@ -45,7 +45,14 @@ export interface HopwatchConfig {
   corsAllowedOrigins: string[];
   validateSignatures: boolean;
   foreignAdvertsMode: "flag" | "drop";
-  retention: { nodeDays: number; observerDays: number; packetDays: number; metricsDays: number };
+  retention: {
+    nodeDays: number;
+    observerDays: number;
+    packetDays: number;
+    metricsDays: number;
+    /** Roaming-client receptions (`client_receptions`) kept this many days; 0 keeps all. */
+    clientRxDays: number;
+  };
   listLimits: {
     packets: number;
     nodes: number;
@@ -100,7 +107,7 @@ export const DEFAULTS: Omit<HopwatchConfig, "raw" | "configPath"> = {
   corsAllowedOrigins: [],
   validateSignatures: true,
   foreignAdvertsMode: "flag",
-  retention: { nodeDays: 7, observerDays: 14, packetDays: 30, metricsDays: 30 },
+  retention: { nodeDays: 7, observerDays: 14, packetDays: 30, metricsDays: 30, clientRxDays: 30 },
   listLimits: {
     packets: 10_000,
     nodes: 2000,

@@ -16,7 +16,6 @@ export const NO_EFFECT_KEYS: Readonly<Record<string, string>> = {
   defaultRegion: "the UI remembers the region filter itself",
   "db.vacuumOnStartup": "hopwatch runs incremental vacuum in its maintenance job",
   "db.incrementalVacuumPages": "hopwatch sizes incremental vacuum itself",
-  "retention.clientRxDays": "client RX receptions are counted, not stored",
   "packetStore.estimatedPacketBytes": "hopwatch measures its store instead of estimating",
   runtime: "Go runtime memory limit; not applicable to Deno",
   "neighborGraph.maxAgeDays": "the neighbor graph decays edges by resolver.edgeHalfLifeHours",

@@ -88,7 +88,7 @@ export const CONFIG_SCHEMA: Rule = obj({
     nodeDays: num(0),
     observerDays: num(0),
     packetDays: num(0),
-    clientRxDays: any,
+    clientRxDays: num(0),
     metricsDays: num(0),
   }),
   batteryThresholds: obj({ lowMv: int(0, 20_000), criticalMv: int(0, 20_000) }),

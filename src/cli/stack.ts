@@ -126,7 +126,7 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
   });
   const clientRx = new ClientRxIngest({
     db: hdb.db,
-    retentionDays: Math.max(30, config.retention?.packetDays ?? 30),
+    retentionDays: config.retention.clientRxDays,
     decodeOptions: { keyRing, regions: createRegionTable(config.hashRegions) },
   });
   return {

@@ -72,7 +72,8 @@ export class ClientRxIngest {
   }) {
     this.#db = opts.db;
     this.index = opts.index ?? new CoverageIndex();
-    this.#retentionMs = Math.max(1, opts.retentionDays) * DAY_MS;
+    // 0 (or less) keeps every reception, as the reference's `retention.clientRxDays` 0 does.
+    this.#retentionMs = opts.retentionDays > 0 ? opts.retentionDays * DAY_MS : Infinity;
     this.#decodeOptions = opts.decodeOptions;
     this.#now = opts.now ?? Date.now;
     this.#insert = opts.db.prepare(
@@ -83,7 +84,9 @@ export class ClientRxIngest {
 
   /** Loads the retained rows into the index (startup). Returns the count. */
   load(): number {
-    const since = new Date(this.#now() - this.#retentionMs).toISOString();
+    const since = Number.isFinite(this.#retentionMs)
+      ? new Date(this.#now() - this.#retentionMs).toISOString()
+      : "";
     const rows = this.#db.prepare(
       `SELECT rx_pubkey, heard_key, lat, lon, snr, rssi, rx_at FROM client_receptions
        WHERE rx_at >= ? ORDER BY rx_at`,
@@ -207,6 +210,7 @@ export class ClientRxIngest {
   expire(): number {
     const cutoffMs = this.#now() - this.#retentionMs;
     this.#lastExpire = this.#now();
+    if (!Number.isFinite(cutoffMs)) return 0;
     this.#db.prepare(`DELETE FROM client_receptions WHERE rx_at < ?`)
       .run(new Date(cutoffMs).toISOString());
     const n = this.index.expireBefore(cutoffMs);

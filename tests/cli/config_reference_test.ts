@@ -74,7 +74,12 @@ const REFERENCE_KEYS: RefKey[] = [
     probe: (c) => c.retention.observerDays,
   },
   { key: "retention.packetDays", value: 3, kind: "applied", probe: (c) => c.retention.packetDays },
-  { key: "retention.clientRxDays", value: 30, kind: "no-effect" },
+  {
+    key: "retention.clientRxDays",
+    value: 3,
+    kind: "applied",
+    probe: (c) => c.retention.clientRxDays,
+  },
   {
     key: "retention.metricsDays",
     value: 3,
