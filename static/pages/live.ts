@@ -22,6 +22,11 @@ import { onFrameBatch } from "../lib/frame_batcher.ts";
 const KEEP_MS = 15 * 60_000;
 const MAX_BUFFER = 2000;
 const MAX_ANIM = 40;
+/**
+ * New route animations started per second at most: a busy mesh (200 observations/s) would start
+ * one per observation; past this budget a packet still gets its feed row, not an animation.
+ */
+const ANIM_PER_SEC = 25;
 const TYPE_COLORS: Record<number, string> = {
   4: "#2f81f7",
   5: "#1a9b4b",
@@ -192,6 +197,9 @@ export function livePage(el: HTMLElement) {
     const bb = robustBounds(loc.located.map((n) => [n.lat as number, n.lon as number]));
     if (bb) map.fitBounds(bb, { padding: [20, 20], maxZoom: 12, animate: false });
     offlineFallback(mapEl, made, insideBounds(loc.located, bb));
+    // One canvas for the node dots and every route animation: an SVG element per route made
+    // the browser restyle and lay out the map at each frame (long tasks at 200 obs/s).
+    const canvas = L.canvas({ padding: 0.1 });
     const base = L.layerGroup().addTo(map);
     for (const n of loc.located) {
       L.circleMarker([n.lat as number, n.lon as number], {
@@ -200,6 +208,7 @@ export function livePage(el: HTMLElement) {
         fillOpacity: 0.5,
         fillColor: "#888",
         interactive: false,
+        renderer: canvas,
       }).addTo(base);
     }
     const anims: { line: ReturnType<typeof L.polyline>; dot: ReturnType<typeof L.circleMarker> }[] =
@@ -210,11 +219,25 @@ export function livePage(el: HTMLElement) {
         a.dot.remove();
       }
     };
+    let budgetAt = 0;
+    let budgetUsed = 0;
     drawRoute = (r) => {
       const pts = routePoints(r, loc);
       if (pts.length < 2 && pts.length !== 1) return;
+      const nowMs = performance.now();
+      if (nowMs - budgetAt >= 1000) {
+        budgetAt = nowMs;
+        budgetUsed = 0;
+      }
+      if (++budgetUsed > ANIM_PER_SEC) return;
       const color = TYPE_COLORS[r.payload_type] ?? "#8b949e";
-      const line = L.polyline([pts[0]], { color, weight: 2.5, opacity: 0.85, interactive: false })
+      const line = L.polyline([pts[0]], {
+        color,
+        weight: 2.5,
+        opacity: 0.85,
+        interactive: false,
+        renderer: canvas,
+      })
         .addTo(map);
       const dot = L.circleMarker(pts[0], {
         radius: 5,
@@ -222,6 +245,7 @@ export function livePage(el: HTMLElement) {
         weight: 1,
         fillOpacity: 1,
         interactive: false,
+        renderer: canvas,
       }).addTo(map);
       const a = { line, dot };
       anims.push(a);
