@@ -30,7 +30,8 @@ import { areaNodeIds } from "./geo_common.ts";
 export const DEFAULT_TTL_MS = 300_000;
 
 function ttlOf(p?: WindowValues): number {
-  const windowed = p && (p.region || p.area || p.window || p.from !== undefined || p.to !== undefined);
+  const windowed = p &&
+    (p.region || p.area || p.window || p.from !== undefined || p.to !== undefined);
   return windowed ? ANALYTICS_TTL_MS : DEFAULT_TTL_MS;
 }
 

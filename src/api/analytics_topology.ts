@@ -93,13 +93,13 @@ export function computeTopology(ctx: ApiContext, p: WindowValues): TopologyAnaly
   const obsNames = new Map<string, string>();
   const perObs = new Map<string, Map<string, Reach>>();
   const filter = windowFilter(ctx, p, "relay");
-  // With an area: transmissions with a hop resolving to one of its nodes; only such hops count.
+  // With an area: transmissions relayed by one of its nodes (resolved-hop index);
+  // only hops naming one of its nodes count in the hop and pair tables.
   const inArea = areaHopTest(namer, filter.area?.nodes);
   scan(ctx, filter, false, (tx) => {
     const best = tx.best;
     const hops = best?.hops ?? [];
     if (!best || hops.length === 0) return;
-    if (!hops.some(inArea)) return;
     const n = hops.length;
     hopCounts.set(n, (hopCounts.get(n) ?? 0) + 1);
     all.push(n);
