@@ -29,6 +29,7 @@ function allTx(t: TestApp) {
 }
 
 const ENDPOINTS = [
+  "/api/analytics/rf?window=30d",
   "/api/analytics/rf",
   "/api/analytics/topology",
   "/api/analytics/channels",
@@ -45,7 +46,10 @@ Deno.test("area on analytics: 200 and a different answer; unknown area is a 400 
   const t = await setup();
   try {
     assert.ok(areaIds(t).size >= 5, "the area holds fixture nodes");
-    for (const path of ENDPOINTS) {
+    // The most frequent sub-path among the area's adverts, looked up with and without the area.
+    const top = (await getJson(t.app, "/api/analytics/subpaths?area=SJ&limit=1")).body as any;
+    const detail = `/api/analytics/subpath-detail?hops=${top.subpaths[0].rawHops.join(",")}`;
+    for (const path of [...ENDPOINTS, detail]) {
       const all = await getJson(t.app, path);
       const sep = path.includes("?") ? "&" : "?";
       const inArea = await getJson(t.app, `${path}${sep}area=SJ`);
