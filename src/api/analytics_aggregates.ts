@@ -24,12 +24,14 @@ import { computeChannels } from "./analytics_channels.ts";
 import { computeHashCollisions, computeHashSizes } from "./analytics_hash.ts";
 import { buildSubpathIndex, type SubpathIndex } from "./analytics_subpaths.ts";
 import { DEFAULT_PRESET, timeOnAirNs } from "./lora_airtime.ts";
+import { areaNodeIds } from "./geo_common.ts";
 
 /** Default selections (no region, no window) are kept 300 s like the reference's snapshot. */
 export const DEFAULT_TTL_MS = 300_000;
 
 function ttlOf(p?: WindowValues): number {
-  const windowed = p && (p.region || p.window || p.from !== undefined || p.to !== undefined);
+  const windowed = p &&
+    (p.region || p.area || p.window || p.from !== undefined || p.to !== undefined);
   return windowed ? ANALYTICS_TTL_MS : DEFAULT_TTL_MS;
 }
 
@@ -72,9 +74,17 @@ export function hashSizesAggregate(
 }
 
 /** `/api/analytics/hash-collisions`. */
-export function hashCollisionsAggregate(ctx: ApiContext, iatas?: string[]): Uint8Array {
-  const key = `hash-collisions|${iatas?.join(",") ?? ""}`;
-  return memoJson(ctx, key, () => computeHashCollisions(ctx, iatas), { region: iatas });
+export function hashCollisionsAggregate(
+  ctx: ApiContext,
+  iatas?: string[],
+  area?: string,
+): Uint8Array {
+  const key = `hash-collisions|${iatas?.join(",") ?? ""}|${area ?? ""}`;
+  const nodes = areaNodeIds(ctx, area);
+  return memoJson(ctx, key, () => computeHashCollisions(ctx, iatas, nodes), {
+    region: iatas,
+    area,
+  });
 }
 
 /** The sub-path index of a selection. */

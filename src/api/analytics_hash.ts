@@ -27,7 +27,7 @@ export function computeHashSizes(ctx: ApiContext, p: WindowValues) {
   const hops = new Map<string, number>();
   const byNode = new Map<string, { hashSize: number; packets: number; last: number }>();
   let total = 0;
-  scan(ctx, windowFilter(ctx, p), false, (tx) => {
+  scan(ctx, windowFilter(ctx, p, "sender-or-unknown"), false, (tx) => {
     const size = hashSizeOfRaw(tx.rawHex);
     if (size === null || size > 3) return;
     const hopList = tx.best?.hops ?? [];
@@ -139,11 +139,17 @@ function hex2(i: number): string {
 
 /**
  * Computes `/api/analytics/hash-collisions`; with `iatas`, only nodes that
- * sent or relayed a transmission heard in those regions.
+ * sent or relayed a transmission heard in those regions; with `area` (ids),
+ * only the nodes inside the area.
  */
-export function computeHashCollisions(ctx: ApiContext, iatas?: string[]) {
+export function computeHashCollisions(
+  ctx: ApiContext,
+  iatas?: string[],
+  area?: ReadonlySet<number>,
+) {
   const all = [...ctx.nodes.values()].filter((n) =>
-    !iatas || ctx.store.listTransmissionIds({ nodeId: n.id, iatas }, { limit: 1 }).ids.length > 0
+    (!area || area.has(n.id)) &&
+    (!iatas || ctx.store.listTransmissionIds({ nodeId: n.id, iatas }, { limit: 1 }).ids.length > 0)
   ).map((n) => ({ n, c: collisionNode(ctx, n) }));
   const inconsistent = all.filter(({ c }) =>
     c.hash_size_inconsistent && (c.role === "repeater" || c.role === "room_server")

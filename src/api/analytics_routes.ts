@@ -29,6 +29,7 @@ import {
 } from "./analytics_aggregates.ts";
 import { jsonText, memoAggregate } from "./aggregate_memo.ts";
 import { limitParam, regionParam, regions } from "./filters.ts";
+import { areaParam } from "./geo_common.ts";
 import { csvParam, intParam, stringParam } from "./params.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 
@@ -81,10 +82,10 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
       tag: "analytics",
       needsIndex: true,
       summary: "Repeater key prefixes colliding per configured hash size; inconsistent sizes",
-      params: { region: regionParam },
+      params: { region: regionParam, area: areaParam },
       returns: "{by_size{1|2|3: {stats, collisions[], one_byte_cells|two_byte_cells}}, " +
         "inconsistent_nodes[]}",
-      handler: (c, p) => jsonText(c, hashCollisionsAggregate(ctx, regions(p.region))),
+      handler: (c, p) => jsonText(c, hashCollisionsAggregate(ctx, regions(p.region), p.area)),
     }),
     route({
       method: "GET",

@@ -58,12 +58,14 @@ interface Reach {
  * best one); `hop` is the key's first byte as it appears in 1-byte paths.
  */
 function exactRelays(ctx: ApiContext, p: WindowValues): TopologyAnalytics["topRepeaters"] {
-  const filter = windowFilter(ctx, p);
+  const { area, ...filter } = windowFilter(ctx, p, "relay");
   const everything = filter.sinceMs === undefined && filter.untilMs === undefined &&
     !filter.iatas;
   const out: TopologyAnalytics["topRepeaters"] = [];
   for (const n of ctx.nodes.values()) {
     if (!roleCanRelay(n.role) && !n.canRelay) continue;
+    // With an area, only its nodes (each counts every selected transmission it relayed).
+    if (area && !area.nodes.has(n.id)) continue;
     // No selection: the membership list's size is the count.
     const count = everything ? ctx.store.idx.relay[n.id]?.size ?? 0 : ctx.store.listTransmissionIds(
       { ...filter, nodeId: n.id, nodeRoles: ["relay"] },
@@ -90,7 +92,11 @@ export function computeTopology(ctx: ApiContext, p: WindowValues): TopologyAnaly
   const pairFreq = new Map<string, number>();
   const obsNames = new Map<string, string>();
   const perObs = new Map<string, Map<string, Reach>>();
-  scan(ctx, windowFilter(ctx, p), false, (tx) => {
+  const filter = windowFilter(ctx, p, "relay");
+  // With an area: transmissions relayed by one of its nodes (resolved-hop index);
+  // only hops naming one of its nodes count in the hop and pair tables.
+  const inArea = areaHopTest(namer, filter.area?.nodes);
+  scan(ctx, filter, false, (tx) => {
     const best = tx.best;
     const hops = best?.hops ?? [];
     if (!best || hops.length === 0) return;
@@ -104,6 +110,7 @@ export function computeTopology(ctx: ApiContext, p: WindowValues): TopologyAnaly
       hopSnr.set(n, e);
     }
     for (let i = 0; i + 1 < n; i++) {
+      if (!inArea(hops[i]) || !inArea(hops[i + 1])) continue;
       const [a, b] = hops[i] < hops[i + 1] ? [hops[i], hops[i + 1]] : [hops[i + 1], hops[i]];
       const k = `${a}|${b}`;
       pairFreq.set(k, (pairFreq.get(k) ?? 0) + 1);
@@ -113,6 +120,7 @@ export function computeTopology(ctx: ApiContext, p: WindowValues): TopologyAnaly
     let m = perObs.get(oid);
     if (!m) perObs.set(oid, m = new Map());
     hops.forEach((h, i) => {
+      if (!inArea(h)) return;
       const dist = n - i;
       const r = m.get(h);
       if (!r) m.set(h, { min: dist, max: dist, count: 1 });
@@ -200,6 +208,21 @@ export function computeTopology(ctx: ApiContext, p: WindowValues): TopologyAnaly
       })),
     bestPathList: [...bestPath.entries()].sort((a, b) => a[1].minDist - b[1].minDist).slice(0, 50)
       .map(([hop, bp]) => ({ hop, ...namer.named(hop), ...bp })),
+  };
+}
+
+/**
+ * Whether a path hop resolves (unique prefix) to a node of `area`; always true
+ * without an area. (The namer memoises.)
+ */
+export function areaHopTest(
+  namer: HopNamer,
+  area: ReadonlySet<number> | undefined,
+): (hop: string) => boolean {
+  if (!area) return () => true;
+  return (hop) => {
+    const n = namer.node(hop);
+    return !!n && area.has(n.id);
   };
 }
 

@@ -19,6 +19,7 @@ import { nodeByKey, visible } from "./node_lookup.ts";
 import { pkParam } from "./node_detail_routes.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 import { enumParam } from "./params.ts";
+import { areaNodeIds, areaParam } from "./geo_common.ts";
 
 /** How the figures are defined, for clients that explain them. */
 export const CLOCK_SKEW_NOTE = "skew = advert timestamp − receive time, corrected by the " +
@@ -49,16 +50,20 @@ export function clockSkewRoutes(ctx: ApiContext): AnyRoute[] {
       path: "/api/nodes/clock-skew",
       tag: "nodes",
       summary: "Clock skew of every node with advert samples (no samples or evidence)",
-      params: {},
+      params: { area: areaParam },
       returns: "[{pubkey, medianSkewSec, recentMedianSkewSec, driftPerDaySec, severity, " +
         "sampleCount, ..., nodeName, nodeRole}]",
-      handler(c) {
+      handler(c, p) {
+        const area = areaNodeIds(ctx, p.area);
         const fleet = healthOf(ctx).clock.fleet(ctx.now());
-        return memoJson(ctx, c, `hw-clock-fleet|${fleetId(fleet)}`, 30_000, () => {
+        const key = `hw-clock-fleet|${fleetId(fleet)}|${p.area ?? ""}`;
+        return memoJson(ctx, c, key, 30_000, () => {
           const out: NodeClockSkew[] = [];
           for (const r of fleet) {
             const n = ctx.nodes.byKey(r.pubkey);
             if (n && !visible(ctx, n)) continue;
+            // With an area: only nodes positioned inside it.
+            if (area && (!n || !area.has(n.id))) continue;
             out.push({ ...r, nodeName: n?.name ?? "", nodeRole: n?.role ?? "" });
           }
           return out;

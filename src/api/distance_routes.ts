@@ -237,7 +237,7 @@ export function distanceRoutes(ctx: ApiContext): AnyRoute[] {
       needsIndex: true,
       returns: "{summary, topHops[], topPaths[], catStats, distHistogram, distOverTime[]}",
       handler(c, p) {
-        const filter = windowFilter(ctx, p);
+        const filter = windowFilter(ctx, { ...p, area: undefined }); // area applies per hop here
         const area = areaNodeIds(ctx, p.area);
         return c.json(
           ctx.cache.get(

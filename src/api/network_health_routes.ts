@@ -18,6 +18,7 @@ import { type AnyRoute, route } from "./route_def.ts";
 import { iso } from "./shapes.ts";
 import { DEFAULT_HEALTH_THRESHOLDS } from "./config_routes.ts";
 import { healthChanges } from "./health_changes.ts";
+import { areaNodeIds, areaParam } from "./geo_common.ts";
 
 const HOUR = 3_600_000;
 /** Most transmissions per node examined by bulk-health. */
@@ -103,17 +104,20 @@ export function networkHealthRoutes(ctx: ApiContext): AnyRoute[] {
       params: {
         limit: limitParam(50, ctx.config.listLimits.bulkHealth),
         region: regionParam,
+        area: areaParam,
       },
       returns: "[{public_key, name, role, lat, lon, stats{totalTransmissions, " +
         "totalObservations, totalPackets, packetsToday, avgSnr, lastHeard}, observers[]}]",
       handler(c, p) {
         const iatas = regions(p.region);
-        const key = `hw-bulk-health|${p.limit}|${iatas?.join(",") ?? ""}`;
+        const area = areaNodeIds(ctx, p.area);
+        const key = `hw-bulk-health|${p.limit}|${iatas?.join(",") ?? ""}|${p.area ?? ""}`;
         return memoJson(ctx, c, key, 10_000, () => {
           const now = ctx.now();
           const todayMs = now - (now % 86_400_000);
           const out = [];
           for (const n of byLastSeen()) {
+            if (area && !area.has(n.id)) continue; // only nodes positioned inside the area
             const e = bulkEntry(ctx, n, iatas, todayMs);
             if (e) out.push(e);
             if (out.length >= p.limit) break;
