@@ -27,6 +27,8 @@ const MAX_ANIM = 40;
  * one per observation; past this budget a packet still gets its feed row, not an animation.
  */
 const ANIM_PER_SEC = 25;
+/** Feed rows highlighted as new per second at most (see `highlight`). */
+const FRESH_PER_SEC = 10;
 const TYPE_COLORS: Record<number, string> = {
   4: "#2f81f7",
   5: "#1a9b4b",
@@ -105,10 +107,23 @@ export function livePage(el: HTMLElement) {
       : `${groups.size} packets (${shown} observations) shown · ${buffer.length} buffered`;
   }
 
+  // Highlighting a row repaints it every frame for 1.2 s: at most FRESH_PER_SEC rows a second
+  // get the highlight, so a busy mesh does not keep hundreds of rows animating at once.
+  let freshAt = 0;
+  let freshUsed = 0;
+  function highlight(): boolean {
+    const now = performance.now();
+    if (now - freshAt >= 1000) {
+      freshAt = now;
+      freshUsed = 0;
+    }
+    return ++freshUsed <= FRESH_PER_SEC;
+  }
+
   function show(r: PacketRow, fresh = true) {
     shown += Math.max(1, Number(r.count ?? 1) || 1);
     drawRoute?.(r);
-    groups.add(r, fresh);
+    groups.add(r, fresh && highlight());
     status();
   }
 

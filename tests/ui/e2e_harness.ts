@@ -5,7 +5,8 @@
  * @module
  */
 
-import { type Browser, chromium } from "playwright-core";
+import assert from "node:assert/strict";
+import { type Browser, chromium, type Page } from "playwright-core";
 import {
   buildAdvertPayload,
   buildGroupTextPayload,
@@ -194,4 +195,35 @@ export function channelHex(sender: string, text: string, channel?: string): stri
       payload,
     }),
   );
+}
+
+/** Console messages that are not page faults (the browser asks for a favicon). */
+const BENIGN_CONSOLE = [/favicon/i];
+
+/**
+ * Collects a page's faults into `errors`: console errors (but a favicon
+ * request), uncaught exceptions and dialogs (an injected `alert()` opens one;
+ * it is dismissed).
+ */
+export function watchPage(page: Page, errors: string[]): void {
+  page.on("console", (m) => {
+    if (m.type() === "error" && !BENIGN_CONSOLE.some((re) => re.test(m.text()))) {
+      errors.push(`${page.url()}: ${m.text()} ${JSON.stringify(m.location().url)}`);
+    }
+  });
+  page.on("pageerror", (e) => errors.push(`${page.url()}: pageerror ${e.message}`));
+  page.on("dialog", (d) => {
+    errors.push(`${page.url()}: DIALOG ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+}
+
+/** Asserts that no hostile string became markup (an image, inline script, handler or link). */
+export async function assertNoInjected(page: Page, where: string): Promise<void> {
+  const n = await page.evaluate(() =>
+    document.querySelectorAll(
+      'img[src="x"], script:not([src]), [onerror], a[href^="javascript:" i]',
+    ).length
+  );
+  assert.equal(n, 0, `injected markup on ${where}`);
 }

@@ -8,16 +8,17 @@
  */
 
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
 import { buildUi } from "../../src/api/ui_build.ts";
 import {
   advertHex,
+  assertNoInjected,
   channelHex,
   hasChromium,
   launchBrowser,
   postPacket,
   ROOT,
   startHopwatch,
+  watchPage,
 } from "./e2e_harness.ts";
 
 const FIXTURE = new URL("../../../shared/fixtures/corescope-e2e.db", import.meta.url);
@@ -25,30 +26,6 @@ const SHOTS = new URL("test-output/screenshots/", ROOT);
 const XSS = ["<img src=x onerror=alert(1)>", '"><script>alert(1)</script>', "javascript:alert(1)"];
 
 /** Console noise that is not an application error. */
-const BENIGN = [/favicon/i];
-
-function watch(page: Page, errors: string[]) {
-  page.on("console", (m) => {
-    if (m.type() === "error" && !BENIGN.some((re) => re.test(m.text()))) {
-      errors.push(`${page.url()}: ${m.text()} ${JSON.stringify(m.location().url)}`);
-    }
-  });
-  page.on("pageerror", (e) => errors.push(`${page.url()}: pageerror ${e.message}`));
-  page.on("dialog", (d) => {
-    errors.push(`${page.url()}: DIALOG ${d.message()}`);
-    d.dismiss().catch(() => {});
-  });
-}
-
-async function noInjected(page: Page, where: string) {
-  const n = await page.evaluate(() =>
-    document.querySelectorAll(
-      'img[src="x"], script:not([src]), [onerror], a[href^="javascript:" i]',
-    ).length
-  );
-  assert.equal(n, 0, `injected markup on ${where}`);
-}
-
 Deno.test({
   name: "UI end to end on the real server",
   ignore: !hasChromium(),
@@ -80,7 +57,7 @@ Deno.test({
 
       const ctx = await browser.newContext({ viewport: { width: 1400, height: 850 } });
       const page = await ctx.newPage();
-      watch(page, errors);
+      watchPage(page, errors);
       const visit = async (route: string, ready: string) => {
         await page.goto(`${base}/${route}`);
         await page.waitForSelector(ready, { timeout: 10_000 });
@@ -148,7 +125,7 @@ Deno.test({
 
       await t.step("a POSTed packet reaches Packets and Live within 2 s", async () => {
         const live = await ctx.newPage();
-        watch(live, errors);
+        watchPage(live, errors);
         await live.goto(`${base}/#/live`);
         await live.waitForSelector(".conn.open");
         await visit("#/packets", ".vt-row:not(.vt-pending)");
@@ -177,7 +154,7 @@ Deno.test({
         for (const href of pub) {
           await page.goto(`${base}/${href}`);
           await page.waitForSelector(".chat h2");
-          await noInjected(page, href!);
+          await assertNoInjected(page, href!);
         }
         const hostile = await page.evaluate(async (xss) => {
           const chans = (await (await fetch("/api/channels")).json()).channels;
@@ -222,7 +199,7 @@ Deno.test({
         for (const r of routes) {
           await page.goto(`${base}/${r}`);
           await page.waitForTimeout(600);
-          await noInjected(page, r);
+          await assertNoInjected(page, r);
         }
         await page.goto(`${base}/#/nodes/${xssKeys[0]}`);
         await page.waitForSelector("h2");
@@ -231,7 +208,7 @@ Deno.test({
         await page.waitForSelector(`.vt-row:has-text("${XSS[0]}")`);
         await page.fill(".gsearch", "script");
         await page.waitForSelector(".gresults a");
-        await noInjected(page, "global search");
+        await assertNoInjected(page, "global search");
         assert.deepEqual(errors, []);
       });
 
@@ -266,7 +243,7 @@ Deno.test({
             deviceScaleFactor: 1,
           });
           const p = await c.newPage();
-          watch(p, errors);
+          watchPage(p, errors);
           for (const [name, route] of routes) {
             await p.goto(`${base}/${route}`);
             await p.waitForTimeout(1200);

@@ -14,40 +14,18 @@ import { buildUi } from "../../src/api/ui_build.ts";
 import { generate } from "../../src/sim/generate.ts";
 import {
   advertHex,
+  assertNoInjected,
   hasChromium,
   launchBrowser,
   postPacket,
   ROOT,
   startHopwatch,
+  watchPage,
 } from "./e2e_harness.ts";
 
 const FIXTURE = new URL("../../../shared/fixtures/corescope-e2e.db", import.meta.url);
 const SHOTS = new URL("test-output/screenshots/", ROOT);
 const XSS = ["<img src=x onerror=alert(1)>", '"><script>alert(1)</script>'];
-const BENIGN = [/favicon/i];
-
-function watch(page: Page, errors: string[]) {
-  page.on("console", (m) => {
-    if (m.type() === "error" && !BENIGN.some((re) => re.test(m.text()))) {
-      errors.push(`${page.url()}: ${m.text()} ${JSON.stringify(m.location().url)}`);
-    }
-  });
-  page.on("pageerror", (e) => errors.push(`${page.url()}: pageerror ${e.message}`));
-  page.on("dialog", (d) => {
-    errors.push(`${page.url()}: DIALOG ${d.message()}`);
-    d.dismiss().catch(() => {});
-  });
-}
-
-async function noInjected(page: Page, where: string) {
-  const n = await page.evaluate(() =>
-    document.querySelectorAll(
-      'img[src="x"], script:not([src]), [onerror], a[href^="javascript:" i]',
-    ).length
-  );
-  assert.equal(n, 0, `injected markup on ${where}`);
-}
-
 /** Routes of every new page and tab with the selector that shows it rendered. */
 async function routes(page: Page): Promise<[string, string][]> {
   const info = await page.evaluate(async () => {
@@ -87,7 +65,7 @@ async function visitAll(browser: Browser, base: string, label: string) {
   const errors: string[] = [];
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 850 } });
   const page = await ctx.newPage();
-  watch(page, errors);
+  watchPage(page, errors);
   await page.goto(`${base}/#/tools`);
   await page.waitForSelector(".tool-grid");
   for (const [route, ready] of await routes(page)) {
@@ -98,7 +76,7 @@ async function visitAll(browser: Browser, base: string, label: string) {
     await page.waitForTimeout(150);
     const boxes = await page.$$eval(".state-error", (els) => els.map((e) => e.textContent));
     assert.deepEqual(boxes, [], `${label} ${route}: error box`);
-    await noInjected(page, route);
+    await assertNoInjected(page, route);
     const name = route.replace(/^#\//, "").replace(/[^a-z0-9]+/gi, "-").slice(0, 48);
     await page.screenshot({ path: new URL(`tools-${label}-${name}.png`, SHOTS).pathname });
   }
@@ -164,7 +142,7 @@ async function interactions(browser: Browser, base: string, keys: string[]) {
   const errors: string[] = [];
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 850 } });
   const page = await ctx.newPage();
-  watch(page, errors);
+  watchPage(page, errors);
   const rows = ".vt-row:not(.vt-pending)";
 
   // An expression typed in the bar lands in the URL and filters the rows.
@@ -237,7 +215,7 @@ async function interactions(browser: Browser, base: string, keys: string[]) {
   await page.fill(".fexpr", 'payload.name contains "<img"');
   await page.press(".fexpr", "Enter");
   await page.waitForSelector(`.vt-row:has-text("${XSS[0]}")`);
-  await noInjected(page, "filtered packets");
+  await assertNoInjected(page, "filtered packets");
 
   // Saved filters: a starter applies; the current one can be saved and deleted.
   await page.click('button[aria-label="Saved filters"]');
@@ -301,13 +279,13 @@ async function interactions(browser: Browser, base: string, keys: string[]) {
   for (const r of ["#/analytics?tab=prefix", "#/analytics?tab=nodes", "#/analytics?tab=roles"]) {
     await page.goto(`${base}/${r}`);
     await page.waitForSelector(".panel");
-    await noInjected(page, r);
+    await assertNoInjected(page, r);
   }
   await page.goto(`${base}/#/analytics?tab=prefix`);
   await page.fill('input[aria-label="Key or prefix to check"]', keys[0].slice(0, 6));
   await page.waitForSelector(".panel .bad");
   assert.ok((await page.textContent(".panel .bad") ?? "").includes(XSS[0]));
-  await noInjected(page, "prefix tool");
+  await assertNoInjected(page, "prefix tool");
   await ctx.close();
   assert.deepEqual(errors, []);
 }

@@ -10,22 +10,22 @@
  */
 
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
 import { buildUi } from "../../src/api/ui_build.ts";
 import { openDatabase } from "../../src/db/database.ts";
 import {
   advertHex,
+  assertNoInjected,
   hasChromium,
   launchBrowser,
   postPacket,
   ROOT,
   startHopwatch,
+  watchPage,
 } from "./e2e_harness.ts";
 
 const FIXTURE = new URL("../../../shared/fixtures/corescope-e2e.db", import.meta.url);
 const HOSTILE = "<img src=x onerror=alert(1)>";
 const HOSTILE_ID = "ABAD1DEA".repeat(8);
-const BENIGN = [/favicon/i];
 const SHOTS = new URL("test-output/screenshots/", ROOT);
 
 /** A migrated copy of the fixture with metrics for three observers ending now. */
@@ -59,26 +59,6 @@ async function metricsDb(dir: string): Promise<string> {
   return path;
 }
 
-function watch(page: Page, errors: string[]) {
-  page.on("console", (m) => {
-    if (m.type() === "error" && !BENIGN.some((re) => re.test(m.text()))) {
-      errors.push(`${page.url()}: ${m.text()} ${JSON.stringify(m.location().url)}`);
-    }
-  });
-  page.on("pageerror", (e) => errors.push(`${page.url()}: pageerror ${e.message}`));
-  page.on("dialog", (d) => {
-    errors.push(`${page.url()}: DIALOG ${d.message()}`);
-    d.dismiss().catch(() => {});
-  });
-}
-
-async function noInjected(page: Page, where: string) {
-  const n = await page.evaluate(() =>
-    document.querySelectorAll('img[src="x"], script:not([src]), [onerror]').length
-  );
-  assert.equal(n, 0, `injected markup on ${where}`);
-}
-
 Deno.test({
   name: "health views end to end (Overview, observers, node, RF and Clock health)",
   ignore: !hasChromium(),
@@ -104,11 +84,11 @@ Deno.test({
         await t.step(`${kind}: every health view loads and draws`, async () => {
           const ctx = await browser.newContext({ viewport: vp });
           const page = await ctx.newPage();
-          watch(page, errors);
+          watchPage(page, errors);
           const visit = async (route: string, ready: string) => {
             await page.goto(`${base}/${route}`);
             await page.waitForSelector(ready, { timeout: 15_000 });
-            await noInjected(page, route);
+            await assertNoInjected(page, route);
             const overflow = await page.evaluate(() =>
               document.documentElement.scrollWidth - document.documentElement.clientWidth
             );
