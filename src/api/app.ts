@@ -146,10 +146,11 @@ export function createApp(deps: ApiDeps): Hono {
   routes = allRoutes(ctx, () => routes);
   for (const r of routes) app.on(r.method, [r.path], ...handlersFor(ctx, r));
 
-  app.all(
-    "/api/*",
-    (c) => c.json({ error: `Cannot find ${c.req.method} ${c.req.path.slice(0, 200)}` }, 404),
-  );
+  app.all("/api/*", (c) => {
+    const fixed = c.req.method === "GET" ? misjoinedQuery(c.req.url) : null;
+    if (fixed) return c.redirect(fixed, 308);
+    return c.json({ error: `Cannot find ${c.req.method} ${c.req.path.slice(0, 200)}` }, 404);
+  });
   registerWebSocket(app, ctx);
   registerApiMetrics(ctx);
   deps.mountUi?.(app);
@@ -180,4 +181,16 @@ function handlersFor(ctx: ApiContext, r: AnyRoute): MiddlewareHandler[] {
     return await r.handler(c, params);
   });
   return chain;
+}
+
+/**
+ * A GET whose query was joined with `&` instead of `?` (CoreScope's prefix
+ * tool asks for `/api/analytics/hash-sizes&region=X`): the same path with a
+ * proper query, for a redirect, or null when the URL is not of that form.
+ */
+export function misjoinedQuery(url: string): string | null {
+  const u = new URL(url);
+  const amp = u.pathname.indexOf("&");
+  if (u.search !== "" || amp < 0 || !/^[^&=]+=/.test(u.pathname.slice(amp + 1))) return null;
+  return u.pathname.slice(0, amp) + "?" + u.pathname.slice(amp + 1);
 }
