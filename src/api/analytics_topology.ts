@@ -13,7 +13,7 @@ import { roleCanRelay } from "../store/node_directory.ts";
 import type { ApiContext } from "./deps.ts";
 import { scan, windowFilter, type WindowValues } from "./analytics_common.ts";
 import { HopNamer } from "./hop_names.ts";
-import { visible } from "./node_lookup.ts";
+import { activeSince, visible } from "./node_lookup.ts";
 
 type Named = { name: string | null; pubkey: string | null };
 
@@ -231,7 +231,7 @@ export function areaHopTest(
  * `totalNodes` (the reference's `uniqueNodes` is that same count).
  */
 function activeNodeCount(ctx: ApiContext): number {
-  const since = ctx.now() - ctx.config.retention.nodeDays * 86_400_000;
+  const since = activeSince(ctx);
   let n = 0;
   for (const node of ctx.nodes.values()) if (visible(ctx, node) && node.lastSeenMs >= since) n++;
   return n;

@@ -7,7 +7,7 @@
 
 import { VERSION } from "../cli/version.ts";
 import type { ApiContext } from "./deps.ts";
-import { visible } from "./node_lookup.ts";
+import { activeSince, visible } from "./node_lookup.ts";
 import { healthParity } from "./health_parity.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 
@@ -34,14 +34,14 @@ export function healthRoutes(ctx: ApiContext): AnyRoute[] {
     ctx.cache.get("stats", 10_000, () => {
       const now = ctx.now();
       const s = ctx.store;
-      const activeSince = now - ctx.config.retention.nodeDays * 86_400_000;
+      const since = activeSince(ctx, now);
       let total = 0;
       let active = 0;
       const counts = { repeaters: 0, rooms: 0, companions: 0, sensors: 0 };
       for (const n of ctx.nodes.values()) {
         if (!visible(ctx, n)) continue;
         total++;
-        if (n.lastSeenMs >= activeSince) active++;
+        if (n.lastSeenMs >= since) active++;
         if (n.role === "repeater") counts.repeaters++;
         else if (n.role === "room" || n.role === "room_server") counts.rooms++;
         else if (n.role === "companion") counts.companions++;

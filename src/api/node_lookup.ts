@@ -33,6 +33,20 @@ function hidden(ctx: ApiContext, n: NodeInfo): boolean {
   return false;
 }
 
+/** Default window in which a node counts as active when `retention.nodeDays` is 0 (off). */
+const ACTIVE_DAYS_DEFAULT = 7;
+
+/**
+ * Start of the "active node" window (ms): `retention.nodeDays` back from `now`, or 7 days when
+ * node retention is off (0), so a database kept forever still says which nodes are active.
+ */
+export function activeSince(ctx: ApiContext, now = ctx.now()): number {
+  const days = ctx.config.retention.nodeDays > 0
+    ? ctx.config.retention.nodeDays
+    : ACTIVE_DAYS_DEFAULT;
+  return now - days * 86_400_000;
+}
+
 /** Whether a node is visible through the API (not blacklisted or hidden). */
 export function visible(ctx: ApiContext, n: NodeInfo): boolean {
   return !hidden(ctx, n);

@@ -112,8 +112,14 @@ export function parseObserverTimestamp(v: unknown): { ms: number | null; naive: 
   return { ms, naive: !zone };
 }
 
+/**
+ * A text field, trimmed: firmware sends some with a trailing `\r\n` (a capture's status `radio`
+ * reads "910.5250244,62.5,7,5\r"); white space around a value is not part of it, and a control
+ * character left inside is refused by the validation boundary.
+ */
 function str(v: unknown): string | null {
-  return typeof v === "string" && v.trim() !== "" ? v : null;
+  const t = typeof v === "string" ? v.trim() : "";
+  return t !== "" ? t : null;
 }
 
 function pickNumber(msg: Json, a: string, b: string): number | null {

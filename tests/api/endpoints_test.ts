@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { getJson, makeApp, type TestApp } from "./helpers.ts";
+import { DEFAULTS } from "../../src/cli/config.ts";
 
 type Body = Record<string, unknown>;
 const PK = "1000009e310d729534b70faa33a1abe5cd5e45d594f72f786febccbb770b7e74";
@@ -245,5 +246,26 @@ Deno.test("API endpoints over the fixture database", async (tc) => {
     for (const [name, fn] of cases) await tc.step(name, () => fn(t));
   } finally {
     await t.close();
+  }
+});
+
+Deno.test("with node retention off (nodeDays 0) nodes heard in the last 7 days count as active", async () => {
+  const off = await makeApp({
+    config: { retention: { ...DEFAULTS.retention, nodeDays: 0, packetDays: 0, observerDays: 0 } },
+  });
+  const on = await makeApp();
+  try {
+    const a = (await getJson(off.app, "/api/stats")).body as { totalNodes: number };
+    const b = (await getJson(on.app, "/api/stats")).body as { totalNodes: number };
+    // The fixture's default (7 days) figure, not 0 ("active since now").
+    assert.ok(b.totalNodes > 0);
+    assert.equal(a.totalNodes, b.totalNodes);
+    const topo = (await getJson(off.app, "/api/analytics/topology")).body as {
+      uniqueNodes: number;
+    };
+    assert.equal(topo.uniqueNodes, a.totalNodes);
+  } finally {
+    await off.close();
+    await on.close();
   }
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { validateStatusFields } from "../../src/ingest/validate.ts";
 import {
   type CompanionChannelMessage,
   type CompanionDirectMessage,
@@ -420,4 +421,19 @@ Deno.test("messages: random payloads and topics never throw", () => {
     const r = parseMqttMessage(topics[i % topics.length], bytes, c);
     assert.equal(typeof r.kind, "string");
   }
+});
+
+Deno.test("messages: text fields are trimmed (a capture's radio ends in \\r); a control character inside is refused", () => {
+  const topic = `meshcore/SJC/${OBS_A}/status`;
+  const st: StatusMessage = expectKind(
+    parse(topic, { origin: "  Hilltop ", radio: "910.5250244,62.5,7,5\r", model: "V3\r\n" }),
+    "status",
+  );
+  assert.equal(st.radio, "910.5250244,62.5,7,5");
+  assert.equal(st.name, "Hilltop");
+  assert.equal(st.model, "V3");
+  // Inside a value a control character stays, and the ingest boundary refuses the message.
+  const bad: StatusMessage = expectKind(parse(topic, { origin: "Hill\rtop" }), "status");
+  assert.equal(validateStatusFields(bad)?.reason, "bad-text");
+  assert.equal(validateStatusFields(st), null);
 });
