@@ -16,6 +16,8 @@
  * @module
  */
 
+import type { ClientReceptionMessage, MessageBase, StatusMessage } from "./message_types.ts";
+
 /** Why a message was refused at the boundary. */
 export type RefusalReason = "out-of-range" | "too-long" | "bad-text" | "bad-observer-id";
 
@@ -147,24 +149,8 @@ export function validatePacketFields(m: PacketFields): Refusal | null {
     checkFigure("snr", m.snr) ?? checkFigure("rssi", m.rssi) ?? checkFigure("score", m.score);
 }
 
-/** The identity and figures of an observer status message. */
-export interface StatusFields {
-  observerId: string;
-  name: string | null;
-  iata: string | null;
-  model: string | null;
-  firmware: string | null;
-  clientVersion: string | null;
-  radio: string | null;
-  batteryMv: number | null;
-  uptimeSecs: number | null;
-  noiseFloor: number | null;
-  txAirSecs: number | null;
-  rxAirSecs: number | null;
-  recvErrors: number | null;
-  packetsSent: number | null;
-  packetsRecv: number | null;
-}
+/** The identity and figures of an observer status message (what the boundary checks of it). */
+export type StatusFields = Omit<StatusMessage, "kind" | "canRelay" | keyof MessageBase>;
 
 const STATUS_FIGURES = [
   "batteryMv",
@@ -192,15 +178,10 @@ export function validateStatusFields(m: StatusFields): Refusal | null {
 }
 
 /** The radio figures and position of a roaming client reception. */
-export interface ClientRxFields {
-  snr: number | null;
-  rssi: number | null;
-  score: number | null;
-  direction: string | null;
-  lat: number;
-  lon: number;
-  accM: number | null;
-}
+export type ClientRxFields = Pick<
+  ClientReceptionMessage,
+  "snr" | "rssi" | "score" | "direction" | "lat" | "lon" | "accM"
+>;
 
 /** The first refusal of a client reception's fields, or null. */
 export function validateClientRxFields(m: ClientRxFields): Refusal | null {
