@@ -7,36 +7,10 @@
  */
 
 import assert from "node:assert/strict";
-import { makeApp, TEST_KEY, type TestApp } from "./helpers.ts";
-import type { WsHubOptions } from "../../src/api/ws_hub.ts";
+import { TEST_KEY } from "./helpers.ts";
 import { resolveLimits } from "../../src/api/ws_limits.ts";
 import { RawWsClient } from "./raw_ws_client.ts";
-import { bytesToHex, encodePacket } from "../../src/meshcore/encode.ts";
-
-interface Served {
-  t: TestApp;
-  port: number;
-  stop(): Promise<void>;
-}
-
-async function serve(hub?: WsHubOptions): Promise<Served> {
-  const t = await makeApp({ config: { apiKey: TEST_KEY }, hub });
-  const ac = new AbortController();
-  const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen() {} },
-    t.app.fetch,
-  );
-  return {
-    t,
-    port: server.addr.port,
-    async stop() {
-      t.hub.close();
-      ac.abort();
-      await server.finished;
-      await t.close();
-    },
-  };
-}
+import { closed, packetHex, serve, until as waitUntil } from "./ws_helpers.ts";
 
 /** A WebSocket that records every text frame it receives. */
 async function recorder(url: string): Promise<{ ws: WebSocket; texts: string[] }> {
@@ -50,29 +24,10 @@ async function recorder(url: string): Promise<{ ws: WebSocket; texts: string[] }
   return { ws, texts };
 }
 
-function closed(ws: WebSocket): Promise<CloseEvent> {
-  return new Promise((resolve) => ws.addEventListener("close", (e) => resolve(e), { once: true }));
-}
-
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** This file's waits allow 10 s (batches under load). */
+const until = (cond: () => boolean, ms = 10_000) => waitUntil(cond, ms);
 
 const tick = (ms = 1) => new Promise((r) => setTimeout(r, ms));
-
-function packetHex(seed: number): string {
-  return bytesToHex(encodePacket({
-    routeType: 1,
-    payloadType: 2,
-    hashSize: 1,
-    hops: ["7D", "DA"],
-    payload: Uint8Array.of(0x33, 0x1f, seed & 0xff, seed >> 8, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2),
-  })).toUpperCase();
-}
 
 Deno.test("batch frames keep order inside and across batches; every frame is an array", async () => {
   const s = await serve({ flushMs: 20, maxBatch: 50 });

@@ -6,35 +6,10 @@
  */
 
 import assert from "node:assert/strict";
-import { makeApp, TEST_KEY, type TestApp } from "./helpers.ts";
+import { TEST_KEY } from "./helpers.ts";
 import type { WsHubOptions } from "../../src/api/ws_hub.ts";
 import { RawWsClient } from "./raw_ws_client.ts";
-import { bytesToHex, encodePacket } from "../../src/meshcore/encode.ts";
-
-interface Served {
-  t: TestApp;
-  port: number;
-  stop(): Promise<void>;
-}
-
-async function serve(hub?: WsHubOptions): Promise<Served> {
-  const t = await makeApp({ config: { apiKey: TEST_KEY }, hub });
-  const ac = new AbortController();
-  const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen() {} },
-    t.app.fetch,
-  );
-  return {
-    t,
-    port: server.addr.port,
-    async stop() {
-      t.hub.close();
-      ac.abort();
-      await server.finished;
-      await t.close();
-    },
-  };
-}
+import { closed, packetHex, serve, until } from "./ws_helpers.ts";
 
 function open(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -55,28 +30,6 @@ function nextMessage(ws: WebSocket, match: (m: Record<string, unknown>) => boole
       }
     });
   });
-}
-
-function closed(ws: WebSocket): Promise<CloseEvent> {
-  return new Promise((resolve) => ws.addEventListener("close", (e) => resolve(e), { once: true }));
-}
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-function packetHex(seed: number): string {
-  return bytesToHex(encodePacket({
-    routeType: 1,
-    payloadType: 2,
-    hashSize: 1,
-    hops: ["7D", "DA"],
-    payload: Uint8Array.of(0x33, 0x1f, seed & 0xff, seed >> 8, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2),
-  })).toUpperCase();
 }
 
 Deno.test("frames for ingested packets reach clients on /ws and on /", async () => {
