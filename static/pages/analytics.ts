@@ -20,6 +20,10 @@ import { myRepeatersTab } from "./analytics_my_repeaters.ts";
 import { neighborGraphTab } from "./analytics_neighbor_graph.ts";
 import { rolesTab } from "./analytics_roles.ts";
 import { prefixToolTab } from "./analytics_prefix_tool.ts";
+import { distanceTab } from "./analytics_distance.ts";
+import { scopesTab } from "./analytics_scopes.ts";
+import { rfHealthTab } from "./analytics_rf_health.ts";
+import { clockHealthTab } from "./analytics_clock_health.ts";
 
 /** Tabs defined in their own modules, after the built-in ones (one line each). */
 const TABS: AnalyticsTab[] = [
@@ -27,15 +31,14 @@ const TABS: AnalyticsTab[] = [
   channelsTab,
   nodesTab,
   myRepeatersTab,
+  distanceTab,
   neighborGraphTab,
+  rfHealthTab,
+  clockHealthTab,
   rolesTab,
+  scopesTab,
   prefixToolTab,
 ];
-import { EXTRA_TABS } from "./analytics_tabs.ts";
-import "./analytics_rf_health.ts";
-import "./analytics_clock_health.ts";
-import { distanceTab } from "./analytics_distance.ts";
-import { scopesTab } from "./analytics_scopes.ts";
 
 type Dispose = () => void;
 
@@ -246,7 +249,7 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
         [["overview", "Overview"], ["rf", "SNR / RSSI"], ["subpaths", "Sub-paths"], [
           "hashes",
           "Hash sizes & collisions",
-        ], ...[...TABS, ...EXTRA_TABS].map((t): [string, string] => [t.key, t.label])],
+        ], ...TABS.map((t): [string, string] => [t.key, t.label])],
         tab,
         (k) => buildHash("/analytics", { ...q, tab: k }),
       ),
@@ -269,7 +272,6 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
     replace(body, loading("Computing"));
     try {
       const mod = TABS.find((t) => t.key === tab);
-      const extra = EXTRA_TABS.find((x) => x.key === tab);
       if (mod) {
         disposers = (await mod.render(body, {
           win,
@@ -277,10 +279,7 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
           rows: () => rowsFor(win),
           query: q,
         })) ?? [];
-      } else if (extra) disposers = await extra.render(body, win);
-      else if (tab === "subpaths") await subpaths(body, win);
-      else if (tab === "distance") disposers = await distanceTab(body, q);
-      else if (tab === "scopes") disposers = await scopesTab(body, q);
+      } else if (tab === "subpaths") await subpaths(body, win);
       else {
         const rows = await rowsFor(win);
         if (tab === "rf") disposers = await rf(body, rows);

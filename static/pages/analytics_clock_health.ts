@@ -16,7 +16,9 @@ import {
   SEVERITY_TEXT,
   severityBadge,
 } from "../lib/health_ui.ts";
-import { type Dispose, registerTab } from "./analytics_tabs.ts";
+import type { AnalyticsTab } from "../lib/analytics_tab.ts";
+
+type Dispose = () => void;
 
 /** Most node rows shown. */
 const MAX_ROWS = 300;
@@ -101,4 +103,5 @@ async function render(body: HTMLElement): Promise<Dispose[]> {
   return [];
 }
 
-registerTab({ key: "clock-health", label: "Clock health", render });
+/** The "Clock health" tab. */
+export const clockHealthTab: AnalyticsTab = { key: "clock-health", label: "Clock health", render };

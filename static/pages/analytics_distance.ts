@@ -13,6 +13,7 @@ import { chart } from "../lib/charts.ts";
 import { dateTime, int, num, shortKey } from "../lib/format.ts";
 import { buildHash, go } from "../lib/router.ts";
 import { areaSelect } from "../lib/geo_ui.ts";
+import type { AnalyticsTab } from "../lib/analytics_tab.ts";
 
 interface Hop {
   fromName: string;
@@ -46,7 +47,7 @@ const nodeLink = (pk: string, name: string) =>
   link(`#/nodes/${encodeURIComponent(pk)}`, name || shortKey(pk));
 
 /** Renders the Distance tab into `body`; returns chart disposers. */
-export async function distanceTab(
+async function renderDistance(
   body: HTMLElement,
   q: Record<string, string>,
 ): Promise<(() => void)[]> {
@@ -134,3 +135,10 @@ export async function distanceTab(
     }),
   ];
 }
+
+/** The "Distance" tab (reads the page's query: window, area). */
+export const distanceTab: AnalyticsTab = {
+  key: "distance",
+  label: "Distance",
+  render: (body, ctx) => renderDistance(body, ctx.query),
+};

@@ -12,7 +12,9 @@ import { empty, errorBox, h, link, loading, table } from "../lib/dom.ts";
 import { chart, PALETTE } from "../lib/charts.ts";
 import { int, num } from "../lib/format.ts";
 import { type MetricsPoint, sparkline, windowSeg } from "../lib/health_ui.ts";
-import { type Dispose, registerTab } from "./analytics_tabs.ts";
+import type { AnalyticsTab } from "../lib/analytics_tab.ts";
+
+type Dispose = () => void;
 
 interface SummaryRow {
   observer_id: string;
@@ -132,4 +134,5 @@ async function render(body: HTMLElement): Promise<Dispose[]> {
   return [() => disposers.forEach((d) => d())];
 }
 
-registerTab({ key: "rf-health", label: "RF health", render });
+/** The "RF health" tab. */
+export const rfHealthTab: AnalyticsTab = { key: "rf-health", label: "RF health", render };

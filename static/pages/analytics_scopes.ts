@@ -11,6 +11,7 @@ import { empty, h, kv, replace, table } from "../lib/dom.ts";
 import { chart } from "../lib/charts.ts";
 import { int } from "../lib/format.ts";
 import { buildHash } from "../lib/router.ts";
+import type { AnalyticsTab } from "../lib/analytics_tab.ts";
 
 interface ScopeReply {
   window: string;
@@ -22,7 +23,7 @@ interface ScopeReply {
 const WINDOWS = ["1h", "24h", "7d"];
 
 /** Renders the Scopes tab into `body`; returns chart disposers. */
-export async function scopesTab(
+async function renderScopes(
   body: HTMLElement,
   q: Record<string, string>,
 ): Promise<(() => void)[]> {
@@ -80,3 +81,10 @@ export async function scopesTab(
     ], { time: true }),
   ];
 }
+
+/** The "Scopes" tab (reads the page's query: window, area). */
+export const scopesTab: AnalyticsTab = {
+  key: "scopes",
+  label: "Scopes",
+  render: (body, ctx) => renderScopes(body, ctx.query),
+};

@@ -155,8 +155,11 @@ Deno.test({
         });
 
         await t.step(`${label}: analytics Distance and Scopes tabs`, async () => {
-          await page.goto(`${server.base}/#/analytics?tab=distance`);
+          // Both tabs are reached from the tab bar, not only by URL.
+          await page.goto(`${server.base}/#/analytics`);
+          await page.click("nav.tabs a.tab:text-is('Distance')", { timeout: 20_000 });
           await page.waitForSelector("h3:has-text('Link distances')", { timeout: 30_000 });
+          assert.equal(await page.locator("nav.tabs a.tab.on").textContent(), "Distance");
           await page.waitForSelector(".panel .chart canvas, .panel .chart .empty", {
             timeout: 20_000,
           });
@@ -164,6 +167,7 @@ Deno.test({
           assert.equal(links, 3, "three link categories");
           if (phone) await noOverflow(page, "distance");
           await page.screenshot({ path: new URL(`geo-distance-${label}.png`, SHOTS).pathname });
+          assert.equal(await page.locator("nav.tabs a.tab:text-is('Scopes')").count(), 1);
           await page.goto(`${server.base}/#/analytics?tab=scopes&scope=7d`);
           await page.waitForSelector("h3:has-text('Transport scopes')", { timeout: 20_000 });
           if (phone) await noOverflow(page, "scopes");
