@@ -1,7 +1,9 @@
 /**
  * `#/live`: a Leaflet map animating each packet's route from its resolved
  * hops, a feed beside it, pause and rewind of the last minutes, and the
- * connection state with reconnect.
+ * connection state with reconnect. With `?area=KEY` the map keeps the area's
+ * outline and nodes and the feed the packets whose route or observer touches
+ * it (see `area_filter.ts`).
  *
  * @module
  */
@@ -18,6 +20,9 @@ import { robustBounds } from "../lib/cluster.ts";
 import { createMap, disposeMap } from "../lib/vendor.ts";
 import { onWsState, reconnectNow } from "../lib/ws.ts";
 import { onFrameBatch } from "../lib/frame_batcher.ts";
+import { buildHash, go, queryObject, type RouteCtx } from "../lib/router.ts";
+import { areaField, type AreaScope, loadAreaScope, routeInArea } from "../lib/area_filter.ts";
+import { drawAreas } from "../lib/geo_ui.ts";
 
 const KEEP_MS = 15 * 60_000;
 const MAX_BUFFER = 2000;
@@ -29,6 +34,7 @@ const MAX_ANIM = 40;
 const ANIM_PER_SEC = 25;
 /** Feed rows highlighted as new per second at most (see `highlight`). */
 const FRESH_PER_SEC = 10;
+const DOT = { radius: 2.5, weight: 0, fillOpacity: 0.5, fillColor: "#888", interactive: false };
 const TYPE_COLORS: Record<number, string> = {
   4: "#2f81f7",
   5: "#1a9b4b",
@@ -38,7 +44,8 @@ const TYPE_COLORS: Record<number, string> = {
 };
 
 /** Mounts the live page. */
-export function livePage(el: HTMLElement) {
+export function livePage(el: HTMLElement, ctx: RouteCtx) {
+  let q = queryObject(ctx.query);
   el.classList.add("page-full");
   const mapEl = h("div", { class: "mapbox" });
   const feed = h("ul", { class: "feed-list", ariaLabel: "Live feed" });
@@ -51,11 +58,15 @@ export function livePage(el: HTMLElement) {
     h("option", { value: "" }, "Rewind…"),
     [1, 5, 10, 15].map((m) => h("option", { value: String(m) }, `last ${m} min`)),
   );
+  const areaSel = areaField(q.area ?? "", (area) => {
+    go(buildHash("/live", { ...q, area: area || undefined }), true);
+  });
   const overlay = h(
     "div",
     { class: "map-overlay" },
     stateEl,
     h("div", { class: "row" }, pauseBtn, " ", rewindSel),
+    areaSel,
     statusEl,
   );
   el.append(
@@ -83,6 +94,13 @@ export function livePage(el: HTMLElement) {
   let shown = 0;
   let mapRef: Parameters<typeof disposeMap>[0] | null = null;
   const groups = new FeedGroups(feed, 200);
+  // The selected area ("" for none) and its shape and nodes once loaded (null until then).
+  let areaKey = q.area ?? "";
+  let scope: AreaScope | null = null;
+  let areaCtl: AbortController | null = null;
+  let drawBase: (() => void) | null = null;
+  /** Whether a row is shown: always without an area, else when it touches the loaded area. */
+  const inScope = (r: PacketRow) => !areaKey || (scope !== null && routeInArea(r, scope, loc));
 
   const offState = onWsState((s, retry) => {
     replace(
@@ -139,13 +157,15 @@ export function livePage(el: HTMLElement) {
   // Rendered once per animation frame: the newest MAX_ANIM rows of it are shown (older ones
   // would lose their route animation at once); every row is buffered for rewind.
   const offFrame = onFrameBatch((frames) => {
-    frames.forEach((f, i) => {
+    const rows = frames.map((f) => {
       const r = frameToRow(f);
       (r as PacketRow & { resolved_path?: unknown }).resolved_path = f.resolved_path;
       remember(r);
-      if (!paused && !replaying && i >= frames.length - MAX_ANIM) show(r);
-      else status();
+      return r;
     });
+    const visible = areaKey ? rows.filter(inScope) : rows;
+    if (!paused && !replaying) visible.slice(-MAX_ANIM).forEach((r) => show(r));
+    status();
   });
 
   pauseBtn.addEventListener("click", () => {
@@ -167,7 +187,7 @@ export function livePage(el: HTMLElement) {
     const mins = Number(rewindSel.value);
     if (!mins) return;
     const from = Date.now() - mins * 60_000;
-    const items = buffer.filter((r) => toMs(r.timestamp) >= from);
+    const items = buffer.filter((r) => toMs(r.timestamp) >= from && inScope(r));
     if (!items.length) {
       statusEl.textContent = "Nothing buffered in that window.";
       rewindSel.value = "";
@@ -216,16 +236,25 @@ export function livePage(el: HTMLElement) {
     // the browser restyle and lay out the map at each frame (long tasks at 200 obs/s).
     const canvas = L.canvas({ padding: 0.1 });
     const base = L.layerGroup().addTo(map);
-    for (const n of loc.located) {
-      L.circleMarker([n.lat as number, n.lon as number], {
-        radius: 2.5,
-        weight: 0,
-        fillOpacity: 0.5,
-        fillColor: "#888",
-        interactive: false,
-        renderer: canvas,
-      }).addTo(base);
-    }
+    // The node dots: all located nodes, or the selected area's with its outline.
+    drawBase = () => {
+      base.clearLayers();
+      const dots = areaKey
+        ? loc.located.filter((n) => !!scope?.keys.has(n.public_key.toLowerCase()))
+        : loc.located;
+      for (const n of dots) {
+        L.circleMarker([n.lat as number, n.lon as number], { ...DOT, renderer: canvas }).addTo(
+          base,
+        );
+      }
+      mapEl.dataset.nodes = String(dots.length);
+      if (scope) {
+        drawAreas(L, base, [scope.area]);
+        const ab = robustBounds(dots.map((n) => [n.lat as number, n.lon as number]));
+        if (ab) map.fitBounds(ab, { padding: [20, 20], maxZoom: 12, animate: false });
+      }
+    };
+    drawBase();
     const anims: { line: ReturnType<typeof L.polyline>; dot: ReturnType<typeof L.circleMarker> }[] =
       [];
     stopAnims = () => {
@@ -307,14 +336,56 @@ export function livePage(el: HTMLElement) {
       p.timestamp ??= p.first_seen;
       remember(p);
     }
-    for (const p of (seed.packets ?? []).slice(-30)) show(p, false);
-    status();
+    reshow();
   })().catch((e) => mapEl.appendChild(errorBox(e)));
+
+  /** Clears the feed and routes and shows the newest buffered rows that pass the area. */
+  function reshow() {
+    stopAnims?.();
+    groups.clear();
+    shown = 0;
+    for (const r of buffer.filter(inScope).slice(-30)) show(r, false);
+    status();
+  }
+
+  /** Loads the selected area (if any), then redraws the dots and refills the feed. */
+  function loadArea() {
+    areaCtl?.abort();
+    scope = null;
+    const key = areaKey;
+    if (!key) {
+      drawBase?.();
+      reshow();
+      return;
+    }
+    const ctl = areaCtl = new AbortController();
+    drawBase?.();
+    reshow();
+    loadAreaScope(key, ctl.signal).then((sc) => {
+      if (ctl !== areaCtl || !alive) return;
+      // An unknown area keeps nothing on the map or in the feed.
+      scope = sc ?? { area: { key, label: key }, keys: new Set() };
+      drawBase?.();
+      reshow();
+    }, () => {});
+  }
+  if (areaKey) loadArea();
 
   status();
   return {
+    update(c: RouteCtx) {
+      q = queryObject(c.query);
+      const key = q.area ?? "";
+      const sel = areaSel.querySelector("select");
+      if (sel && sel.options.length) sel.value = key;
+      if (key === areaKey) return;
+      areaKey = key;
+      stopReplay();
+      loadArea();
+    },
     destroy() {
       alive = false;
+      areaCtl?.abort();
       if (mapRef) disposeMap(mapRef);
       offFrame();
       offState();
