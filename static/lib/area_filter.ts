@@ -98,6 +98,18 @@ export function inArea(area: AreaInfo, lat: number, lon: number): boolean {
   return lat >= area.latMin && lat <= area.latMax && lon >= area.lonMin && lon <= area.lonMax;
 }
 
+/** The corners of an area's polygon or box as `[lat, lon]` (empty when it has neither). */
+export function outline(area: AreaInfo): [number, number][] {
+  if (area.polygon) return area.polygon;
+  const { latMin, latMax, lonMin, lonMax } = area;
+  if (
+    latMin === undefined || latMax === undefined || lonMin === undefined || lonMax === undefined
+  ) {
+    return [];
+  }
+  return [[latMin, lonMin], [latMax, lonMax]];
+}
+
 interface FeedRow {
   payload_type?: number;
   decoded_json?: string;

@@ -21,16 +21,20 @@ import { createMap, disposeMap } from "../lib/vendor.ts";
 import { onWsState, reconnectNow } from "../lib/ws.ts";
 import { onFrameBatch } from "../lib/frame_batcher.ts";
 import { buildHash, go, queryObject, type RouteCtx } from "../lib/router.ts";
-import { areaField, type AreaScope, loadAreaScope, routeInArea } from "../lib/area_filter.ts";
+import {
+  areaField,
+  type AreaScope,
+  loadAreaScope,
+  outline,
+  routeInArea,
+} from "../lib/area_filter.ts";
 import { drawAreas } from "../lib/geo_ui.ts";
+import { routeAnimator } from "../lib/route_anim.ts";
 
 const KEEP_MS = 15 * 60_000;
 const MAX_BUFFER = 2000;
 const MAX_ANIM = 40;
-/**
- * New route animations started per second at most: a busy mesh (200 observations/s) would start
- * one per observation; past this budget a packet still gets its feed row, not an animation.
- */
+/** New route animations started per second at most (see `route_anim.ts`). */
 const ANIM_PER_SEC = 25;
 /** Feed rows highlighted as new per second at most (see `highlight`). */
 const FRESH_PER_SEC = 10;
@@ -250,88 +254,25 @@ export function livePage(el: HTMLElement, ctx: RouteCtx) {
       mapEl.dataset.nodes = String(dots.length);
       if (scope) {
         drawAreas(L, base, [scope.area]);
-        const ab = robustBounds(dots.map((n) => [n.lat as number, n.lon as number]));
-        if (ab) map.fitBounds(ab, { padding: [20, 20], maxZoom: 12, animate: false });
+        // The whole outline in view (its polygon or box), with the area's nodes.
+        const pts = [
+          ...dots.map((n): [number, number] => [n.lat!, n.lon!]),
+          ...outline(scope.area),
+        ];
+        if (pts.length) {
+          map.fitBounds(L.latLngBounds(pts), { padding: [20, 20], maxZoom: 12, animate: false });
+        }
       }
     };
     drawBase();
-    const anims: { line: ReturnType<typeof L.polyline>; dot: ReturnType<typeof L.circleMarker> }[] =
-      [];
-    stopAnims = () => {
-      for (const a of anims.splice(0)) {
-        a.line.remove();
-        a.dot.remove();
-      }
-    };
-    let budgetAt = 0;
-    let budgetUsed = 0;
-    drawRoute = (r) => {
-      const pts = routePoints(r, loc);
-      if (pts.length < 2 && pts.length !== 1) return;
-      const nowMs = performance.now();
-      if (nowMs - budgetAt >= 1000) {
-        budgetAt = nowMs;
-        budgetUsed = 0;
-      }
-      if (++budgetUsed > ANIM_PER_SEC) return;
-      const color = TYPE_COLORS[r.payload_type] ?? "#8b949e";
-      const line = L.polyline([pts[0]], {
-        color,
-        weight: 2.5,
-        opacity: 0.85,
-        interactive: false,
-        renderer: canvas,
-      })
-        .addTo(map);
-      const dot = L.circleMarker(pts[0], {
-        radius: 5,
-        color,
-        weight: 1,
-        fillOpacity: 1,
-        interactive: false,
-        renderer: canvas,
-      }).addTo(map);
-      const a = { line, dot };
-      anims.push(a);
-      if (anims.length > MAX_ANIM) {
-        const old = anims.shift();
-        old?.line.remove();
-        old?.dot.remove();
-      }
-      const dur = 400 * Math.max(1, pts.length - 1);
-      const t0 = performance.now();
-      const tick = (t: number) => {
-        if (!alive || !anims.includes(a)) return;
-        const k = Math.max(0, Math.min(1, (t - t0) / dur));
-        const segs = pts.length - 1;
-        const pos = k * segs;
-        const s = Math.min(segs - 1, Math.floor(pos));
-        if (segs > 0) {
-          const f = pos - s;
-          const p: [number, number] = [
-            pts[s][0] + (pts[s + 1][0] - pts[s][0]) * f,
-            pts[s][1] + (pts[s + 1][1] - pts[s][1]) * f,
-          ];
-          line.setLatLngs([...pts.slice(0, s + 1), p]);
-          dot.setLatLng(p);
-        }
-        if (k < 1) requestAnimationFrame(tick);
-        else {
-          setTimeout(() => {
-            if (!alive) return;
-            line.setStyle({ opacity: 0.25 });
-            dot.remove();
-          }, 1500);
-          setTimeout(() => {
-            if (!alive) return;
-            line.remove();
-            const i = anims.indexOf(a);
-            if (i >= 0) anims.splice(i, 1);
-          }, 4000);
-        }
-      };
-      requestAnimationFrame(tick);
-    };
+    const anim = routeAnimator(L, map, canvas, {
+      max: MAX_ANIM,
+      perSec: ANIM_PER_SEC,
+      colors: TYPE_COLORS,
+      alive: () => alive,
+    });
+    stopAnims = anim.stop;
+    drawRoute = (r) => anim.draw(routePoints(r, loc), r.payload_type);
     for (const p of seed.packets ?? []) {
       p.timestamp ??= p.first_seen;
       remember(p);
