@@ -101,6 +101,7 @@ export function livePage(el: HTMLElement, ctx: RouteCtx) {
   // The selected area ("" for none) and its shape and nodes once loaded (null until then).
   let areaKey = q.area ?? "";
   let scope: AreaScope | null = null;
+  let unknownArea = false;
   let areaCtl: AbortController | null = null;
   let drawBase: (() => void) | null = null;
   /** Whether a row is shown: always without an area, else when it touches the loaded area. */
@@ -126,7 +127,8 @@ export function livePage(el: HTMLElement, ctx: RouteCtx) {
       ? "Replaying…"
       : paused
       ? `Paused · ${buffer.length} buffered`
-      : `${groups.size} packets (${shown} observations) shown · ${buffer.length} buffered`;
+      : `${groups.size} packets (${shown} observations) shown · ${buffer.length} buffered` +
+        (unknownArea ? ` · no configured area "${areaKey}"` : "");
   }
 
   // Highlighting a row repaints it every frame for 1.2 s: at most FRESH_PER_SEC rows a second
@@ -293,6 +295,7 @@ export function livePage(el: HTMLElement, ctx: RouteCtx) {
   function loadArea() {
     areaCtl?.abort();
     scope = null;
+    unknownArea = false;
     const key = areaKey;
     if (!key) {
       drawBase?.();
@@ -304,7 +307,8 @@ export function livePage(el: HTMLElement, ctx: RouteCtx) {
     reshow();
     loadAreaScope(key, ctl.signal).then((sc) => {
       if (ctl !== areaCtl || !alive) return;
-      // An unknown area keeps nothing on the map or in the feed.
+      // An unknown area keeps nothing on the map or in the feed (and says so).
+      unknownArea = !sc;
       scope = sc ?? { area: { key, label: key }, keys: new Set() };
       drawBase?.();
       reshow();

@@ -241,6 +241,16 @@ Deno.test({
           );
         });
 
+        await t.step(`${label}: Live says so for an unknown area (from an old link)`, async () => {
+          await page.goto(`${server.base}/#/live?area=NOPE`);
+          await page.waitForFunction(
+            () => document.querySelector(".map-overlay")?.textContent?.includes('area "NOPE"'),
+            null,
+            { timeout: 15_000 },
+          );
+          assert.equal(await page.locator(".feed-list li").count(), 0);
+        });
+
         await t.step(`${label}: no selector without configured areas`, async () => {
           for (const path of ["/#/nodes", "/#/packets", "/#/live"]) {
             await page.goto(bare.base + path);
