@@ -16,6 +16,7 @@ import { intParam, type Param, stringParam } from "./params.ts";
 import type { Bbox, HeardResolver } from "../store/coverage_query.ts";
 import { visible } from "./node_lookup.ts";
 import type { NodeInfo } from "../store/node_directory.ts";
+import { areaIndexOf } from "./area_index.ts";
 
 /** The geography components the API reads (given by the stack). */
 export interface GeoRuntime {
@@ -106,17 +107,13 @@ export function nodeInArea(area: AreaEntry, n: NodeInfo): boolean {
 }
 
 /**
- * Ids of the nodes inside area `key` (cached 30 s), or undefined when `key` is
- * absent (no filter). Unknown keys answer 400.
+ * Ids of the nodes inside area `key` (kept current by node events, see
+ * `area_index.ts`), or undefined when `key` is absent (no filter). Unknown
+ * keys answer 400.
  */
 export function areaNodeIds(ctx: ApiContext, key: string | undefined): Set<number> | undefined {
   if (!key) return undefined;
-  const area = areaOf(ctx, key);
-  return ctx.cache.get(`area-nodes:${key}`, 30_000, () => {
-    const out = new Set<number>();
-    for (const n of ctx.nodes.values()) if (nodeInArea(area, n)) out.add(n.id);
-    return out;
-  });
+  return areaIndexOf(ctx.nodes, nodeInArea).ids(areaOf(ctx, key));
 }
 
 /** The geography runtime, or a 404 when this process has none (no client receptions). */

@@ -1,7 +1,9 @@
 /**
  * `#/live`: a Leaflet map animating each packet's route from its resolved
  * hops, a feed beside it, pause and rewind of the last minutes, and the
- * connection state with reconnect.
+ * connection state with reconnect. With `?area=KEY` the map keeps the area's
+ * outline and nodes and the feed the packets whose route or observer touches
+ * it (see `area_filter.ts`).
  *
  * @module
  */
@@ -18,17 +20,25 @@ import { robustBounds } from "../lib/cluster.ts";
 import { createMap, disposeMap } from "../lib/vendor.ts";
 import { onWsState, reconnectNow } from "../lib/ws.ts";
 import { onFrameBatch } from "../lib/frame_batcher.ts";
+import { buildHash, go, queryObject, type RouteCtx } from "../lib/router.ts";
+import {
+  areaField,
+  type AreaScope,
+  loadAreaScope,
+  outline,
+  routeInArea,
+} from "../lib/area_filter.ts";
+import { drawAreas } from "../lib/geo_ui.ts";
+import { routeAnimator } from "../lib/route_anim.ts";
 
 const KEEP_MS = 15 * 60_000;
 const MAX_BUFFER = 2000;
 const MAX_ANIM = 40;
-/**
- * New route animations started per second at most: a busy mesh (200 observations/s) would start
- * one per observation; past this budget a packet still gets its feed row, not an animation.
- */
+/** New route animations started per second at most (see `route_anim.ts`). */
 const ANIM_PER_SEC = 25;
 /** Feed rows highlighted as new per second at most (see `highlight`). */
 const FRESH_PER_SEC = 10;
+const DOT = { radius: 2.5, weight: 0, fillOpacity: 0.5, fillColor: "#888", interactive: false };
 const TYPE_COLORS: Record<number, string> = {
   4: "#2f81f7",
   5: "#1a9b4b",
@@ -38,7 +48,8 @@ const TYPE_COLORS: Record<number, string> = {
 };
 
 /** Mounts the live page. */
-export function livePage(el: HTMLElement) {
+export function livePage(el: HTMLElement, ctx: RouteCtx) {
+  let q = queryObject(ctx.query);
   el.classList.add("page-full");
   const mapEl = h("div", { class: "mapbox" });
   const feed = h("ul", { class: "feed-list", ariaLabel: "Live feed" });
@@ -51,11 +62,15 @@ export function livePage(el: HTMLElement) {
     h("option", { value: "" }, "Rewind…"),
     [1, 5, 10, 15].map((m) => h("option", { value: String(m) }, `last ${m} min`)),
   );
+  const areaSel = areaField(q.area ?? "", (area) => {
+    go(buildHash("/live", { ...q, area: area || undefined }), true);
+  });
   const overlay = h(
     "div",
     { class: "map-overlay" },
     stateEl,
     h("div", { class: "row" }, pauseBtn, " ", rewindSel),
+    areaSel,
     statusEl,
   );
   el.append(
@@ -83,6 +98,14 @@ export function livePage(el: HTMLElement) {
   let shown = 0;
   let mapRef: Parameters<typeof disposeMap>[0] | null = null;
   const groups = new FeedGroups(feed, 200);
+  // The selected area ("" for none) and its shape and nodes once loaded (null until then).
+  let areaKey = q.area ?? "";
+  let scope: AreaScope | null = null;
+  let unknownArea = false;
+  let areaCtl: AbortController | null = null;
+  let drawBase: (() => void) | null = null;
+  /** Whether a row is shown: always without an area, else when it touches the loaded area. */
+  const inScope = (r: PacketRow) => !areaKey || (scope !== null && routeInArea(r, scope, loc));
 
   const offState = onWsState((s, retry) => {
     replace(
@@ -104,7 +127,8 @@ export function livePage(el: HTMLElement) {
       ? "Replaying…"
       : paused
       ? `Paused · ${buffer.length} buffered`
-      : `${groups.size} packets (${shown} observations) shown · ${buffer.length} buffered`;
+      : `${groups.size} packets (${shown} observations) shown · ${buffer.length} buffered` +
+        (unknownArea ? ` · no configured area "${areaKey}"` : "");
   }
 
   // Highlighting a row repaints it every frame for 1.2 s: at most FRESH_PER_SEC rows a second
@@ -139,13 +163,15 @@ export function livePage(el: HTMLElement) {
   // Rendered once per animation frame: the newest MAX_ANIM rows of it are shown (older ones
   // would lose their route animation at once); every row is buffered for rewind.
   const offFrame = onFrameBatch((frames) => {
-    frames.forEach((f, i) => {
+    const rows = frames.map((f) => {
       const r = frameToRow(f);
       (r as PacketRow & { resolved_path?: unknown }).resolved_path = f.resolved_path;
       remember(r);
-      if (!paused && !replaying && i >= frames.length - MAX_ANIM) show(r);
-      else status();
+      return r;
     });
+    const visible = areaKey ? rows.filter(inScope) : rows;
+    if (!paused && !replaying) visible.slice(-MAX_ANIM).forEach((r) => show(r));
+    status();
   });
 
   pauseBtn.addEventListener("click", () => {
@@ -167,7 +193,7 @@ export function livePage(el: HTMLElement) {
     const mins = Number(rewindSel.value);
     if (!mins) return;
     const from = Date.now() - mins * 60_000;
-    const items = buffer.filter((r) => toMs(r.timestamp) >= from);
+    const items = buffer.filter((r) => toMs(r.timestamp) >= from && inScope(r));
     if (!items.length) {
       statusEl.textContent = "Nothing buffered in that window.";
       rewindSel.value = "";
@@ -216,105 +242,95 @@ export function livePage(el: HTMLElement) {
     // the browser restyle and lay out the map at each frame (long tasks at 200 obs/s).
     const canvas = L.canvas({ padding: 0.1 });
     const base = L.layerGroup().addTo(map);
-    for (const n of loc.located) {
-      L.circleMarker([n.lat as number, n.lon as number], {
-        radius: 2.5,
-        weight: 0,
-        fillOpacity: 0.5,
-        fillColor: "#888",
-        interactive: false,
-        renderer: canvas,
-      }).addTo(base);
-    }
-    const anims: { line: ReturnType<typeof L.polyline>; dot: ReturnType<typeof L.circleMarker> }[] =
-      [];
-    stopAnims = () => {
-      for (const a of anims.splice(0)) {
-        a.line.remove();
-        a.dot.remove();
+    // The node dots: all located nodes, or the selected area's with its outline.
+    drawBase = () => {
+      base.clearLayers();
+      const dots = areaKey
+        ? loc.located.filter((n) => !!scope?.keys.has(n.public_key.toLowerCase()))
+        : loc.located;
+      for (const n of dots) {
+        L.circleMarker([n.lat as number, n.lon as number], { ...DOT, renderer: canvas }).addTo(
+          base,
+        );
+      }
+      mapEl.dataset.nodes = String(dots.length);
+      if (scope) {
+        drawAreas(L, base, [scope.area]);
+        // The whole outline in view (its polygon or box), with the area's nodes.
+        const pts = [
+          ...dots.map((n): [number, number] => [n.lat!, n.lon!]),
+          ...outline(scope.area),
+        ];
+        if (pts.length) {
+          map.fitBounds(L.latLngBounds(pts), { padding: [20, 20], maxZoom: 12, animate: false });
+        }
       }
     };
-    let budgetAt = 0;
-    let budgetUsed = 0;
-    drawRoute = (r) => {
-      const pts = routePoints(r, loc);
-      if (pts.length < 2 && pts.length !== 1) return;
-      const nowMs = performance.now();
-      if (nowMs - budgetAt >= 1000) {
-        budgetAt = nowMs;
-        budgetUsed = 0;
-      }
-      if (++budgetUsed > ANIM_PER_SEC) return;
-      const color = TYPE_COLORS[r.payload_type] ?? "#8b949e";
-      const line = L.polyline([pts[0]], {
-        color,
-        weight: 2.5,
-        opacity: 0.85,
-        interactive: false,
-        renderer: canvas,
-      })
-        .addTo(map);
-      const dot = L.circleMarker(pts[0], {
-        radius: 5,
-        color,
-        weight: 1,
-        fillOpacity: 1,
-        interactive: false,
-        renderer: canvas,
-      }).addTo(map);
-      const a = { line, dot };
-      anims.push(a);
-      if (anims.length > MAX_ANIM) {
-        const old = anims.shift();
-        old?.line.remove();
-        old?.dot.remove();
-      }
-      const dur = 400 * Math.max(1, pts.length - 1);
-      const t0 = performance.now();
-      const tick = (t: number) => {
-        if (!alive || !anims.includes(a)) return;
-        const k = Math.max(0, Math.min(1, (t - t0) / dur));
-        const segs = pts.length - 1;
-        const pos = k * segs;
-        const s = Math.min(segs - 1, Math.floor(pos));
-        if (segs > 0) {
-          const f = pos - s;
-          const p: [number, number] = [
-            pts[s][0] + (pts[s + 1][0] - pts[s][0]) * f,
-            pts[s][1] + (pts[s + 1][1] - pts[s][1]) * f,
-          ];
-          line.setLatLngs([...pts.slice(0, s + 1), p]);
-          dot.setLatLng(p);
-        }
-        if (k < 1) requestAnimationFrame(tick);
-        else {
-          setTimeout(() => {
-            if (!alive) return;
-            line.setStyle({ opacity: 0.25 });
-            dot.remove();
-          }, 1500);
-          setTimeout(() => {
-            if (!alive) return;
-            line.remove();
-            const i = anims.indexOf(a);
-            if (i >= 0) anims.splice(i, 1);
-          }, 4000);
-        }
-      };
-      requestAnimationFrame(tick);
-    };
+    drawBase();
+    const anim = routeAnimator(L, map, canvas, {
+      max: MAX_ANIM,
+      perSec: ANIM_PER_SEC,
+      colors: TYPE_COLORS,
+      alive: () => alive,
+    });
+    stopAnims = anim.stop;
+    drawRoute = (r) => anim.draw(routePoints(r, loc), r.payload_type);
     for (const p of seed.packets ?? []) {
       p.timestamp ??= p.first_seen;
       remember(p);
     }
-    for (const p of (seed.packets ?? []).slice(-30)) show(p, false);
-    status();
+    reshow();
   })().catch((e) => mapEl.appendChild(errorBox(e)));
+
+  /** Clears the feed and routes and shows the newest buffered rows that pass the area. */
+  function reshow() {
+    stopAnims?.();
+    groups.clear();
+    shown = 0;
+    for (const r of buffer.filter(inScope).slice(-30)) show(r, false);
+    status();
+  }
+
+  /** Loads the selected area (if any), then redraws the dots and refills the feed. */
+  function loadArea() {
+    areaCtl?.abort();
+    scope = null;
+    unknownArea = false;
+    const key = areaKey;
+    if (!key) {
+      drawBase?.();
+      reshow();
+      return;
+    }
+    const ctl = areaCtl = new AbortController();
+    drawBase?.();
+    reshow();
+    loadAreaScope(key, ctl.signal).then((sc) => {
+      if (ctl !== areaCtl || !alive) return;
+      // An unknown area keeps nothing on the map or in the feed (and says so).
+      unknownArea = !sc;
+      scope = sc ?? { area: { key, label: key }, keys: new Set() };
+      drawBase?.();
+      reshow();
+    }, () => {});
+  }
+  if (areaKey) loadArea();
 
   status();
   return {
+    update(c: RouteCtx) {
+      q = queryObject(c.query);
+      const key = q.area ?? "";
+      const sel = areaSel.querySelector("select");
+      if (sel && sel.options.length) sel.value = key;
+      if (key === areaKey) return;
+      areaKey = key;
+      stopReplay();
+      loadArea();
+    },
     destroy() {
       alive = false;
+      areaCtl?.abort();
       if (mapRef) disposeMap(mapRef);
       offFrame();
       offState();

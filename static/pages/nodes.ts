@@ -1,6 +1,6 @@
 /**
- * `#/nodes`: node directory with search, role tabs and sorting (all in the
- * URL), virtualised for thousands of nodes.
+ * `#/nodes`: node directory with search, role tabs, sorting and an area
+ * selector (all in the URL), virtualised for thousands of nodes.
  *
  * @module
  */
@@ -22,6 +22,7 @@ import { allNodes, type NodeLite } from "../lib/node_names.ts";
 import { buildHash, go, queryObject, type RouteCtx } from "../lib/router.ts";
 import { type Column, VirtualTable } from "../lib/virtual_table.ts";
 import { myNodes, onMyNodes } from "../lib/favourites.ts";
+import { areaField, areaNodes } from "../lib/area_filter.ts";
 
 /** Liveness thresholds (ms) for a role (infrastructure vs other nodes, from {@link HEALTH}). */
 export function thresholds(role: string): [number, number] {
@@ -77,8 +78,11 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
   const tabBar = h("div");
   const countEl = h("span", { class: "mut" });
   const host = h("div", { class: "table-host" });
+  const area = areaField(q.area ?? "", (key) => {
+    go(buildHash("/nodes", { ...q, area: key || undefined }), true);
+  });
   el.append(
-    h("div", { class: "toolbar" }, h("h2", null, "Nodes"), search, countEl),
+    h("div", { class: "toolbar" }, h("h2", null, "Nodes"), search, area, countEl),
     h("div", { class: "pad0" }, tabBar),
     host,
   );
@@ -203,18 +207,42 @@ export function nodesPage(el: HTMLElement, ctx: RouteCtx) {
     }, 200),
   );
 
-  allNodes(15_000).then((n) => {
-    all = n;
-    apply();
-  }, (e) => table.setEmptyText(`Error: ${(e as Error).message}`));
+  // All nodes, or the nodes of the selected area (`/api/nodes?area=`).
+  let loadedArea: string | undefined;
+  let loadCtl: AbortController | null = null;
+  function load() {
+    const key = q.area ?? "";
+    if (key === loadedArea) return apply();
+    loadedArea = key;
+    loadCtl?.abort();
+    const ctl = loadCtl = new AbortController();
+    all = [];
+    table.setEmptyText("Loading nodes…");
+    table.setCount(0);
+    (key ? areaNodes(key, ctl.signal) : allNodes(15_000)).then((n) => {
+      if (ctl !== loadCtl) return;
+      all = n;
+      apply();
+    }, (e) => {
+      if (ctl === loadCtl && (e as Error).name !== "AbortError") {
+        table.setEmptyText(`Error: ${(e as Error).message}`);
+      }
+    });
+  }
+  load();
 
   const offMine = onMyNodes(() => all.length && apply());
   return {
-    destroy: offMine,
+    destroy() {
+      offMine();
+      loadCtl?.abort();
+    },
     update(c: RouteCtx) {
       q = queryObject(c.query);
       if (document.activeElement !== search) search.value = q.q ?? "";
-      apply();
+      const sel = area.querySelector("select");
+      if (sel && sel.options.length) sel.value = q.area ?? "";
+      load();
     },
   };
 }

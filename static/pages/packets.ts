@@ -5,18 +5,8 @@
  * @module
  */
 
-import { cached, supports, tryJson } from "../lib/api.ts";
 import { debounce, errorBox, h, replace } from "../lib/dom.ts";
-import {
-  dateTime,
-  num,
-  PAYLOAD_TYPES,
-  ROUTE_TYPES,
-  typeClass,
-  typeName,
-  WINDOWS,
-  windowSince,
-} from "../lib/format.ts";
+import { dateTime, num, ROUTE_TYPES, typeClass, typeName } from "../lib/format.ts";
 import { decodeBox, renderPacketDetail } from "../lib/packet_detail.ts";
 import {
   frameToRow,
@@ -24,7 +14,6 @@ import {
   hopCount,
   matchesFilters,
   ObservationSource,
-  type PacketFilters,
   type PacketRow,
   type PacketSource,
   summary,
@@ -36,70 +25,25 @@ import { packetTime, packetTimeLabel, stamp } from "../lib/time_label.ts";
 import { filterBar as expressionBar } from "../lib/filter_bar.ts";
 import { compileFilter } from "../lib/filter_lang.ts";
 import { columnChooser } from "../lib/column_chooser.ts";
-import { FilteredSource, needsClientSort, PACKET_SORTS } from "../lib/filtered_source.ts";
+import { FilteredSource, needsClientSort } from "../lib/filtered_source.ts";
 import { headerSort } from "../lib/header_sort.ts";
-
-const FILTER_KEYS = [
-  "type",
-  "route",
-  "observer",
-  "region",
-  "window",
-  "node",
-  "channel",
-  "hash",
-  "view",
-  "filter",
-  "sort",
-];
-
-interface Observer {
-  id: string;
-  name: string | null;
-  iata: string | null;
-}
-
-function apiFilters(q: Record<string, string>): PacketFilters {
-  return {
-    type: q.type,
-    route: q.route,
-    observer: q.observer,
-    region: q.region,
-    node: q.node,
-    channel: q.channel,
-    hash: q.hash?.toLowerCase(),
-    since: windowSince(q.window),
-  };
-}
-
-function select(name: string, label: string, opts: [string, string][], cur: string | undefined) {
-  return h(
-    "label",
-    { class: "fld" },
-    h("span", null, label),
-    h(
-      "select",
-      { name, ariaLabel: label },
-      opts.map(([v, t]) => h("option", { value: v, selected: v === (cur ?? "") }, t)),
-    ),
-  );
-}
-
-function input(name: string, label: string, cur: string | undefined, ph: string) {
-  return h(
-    "label",
-    { class: "fld" },
-    h("span", null, label),
-    h("input", { name, type: "search", value: cur ?? "", placeholder: ph, ariaLabel: label }),
-  );
-}
+import {
+  apiFilters,
+  FILTER_KEYS,
+  type FilterData,
+  filterFields,
+  loadFilterData,
+} from "../lib/packet_filters.ts";
+import { advertInArea, type AreaScope, loadAreaScope } from "../lib/area_filter.ts";
 
 /** Mounts the packets page. */
 export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
   let q = queryObject(ctx.query);
-  let observers: Observer[] = [];
-  let regions: [string, string][] = [];
-  const iata = new Map<string, string>();
+  let data: FilterData = { observers: [], regions: [], iata: new Map() };
+  // The selected area's shape and nodes, for live rows (null: no area, or still loading).
+  let areaScope: AreaScope | null = null;
+  let areaKey = "";
+  let areaCtl: AbortController | null = null;
   let paused = false;
   let pending: PacketRow[] = [];
   let source: PacketSource | null = null;
@@ -220,19 +164,9 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
   }
 
   function renderFilters() {
-    const obsOpts: [string, string][] = [["", "All observers"]];
-    for (const o of observers) obsOpts.push([o.id, o.name || o.id.slice(0, 8)]);
     replace(
       filterBar,
-      select("type", "Type", [["", "All types"], ...Object.entries(PAYLOAD_TYPES)], q.type),
-      select("route", "Route", [["", "All routes"], ...Object.entries(ROUTE_TYPES)], q.route),
-      select("observer", "Observer", obsOpts, q.observer),
-      select("region", "Region", [["", "All regions"], ...regions], q.region),
-      select("window", "Time", WINDOWS, q.window),
-      input("node", "Node", q.node, "key or name"),
-      input("channel", "Channel", q.channel, "#name or enc_HH"),
-      input("hash", "Hash", q.hash, "16 hex"),
-      select("sort", "Sort", PACKET_SORTS, q.sort),
+      ...filterFields(q, data),
       h("button", {
         class: "btn",
         type: "button",
@@ -278,7 +212,25 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
     }, 500),
   );
 
+  /** Loads the shape and nodes of `q.area` for live rows; until then they wait in the queue. */
+  function loadArea() {
+    const key = q.area ?? "";
+    if (key === areaKey) return;
+    areaKey = key;
+    areaScope = null;
+    areaCtl?.abort();
+    if (!key) return;
+    const ctl = areaCtl = new AbortController();
+    loadAreaScope(key, ctl.signal).then((s) => {
+      if (ctl !== areaCtl) return;
+      // An unknown area (the list answers 400) matches no live row either.
+      areaScope = s ?? { area: { key, label: key }, keys: new Set() };
+      flush();
+    }, () => {});
+  }
+
   function loadSource() {
+    loadArea();
     source?.destroy();
     pending = [];
     liveQueue = [];
@@ -350,11 +302,12 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   function flush() {
     flushTimer = undefined;
-    if (!source || !liveQueue.length) return;
+    if (!source || !liveQueue.length || (areaKey && !areaScope)) return;
     const f = apiFilters(q);
     let added = 0;
     for (const r of liveQueue) {
-      if (!matchesFilters(r, f, iata)) continue;
+      if (!matchesFilters(r, f, data.iata)) continue;
+      if (areaScope && !advertInArea(r, areaScope)) continue;
       if (source.addLive(r) === "new") added++;
     }
     liveQueue = [];
@@ -376,25 +329,8 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
   });
 
   const filterData = () =>
-    Promise.all([
-      cached<{ observers: Observer[] }>("/api/observers").catch(() => ({ observers: [] })),
-      supports("/api/config/regions").then((ok) =>
-        ok ? tryJson<Record<string, string>>("/api/config/regions") : null
-      ),
-    ]).then(([o, r]) => {
-      observers = (o.observers ?? []).slice().sort((a, b) =>
-        (a.name ?? "").localeCompare(b.name ?? "")
-      );
-      const codes = new Set<string>();
-      for (const x of observers) {
-        if (x.iata) {
-          iata.set(x.id, x.iata);
-          codes.add(x.iata);
-        }
-      }
-      regions = r && Object.keys(r).length
-        ? Object.entries(r).map(([k, v]) => [k, `${k} – ${v}`])
-        : [...codes].sort().map((c) => [c, c]);
+    loadFilterData().then((d) => {
+      data = d;
       renderFilters();
     });
 
@@ -422,6 +358,7 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
       off();
       source?.destroy();
       detailCtl?.abort();
+      areaCtl?.abort();
       clearTimeout(flushTimer);
     },
   };
