@@ -18,12 +18,16 @@ export interface TabContext {
   rows(): Promise<PacketRow[]>;
   /** The page's query parameters (read-only). */
   query: Record<string, string>;
+  /** The selected area's key (a configured one), for tabs with `area: true`; else undefined. */
+  area?: string;
 }
 
 /** A tab: its key (`?tab=`), label and renderer (returns disposers). */
 export interface AnalyticsTab {
   key: string;
   label: string;
+  /** Whether the tab honours the page's shared area selector (`?area=`). */
+  area?: boolean;
   render(body: HTMLElement, ctx: TabContext): Promise<(() => void)[] | void>;
 }
 

@@ -24,6 +24,8 @@ import { distanceTab } from "./analytics_distance.ts";
 import { scopesTab } from "./analytics_scopes.ts";
 import { rfHealthTab } from "./analytics_rf_health.ts";
 import { clockHealthTab } from "./analytics_clock_health.ts";
+import { analyticsAreaControl, BUILTIN_AREA_TABS, knownArea } from "../lib/analytics_area.ts";
+import { areaHashes, areaOverview, areaRf } from "./analytics_area_builtin.ts";
 
 /** Tabs defined in their own modules, after the built-in ones (one line each). */
 const TABS: AnalyticsTab[] = [
@@ -243,6 +245,9 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
     disposers = [];
     const tab = q.tab ?? "overview";
     const win = q.window ?? "";
+    const mod = TABS.find((t) => t.key === tab);
+    const area = q.area ?? "";
+    const aware = mod ? !!mod.area : BUILTIN_AREA_TABS.has(tab);
     replace(
       bar,
       tabs(
@@ -267,20 +272,27 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
             }, k ? label : "Latest 10k")
           ),
         ),
+        analyticsAreaControl(q, aware),
       ),
     );
     replace(body, loading("Computing"));
     try {
-      const mod = TABS.find((t) => t.key === tab);
+      if (aware && !(await knownArea(area))) {
+        return replace(body, empty(`No area "${area}" is configured: choose one above.`));
+      }
       if (mod) {
         disposers = (await mod.render(body, {
           win,
           since: windowSince(win),
           rows: () => rowsFor(win),
           query: q,
+          area: aware && area ? area : undefined,
         })) ?? [];
       } else if (tab === "subpaths") await subpaths(body, win);
-      else {
+      else if (area) {
+        const f = tab === "rf" ? areaRf : tab === "hashes" ? areaHashes : areaOverview;
+        disposers = await f(body, area, win);
+      } else {
         const rows = await rowsFor(win);
         if (tab === "rf") disposers = await rf(body, rows);
         else if (tab === "hashes") disposers = await hashes(body, rows);

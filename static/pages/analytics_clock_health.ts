@@ -1,11 +1,12 @@
 /**
  * Analytics tab "Clock health": nodes by clock-skew severity (worst first)
- * with their current skew and drift, and the observers' own clock offsets.
+ * with their current skew and drift (with an area, its nodes), and the
+ * observers' own clock offsets.
  *
  * @module
  */
 
-import { getJson } from "../lib/api.ts";
+import { getJson, qs } from "../lib/api.ts";
 import { empty, h, link, table } from "../lib/dom.ts";
 import { ago, int, num } from "../lib/format.ts";
 import {
@@ -23,9 +24,9 @@ type Dispose = () => void;
 /** Most node rows shown. */
 const MAX_ROWS = 300;
 
-async function render(body: HTMLElement): Promise<Dispose[]> {
+async function render(body: HTMLElement, area?: string): Promise<Dispose[]> {
   const [nodes, observers] = await Promise.all([
-    getJson<NodeSkew[]>("/api/nodes/clock-skew"),
+    getJson<NodeSkew[]>("/api/nodes/clock-skew" + qs({ area })),
     getJson<
       { observerID: string; observerName?: string | null; offsetSec: number; samples: number }[]
     >(
@@ -104,4 +105,9 @@ async function render(body: HTMLElement): Promise<Dispose[]> {
 }
 
 /** The "Clock health" tab. */
-export const clockHealthTab: AnalyticsTab = { key: "clock-health", label: "Clock health", render };
+export const clockHealthTab: AnalyticsTab = {
+  key: "clock-health",
+  label: "Clock health",
+  area: true,
+  render: (body, ctx) => render(body, ctx.area),
+};

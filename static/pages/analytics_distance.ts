@@ -2,7 +2,7 @@
  * Analytics "Distance" tab: link and path distances from resolved hops between
  * positioned nodes (`/api/analytics/distance`): summary with how many links it
  * rests on, per-category statistics, the distance histogram, longest links
- * and longest fully-evidenced paths; an area selector.
+ * and longest fully-evidenced paths; the page's shared area selector applies.
  *
  * @module
  */
@@ -11,8 +11,6 @@ import { getJson, qs } from "../lib/api.ts";
 import { empty, h, kv, link, replace, table } from "../lib/dom.ts";
 import { chart } from "../lib/charts.ts";
 import { dateTime, int, num, shortKey } from "../lib/format.ts";
-import { buildHash, go } from "../lib/router.ts";
-import { areaSelect } from "../lib/geo_ui.ts";
 import type { AnalyticsTab } from "../lib/analytics_tab.ts";
 
 interface Hop {
@@ -49,23 +47,16 @@ const nodeLink = (pk: string, name: string) =>
 /** Renders the Distance tab into `body`; returns chart disposers. */
 async function renderDistance(
   body: HTMLElement,
-  q: Record<string, string>,
+  win: string,
+  area: string | undefined,
 ): Promise<(() => void)[]> {
   const d = await getJson<DistanceReply>(
-    "/api/analytics/distance" + qs({ window: q.window || undefined, area: q.area || undefined }),
+    "/api/analytics/distance" + qs({ window: win || undefined, area }),
   );
   const s = d.summary;
   const hist = h("div", { class: "chart" });
   replace(
     body,
-    h(
-      "div",
-      { class: "toolbar" },
-      areaSelect(
-        q.area ?? "",
-        (area) => go(buildHash("/analytics", { ...q, area: area || undefined })),
-      ),
-    ),
     h(
       "div",
       { class: "panel" },
@@ -136,9 +127,10 @@ async function renderDistance(
   ];
 }
 
-/** The "Distance" tab (reads the page's query: window, area). */
+/** The "Distance" tab (window and the page's area). */
 export const distanceTab: AnalyticsTab = {
   key: "distance",
   label: "Distance",
-  render: (body, ctx) => renderDistance(body, ctx.query),
+  area: true,
+  render: (body, ctx) => renderDistance(body, ctx.win, ctx.area),
 };

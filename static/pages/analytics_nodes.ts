@@ -1,6 +1,7 @@
 /**
  * Analytics "Nodes" tab: nodes by role and state, the most frequent
- * advertisers and the newest nodes (from the node directory).
+ * advertisers and the newest nodes (from the node directory; with an area,
+ * the nodes positioned inside it).
  *
  * @module
  */
@@ -9,6 +10,7 @@ import { type AnalyticsTab, panel } from "../lib/analytics_tab.ts";
 import { empty, h, link, table } from "../lib/dom.ts";
 import { ago, dateTime, hasLoc, int, liveness, ROLES, toMs } from "../lib/format.ts";
 import { allNodes, nodeLabel, type NodeLite } from "../lib/node_names.ts";
+import { areaNodes } from "../lib/area_filter.ts";
 import { lastHeard, thresholds } from "./nodes.ts";
 
 /** Counts per role: total, active, degraded, silent, with a location. */
@@ -33,8 +35,9 @@ const nodeLink = (n: NodeLite) => link(`#/nodes/${encodeURIComponent(n.public_ke
 export const nodesTab: AnalyticsTab = {
   key: "nodes",
   label: "Nodes",
-  async render(body) {
-    const nodes = await allNodes();
+  area: true,
+  async render(body, ctx) {
+    const nodes = ctx.area ? await areaNodes(ctx.area) : await allNodes();
     const states = roleStates(nodes);
     const roles = [...new Set([...ROLES, ...states.keys()])].filter((r) => states.has(r));
     const top = nodes.slice().sort((a, b) => (b.advert_count ?? 0) - (a.advert_count ?? 0)).slice(
@@ -47,7 +50,7 @@ export const nodesTab: AnalyticsTab = {
     );
     body.replaceChildren(
       panel(
-        `Nodes by role and state (${int(nodes.length)} nodes)`,
+        `Nodes by role and state (${int(nodes.length)} nodes${ctx.area ? " in the area" : ""})`,
         roles.length
           ? table(
             ["Role", "Total", "Active", "Degraded", "Silent", "With location"],

@@ -12,7 +12,8 @@ import { chart } from "../lib/charts.ts";
 import { empty, h, kv, link, table } from "../lib/dom.ts";
 import { int, num, shortKey } from "../lib/format.ts";
 
-interface Topology {
+/** The part of `/api/analytics/topology` the tab reads. */
+export interface Topology {
   hopDistribution: Record<string, number> | { hops: number; count: number }[];
   uniqueNodes?: number;
   avgHops?: number;
@@ -96,9 +97,10 @@ const nodeLink = (pk: string | null | undefined, name: string | null | undefined
 export const topologyTab: AnalyticsTab = {
   key: "topology",
   label: "Topology",
+  area: true,
   async render(body, ctx) {
     const t = await getJson<Topology>(
-      "/api/analytics/topology" + qs({ window: ctx.win || undefined }),
+      "/api/analytics/topology" + qs({ window: ctx.win || undefined, area: ctx.area }),
     );
     const hops = hopPairs(t.hopDistribution);
     const reach = reachRows(t.perObserverReach);
