@@ -269,7 +269,7 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
             h("a", {
               href: buildHash("/analytics", { ...q, window: k || undefined }),
               class: k === win ? "on" : "",
-            }, k ? label : "Latest 10k")
+            }, k ? label : area && aware ? "All" : "Latest 10k")
           ),
         ),
         analyticsAreaControl(q, aware),

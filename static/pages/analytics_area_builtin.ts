@@ -64,6 +64,30 @@ function binChart(el: HTMLElement, b: Bins, label: string, color: string): Promi
   }], { bars: true });
 }
 
+/**
+ * Hourly counts (`YYYY-MM-DDTHH` keys) summed into hours, days or weeks so a
+ * long span still draws visible bars; x in unix seconds.
+ */
+export function overTime(
+  perHour: { hour: string; count: number }[],
+): { x: number[]; counts: number[]; unit: string } {
+  const pts = perHour.map((p) => [Date.parse(p.hour + ":00:00Z") / 1000, p.count])
+    .filter(([t]) => Number.isFinite(t));
+  const span = pts.length ? pts[pts.length - 1][0] - pts[0][0] : 0;
+  const [size, unit] = span <= 3 * 86400
+    ? [3600, "hour"]
+    : span <= 90 * 86400
+    ? [86400, "day"]
+    : [7 * 86400, "week"];
+  const m = new Map<number, number>();
+  for (const [t, c] of pts) {
+    const b = Math.floor(t / size) * size;
+    m.set(b, (m.get(b) ?? 0) + c);
+  }
+  const x = [...m.keys()].sort((a, b) => a - b);
+  return { x, counts: x.map((t) => m.get(t)!), unit };
+}
+
 /** Overview for area `area`: packets per hour and payload types sent from it, hop counts. */
 export async function areaOverview(body: HTMLElement, area: string, win: string) {
   const sel = qs({ area, window: win || undefined });
@@ -71,16 +95,19 @@ export async function areaOverview(body: HTMLElement, area: string, win: string)
     getJson<RfReply>("/api/analytics/rf" + sel),
     getJson<Topology>("/api/analytics/topology" + sel),
   ]);
-  const perHour = rf.packetsPerHour.map((p) => [Date.parse(p.hour + ":00:00Z") / 1000, p.count])
-    .filter(([t]) => Number.isFinite(t));
+  const perBucket = overTime(rf.packetsPerHour);
   const hops = hopPairs(topo.hopDistribution);
   const c1 = h("div", { class: "chart" });
   const c2 = h("div", { class: "chart" });
   replace(
     body,
     panel(
-      `Packets sent from the area per hour (${int(rf.totalTransmissions)} transmissions)`,
-      h("p", { class: "mut" }, "ADVERTs whose originator is positioned inside the area."),
+      `Packets sent from the area over time (${int(rf.totalTransmissions)} transmissions)`,
+      h(
+        "p",
+        { class: "mut" },
+        `ADVERTs whose originator is positioned inside the area, per ${perBucket.unit}.`,
+      ),
       c1,
     ),
     h(
@@ -100,10 +127,10 @@ export async function areaOverview(body: HTMLElement, area: string, win: string)
     ),
   );
   return [
-    await chart(c1, perHour.map(([t]) => t), [{
+    await chart(c1, perBucket.x, [{
       label: "transmissions",
       color: "#2f81f7",
-      values: perHour.map(([, v]) => v),
+      values: perBucket.counts,
     }], { time: true, bars: true }),
     await chart(c2, hops.map(([k]) => k), [{
       label: "packets",
