@@ -228,9 +228,12 @@ Deno.test({
             (await panelRows(page, "Hash size in packet paths")).map((r) => r[1]),
             paso.hashDist,
           );
-          await waitPanel(page, `Hash size advertised by the area's ${paso.nodes.length} nodes`, [
-            "Bytes",
-          ], "hashes");
+          const advertised = `Hash size advertised by the area's ${paso.nodes.length} nodes`;
+          await waitPanel(page, advertised, ["Bytes"], "hashes");
+          assert.deepEqual(
+            (await panelRows(page, advertised)).map((r) => r[1]),
+            [1, 2, 3].map((b) => int(paso.nodes.filter((n) => n.hash_size === b).length)),
+          );
           assert.deepEqual(
             (await panelRows(page, "Repeaters colliding")).map((r) => r.slice(1)),
             paso.collisions,
