@@ -240,9 +240,18 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
     return sample.rows;
   };
 
+  let shown = 0;
+  /**
+   * Draws the selected tab. Each call renders into its own element: when the
+   * user switches again before an older render's requests return, the older
+   * one finishes into a detached element and its disposers run at once.
+   */
   async function show() {
     for (const d of disposers) d();
     disposers = [];
+    const mine = ++shown;
+    const out = h("div");
+    let made: Dispose[] = [];
     const tab = q.tab ?? "overview";
     const win = q.window ?? "";
     const mod = TABS.find((t) => t.key === tab);
@@ -275,32 +284,35 @@ export function analyticsPage(el: HTMLElement, ctx: RouteCtx) {
         analyticsAreaControl(q, aware),
       ),
     );
-    replace(body, loading("Computing"));
+    replace(body, out);
+    replace(out, loading("Computing"));
     try {
       if (aware && !(await knownArea(area))) {
-        return replace(body, empty(`No area "${area}" is configured: choose one above.`));
+        return replace(out, empty(`No area "${area}" is configured: choose one above.`));
       }
       if (mod) {
-        disposers = (await mod.render(body, {
+        made = (await mod.render(out, {
           win,
           since: windowSince(win),
           rows: () => rowsFor(win),
           query: q,
           area: aware && area ? area : undefined,
         })) ?? [];
-      } else if (tab === "subpaths") await subpaths(body, win);
+      } else if (tab === "subpaths") await subpaths(out, win);
       else if (area) {
         const f = tab === "rf" ? areaRf : tab === "hashes" ? areaHashes : areaOverview;
-        disposers = await f(body, area, win);
+        made = await f(out, area, win);
       } else {
         const rows = await rowsFor(win);
-        if (tab === "rf") disposers = await rf(body, rows);
-        else if (tab === "hashes") disposers = await hashes(body, rows);
-        else disposers = await overview(body, rows, win);
+        if (tab === "rf") made = await rf(out, rows);
+        else if (tab === "hashes") made = await hashes(out, rows);
+        else made = await overview(out, rows, win);
       }
     } catch (e) {
-      replace(body, errorBox(e));
+      replace(out, errorBox(e));
     }
+    if (mine === shown) disposers = made;
+    else for (const d of made) d();
   }
   show();
   return {

@@ -306,6 +306,21 @@ Deno.test({
           assert.ok(!all.includes("in the area") && !all.includes(`(${paso.nodes.length} nodes`));
         });
 
+        await t.step(`${label}: a slow tab switched away from does not land late`, async () => {
+          // The overview's sample is held back 1.5 s; Roles is opened meanwhile.
+          const hold = (r: import("playwright-core").Route) =>
+            setTimeout(() => r.continue().catch(() => {}), 1500);
+          await page.route("**/api/packets?*", hold);
+          await page.goto(`${server.base}/#/analytics?tab=overview`);
+          await page.waitForTimeout(200);
+          await page.goto(`${server.base}/#/analytics?tab=roles`);
+          await page.waitForSelector("nav.tabs a.tab.on:text-is('Roles')");
+          await page.waitForTimeout(2500);
+          await page.unroute("**/api/packets?*", hold);
+          assert.equal(await page.locator("h3:has-text('Packets over time by type')").count(), 0);
+          assert.ok((await page.locator(".panel").count()) > 0, "roles drawn");
+        });
+
         await t.step(`${label}: no selector without configured areas`, async () => {
           for (const tab of ["overview", "distance", "channels"]) {
             await page.goto(`${bare.base}/#/analytics?tab=${tab}`);
