@@ -40,7 +40,17 @@
 
 import { buildPacketFrame, type LiveEvent } from "./ws_frame.ts";
 import { resolveLimits, type WsHubOptions, type WsLimits } from "./ws_limits.ts";
-import { type AttachOptions, type Client, newClient, type WsHubStats } from "./ws_client.ts";
+import {
+  type AttachOptions,
+  clearQueue,
+  type Client,
+  clientFrameSize,
+  dequeue,
+  enqueue,
+  newClient,
+  type SharedFrame,
+  type WsHubStats,
+} from "./ws_client.ts";
 
 export type { WsHubOptions } from "./ws_limits.ts";
 export type { AttachOptions, WsHubStats } from "./ws_client.ts";
@@ -72,7 +82,7 @@ export class WsHub {
   /** Messages waiting for the next batch flush. */
   #pending: string[] = [];
   #closed = false;
-  /** Bytes waiting in all clients' queues. */
+  /** Characters waiting in all clients' queues (each shared frame once). */
   #queuedBytes = 0;
   #accounted = 0;
   /** No stalled client to close before this time (see `#evictStalled`). */
@@ -155,12 +165,15 @@ export class WsHub {
   broadcastFrame(frame: string): void {
     if (this.#closed) return;
     this.#stats.framesBroadcast++;
-    for (const c of this.#plain) this.#deliver(c, frame, 1);
+    if (this.#plain.size > 0) {
+      const shared: SharedFrame = { text: frame, count: 1, refs: 0 };
+      for (const c of this.#plain) this.#deliver(c, shared);
+    }
     if (this.#batched.size === 0) return;
     if (this.#opts.flushMs <= 0) {
       this.#stats.batchesBuilt++;
-      const one = `[${frame}]`;
-      for (const c of this.#batched) this.#deliver(c, one, 1);
+      const one: SharedFrame = { text: `[${frame}]`, count: 1, refs: 0 };
+      for (const c of this.#batched) this.#deliver(c, one);
       return;
     }
     this.#pending.push(frame);
@@ -187,12 +200,13 @@ export class WsHub {
       while (j < pending.length && j - i < maxBatch && chars + pending[j].length < maxBatchBytes) {
         chars += pending[j++].length + 1;
       }
-      const frame = j - i === pending.length
+      const text = j - i === pending.length
         ? `[${pending.join(",")}]`
         : `[${pending.slice(i, j).join(",")}]`;
+      const frame: SharedFrame = { text, count: j - i, refs: 0 };
       this.#stats.batchesBuilt++;
-      for (const c of this.#batched) this.#deliver(c, frame, j - i);
-      handed += frame.length * this.#batched.size;
+      for (const c of this.#batched) this.#deliver(c, frame);
+      handed += text.length * this.#batched.size;
       i = j;
     }
     // Every send is a copy the runtime holds until written: a large flush is accounted now.
@@ -215,7 +229,7 @@ export class WsHub {
     }
   }
 
-  #deliver(c: Client, frame: string, count: number): void {
+  #deliver(c: Client, frame: SharedFrame): void {
     if (c.closed) return;
     if (c.socket.readyState !== WebSocket.OPEN) {
       // Closing (keepalive timeout, peer close): its close event may come much later.
@@ -223,24 +237,24 @@ export class WsHub {
       return;
     }
     if (c.queue.length === 0 && this.#belowHighWater(c)) {
-      this.#send(c, frame);
+      this.#send(c, frame.text);
       return;
     }
-    const size = frame.length;
+    const size = frame.text.length;
     const clientFull = c.queue.length >= this.#opts.maxQueueFrames ||
       c.queueBytes + size > this.#opts.maxQueueBytes;
+    // A frame another queue already holds costs nothing more.
+    const adds = frame.refs === 0 ? size : 0;
     if (
       c.dropping || clientFull ||
-      (this.#queuedBytes + size > this.#opts.maxTotalQueueBytes && !this.#evictStalled(c, size))
+      (adds > 0 && this.#queuedBytes + adds > this.#opts.maxTotalQueueBytes &&
+        !this.#evictStalled(c, adds))
     ) {
-      this.#overflow(c, count, !c.dropping && !clientFull);
+      this.#overflow(c, frame.count, !c.dropping && !clientFull);
       return;
     }
     if (c.queue.length === 0) c.stalledSince = this.#now();
-    c.queue.push(frame);
-    c.counts.push(count);
-    c.queueBytes += size;
-    this.#queuedBytes += size;
+    this.#queuedBytes += enqueue(c, frame);
     this.#stats.framesQueued++;
     this.#markBacklogged(c);
   }
@@ -301,8 +315,7 @@ export class WsHub {
   #disconnectSlow(c: Client): void {
     this.#stats.slowDisconnects++;
     // What was still queued is dropped too: the notice counts it.
-    for (const n of c.counts) c.dropped += n;
-    this.#clearQueue(c);
+    c.dropped += this.#clearQueue(c);
     this.#sendLag(c);
     try {
       c.socket.close(CLOSE_TRY_AGAIN, "client too slow");
@@ -320,12 +333,11 @@ export class WsHub {
     c.hostBehind = false;
   }
 
-  /** Empties `c`'s queue and takes its bytes off the all-clients total. */
-  #clearQueue(c: Client): void {
-    this.#queuedBytes -= c.queueBytes;
-    c.queue = [];
-    c.counts = [];
-    c.queueBytes = 0;
+  /** Empties `c`'s queue, takes what it alone held off the total; returns its observations. */
+  #clearQueue(c: Client): number {
+    const { count, freed } = clearQueue(c);
+    this.#queuedBytes -= freed;
+    return count;
   }
 
   /** Whether the socket's buffer is under the high-water mark (exact; reads it only when near). */
@@ -362,11 +374,9 @@ export class WsHub {
       }
       let moved = false;
       while (c.queue.length > 0 && this.#belowHighWater(c)) {
-        const f = c.queue.shift()!;
-        c.counts.shift();
-        c.queueBytes -= f.length;
-        this.#queuedBytes -= f.length;
-        this.#send(c, f);
+        const { frame, freed } = dequeue(c);
+        this.#queuedBytes -= freed;
+        this.#send(c, frame.text);
         moved = true;
       }
       if (moved) c.stalledSince = c.queue.length > 0 ? now : 0;
@@ -400,21 +410,23 @@ export class WsHub {
   #checkMemory(): void {
     const { clientOverheadBytes, memoryBudgetBytes, bufferedCostFactor } = this.#opts;
     let total = this.#queuedBytes;
-    const behind: { c: Client; bytes: number }[] = [];
+    const behind: { c: Client; cost: number; bytes: number }[] = [];
     for (const c of this.#clients) {
       const buffered = c.socket.bufferedAmount;
       c.bufferedBound = buffered;
       const cost = buffered * bufferedCostFactor;
       total += clientOverheadBytes + cost;
-      if (cost + c.queueBytes > 0) behind.push({ c, bytes: cost + c.queueBytes });
+      if (cost + c.queueBytes > 0) behind.push({ c, cost, bytes: cost + c.queueBytes });
     }
     if (total > memoryBudgetBytes) {
       behind.sort((a, b) => b.bytes - a.bytes);
-      for (const { c, bytes } of behind) {
+      for (const { c, cost } of behind) {
         if (total <= memoryBudgetBytes * 0.9) break;
-        total -= clientOverheadBytes + bytes;
+        const queued = this.#queuedBytes;
         this.#stats.boundDisconnects++;
         this.#disconnectSlow(c);
+        // Its queue frees only the frames no other client still holds.
+        total -= clientOverheadBytes + cost + (queued - this.#queuedBytes);
       }
     }
     this.#accounted = total;
@@ -425,15 +437,7 @@ export class WsHub {
   }
 
   #onMessage(c: Client, ev: MessageEvent): void {
-    const d = ev.data;
-    const size = typeof d === "string"
-      ? d.length
-      : d instanceof ArrayBuffer
-      ? d.byteLength
-      : d instanceof Blob
-      ? d.size
-      : 0;
-    if (size > this.#opts.maxClientFrameBytes) {
+    if (clientFrameSize(ev.data) > this.#opts.maxClientFrameBytes) {
       this.#stats.oversizeClientFrames++;
       try {
         c.socket.close(CLOSE_TOO_BIG, "client frames are limited to 512 bytes");

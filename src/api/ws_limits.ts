@@ -10,7 +10,13 @@
  * client's own queue. The hub keeps the sum over all clients under
  * `memoryBudgetBytes` by closing the clients furthest behind with 1013, and the
  * default `maxClients` is the budget divided by one client's worst case
- * without a queue (`clientOverheadBytes + highWaterBytes`).
+ * without a queue (`clientOverheadBytes + highWaterBytes + maxBatchBytes`: a
+ * frame is handed over while the socket holds less than the high-water mark).
+ *
+ * The high-water mark is low (16 KiB) on purpose: every `send` copies the frame
+ * for that one socket, while a frame waiting in the hub's queues is one string
+ * shared by every client that waits for it. A client that falls behind by a few
+ * frames therefore costs a few references, not a copy per frame.
  *
  * @module
  */
@@ -30,9 +36,9 @@ export interface WsHubOptions {
   maxQueueFrames?: number;
   /** Queue bound in bytes (default 1 MiB). */
   maxQueueBytes?: number;
-  /** Socket `bufferedAmount` above which frames are queued instead of sent (default 64 KiB). */
+  /** Socket `bufferedAmount` above which frames are queued instead of sent (default 16 KiB). */
   highWaterBytes?: number;
-  /** Bound of all clients' queues together, in bytes (default 32 MiB). */
+  /** Bound of all clients' queues together, each shared frame counted once (default 32 MiB). */
   maxTotalQueueBytes?: number;
   /** Bound of all clients' accounted memory (fixed + socket + queue; default 256 MiB). */
   memoryBudgetBytes?: number;
@@ -78,13 +84,14 @@ export const DEFAULT_CLIENT_OVERHEAD = 48 << 10;
 
 /** Fills in the defaults; `maxClients` defaults to what the memory budget holds. */
 export function resolveLimits(o: WsHubOptions = {}): WsLimits {
-  const highWaterBytes = o.highWaterBytes ?? 64 << 10;
+  const highWaterBytes = o.highWaterBytes ?? 16 << 10;
+  const maxBatchBytes = o.maxBatchBytes ?? 64 << 10;
   const memoryBudgetBytes = o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
   const clientOverheadBytes = o.clientOverheadBytes ?? DEFAULT_CLIENT_OVERHEAD;
   return {
     flushMs: o.flushMs ?? 50,
     maxBatch: o.maxBatch ?? 1000,
-    maxBatchBytes: o.maxBatchBytes ?? 64 << 10,
+    maxBatchBytes,
     maxQueueFrames: o.maxQueueFrames ?? 256,
     maxQueueBytes: o.maxQueueBytes ?? 1 << 20,
     highWaterBytes,
@@ -100,7 +107,10 @@ export function resolveLimits(o: WsHubOptions = {}): WsLimits {
     maxClientFrameBytes: o.maxClientFrameBytes ?? 512,
     drainIntervalMs: o.drainIntervalMs ?? 20,
     maxClients: o.maxClients ??
-      Math.max(1, Math.floor(memoryBudgetBytes / (clientOverheadBytes + highWaterBytes))),
+      Math.max(
+        1,
+        Math.floor(memoryBudgetBytes / (clientOverheadBytes + highWaterBytes + maxBatchBytes)),
+      ),
   };
 }
 
