@@ -127,3 +127,37 @@ export function clientFrameSize(d: unknown): number {
     ? d.size
     : 0;
 }
+
+/**
+ * The client with the longest queue among `clients` whose queue has not moved since
+ * `stalledBefore` (ms), other than `except`; undefined when there is none.
+ */
+export function longestStalled(
+  clients: Iterable<Client>,
+  except: Client,
+  stalledBefore: number,
+): Client | undefined {
+  let worst: Client | undefined;
+  for (const b of clients) {
+    if (b === except || b.closed || b.stalledSince === 0 || b.stalledSince > stalledBefore) {
+      continue;
+    }
+    if (b.queueBytes > 0 && (!worst || b.queueBytes > worst.queueBytes)) worst = b;
+  }
+  return worst;
+}
+
+/** The hub's counters, all zero (the `WsHubStats` fields it counts itself). */
+export function newCounters() {
+  return {
+    framesBroadcast: 0,
+    batchesBuilt: 0,
+    framesSent: 0,
+    framesQueued: 0,
+    framesDropped: 0,
+    lagNotices: 0,
+    slowDisconnects: 0,
+    boundDisconnects: 0,
+    oversizeClientFrames: 0,
+  };
+}

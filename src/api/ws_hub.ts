@@ -1,19 +1,16 @@
 /**
  * The WebSocket live feed hub. One `{type:"packet", data}` message per
  * observation is built ONCE (see `ws_frame.ts`) and the same string goes to
- * every client.
- *
- * Two kinds of clients. Plain clients (CoreScope's frontend, scripts) get one
- * frame per observation, exactly as built. Batch clients (`/ws?batch=1`) get
- * JSON arrays of the same messages: the observations of one flush interval
- * (`flushMs`, default 50 ms) are joined into one array string, built once per
- * flush for all batch clients, in arrival order; every frame a batch client
- * receives is an array, lag notices included (`[{"type":"lag","dropped":N}]`).
- * With `flushMs` 0 each observation goes out at once as a one-element array.
+ * every plain client (one frame per observation, as CoreScope sends them);
+ * batch clients (`/ws?batch=1`) get JSON arrays of the messages of one flush
+ * interval (`flushMs`, default 50 ms; 0: each at once as a one-element array),
+ * each array built once per flush for all of them, in order; lag notices too
+ * are arrays for them (`[{"type":"lag","dropped":N}]`).
  *
  * Backpressure, per client: a frame goes straight to the socket while the
  * socket's `bufferedAmount` is under `highWaterBytes`; otherwise it waits in a
- * queue bounded by `maxQueueFrames` and `maxQueueBytes`. When that queue is
+ * queue bounded by `maxQueueFrames` and `maxQueueBytes` (queues hold references to
+ * the shared frame, see `ws_client.ts`). When that queue is
  * full, frames are dropped and counted (`dropped` counts observations); once
  * the queue has drained to half, the client gets a lag notice in place of the
  * gap. A client that starts dropping `maxOverflows` times within
@@ -21,15 +18,12 @@
  * queue not moving), is sent the lag notice and closed with 1013 ("client too
  * slow").
  *
- * All clients together: their queues are bounded by `maxTotalQueueBytes` (when
- * it is full, clients whose queue has not moved for `evictStalledMs` are closed
- * with 1013 to make room; otherwise the frame is dropped as the host's, not
- * the client's, overflow), and
- * their accounted memory (a fixed cost per client, the bytes the runtime still
- * buffers for its socket, its queue; see `ws_limits.ts`) by
- * `memoryBudgetBytes`, checked every `memoryCheckMs`. When either bound is
- * reached, the clients furthest behind (most bytes pending) are closed with
- * 1013 until there is room again; a client that keeps up is never chosen.
+ * All clients together: their queues (each shared frame once) are bounded by
+ * `maxTotalQueueBytes` (when it is full, clients whose queue has not moved for
+ * `evictStalledMs` are closed with 1013 to make room; otherwise the frame is
+ * dropped as the host's, not the client's, overflow), and their accounted
+ * memory (see `ws_limits.ts`) by `memoryBudgetBytes`, checked every
+ * `memoryCheckMs`: over it, the clients furthest behind are closed with 1013.
  *
  * Frames from clients of at most 512 bytes are read and discarded; a larger
  * one closes the connection with 1009. {@linkcode WsHub.close} closes every
@@ -38,8 +32,8 @@
  * @module
  */
 
-import { buildPacketFrame, type LiveEvent } from "./ws_frame.ts";
-import { resolveLimits, type WsHubOptions, type WsLimits } from "./ws_limits.ts";
+import { batchFrames, buildPacketFrame, type LiveEvent } from "./ws_frame.ts";
+import { accountClients, resolveLimits, type WsHubOptions, type WsLimits } from "./ws_limits.ts";
 import {
   type AttachOptions,
   clearQueue,
@@ -47,7 +41,9 @@ import {
   clientFrameSize,
   dequeue,
   enqueue,
+  longestStalled,
   newClient,
+  newCounters,
   type SharedFrame,
   type WsHubStats,
 } from "./ws_client.ts";
@@ -88,17 +84,7 @@ export class WsHub {
   /** No stalled client to close before this time (see `#evictStalled`). */
   #noStalledUntil = 0;
   #now: () => number;
-  readonly #stats = {
-    framesBroadcast: 0,
-    batchesBuilt: 0,
-    framesSent: 0,
-    framesQueued: 0,
-    framesDropped: 0,
-    lagNotices: 0,
-    slowDisconnects: 0,
-    boundDisconnects: 0,
-    oversizeClientFrames: 0,
-  };
+  readonly #stats = newCounters();
 
   /** Creates a hub. `now` is injectable for tests. */
   constructor(options: WsHubOptions = {}, now: () => number = Date.now) {
@@ -192,22 +178,11 @@ export class WsHub {
     this.#flushTimer = undefined;
     const pending = this.#pending;
     this.#pending = [];
-    const { maxBatch, maxBatchBytes } = this.#opts;
     let handed = 0;
-    for (let i = 0; i < pending.length;) {
-      let j = i + 1;
-      let chars = pending[i].length;
-      while (j < pending.length && j - i < maxBatch && chars + pending[j].length < maxBatchBytes) {
-        chars += pending[j++].length + 1;
-      }
-      const text = j - i === pending.length
-        ? `[${pending.join(",")}]`
-        : `[${pending.slice(i, j).join(",")}]`;
-      const frame: SharedFrame = { text, count: j - i, refs: 0 };
+    for (const frame of batchFrames(pending, this.#opts.maxBatch, this.#opts.maxBatchBytes)) {
       this.#stats.batchesBuilt++;
       for (const c of this.#batched) this.#deliver(c, frame);
-      handed += text.length * this.#batched.size;
-      i = j;
+      handed += frame.text.length * this.#batched.size;
     }
     // Every send is a copy the runtime holds until written: a large flush is accounted now.
     if (handed > this.#opts.memoryBudgetBytes / 8) this.#checkMemory();
@@ -270,14 +245,8 @@ export class WsHub {
     if (now < this.#noStalledUntil) return false;
     const { maxTotalQueueBytes, evictStalledMs } = this.#opts;
     while (this.#queuedBytes + size > maxTotalQueueBytes) {
-      let worst: Client | undefined;
-      for (const b of this.#backlogged) {
-        if (b === c || b.closed || b.stalledSince === 0 || now - b.stalledSince < evictStalledMs) {
-          continue;
-        }
-        if (!worst || b.queueBytes > worst.queueBytes) worst = b;
-      }
-      if (!worst || worst.queueBytes === 0) {
+      const worst = longestStalled(this.#backlogged, c, now - evictStalledMs);
+      if (!worst) {
         this.#noStalledUntil = now + 250; // nobody to close: look again in a while
         return false;
       }
@@ -408,18 +377,10 @@ export class WsHub {
    * queue) and closes the clients furthest behind while the total is over the budget.
    */
   #checkMemory(): void {
-    const { clientOverheadBytes, memoryBudgetBytes, bufferedCostFactor } = this.#opts;
-    let total = this.#queuedBytes;
-    const behind: { c: Client; cost: number; bytes: number }[] = [];
-    for (const c of this.#clients) {
-      const buffered = c.socket.bufferedAmount;
-      c.bufferedBound = buffered;
-      const cost = buffered * bufferedCostFactor;
-      total += clientOverheadBytes + cost;
-      if (cost + c.queueBytes > 0) behind.push({ c, cost, bytes: cost + c.queueBytes });
-    }
+    const { clientOverheadBytes, memoryBudgetBytes } = this.#opts;
+    const { total: clientsTotal, behind } = accountClients(this.#clients, this.#opts);
+    let total = this.#queuedBytes + clientsTotal;
     if (total > memoryBudgetBytes) {
-      behind.sort((a, b) => b.bytes - a.bytes);
       for (const { c, cost } of behind) {
         if (total <= memoryBudgetBytes * 0.9) break;
         const queued = this.#queuedBytes;
@@ -436,15 +397,14 @@ export class WsHub {
     }
   }
 
+  /** Frames within the limit are read and discarded; a larger one closes with 1009. */
   #onMessage(c: Client, ev: MessageEvent): void {
-    if (clientFrameSize(ev.data) > this.#opts.maxClientFrameBytes) {
-      this.#stats.oversizeClientFrames++;
-      try {
-        c.socket.close(CLOSE_TOO_BIG, "client frames are limited to 512 bytes");
-      } catch { /* ignore */ }
-      this.#remove(c);
-    }
-    // Frames within the limit are read and discarded.
+    if (clientFrameSize(ev.data) <= this.#opts.maxClientFrameBytes) return;
+    this.#stats.oversizeClientFrames++;
+    try {
+      c.socket.close(CLOSE_TOO_BIG, "client frames are limited to 512 bytes");
+    } catch { /* ignore */ }
+    this.#remove(c);
   }
 
   #remove(c: Client): void {

@@ -21,6 +21,8 @@
  * @module
  */
 
+import type { Client } from "./ws_client.ts";
+
 /** Hub limits; every field has a default. */
 export interface WsHubOptions {
   /**
@@ -127,4 +129,27 @@ export function hubOptionsFromConfig(raw: Record<string, unknown>): WsHubOptions
   if (typeof l.maxClients === "number") out.maxClients = l.maxClients;
   if (typeof l.memoryBudgetMB === "number") out.memoryBudgetBytes = l.memoryBudgetMB * (1 << 20);
   return out;
+}
+
+/**
+ * Accounts every client's memory apart from the shared queues: the fixed cost plus
+ * `bufferedCostFactor` x the bytes its socket still buffers (read exactly, and kept as the
+ * client's `bufferedBound`). `behind` lists the clients with anything pending, furthest
+ * behind first (socket cost plus queue length), for closing when over the budget.
+ */
+export function accountClients(
+  clients: Iterable<Client>,
+  limits: Pick<WsLimits, "clientOverheadBytes" | "bufferedCostFactor">,
+): { total: number; behind: { c: Client; cost: number; bytes: number }[] } {
+  let total = 0;
+  const behind: { c: Client; cost: number; bytes: number }[] = [];
+  for (const c of clients) {
+    const buffered = c.socket.bufferedAmount;
+    c.bufferedBound = buffered;
+    const cost = buffered * limits.bufferedCostFactor;
+    total += limits.clientOverheadBytes + cost;
+    if (cost + c.queueBytes > 0) behind.push({ c, cost, bytes: cost + c.queueBytes });
+  }
+  behind.sort((a, b) => b.bytes - a.bytes);
+  return { total, behind };
 }
