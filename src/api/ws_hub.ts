@@ -3,7 +3,7 @@
  * observation is built ONCE (see `ws_frame.ts`) and the same string goes to
  * every plain client (one frame per observation, as CoreScope sends them);
  * batch clients (`/ws?batch=1`) get JSON arrays of the messages of one flush
- * interval (`flushMs`, default 50 ms; 0: each at once as a one-element array),
+ * interval (`flushMs`, default 25 ms; 0: each at once as a one-element array),
  * each array built once per flush for all of them, in order; lag notices too
  * are arrays for them (`[{"type":"lag","dropped":N}]`).
  *
@@ -60,7 +60,7 @@ const CLOSE_TRY_AGAIN = 1013;
  *
  * @example
  * ```ts
- * const hub = new WsHub({ flushMs: 50 });
+ * const hub = new WsHub({ flushMs: 25 });
  * hub.attach(socket, { batch: true }); // after Deno.upgradeWebSocket
  * hub.broadcast(event);                // called by the ingest pipeline per observation
  * hub.close();                         // on shutdown: 1001 to every client

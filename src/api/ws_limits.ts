@@ -27,7 +27,7 @@ import type { Client } from "./ws_client.ts";
 export interface WsHubOptions {
   /**
    * Batch clients: observations arriving within this many ms go out as one frame
-   * (default 50; 0 = every observation at once, as a one-element batch).
+   * (default 25; 0 = every observation at once, as a one-element batch).
    */
   flushMs?: number;
   /** Most observations in one batch frame (default 1,000; a longer flush is split in order). */
@@ -91,7 +91,7 @@ export function resolveLimits(o: WsHubOptions = {}): WsLimits {
   const memoryBudgetBytes = o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
   const clientOverheadBytes = o.clientOverheadBytes ?? DEFAULT_CLIENT_OVERHEAD;
   return {
-    flushMs: o.flushMs ?? 50,
+    flushMs: o.flushMs ?? 25,
     maxBatch: o.maxBatch ?? 1000,
     maxBatchBytes,
     maxQueueFrames: o.maxQueueFrames ?? 256,

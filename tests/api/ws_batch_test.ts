@@ -219,5 +219,5 @@ Deno.test("maxClients defaults to what the memory budget holds", () => {
     64,
   );
   assert.equal(resolveLimits({ maxClients: 7 }).maxClients, 7);
-  assert.equal(d.flushMs, 50);
+  assert.equal(d.flushMs, 25);
 });
