@@ -10,13 +10,13 @@
  * client's own queue. The hub keeps the sum over all clients under
  * `memoryBudgetBytes` by closing the clients furthest behind with 1013, and the
  * default `maxClients` is the budget divided by one client's worst case
- * without a queue (`clientOverheadBytes + highWaterBytes + maxBatchBytes`: a
- * frame is handed over while the socket holds less than the high-water mark).
+ * without a queue (`clientOverheadBytes + highWaterBytes`).
  *
- * The high-water mark is low (16 KiB) on purpose: every `send` copies the frame
- * for that one socket, while a frame waiting in the hub's queues is one string
- * shared by every client that waits for it. A client that falls behind by a few
- * frames therefore costs a few references, not a copy per frame.
+ * Every `send` copies the frame for that one socket, while a frame waiting in
+ * the hub's queues is one string shared by every client that waits for it.
+ * The high-water mark is not lower than 64 KiB because the hub refills a
+ * backlogged socket only every `drainIntervalMs`: with 16 KiB, a batch client
+ * behind by one frame got about one frame per 20 ms, barely its feed.
  *
  * @module
  */
@@ -38,7 +38,7 @@ export interface WsHubOptions {
   maxQueueFrames?: number;
   /** Queue bound in bytes (default 1 MiB). */
   maxQueueBytes?: number;
-  /** Socket `bufferedAmount` above which frames are queued instead of sent (default 16 KiB). */
+  /** Socket `bufferedAmount` above which frames are queued instead of sent (default 64 KiB). */
   highWaterBytes?: number;
   /** Bound of all clients' queues together, each shared frame counted once (default 32 MiB). */
   maxTotalQueueBytes?: number;
@@ -86,14 +86,13 @@ export const DEFAULT_CLIENT_OVERHEAD = 48 << 10;
 
 /** Fills in the defaults; `maxClients` defaults to what the memory budget holds. */
 export function resolveLimits(o: WsHubOptions = {}): WsLimits {
-  const highWaterBytes = o.highWaterBytes ?? 16 << 10;
-  const maxBatchBytes = o.maxBatchBytes ?? 64 << 10;
+  const highWaterBytes = o.highWaterBytes ?? 64 << 10;
   const memoryBudgetBytes = o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
   const clientOverheadBytes = o.clientOverheadBytes ?? DEFAULT_CLIENT_OVERHEAD;
   return {
     flushMs: o.flushMs ?? 25,
     maxBatch: o.maxBatch ?? 1000,
-    maxBatchBytes,
+    maxBatchBytes: o.maxBatchBytes ?? 64 << 10,
     maxQueueFrames: o.maxQueueFrames ?? 256,
     maxQueueBytes: o.maxQueueBytes ?? 1 << 20,
     highWaterBytes,
@@ -109,10 +108,7 @@ export function resolveLimits(o: WsHubOptions = {}): WsLimits {
     maxClientFrameBytes: o.maxClientFrameBytes ?? 512,
     drainIntervalMs: o.drainIntervalMs ?? 20,
     maxClients: o.maxClients ??
-      Math.max(
-        1,
-        Math.floor(memoryBudgetBytes / (clientOverheadBytes + highWaterBytes + maxBatchBytes)),
-      ),
+      Math.max(1, Math.floor(memoryBudgetBytes / (clientOverheadBytes + highWaterBytes))),
   };
 }
 

@@ -206,16 +206,12 @@ Deno.test("maxClients defaults to what the memory budget holds", () => {
   const d = resolveLimits();
   assert.equal(
     d.maxClients,
-    Math.floor(d.memoryBudgetBytes / (d.clientOverheadBytes + d.highWaterBytes + d.maxBatchBytes)),
+    Math.floor(d.memoryBudgetBytes / (d.clientOverheadBytes + d.highWaterBytes)),
   );
-  assert.equal(d.maxClients, 2048);
+  assert.equal(d.maxClients, 2340);
   assert.equal(
-    resolveLimits({
-      memoryBudgetBytes: 64 << 20,
-      clientOverheadBytes: 0,
-      highWaterBytes: 960 << 10,
-      maxBatchBytes: 64 << 10,
-    }).maxClients,
+    resolveLimits({ memoryBudgetBytes: 64 << 20, clientOverheadBytes: 0, highWaterBytes: 1 << 20 })
+      .maxClients,
     64,
   );
   assert.equal(resolveLimits({ maxClients: 7 }).maxClients, 7);
