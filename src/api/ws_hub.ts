@@ -33,6 +33,7 @@
  */
 
 import { batchFrames, buildPacketFrame, type LiveEvent } from "./ws_frame.ts";
+import { FlushSlicer } from "./ws_slices.ts";
 import { accountClients, resolveLimits, type WsHubOptions, type WsLimits } from "./ws_limits.ts";
 import {
   type AttachOptions,
@@ -77,6 +78,7 @@ export class WsHub {
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** Messages waiting for the next batch flush. */
   #pending: string[] = [];
+  readonly #slicer: FlushSlicer;
   #closed = false;
   /** Characters waiting in all clients' queues (each shared frame once). */
   #queuedBytes = 0;
@@ -90,6 +92,10 @@ export class WsHub {
   constructor(options: WsHubOptions = {}, now: () => number = Date.now) {
     this.#opts = resolveLimits(options);
     this.#now = now;
+    // Every send is a copy the runtime holds until written: a large slice is accounted now.
+    this.#slicer = new FlushSlicer(this.#opts.sliceClients, (c, f) => this.#deliver(c, f), (n) => {
+      if (n > this.#opts.memoryBudgetBytes / 8) this.#checkMemory();
+    });
   }
 
   /** The limits in force (defaults filled in). */
@@ -170,22 +176,18 @@ export class WsHub {
   }
 
   /**
-   * Sends the pending messages to the batch clients now, in order: one array frame per
-   * `maxBatch` messages or `maxBatchBytes` characters (a single longer message is alone).
+   * Sends the pending messages to the batch clients, in order: one array frame per `maxBatch`
+   * messages or `maxBatchBytes` characters (a single longer message is alone), to
+   * `sliceClients` clients now and to the rest in the next event-loop turns (`ws_slices.ts`).
    */
   flush(): void {
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    const pending = this.#pending;
+    const frames = batchFrames(this.#pending, this.#opts.maxBatch, this.#opts.maxBatchBytes);
     this.#pending = [];
-    let handed = 0;
-    for (const frame of batchFrames(pending, this.#opts.maxBatch, this.#opts.maxBatchBytes)) {
-      this.#stats.batchesBuilt++;
-      for (const c of this.#batched) this.#deliver(c, frame);
-      handed += frame.text.length * this.#batched.size;
-    }
-    // Every send is a copy the runtime holds until written: a large flush is accounted now.
-    if (handed > this.#opts.memoryBudgetBytes / 8) this.#checkMemory();
+    if (frames.length === 0 || this.#batched.size === 0) return;
+    this.#stats.batchesBuilt += frames.length;
+    this.#slicer.push(frames, [...this.#batched]);
   }
 
   /** Closes every client with 1001 and stops accepting new ones. */
@@ -196,6 +198,7 @@ export class WsHub {
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
     this.#timer = this.#memTimer = this.#flushTimer = undefined;
     this.#pending = [];
+    this.#slicer.stop();
     for (const c of [...this.#clients]) {
       try {
         c.socket.close(CLOSE_GOING_AWAY, "server shutting down");

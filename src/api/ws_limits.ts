@@ -34,6 +34,12 @@ export interface WsHubOptions {
   maxBatch?: number;
   /** Longest batch frame in characters (default 64 KiB; a longer flush is split in order). */
   maxBatchBytes?: number;
+  /**
+   * Batch clients handed a flush per event-loop turn (default 100); the rest get it in the
+   * next turns, in order. Each `send` is a copy for its socket until written, so this bounds
+   * the copies alive at once.
+   */
+  sliceClients?: number;
   /** Queue bound in frames (default 256, like the reference). */
   maxQueueFrames?: number;
   /** Queue bound in bytes (default 1 MiB). */
@@ -93,6 +99,7 @@ export function resolveLimits(o: WsHubOptions = {}): WsLimits {
     flushMs: o.flushMs ?? 25,
     maxBatch: o.maxBatch ?? 1000,
     maxBatchBytes: o.maxBatchBytes ?? 64 << 10,
+    sliceClients: Math.max(1, o.sliceClients ?? 100),
     maxQueueFrames: o.maxQueueFrames ?? 256,
     maxQueueBytes: o.maxQueueBytes ?? 1 << 20,
     highWaterBytes,

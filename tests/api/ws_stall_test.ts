@@ -214,3 +214,27 @@ Deno.test("a frame waiting in many queues is counted once in the all-clients tot
     hub.close();
   }
 });
+
+Deno.test("a flush goes to sliceClients clients per turn, each client's flushes in order", async () => {
+  const hub = new WsHub({ flushMs: 10_000, sliceClients: 100 });
+  const socks = Array.from({ length: 250 }, () => new FakeSocket());
+  for (const s of socks) hub.attach(s as unknown as WebSocket, { batch: true });
+  const drain = setInterval(() => socks.forEach((s) => s.bufferedAmount = 0), 1);
+  try {
+    const msg = (n: number) => `{"type":"packet","data":{"n":${n}}}`;
+    for (const n of [0, 1, 2]) hub.broadcastFrame(msg(n));
+    hub.flush();
+    assert.equal(socks.filter((s) => s.sent.length === 1).length, 100, "the first slice at once");
+    assert.equal(socks[100].sent.length, 0, "the rest in later turns");
+    for (const n of [3, 4]) hub.broadcastFrame(msg(n));
+    hub.flush(); // while the first flush is still being handed out
+    await wait(30);
+    for (const s of socks) {
+      assert.deepEqual(s.sent, [`[${msg(0)},${msg(1)},${msg(2)}]`, `[${msg(3)},${msg(4)}]`]);
+    }
+    assert.equal(hub.stats().batchesBuilt, 2);
+  } finally {
+    clearInterval(drain);
+    hub.close();
+  }
+});
