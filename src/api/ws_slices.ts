@@ -6,7 +6,10 @@
  * clients in one event-loop turn therefore held 1,000 copies (15 MB) at once,
  * every flush; handing it to `sliceClients` clients per turn lets the runtime
  * write each slice before the next is copied. Flushes are handed in order: every
- * client gets all frames of one flush before any frame of the next.
+ * client gets all frames of one flush before any frame of the next. When a flush
+ * comes while the previous one is still being handed out (a busy loop: the turns
+ * come late), the rest of the previous one is handed at once, as without slices,
+ * so slicing never delays a client by more than one flush interval.
  *
  * @module
  */
@@ -38,8 +41,9 @@ export class FlushSlicer {
   /** Queues `frames` for `targets` (in this order); the first slice goes out now. */
   push(frames: SharedFrame[], targets: Client[]): void {
     if (this.#stopped || frames.length === 0 || targets.length === 0) return;
+    if (this.#jobs.length > 0) this.#run(Infinity); // not keeping up: no slices for the rest
     this.#jobs.push({ frames, targets, next: 0 });
-    if (this.#jobs.length === 1) this.#run();
+    this.#run(this.sliceClients);
   }
 
   /** Drops what is not handed yet and hands nothing more. */
@@ -48,9 +52,8 @@ export class FlushSlicer {
     this.#jobs = [];
   }
 
-  #run(): void {
-    this.#queued = false;
-    let left = this.sliceClients;
+  #run(clients: number): void {
+    let left = clients;
     let handed = 0;
     while (this.#jobs.length > 0 && left > 0) {
       const job = this.#jobs[0];
@@ -66,7 +69,10 @@ export class FlushSlicer {
     this.handedOut(handed);
     if (this.#jobs.length > 0 && !this.#stopped && !this.#queued) {
       this.#queued = true;
-      setImmediate(() => this.#run());
+      setImmediate(() => {
+        this.#queued = false;
+        this.#run(this.sliceClients);
+      });
     }
   }
 }

@@ -215,7 +215,7 @@ Deno.test("a frame waiting in many queues is counted once in the all-clients tot
   }
 });
 
-Deno.test("a flush goes to sliceClients clients per turn, each client's flushes in order", async () => {
+Deno.test("a flush goes to sliceClients clients per turn, at most one flush late, in order", async () => {
   const hub = new WsHub({ flushMs: 10_000, sliceClients: 100 });
   const socks = Array.from({ length: 250 }, () => new FakeSocket());
   for (const s of socks) hub.attach(s as unknown as WebSocket, { batch: true });
@@ -228,6 +228,9 @@ Deno.test("a flush goes to sliceClients clients per turn, each client's flushes 
     assert.equal(socks[100].sent.length, 0, "the rest in later turns");
     for (const n of [3, 4]) hub.broadcastFrame(msg(n));
     hub.flush(); // while the first flush is still being handed out
+    assert.ok(socks.every((s) => s.sent.length >= 1), "a late slice is handed at once");
+    assert.equal(socks[0].sent.length, 2, "the new flush's first slice too");
+    assert.equal(socks[100].sent.length, 1);
     await wait(30);
     for (const s of socks) {
       assert.deepEqual(s.sent, [`[${msg(0)},${msg(1)},${msg(2)}]`, `[${msg(3)},${msg(4)}]`]);
