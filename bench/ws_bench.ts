@@ -9,12 +9,15 @@
  * ```
  * deno run -A bench/ws_bench.ts --clients 1000 [--plain-clients 250] [--rate 200] [--seconds 20]
  *   [--stalled 10] [--workers 2] [--stall-rate 1500] [--stall-seconds 90] [--no-pin]
- *   [--high-water BYTES] [--flush-ms MS (default: the hub's)] [--json]
+ *   [--high-water BYTES] [--flush-ms MS] [--slice-clients N] [--json]
  * ```
  *
  * `--clients` are batch clients (`/ws?batch=1`, one array frame per flush); the
  * `--plain-clients` of the same run ask for nothing and get one frame per
  * observation, as CoreScope's frontend does. Both are measured separately.
+ * `--flush-ms` and `--slice-clients` override the hub's defaults (25 ms; 100
+ * batch clients handed a flush per event-loop turn; a large value turns the
+ * slices off) to compare them.
  *
  * Phase A measures latency with every client connected. Phase B stops the
  * reading clients and re-sends real frames to the stalled ones at
@@ -77,8 +80,10 @@ async function serverMode(): Promise<void> {
   };
   const hw = Number(Deno.args[1] ?? 0);
   const flushMs = Number(Deno.args[2]);
+  const sliceClients = Number(Deno.args[3]);
   const hub = new WsHub({
     maxClients: 20_000,
+    ...(Number.isFinite(sliceClients) ? { sliceClients } : {}),
     ...(Number.isFinite(flushMs) ? { flushMs } : {}),
     ...(hw > 0 ? { highWaterBytes: hw } : {}),
   });
@@ -103,6 +108,7 @@ async function serverMode(): Promise<void> {
     port: server.addr.port,
     pid: Deno.pid,
     flushMs: hub.limits.flushMs,
+    sliceClients: hub.limits.sliceClients,
     highWaterBytes: hub.limits.highWaterBytes,
   }));
   let trace: ReturnType<typeof setInterval> | undefined;
@@ -365,14 +371,20 @@ async function main(): Promise<void> {
   const workers = Math.max(1, arg("--workers", 2));
   const pin = pinning();
   const server = spawn(
-    ["--server", String(arg("--high-water", 0)), String(arg("--flush-ms", NaN))],
+    [
+      "--server",
+      String(arg("--high-water", 0)),
+      String(arg("--flush-ms", NaN)),
+      String(arg("--slice-clients", NaN)),
+    ],
     pin?.server ?? null,
   );
-  const { port, pid, flushMs, highWaterBytes } = await next(server) as {
+  const { port, pid, flushMs, highWaterBytes, sliceClients } = await next(server) as {
     port: number;
     pid: number;
     flushMs: number;
     highWaterBytes: number;
+    sliceClients: number;
   };
   log(`server pid ${pid} on port ${port}`);
   await new Promise((r) => setTimeout(r, 1000));
@@ -448,6 +460,7 @@ async function main(): Promise<void> {
     seconds,
     flushMs,
     highWaterBytes,
+    sliceClients,
     achievedRate: Math.round(done.ingested / elapsed),
     batchClients: batch.report,
     plainClientsReport: plain.report,
