@@ -9,12 +9,15 @@
  * ```
  * deno run -A bench/ws_bench.ts --clients 1000 [--plain-clients 250] [--rate 200] [--seconds 20]
  *   [--stalled 10] [--workers 2] [--stall-rate 1500] [--stall-seconds 90] [--no-pin]
- *   [--high-water BYTES] [--flush-ms 50] [--json]
+ *   [--high-water BYTES] [--flush-ms MS] [--slice-clients N] [--json]
  * ```
  *
  * `--clients` are batch clients (`/ws?batch=1`, one array frame per flush); the
  * `--plain-clients` of the same run ask for nothing and get one frame per
  * observation, as CoreScope's frontend does. Both are measured separately.
+ * `--flush-ms` and `--slice-clients` override the hub's defaults (25 ms; 100
+ * batch clients handed a flush per event-loop turn; a large value turns the
+ * slices off) to compare them.
  *
  * Phase A measures latency with every client connected. Phase B stops the
  * reading clients and re-sends real frames to the stalled ones at
@@ -76,10 +79,12 @@ async function serverMode(): Promise<void> {
     rateLimit: { readPerMinute: 1e9, writePerMinute: 1e9 },
   };
   const hw = Number(Deno.args[1] ?? 0);
-  const flushMs = Number(Deno.args[2] ?? 50);
+  const flushMs = Number(Deno.args[2]);
+  const sliceClients = Number(Deno.args[3]);
   const hub = new WsHub({
     maxClients: 20_000,
-    flushMs,
+    ...(Number.isFinite(sliceClients) ? { sliceClients } : {}),
+    ...(Number.isFinite(flushMs) ? { flushMs } : {}),
     ...(hw > 0 ? { highWaterBytes: hw } : {}),
   });
   let broadcastMs = 0;
@@ -99,7 +104,13 @@ async function serverMode(): Promise<void> {
     { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen() {} },
     app.fetch,
   );
-  console.log(JSON.stringify({ port: server.addr.port, pid: Deno.pid }));
+  console.log(JSON.stringify({
+    port: server.addr.port,
+    pid: Deno.pid,
+    flushMs: hub.limits.flushMs,
+    sliceClients: hub.limits.sliceClients,
+    highWaterBytes: hub.limits.highWaterBytes,
+  }));
   let trace: ReturnType<typeof setInterval> | undefined;
   if (Deno.env.get("WS_BENCH_TRACE")) {
     // One line a second on stderr: RSS, heap, the hub's accounted and queued bytes, frames sent.
@@ -358,14 +369,27 @@ async function main(): Promise<void> {
   const seconds = arg("--seconds", 20);
   const stalledCount = arg("--stalled", 10);
   const workers = Math.max(1, arg("--workers", 2));
-  const flushMs = arg("--flush-ms", 50);
   const pin = pinning();
   const server = spawn(
-    ["--server", String(arg("--high-water", 0)), String(flushMs)],
+    [
+      "--server",
+      String(arg("--high-water", 0)),
+      String(arg("--flush-ms", NaN)),
+      String(arg("--slice-clients", NaN)),
+    ],
     pin?.server ?? null,
   );
-  const { port, pid } = await next(server) as { port: number; pid: number };
+  const { port, pid, flushMs, highWaterBytes, sliceClients } = await next(server) as {
+    port: number;
+    pid: number;
+    flushMs: number;
+    highWaterBytes: number;
+    sliceClients: number;
+  };
   log(`server pid ${pid} on port ${port}`);
+  await new Promise((r) => setTimeout(r, 1000));
+  // RSS with no client, then with every client connected and idle: the connection cost.
+  const rssIdle = rssMB(pid);
   const batchWs = await clientGroup(port, clients, workers, "/ws?batch=1", pin?.clients ?? null);
   const plainWs = await clientGroup(port, plainClients, 1, "/ws", pin?.clients ?? null);
   const stalled: RawClient[] = [];
@@ -435,11 +459,15 @@ async function main(): Promise<void> {
     rate,
     seconds,
     flushMs,
+    highWaterBytes,
+    sliceClients,
     achievedRate: Math.round(done.ingested / elapsed),
     batchClients: batch.report,
     plainClientsReport: plain.report,
     serverFramesPerSecond: Math.round(framesSent / elapsed),
     serverRssMB: {
+      idle: Math.round(rssIdle),
+      connectionCost: Math.round(rssStart - rssIdle),
       start: Math.round(rssStart),
       maxDuringIngest: Math.round(rssIngestMax),
       max: Math.round(rssMax),

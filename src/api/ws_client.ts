@@ -35,13 +35,25 @@ export interface AttachOptions {
   batch?: boolean;
 }
 
+/**
+ * A frame built once and shared by every client queue that holds it: the queues hold
+ * references, so the memory of all queues together is the sum of the distinct frames
+ * (see {@linkcode enqueue}), not a copy per client.
+ */
+export interface SharedFrame {
+  text: string;
+  /** Observations in the frame. */
+  count: number;
+  /** Client queues holding it. */
+  refs: number;
+}
+
 /** One connected client as the hub tracks it. */
 export interface Client {
   socket: WebSocket;
   batch: boolean;
-  queue: string[];
-  /** Observations in each queued frame. */
-  counts: number[];
+  queue: SharedFrame[];
+  /** Characters in this client's queue (how far behind it is, shared frames counted in full). */
   queueBytes: number;
   dropping: boolean;
   dropped: number;
@@ -66,7 +78,6 @@ export function newClient(socket: WebSocket, batch: boolean): Client {
     socket,
     batch,
     queue: [],
-    counts: [],
     queueBytes: 0,
     dropping: false,
     dropped: 0,
@@ -76,5 +87,77 @@ export function newClient(socket: WebSocket, batch: boolean): Client {
     overflowTimes: [],
     bufferedBound: Infinity,
     closed: false,
+  };
+}
+
+/** Appends `f` to `c`'s queue; returns the characters this adds to all queues (0 if shared). */
+export function enqueue(c: Client, f: SharedFrame): number {
+  c.queue.push(f);
+  c.queueBytes += f.text.length;
+  return f.refs++ === 0 ? f.text.length : 0;
+}
+
+/** Takes the oldest frame off `c`'s queue; `freed` is what leaves all queues (0 if shared). */
+export function dequeue(c: Client): { frame: SharedFrame; freed: number } {
+  const frame = c.queue.shift()!;
+  c.queueBytes -= frame.text.length;
+  return { frame, freed: --frame.refs === 0 ? frame.text.length : 0 };
+}
+
+/** Empties `c`'s queue; returns the observations it held and the characters freed. */
+export function clearQueue(c: Client): { count: number; freed: number } {
+  let count = 0;
+  let freed = 0;
+  for (const f of c.queue) {
+    count += f.count;
+    if (--f.refs === 0) freed += f.text.length;
+  }
+  c.queue = [];
+  c.queueBytes = 0;
+  return { count, freed };
+}
+
+/** Size of a frame a client sent (characters or bytes). */
+export function clientFrameSize(d: unknown): number {
+  return typeof d === "string"
+    ? d.length
+    : d instanceof ArrayBuffer
+    ? d.byteLength
+    : d instanceof Blob
+    ? d.size
+    : 0;
+}
+
+/**
+ * The client with the longest queue among `clients` whose queue has not moved since
+ * `stalledBefore` (ms), other than `except`; undefined when there is none.
+ */
+export function longestStalled(
+  clients: Iterable<Client>,
+  except: Client,
+  stalledBefore: number,
+): Client | undefined {
+  let worst: Client | undefined;
+  for (const b of clients) {
+    if (b === except || b.closed || b.stalledSince === 0 || b.stalledSince > stalledBefore) {
+      continue;
+    }
+    if (b.queueBytes > 0 && (!worst || b.queueBytes > worst.queueBytes)) worst = b;
+  }
+  return worst;
+}
+
+/** The hub's counters, all zero (the `WsHubStats` fields it counts itself). */
+export function newCounters() {
+  return {
+    framesBroadcast: 0,
+    batchesBuilt: 0,
+    framesSent: 0,
+    framesQueued: 0,
+    framesDropped: 0,
+    lagNotices: 0,
+    slowDisconnects: 0,
+    boundDisconnects: 0,
+    oversizeClientFrames: 0,
   };
 }

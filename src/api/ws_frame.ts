@@ -15,6 +15,7 @@
 import type { DecodedPacket } from "../meshcore/types.ts";
 import type { ObservationView, TransmissionView } from "../store/types.ts";
 import { iso, packetRowJson, pathJson } from "./shapes.ts";
+import type { SharedFrame } from "./ws_client.ts";
 
 /** What the ingest pipeline hands to `WsHub.broadcast` for one stored observation. */
 export interface LiveEvent {
@@ -67,5 +68,31 @@ export function buildPacketFrame(ev: LiveEvent): string {
 export function decodedObject(d: DecodedPacket): Record<string, unknown> {
   const out: Record<string, unknown> = { header: d.header, payload: d.payload };
   if (d.header?.payloadTypeName === "TRACE" && d.path) out.path = d.path;
+  return out;
+}
+
+/**
+ * Joins the messages of one flush into batch frames (JSON arrays), in order: at most
+ * `maxBatch` messages and about `maxBatchBytes` characters each; a single longer message
+ * is a frame alone. Each frame is built once for every batch client.
+ */
+export function batchFrames(
+  pending: readonly string[],
+  maxBatch: number,
+  maxBatchBytes: number,
+): SharedFrame[] {
+  const out: SharedFrame[] = [];
+  for (let i = 0; i < pending.length;) {
+    let j = i + 1;
+    let chars = pending[i].length;
+    while (j < pending.length && j - i < maxBatch && chars + pending[j].length < maxBatchBytes) {
+      chars += pending[j++].length + 1;
+    }
+    const text = j - i === pending.length
+      ? `[${pending.join(",")}]`
+      : `[${pending.slice(i, j).join(",")}]`;
+    out.push({ text, count: j - i, refs: 0 });
+    i = j;
+  }
   return out;
 }

@@ -1,19 +1,16 @@
 /**
  * The WebSocket live feed hub. One `{type:"packet", data}` message per
  * observation is built ONCE (see `ws_frame.ts`) and the same string goes to
- * every client.
- *
- * Two kinds of clients. Plain clients (CoreScope's frontend, scripts) get one
- * frame per observation, exactly as built. Batch clients (`/ws?batch=1`) get
- * JSON arrays of the same messages: the observations of one flush interval
- * (`flushMs`, default 50 ms) are joined into one array string, built once per
- * flush for all batch clients, in arrival order; every frame a batch client
- * receives is an array, lag notices included (`[{"type":"lag","dropped":N}]`).
- * With `flushMs` 0 each observation goes out at once as a one-element array.
+ * every plain client (one frame per observation, as CoreScope sends them);
+ * batch clients (`/ws?batch=1`) get JSON arrays of the messages of one flush
+ * interval (`flushMs`, default 25 ms; 0: each at once as a one-element array),
+ * each array built once per flush for all of them, in order; lag notices too
+ * are arrays for them (`[{"type":"lag","dropped":N}]`).
  *
  * Backpressure, per client: a frame goes straight to the socket while the
  * socket's `bufferedAmount` is under `highWaterBytes`; otherwise it waits in a
- * queue bounded by `maxQueueFrames` and `maxQueueBytes`. When that queue is
+ * queue bounded by `maxQueueFrames` and `maxQueueBytes` (queues hold references to
+ * the shared frame, see `ws_client.ts`). When that queue is
  * full, frames are dropped and counted (`dropped` counts observations); once
  * the queue has drained to half, the client gets a lag notice in place of the
  * gap. A client that starts dropping `maxOverflows` times within
@@ -21,15 +18,12 @@
  * queue not moving), is sent the lag notice and closed with 1013 ("client too
  * slow").
  *
- * All clients together: their queues are bounded by `maxTotalQueueBytes` (when
- * it is full, clients whose queue has not moved for `evictStalledMs` are closed
- * with 1013 to make room; otherwise the frame is dropped as the host's, not
- * the client's, overflow), and
- * their accounted memory (a fixed cost per client, the bytes the runtime still
- * buffers for its socket, its queue; see `ws_limits.ts`) by
- * `memoryBudgetBytes`, checked every `memoryCheckMs`. When either bound is
- * reached, the clients furthest behind (most bytes pending) are closed with
- * 1013 until there is room again; a client that keeps up is never chosen.
+ * All clients together: their queues (each shared frame once) are bounded by
+ * `maxTotalQueueBytes` (when it is full, clients whose queue has not moved for
+ * `evictStalledMs` are closed with 1013 to make room; otherwise the frame is
+ * dropped as the host's, not the client's, overflow), and their accounted
+ * memory (see `ws_limits.ts`) by `memoryBudgetBytes`, checked every
+ * `memoryCheckMs`: over it, the clients furthest behind are closed with 1013.
  *
  * Frames from clients of at most 512 bytes are read and discarded; a larger
  * one closes the connection with 1009. {@linkcode WsHub.close} closes every
@@ -38,9 +32,22 @@
  * @module
  */
 
-import { buildPacketFrame, type LiveEvent } from "./ws_frame.ts";
-import { resolveLimits, type WsHubOptions, type WsLimits } from "./ws_limits.ts";
-import { type AttachOptions, type Client, newClient, type WsHubStats } from "./ws_client.ts";
+import { batchFrames, buildPacketFrame, type LiveEvent } from "./ws_frame.ts";
+import { FlushSlicer } from "./ws_slices.ts";
+import { accountClients, resolveLimits, type WsHubOptions, type WsLimits } from "./ws_limits.ts";
+import {
+  type AttachOptions,
+  clearQueue,
+  type Client,
+  clientFrameSize,
+  dequeue,
+  enqueue,
+  longestStalled,
+  newClient,
+  newCounters,
+  type SharedFrame,
+  type WsHubStats,
+} from "./ws_client.ts";
 
 export type { WsHubOptions } from "./ws_limits.ts";
 export type { AttachOptions, WsHubStats } from "./ws_client.ts";
@@ -54,7 +61,7 @@ const CLOSE_TRY_AGAIN = 1013;
  *
  * @example
  * ```ts
- * const hub = new WsHub({ flushMs: 50 });
+ * const hub = new WsHub({ flushMs: 25 });
  * hub.attach(socket, { batch: true }); // after Deno.upgradeWebSocket
  * hub.broadcast(event);                // called by the ingest pipeline per observation
  * hub.close();                         // on shutdown: 1001 to every client
@@ -71,29 +78,24 @@ export class WsHub {
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** Messages waiting for the next batch flush. */
   #pending: string[] = [];
+  readonly #slicer: FlushSlicer;
   #closed = false;
-  /** Bytes waiting in all clients' queues. */
+  /** Characters waiting in all clients' queues (each shared frame once). */
   #queuedBytes = 0;
   #accounted = 0;
   /** No stalled client to close before this time (see `#evictStalled`). */
   #noStalledUntil = 0;
   #now: () => number;
-  readonly #stats = {
-    framesBroadcast: 0,
-    batchesBuilt: 0,
-    framesSent: 0,
-    framesQueued: 0,
-    framesDropped: 0,
-    lagNotices: 0,
-    slowDisconnects: 0,
-    boundDisconnects: 0,
-    oversizeClientFrames: 0,
-  };
+  readonly #stats = newCounters();
 
   /** Creates a hub. `now` is injectable for tests. */
   constructor(options: WsHubOptions = {}, now: () => number = Date.now) {
     this.#opts = resolveLimits(options);
     this.#now = now;
+    // Every send is a copy the runtime holds until written: a large slice is accounted now.
+    this.#slicer = new FlushSlicer(this.#opts.sliceClients, (c, f) => this.#deliver(c, f), (n) => {
+      if (n > this.#opts.memoryBudgetBytes / 8) this.#checkMemory();
+    });
   }
 
   /** The limits in force (defaults filled in). */
@@ -155,12 +157,15 @@ export class WsHub {
   broadcastFrame(frame: string): void {
     if (this.#closed) return;
     this.#stats.framesBroadcast++;
-    for (const c of this.#plain) this.#deliver(c, frame, 1);
+    if (this.#plain.size > 0) {
+      const shared: SharedFrame = { text: frame, count: 1, refs: 0 };
+      for (const c of this.#plain) this.#deliver(c, shared);
+    }
     if (this.#batched.size === 0) return;
     if (this.#opts.flushMs <= 0) {
       this.#stats.batchesBuilt++;
-      const one = `[${frame}]`;
-      for (const c of this.#batched) this.#deliver(c, one, 1);
+      const one: SharedFrame = { text: `[${frame}]`, count: 1, refs: 0 };
+      for (const c of this.#batched) this.#deliver(c, one);
       return;
     }
     this.#pending.push(frame);
@@ -171,32 +176,18 @@ export class WsHub {
   }
 
   /**
-   * Sends the pending messages to the batch clients now, in order: one array frame per
-   * `maxBatch` messages or `maxBatchBytes` characters (a single longer message is alone).
+   * Sends the pending messages to the batch clients, in order: one array frame per `maxBatch`
+   * messages or `maxBatchBytes` characters (a single longer message is alone), to
+   * `sliceClients` clients now and to the rest in the next event-loop turns (`ws_slices.ts`).
    */
   flush(): void {
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    const pending = this.#pending;
+    const frames = batchFrames(this.#pending, this.#opts.maxBatch, this.#opts.maxBatchBytes);
     this.#pending = [];
-    const { maxBatch, maxBatchBytes } = this.#opts;
-    let handed = 0;
-    for (let i = 0; i < pending.length;) {
-      let j = i + 1;
-      let chars = pending[i].length;
-      while (j < pending.length && j - i < maxBatch && chars + pending[j].length < maxBatchBytes) {
-        chars += pending[j++].length + 1;
-      }
-      const frame = j - i === pending.length
-        ? `[${pending.join(",")}]`
-        : `[${pending.slice(i, j).join(",")}]`;
-      this.#stats.batchesBuilt++;
-      for (const c of this.#batched) this.#deliver(c, frame, j - i);
-      handed += frame.length * this.#batched.size;
-      i = j;
-    }
-    // Every send is a copy the runtime holds until written: a large flush is accounted now.
-    if (handed > this.#opts.memoryBudgetBytes / 8) this.#checkMemory();
+    if (frames.length === 0 || this.#batched.size === 0) return;
+    this.#stats.batchesBuilt += frames.length;
+    this.#slicer.push(frames, [...this.#batched]);
   }
 
   /** Closes every client with 1001 and stops accepting new ones. */
@@ -207,6 +198,7 @@ export class WsHub {
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
     this.#timer = this.#memTimer = this.#flushTimer = undefined;
     this.#pending = [];
+    this.#slicer.stop();
     for (const c of [...this.#clients]) {
       try {
         c.socket.close(CLOSE_GOING_AWAY, "server shutting down");
@@ -215,7 +207,7 @@ export class WsHub {
     }
   }
 
-  #deliver(c: Client, frame: string, count: number): void {
+  #deliver(c: Client, frame: SharedFrame): void {
     if (c.closed) return;
     if (c.socket.readyState !== WebSocket.OPEN) {
       // Closing (keepalive timeout, peer close): its close event may come much later.
@@ -223,24 +215,24 @@ export class WsHub {
       return;
     }
     if (c.queue.length === 0 && this.#belowHighWater(c)) {
-      this.#send(c, frame);
+      this.#send(c, frame.text);
       return;
     }
-    const size = frame.length;
+    const size = frame.text.length;
     const clientFull = c.queue.length >= this.#opts.maxQueueFrames ||
       c.queueBytes + size > this.#opts.maxQueueBytes;
+    // A frame another queue already holds costs nothing more.
+    const adds = frame.refs === 0 ? size : 0;
     if (
       c.dropping || clientFull ||
-      (this.#queuedBytes + size > this.#opts.maxTotalQueueBytes && !this.#evictStalled(c, size))
+      (adds > 0 && this.#queuedBytes + adds > this.#opts.maxTotalQueueBytes &&
+        !this.#evictStalled(c, adds))
     ) {
-      this.#overflow(c, count, !c.dropping && !clientFull);
+      this.#overflow(c, frame.count, !c.dropping && !clientFull);
       return;
     }
     if (c.queue.length === 0) c.stalledSince = this.#now();
-    c.queue.push(frame);
-    c.counts.push(count);
-    c.queueBytes += size;
-    this.#queuedBytes += size;
+    this.#queuedBytes += enqueue(c, frame);
     this.#stats.framesQueued++;
     this.#markBacklogged(c);
   }
@@ -256,14 +248,8 @@ export class WsHub {
     if (now < this.#noStalledUntil) return false;
     const { maxTotalQueueBytes, evictStalledMs } = this.#opts;
     while (this.#queuedBytes + size > maxTotalQueueBytes) {
-      let worst: Client | undefined;
-      for (const b of this.#backlogged) {
-        if (b === c || b.closed || b.stalledSince === 0 || now - b.stalledSince < evictStalledMs) {
-          continue;
-        }
-        if (!worst || b.queueBytes > worst.queueBytes) worst = b;
-      }
-      if (!worst || worst.queueBytes === 0) {
+      const worst = longestStalled(this.#backlogged, c, now - evictStalledMs);
+      if (!worst) {
         this.#noStalledUntil = now + 250; // nobody to close: look again in a while
         return false;
       }
@@ -301,8 +287,7 @@ export class WsHub {
   #disconnectSlow(c: Client): void {
     this.#stats.slowDisconnects++;
     // What was still queued is dropped too: the notice counts it.
-    for (const n of c.counts) c.dropped += n;
-    this.#clearQueue(c);
+    c.dropped += this.#clearQueue(c);
     this.#sendLag(c);
     try {
       c.socket.close(CLOSE_TRY_AGAIN, "client too slow");
@@ -320,12 +305,11 @@ export class WsHub {
     c.hostBehind = false;
   }
 
-  /** Empties `c`'s queue and takes its bytes off the all-clients total. */
-  #clearQueue(c: Client): void {
-    this.#queuedBytes -= c.queueBytes;
-    c.queue = [];
-    c.counts = [];
-    c.queueBytes = 0;
+  /** Empties `c`'s queue, takes what it alone held off the total; returns its observations. */
+  #clearQueue(c: Client): number {
+    const { count, freed } = clearQueue(c);
+    this.#queuedBytes -= freed;
+    return count;
   }
 
   /** Whether the socket's buffer is under the high-water mark (exact; reads it only when near). */
@@ -362,11 +346,9 @@ export class WsHub {
       }
       let moved = false;
       while (c.queue.length > 0 && this.#belowHighWater(c)) {
-        const f = c.queue.shift()!;
-        c.counts.shift();
-        c.queueBytes -= f.length;
-        this.#queuedBytes -= f.length;
-        this.#send(c, f);
+        const { frame, freed } = dequeue(c);
+        this.#queuedBytes -= freed;
+        this.#send(c, frame.text);
         moved = true;
       }
       if (moved) c.stalledSince = c.queue.length > 0 ? now : 0;
@@ -398,23 +380,17 @@ export class WsHub {
    * queue) and closes the clients furthest behind while the total is over the budget.
    */
   #checkMemory(): void {
-    const { clientOverheadBytes, memoryBudgetBytes, bufferedCostFactor } = this.#opts;
-    let total = this.#queuedBytes;
-    const behind: { c: Client; bytes: number }[] = [];
-    for (const c of this.#clients) {
-      const buffered = c.socket.bufferedAmount;
-      c.bufferedBound = buffered;
-      const cost = buffered * bufferedCostFactor;
-      total += clientOverheadBytes + cost;
-      if (cost + c.queueBytes > 0) behind.push({ c, bytes: cost + c.queueBytes });
-    }
+    const { clientOverheadBytes, memoryBudgetBytes } = this.#opts;
+    const { total: clientsTotal, behind } = accountClients(this.#clients, this.#opts);
+    let total = this.#queuedBytes + clientsTotal;
     if (total > memoryBudgetBytes) {
-      behind.sort((a, b) => b.bytes - a.bytes);
-      for (const { c, bytes } of behind) {
+      for (const { c, cost } of behind) {
         if (total <= memoryBudgetBytes * 0.9) break;
-        total -= clientOverheadBytes + bytes;
+        const queued = this.#queuedBytes;
         this.#stats.boundDisconnects++;
         this.#disconnectSlow(c);
+        // Its queue frees only the frames no other client still holds.
+        total -= clientOverheadBytes + cost + (queued - this.#queuedBytes);
       }
     }
     this.#accounted = total;
@@ -424,23 +400,14 @@ export class WsHub {
     }
   }
 
+  /** Frames within the limit are read and discarded; a larger one closes with 1009. */
   #onMessage(c: Client, ev: MessageEvent): void {
-    const d = ev.data;
-    const size = typeof d === "string"
-      ? d.length
-      : d instanceof ArrayBuffer
-      ? d.byteLength
-      : d instanceof Blob
-      ? d.size
-      : 0;
-    if (size > this.#opts.maxClientFrameBytes) {
-      this.#stats.oversizeClientFrames++;
-      try {
-        c.socket.close(CLOSE_TOO_BIG, "client frames are limited to 512 bytes");
-      } catch { /* ignore */ }
-      this.#remove(c);
-    }
-    // Frames within the limit are read and discarded.
+    if (clientFrameSize(ev.data) <= this.#opts.maxClientFrameBytes) return;
+    this.#stats.oversizeClientFrames++;
+    try {
+      c.socket.close(CLOSE_TOO_BIG, "client frames are limited to 512 bytes");
+    } catch { /* ignore */ }
+    this.#remove(c);
   }
 
   #remove(c: Client): void {

@@ -12,27 +12,41 @@
  * default `maxClients` is the budget divided by one client's worst case
  * without a queue (`clientOverheadBytes + highWaterBytes`).
  *
+ * Every `send` copies the frame for that one socket, while a frame waiting in
+ * the hub's queues is one string shared by every client that waits for it.
+ * The high-water mark is not lower than 64 KiB because the hub refills a
+ * backlogged socket only every `drainIntervalMs`: with 16 KiB, a batch client
+ * behind by one frame got about one frame per 20 ms, barely its feed.
+ *
  * @module
  */
+
+import type { Client } from "./ws_client.ts";
 
 /** Hub limits; every field has a default. */
 export interface WsHubOptions {
   /**
    * Batch clients: observations arriving within this many ms go out as one frame
-   * (default 50; 0 = every observation at once, as a one-element batch).
+   * (default 25; 0 = every observation at once, as a one-element batch).
    */
   flushMs?: number;
   /** Most observations in one batch frame (default 1,000; a longer flush is split in order). */
   maxBatch?: number;
   /** Longest batch frame in characters (default 64 KiB; a longer flush is split in order). */
   maxBatchBytes?: number;
+  /**
+   * Batch clients handed a flush per event-loop turn (default 100); the rest get it in the
+   * next turns, in order. Each `send` is a copy for its socket until written, so this bounds
+   * the copies alive at once.
+   */
+  sliceClients?: number;
   /** Queue bound in frames (default 256, like the reference). */
   maxQueueFrames?: number;
   /** Queue bound in bytes (default 1 MiB). */
   maxQueueBytes?: number;
   /** Socket `bufferedAmount` above which frames are queued instead of sent (default 64 KiB). */
   highWaterBytes?: number;
-  /** Bound of all clients' queues together, in bytes (default 32 MiB). */
+  /** Bound of all clients' queues together, each shared frame counted once (default 32 MiB). */
   maxTotalQueueBytes?: number;
   /** Bound of all clients' accounted memory (fixed + socket + queue; default 256 MiB). */
   memoryBudgetBytes?: number;
@@ -82,9 +96,10 @@ export function resolveLimits(o: WsHubOptions = {}): WsLimits {
   const memoryBudgetBytes = o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
   const clientOverheadBytes = o.clientOverheadBytes ?? DEFAULT_CLIENT_OVERHEAD;
   return {
-    flushMs: o.flushMs ?? 50,
+    flushMs: o.flushMs ?? 25,
     maxBatch: o.maxBatch ?? 1000,
     maxBatchBytes: o.maxBatchBytes ?? 64 << 10,
+    sliceClients: Math.max(1, o.sliceClients ?? 100),
     maxQueueFrames: o.maxQueueFrames ?? 256,
     maxQueueBytes: o.maxQueueBytes ?? 1 << 20,
     highWaterBytes,
@@ -117,4 +132,27 @@ export function hubOptionsFromConfig(raw: Record<string, unknown>): WsHubOptions
   if (typeof l.maxClients === "number") out.maxClients = l.maxClients;
   if (typeof l.memoryBudgetMB === "number") out.memoryBudgetBytes = l.memoryBudgetMB * (1 << 20);
   return out;
+}
+
+/**
+ * Accounts every client's memory apart from the shared queues: the fixed cost plus
+ * `bufferedCostFactor` x the bytes its socket still buffers (read exactly, and kept as the
+ * client's `bufferedBound`). `behind` lists the clients with anything pending, furthest
+ * behind first (socket cost plus queue length), for closing when over the budget.
+ */
+export function accountClients(
+  clients: Iterable<Client>,
+  limits: Pick<WsLimits, "clientOverheadBytes" | "bufferedCostFactor">,
+): { total: number; behind: { c: Client; cost: number; bytes: number }[] } {
+  let total = 0;
+  const behind: { c: Client; cost: number; bytes: number }[] = [];
+  for (const c of clients) {
+    const buffered = c.socket.bufferedAmount;
+    c.bufferedBound = buffered;
+    const cost = buffered * limits.bufferedCostFactor;
+    total += limits.clientOverheadBytes + cost;
+    if (cost + c.queueBytes > 0) behind.push({ c, cost, bytes: cost + c.queueBytes });
+  }
+  behind.sort((a, b) => b.bytes - a.bytes);
+  return { total, behind };
 }

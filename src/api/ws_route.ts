@@ -73,7 +73,7 @@ export function wsRoutes(ctx: ApiContext): AnyRoute[] {
     tag: "live",
     summary: "Live feed (WebSocket upgrade): one {type:'packet', data} message per observation; " +
       "with batch=1, JSON arrays of those messages, one frame per flush interval " +
-      "(live.flushMs, default 50 ms), in order; lag notices are {type:'lag', dropped}",
+      "(live.flushMs, default 25 ms), in order; lag notices are {type:'lag', dropped}",
     params: {
       batch: boolParam({
         description: "send JSON arrays of messages (one frame per flush) instead of one frame each",

@@ -208,11 +208,12 @@ Deno.test("maxClients defaults to what the memory budget holds", () => {
     d.maxClients,
     Math.floor(d.memoryBudgetBytes / (d.clientOverheadBytes + d.highWaterBytes)),
   );
+  assert.equal(d.maxClients, 2340);
   assert.equal(
     resolveLimits({ memoryBudgetBytes: 64 << 20, clientOverheadBytes: 0, highWaterBytes: 1 << 20 })
       .maxClients,
     64,
   );
   assert.equal(resolveLimits({ maxClients: 7 }).maxClients, 7);
-  assert.equal(d.flushMs, 50);
+  assert.equal(d.flushMs, 25);
 });

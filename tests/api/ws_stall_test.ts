@@ -169,3 +169,75 @@ Deno.test("a full all-clients queue closes the stalled clients, not the reader's
     hub.close();
   }
 });
+
+Deno.test("a frame waiting in many queues is counted once in the all-clients total", async () => {
+  const hub = new WsHub({
+    flushMs: 10_000,
+    highWaterBytes: 1000,
+    maxQueueFrames: 10_000,
+    maxQueueBytes: 1 << 20,
+    drainIntervalMs: 2,
+  });
+  const behind = Array.from({ length: 5 }, () => new FakeSocket());
+  for (const s of behind) {
+    hub.attach(s as unknown as WebSocket, { batch: true });
+    s.bufferedAmount = 5000; // above the high-water mark: everything is queued
+  }
+  try {
+    const msg = (n: number) => `{"type":"packet","data":{"n":${n}}}`;
+    let distinct = 0;
+    for (let round = 0; round < 4; round++) {
+      const msgs = [0, 1, 2].map((i) => msg(round * 3 + i));
+      for (const m of msgs) hub.broadcastFrame(m);
+      hub.flush();
+      distinct += `[${msgs.join(",")}]`.length;
+    }
+    assert.equal(behind[0].sent.length, 0, "the sockets are above the mark: all is queued");
+    const st = hub.stats();
+    assert.equal(st.queuedBytes, distinct, "five queues of the same frames count once");
+    // One client leaves: the frames the others still hold stay counted.
+    const kept = st.queuedBytes;
+    behind[0].readyState = WebSocket.CLOSED;
+    behind[0].dispatchEvent(new Event("close"));
+    assert.equal(hub.stats().queuedBytes, kept);
+    // All catch up in order: the total returns to 0.
+    for (const s of behind.slice(1)) s.bufferedAmount = 0;
+    await wait(30);
+    assert.equal(hub.stats().queuedBytes, 0);
+    for (const s of behind.slice(1)) {
+      const ns = s.sent.flatMap((f) =>
+        (JSON.parse(f) as { data: { n: number } }[]).map((m) => m.data.n)
+      );
+      assert.deepEqual(ns, Array.from({ length: 12 }, (_, i) => i), "every message, in order");
+    }
+  } finally {
+    hub.close();
+  }
+});
+
+Deno.test("a flush goes to sliceClients clients per turn, at most one flush late, in order", async () => {
+  const hub = new WsHub({ flushMs: 10_000, sliceClients: 100 });
+  const socks = Array.from({ length: 250 }, () => new FakeSocket());
+  for (const s of socks) hub.attach(s as unknown as WebSocket, { batch: true });
+  const drain = setInterval(() => socks.forEach((s) => s.bufferedAmount = 0), 1);
+  try {
+    const msg = (n: number) => `{"type":"packet","data":{"n":${n}}}`;
+    for (const n of [0, 1, 2]) hub.broadcastFrame(msg(n));
+    hub.flush();
+    assert.equal(socks.filter((s) => s.sent.length === 1).length, 100, "the first slice at once");
+    assert.equal(socks[100].sent.length, 0, "the rest in later turns");
+    for (const n of [3, 4]) hub.broadcastFrame(msg(n));
+    hub.flush(); // while the first flush is still being handed out
+    assert.ok(socks.every((s) => s.sent.length >= 1), "a late slice is handed at once");
+    assert.equal(socks[0].sent.length, 2, "the new flush's first slice too");
+    assert.equal(socks[100].sent.length, 1);
+    await wait(30);
+    for (const s of socks) {
+      assert.deepEqual(s.sent, [`[${msg(0)},${msg(1)},${msg(2)}]`, `[${msg(3)},${msg(4)}]`]);
+    }
+    assert.equal(hub.stats().batchesBuilt, 2);
+  } finally {
+    clearInterval(drain);
+    hub.close();
+  }
+});
