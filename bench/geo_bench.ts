@@ -69,6 +69,7 @@ async function timeUrls(
   }
   return {
     n,
+    first: round(times[0]),
     p50: round(percentile(times, 50)),
     p99: round(percentile(times, 99)),
     max: round(Math.max(...times)),
@@ -94,7 +95,9 @@ async function main() {
   const stack = createStack(config, { log: new Logger("error", () => {}) });
   const t0 = performance.now();
   await stack.load();
-  log(`loaded in ${Math.round(performance.now() - t0)} ms, ${stack.nodes.size} nodes`);
+  const loadMs = Math.round(performance.now() - t0);
+  const rssLoadedMB = Math.round(Deno.memoryUsage().rss / 1048576);
+  log(`loaded in ${loadMs} ms, ${stack.nodes.size} nodes, RSS ${rssLoadedMB} MB`);
   const hub = new WsHub();
   const app = createApp({ ...stack.apiDeps(config, hub) });
 
@@ -182,18 +185,33 @@ async function main() {
   const rate = Math.round(total / ingestS);
   log(`ingest: ${stored} queued, ${stack.clientRx.index.live} indexed, ${rate}/s`);
 
-  // bboxes around the mesh centre (a city view at z 11, a region at z 8, streets at z 14)
+  // Views a user pans and zooms through: every coverage URL is distinct (a box of the zoom's
+  // size whose centre is drawn among the positioned repeaters, its size jittered ±20 %), so no
+  // whole-answer memo can serve a repeat; per-cell memos are shared as they would be.
   const lats = positioned.map((x) => x.lat!).sort((a, b) => a - b);
   const lons = positioned.map((x) => x.lon!).sort((a, b) => a - b);
   const cLat = lats[lats.length >> 1], cLon = lons[lons.length >> 1];
-  const box = (dLat: number, dLon: number) =>
-    `${cLat - dLat},${cLon - dLon},${cLat + dLat},${cLon + dLon}`;
-  const busy = relays.slice(0, 50);
+  const box = (dLat: number, dLon: number, lat = cLat, lon = cLon) =>
+    `${lat - dLat},${lon - dLon},${lat + dLat},${lon + dLon}`;
+  const vrnd = prng(1313);
+  const views = (dLat: number, dLon: number, z: number, days: () => number) =>
+    Array.from({ length: n }, () => {
+      const r = relays[Math.floor(vrnd() * relays.length)];
+      const k = 0.8 + vrnd() * 0.4;
+      const lat = Math.round((r.lat! + (vrnd() - 0.5) * dLat) * 1e4) / 1e4;
+      const lon = Math.round((r.lon! + (vrnd() - 0.5) * dLon) * 1e4) / 1e4;
+      return `/api/rx-coverage?bbox=${box(dLat * k, dLon * k, lat, lon)}&z=${z}&days=${days()}`;
+    });
+  const pickDays = () => [1, 3, 7, 14][Math.floor(vrnd() * 4)];
+  const busy = relays.slice(0, Math.min(relays.length, n));
   const endpoints: Record<string, string[]> = {
-    "rx-coverage z8 (region)": [`/api/rx-coverage?bbox=${box(2, 3)}&z=8&days=7`],
-    "rx-coverage z11 (city)": [`/api/rx-coverage?bbox=${box(0.25, 0.4)}&z=11&days=7`],
-    "rx-coverage z14 (streets)": [`/api/rx-coverage?bbox=${box(0.03, 0.05)}&z=14&days=7`],
-    "rx-coverage z11 30d": [`/api/rx-coverage?bbox=${box(0.25, 0.4)}&z=11&days=30`],
+    "rx-coverage z8 (region)": views(2, 3, 8, pickDays),
+    "rx-coverage z11 (city)": views(0.25, 0.4, 11, pickDays),
+    "rx-coverage z14 (streets)": views(0.03, 0.05, 14, pickDays),
+    "rx-coverage z11 30d": views(0.25, 0.4, 11, () => 30),
+    "rx-coverage z11 same view (repeat viewers)": [
+      `/api/rx-coverage?bbox=${box(0.25, 0.4)}&z=11&days=7`,
+    ],
     "rx-coverage rx= (one client)": clients.slice(0, 50).map((c) =>
       `/api/rx-coverage?bbox=-90,-180,90,180&z=8&days=7&rx=${c}`
     ),
@@ -201,24 +219,35 @@ async function main() {
       `/api/nodes/${r.publicKey}/rx-coverage?bbox=${box(2, 3)}&z=11`
     ),
     "rx-leaderboard": ["/api/rx-leaderboard?days=7&limit=25"],
-    "nodes/{pk}/reach (cold, 50 nodes)": busy.map((r) => `/api/nodes/${r.publicKey}/reach?days=7`),
-    "nodes/{pk}/reach (cached)": busy.map((r) => `/api/nodes/${r.publicKey}/reach?days=7`),
+    "nodes/{pk}/reach (cold, distinct nodes)": busy.map((r, i) =>
+      `/api/nodes/${r.publicKey}/reach?days=${[1, 7, 30][i % 3]}`
+    ),
+    "nodes/{pk}/reach (cached)": busy.map((r, i) =>
+      `/api/nodes/${r.publicKey}/reach?days=${[1, 7, 30][i % 3]}`
+    ),
     "analytics/distance (cached)": ["/api/analytics/distance"],
   };
+  // JIT warm-up, not timed: 5 views per coverage zoom with a window (2 days) no timed view
+  // uses, so the timed views' memoised cells are not filled by it.
+  for (const [dLat, dLon, z] of [[2, 3, 8], [0.25, 0.4, 11], [0.03, 0.05, 14]]) {
+    for (const u of views(dLat, dLon, z, () => 2).slice(0, 5)) await (await app.request(u)).text();
+  }
   const inProcess: Record<string, Awaited<ReturnType<typeof timeUrls>>> = {};
   for (const [name, urls] of Object.entries(endpoints)) {
-    const count = name.includes("cold") ? urls.length : n;
+    const count = name.includes("cold") || name.includes("distinct") ? urls.length : n;
     inProcess[name] = await timeUrls(app, urls, count);
     log(`${name}: ${JSON.stringify(inProcess[name])}`);
   }
-  const features = ((await (await app.request(endpoints["rx-coverage z11 (city)"][0])).json()) as {
-    features: unknown[];
-  }).features.length;
+  const features =
+    ((await (await app.request(endpoints["rx-coverage z11 same view (repeat viewers)"][0]))
+      .json()) as {
+        features: unknown[];
+      }).features.length;
   const coverageP99 = Math.max(
     ...Object.entries(inProcess).filter(([k]) => k.includes("rx-")).map(([, v]) => v.p99),
   );
   const reachP99 = Math.max(
-    inProcess["nodes/{pk}/reach (cold, 50 nodes)"].p99,
+    inProcess["nodes/{pk}/reach (cold, distinct nodes)"].p99,
     inProcess["nodes/{pk}/reach (cached)"].p99,
   );
   const out = {
@@ -229,7 +258,14 @@ async function main() {
     receptions: { offered: total, indexed: stack.clientRx.index.live, ratePerSec: rate },
     cityFeatures: features,
     inProcess,
+    loadMs,
+    rssLoadedMB,
     rssMB: Math.round(Deno.memoryUsage().rss / 1048576),
+    // the reach index (absent on code before it)
+    reachIndexMB: Math.round(
+      ((stack.store as { reach?: { byteLength: number } }).reach?.byteLength ?? 0) / 1048576,
+    ),
+    coverageIndexRows: stack.clientRx.index.rows,
     targets: {
       "client-reception ingest >= 5000/s (grid maintained)": { value: rate, pass: rate >= 5000 },
       "coverage endpoints p99 <= 20 ms": { value: coverageP99, pass: coverageP99 <= 20 },

@@ -19,9 +19,10 @@ import {
   type GeoRuntime,
   geoRuntime,
   heardResolver,
+  heardResolverTag,
   zoomParam,
 } from "./geo_common.ts";
-import { collectionJson, coverageCells } from "../store/coverage_query.ts";
+import { collectionBytes, coverageCells } from "../store/coverage_query.ts";
 import { leaderboard, receptionTotals } from "../store/coverage_rank.ts";
 import { zoomToRes } from "../store/hex_grid.ts";
 import { nodeByKey, visible } from "./node_lookup.ts";
@@ -78,7 +79,7 @@ export function coverageRoutes(ctx: ApiContext): AnyRoute[] {
         const idx = clientRx.index;
         const rxId = p.rx === undefined ? undefined : (idx.rxId(p.rx) ?? -1);
         const heardIds = p.node === undefined ? undefined : heardIdsOf(idx, p.node);
-        const fc = coverageCells(idx, {
+        const cells = coverageCells(idx, {
           bbox: p.bbox,
           res: zoomToRes(p.z),
           sinceMs: ctx.now() - p.days * DAY,
@@ -86,13 +87,13 @@ export function coverageRoutes(ctx: ApiContext): AnyRoute[] {
           rxId,
           resolve: heardResolver(ctx),
           // unfiltered cells are memoised per window while their receptions stay the same;
-          // the tag follows the 30 s name-resolution table
+          // the tag is a fingerprint of the node names the cells show
           memo: heardIds || rxId !== undefined ? undefined : {
             key: `d${p.days}`,
-            tag: `${ctx.nodes.size}:${Math.floor(ctx.now() / 30_000)}`,
+            tag: heardResolverTag(ctx),
           },
         });
-        return c.body(collectionJson(fc), 200, { "Content-Type": "application/json" });
+        return c.body(collectionBytes(cells), 200, { "Content-Type": "application/json" });
       },
     }),
     route({
@@ -145,7 +146,7 @@ export function coverageRoutes(ctx: ApiContext): AnyRoute[] {
         const node = nodeByKey(ctx, p.pk);
         const idx = clientRx.index;
         const heardIds = heardIdsOf(idx, node.publicKey);
-        const fc = coverageCells(idx, {
+        const cells = coverageCells(idx, {
           bbox: p.bbox,
           res: zoomToRes(p.z),
           sinceMs: -Infinity,
@@ -153,11 +154,10 @@ export function coverageRoutes(ctx: ApiContext): AnyRoute[] {
           resolve: heardResolver(ctx),
         });
         const totals = receptionTotals(idx, heardIds);
-        if (totals.receptions > 0) {
-          fc.mobile_receptions = totals.receptions;
-          fc.mobile_clients = totals.clients;
-        }
-        return c.body(collectionJson(fc), 200, { "Content-Type": "application/json" });
+        const extra = totals.receptions > 0
+          ? { mobile_receptions: totals.receptions, mobile_clients: totals.clients }
+          : {};
+        return c.body(collectionBytes(cells, extra), 200, { "Content-Type": "application/json" });
       },
     }),
   ];

@@ -123,22 +123,42 @@ export function geoRuntime(ctx: ApiContext): GeoRuntime | undefined {
 
 /** Resolves heard keys against the visible nodes (prefix table cached 30 s). */
 export function heardResolver(ctx: ApiContext): HeardResolver {
-  const table = ctx.cache.get(`heard-prefixes:${ctx.nodes.size}`, 30_000, () => {
-    const m = new Map<string, NodeInfo | null>();
-    for (const n of ctx.nodes.values()) {
-      if (!visible(ctx, n)) continue;
-      for (const len of [4, 6]) {
-        const p = n.publicKey.slice(0, len);
-        m.set(p, m.has(p) ? null : n);
-      }
-    }
-    return m;
-  });
+  const { table } = heardTable(ctx);
   return (heardKey) => {
     const n = heardKey.length === 64 ? ctx.nodes.byKey(heardKey) : table.get(heardKey);
     if (n && visible(ctx, n)) return { key: n.publicKey, name: n.name ?? "" };
     return { key: heardKey, name: "" };
   };
+}
+
+/**
+ * A fingerprint of what {@linkcode heardResolver} answers (visible nodes' keys and names),
+ * rebuilt with its table every 30 s: memoised coverage cells stay valid while it is unchanged.
+ */
+export function heardResolverTag(ctx: ApiContext): string {
+  return heardTable(ctx).tag;
+}
+
+function heardTable(ctx: ApiContext): { table: Map<string, NodeInfo | null>; tag: string } {
+  return ctx.cache.get(`heard-prefixes:${ctx.nodes.size}`, 30_000, () => {
+    const m = new Map<string, NodeInfo | null>();
+    let h = 0x811c9dc5, count = 0;
+    const mix = (s: string) => {
+      for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+      h = Math.imul(h ^ 0xff, 0x01000193);
+    };
+    for (const n of ctx.nodes.values()) {
+      if (!visible(ctx, n)) continue;
+      count++;
+      mix(n.publicKey);
+      mix(n.name ?? "");
+      for (const len of [4, 6]) {
+        const p = n.publicKey.slice(0, len);
+        m.set(p, m.has(p) ? null : n);
+      }
+    }
+    return { table: m, tag: `${count}:${(h >>> 0).toString(36)}` };
+  });
 }
 
 /** Great-circle distance in km. */

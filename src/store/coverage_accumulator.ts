@@ -8,7 +8,7 @@
  */
 
 import { type CoverageIndex, type DayAgg, SLOT } from "./coverage_index.ts";
-import type { CellAgg } from "./coverage_query.ts";
+import type { CellAgg } from "./coverage_json.ts";
 
 /** See the module doc: `begin`, then `day`/`one` per contribution, then `end` into a cell. */
 export class Accumulator {

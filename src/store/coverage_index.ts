@@ -11,6 +11,7 @@
  */
 
 import { cellBounds, cellOfMerc, mercX, mercY } from "./hex_grid.ts";
+import type { CellText } from "./coverage_json.ts";
 
 /** Lowest indexed resolution. */
 export const INDEX_MIN_RES = 3;
@@ -74,7 +75,9 @@ export interface IndexedCell {
    * Memoised answers for this cell per query kind (see `coverage_query.ts`): valid while the
    * receptions in the window (first index and list length) and the tag are unchanged.
    */
-  memo?: Map<string, { from: number; n: number; tag: string; value: unknown }>;
+  memo?: Map<string, { from: number; n: number; tag: string; value: CellText }>;
+  /** The cell's ring as JSON text, once a query drew it. */
+  ring?: string;
   minLat: number;
   minLon: number;
   maxLat: number;

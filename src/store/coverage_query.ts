@@ -10,23 +10,21 @@
 
 import { Accumulator } from "./coverage_accumulator.ts";
 import {
+  type CellAgg,
+  type CellText,
+  CellWriter,
+  memoHit,
+  memoPut,
+  ringText,
+} from "./coverage_json.ts";
+import {
   type CoverageIndex,
   DAY_MS,
   INDEX_MAX_RES,
   INDEX_MIN_RES,
   type IndexedCell,
 } from "./coverage_index.ts";
-import {
-  cellId,
-  cellOfMerc,
-  cellQ,
-  cellR,
-  cellRing,
-  hexSize,
-  mercX,
-  mercY,
-  packCell,
-} from "./hex_grid.ts";
+import { cellOfMerc, cellQ, cellR, cellRing, hexSize, mercX, mercY, packCell } from "./hex_grid.ts";
 
 /** A latitude/longitude box. */
 export interface Bbox {
@@ -39,55 +37,8 @@ export interface Bbox {
 /** Maps a heard key to the node it names: its public key and name when unique, else itself. */
 export type HeardResolver = (heardKey: string) => { key: string; name: string };
 
-/** One heard node in a cell. */
-export interface CoverageNode {
-  prefix: string;
-  name?: string;
-  snr: number | null;
-  count: number;
-}
-
-/** One GeoJSON hex cell. */
-export interface CoverageFeature {
-  type: "Feature";
-  geometry: { type: "Polygon"; coordinates: [number, number][][] };
-  properties: {
-    cell: string;
-    count: number;
-    best_snr: number | null;
-    has_sig: boolean;
-    nodes: CoverageNode[];
-    nodes_truncated?: boolean;
-  };
-}
-
-/** The `/api/rx-coverage` answer. */
-export interface CoverageCollection {
-  type: "FeatureCollection";
-  features: CoverageFeature[];
-  truncated?: boolean;
-  mobile_receptions?: number;
-  mobile_clients?: number;
-}
-
-/** Most cells in one answer (the densest are kept). */
-export const FEATURE_CAP = 5000;
-/** Most heard nodes listed per cell. */
-export const CELL_NODE_CAP = 25;
-
-/** Per heard key within a cell: count and latest reception. */
-export interface NodeAgg {
-  count: number;
-  latestAt: number;
-  latestSnr: number;
-}
-
-/** One display cell being summed. */
-export interface CellAgg {
-  count: number;
-  best: number;
-  nodes: Map<number, NodeAgg>;
-}
+export type { CellAgg, CoverageNode, NodeAgg } from "./coverage_json.ts";
+export { CELL_NODE_CAP, collectionBytes, FEATURE_CAP } from "./coverage_json.ts";
 
 /** Options of {@linkcode coverageCells}. */
 export interface CoverageOptions {
@@ -106,8 +57,11 @@ export interface CoverageOptions {
   memo?: { key: string; tag: string };
 }
 
-/** Hex cells (GeoJSON) of the receptions in the box and window. */
-export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CoverageCollection {
+/**
+ * Hex cells of the receptions in the box and window, each as its GeoJSON Feature (join them
+ * with {@linkcode collectionBytes}).
+ */
+export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[] {
   const { bbox: b, res, sinceMs } = o;
   const cells = new Map<number, CellAgg>();
   // display cells by axial q then r: small-integer keys keep the maps fast
@@ -153,8 +107,8 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CoverageC
     }
   };
   const acc = new Accumulator(idx);
-  const hits: CoverageFeature[] = [];
-  const pending = new Map<number, { cell: IndexedCell; from: number }>();
+  const out: CellText[] = [];
+  const writer = new CellWriter(idx, res, (h) => o.resolve(idx.heardKey(h)));
   const lat = idx.lat, lon = idx.lon;
   const inBox = (i: number) =>
     lat[i] >= b.minLat && lat[i] <= b.maxLat && lon[i] >= b.minLon && lon[i] <= b.maxLon;
@@ -184,12 +138,11 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CoverageC
       let to = list.n;
       if (full && direct && cell.days) {
         if (o.memo) {
-          const m = cell.memo?.get(o.memo.key);
-          if (m && m.from === from && m.n === list.n && m.tag === o.memo.tag) {
-            hits.push(m.value as CoverageFeature);
+          const hit = memoHit(cell, o.memo.key, from, o.memo.tag);
+          if (hit) {
+            out.push(hit);
             continue;
           }
-          pending.set(cell.key, { cell, from });
         }
         // whole days from the summaries; only the edge day is scanned
         const sinceDay = Math.floor(sinceMs / DAY_MS);
@@ -199,7 +152,12 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CoverageC
         to = from;
         while (to < list.n && at[ids[to]] < dayEnd) to++;
         for (let k = from; k < to; k++) acc.one(ids[k]);
-        if (acc.count > 0) acc.end(aggAt(cell.key));
+        if (acc.count === 0) continue;
+        const a: CellAgg = { count: 0, best: NaN, nodes: new Map() };
+        acc.end(a);
+        const t = writer.cell(cell.key, a, ringText(res, cell));
+        if (o.memo) memoPut(cell, o.memo.key, from, o.memo.tag, t);
+        out.push(t);
         continue;
       }
       for (let k = from; k < to; k++) {
@@ -210,17 +168,12 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CoverageC
       }
     }
   }
-  const fc = toCollection(idx, cells, res, o.resolve, hits);
-  if (o.memo) {
-    const { key, tag } = o.memo;
-    for (const f of fc.features) {
-      const p = pending.get(cellKeyOf(f));
-      if (!p) continue;
-      p.cell.memo ??= new Map();
-      p.cell.memo.set(key, { from: p.from, n: p.cell.list.n, tag, value: f });
-    }
+  for (const [key, a] of cells) {
+    const cell = res <= INDEX_MAX_RES ? idx.levels[res - INDEX_MIN_RES].get(key) : undefined;
+    const ring = cell ? ringText(res, cell) : JSON.stringify(cellRing(res, key));
+    out.push(writer.cell(key, a, ring));
   }
-  return fc;
+  return out;
 }
 
 /**
@@ -244,128 +197,4 @@ function cellsInBox(level: Map<number, IndexedCell>, res: number, b: Bbox): Iter
     }
   }
   return out;
-}
-
-const packedKey = new WeakMap<CoverageFeature, number>();
-
-function cellKeyOf(f: CoverageFeature): number {
-  return packedKey.get(f) ?? -1;
-}
-
-function toCollection(
-  idx: CoverageIndex,
-  cells: Map<number, CellAgg>,
-  res: number,
-  resolve: HeardResolver,
-  ready: CoverageFeature[] = [],
-): CoverageCollection {
-  const entries = [...cells.entries()];
-  const resolved = new Map<number, { key: string; name: string }>();
-  const byId = (h: number) => {
-    let r = resolved.get(h);
-    if (!r) {
-      r = resolve(idx.heardKey(h));
-      resolved.set(h, r);
-    }
-    return r;
-  };
-  const features: CoverageFeature[] = entries.map(([key, a]) => {
-    const { nodes, cut } = cellNodes(idx, a.nodes, byId);
-    const props: CoverageFeature["properties"] = {
-      cell: cellId(res, key),
-      count: a.count,
-      best_snr: Number.isNaN(a.best) ? null : round2(a.best),
-      has_sig: !Number.isNaN(a.best),
-      nodes,
-    };
-    if (cut) props.nodes_truncated = true;
-    return {
-      type: "Feature",
-      geometry: { type: "Polygon", coordinates: [cellRing(res, key)] },
-      properties: props,
-    };
-  });
-  for (let k = 0; k < entries.length; k++) packedKey.set(features[k], entries[k][0]);
-  let all = ready.length ? features.concat(ready) : features;
-  let truncated = false;
-  if (all.length > FEATURE_CAP) {
-    all.sort((x, y) => y.properties.count - x.properties.count || byCell(x, y));
-    all = all.slice(0, FEATURE_CAP);
-    truncated = true;
-  }
-  all.sort(byCell);
-  const out: CoverageCollection = { type: "FeatureCollection", features: all };
-  if (truncated) out.truncated = true;
-  return out;
-}
-
-function byCell(x: CoverageFeature, y: CoverageFeature): number {
-  return x.properties.cell < y.properties.cell ? -1 : x.properties.cell > y.properties.cell ? 1 : 0;
-}
-
-const featureText = new WeakMap<CoverageFeature, string>();
-
-/** The collection as JSON text; each feature's text is kept with it (memoised features reuse it). */
-export function collectionJson(fc: CoverageCollection): string {
-  const parts: string[] = [];
-  for (const f of fc.features) {
-    let t = featureText.get(f);
-    if (t === undefined) {
-      t = JSON.stringify(f);
-      featureText.set(f, t);
-    }
-    parts.push(t);
-  }
-  const { features: _f, ...rest } = fc;
-  const head = JSON.stringify(rest);
-  return `${head.slice(0, -1)}${head.length > 2 ? "," : ""}"features":[${parts.join(",")}]}`;
-}
-
-function cellNodes(
-  idx: CoverageIndex,
-  byHeard: Map<number, NodeAgg>,
-  resolve: (h: number) => { key: string; name: string },
-): { nodes: CoverageNode[]; cut: boolean } {
-  const merged = new Map<string, { node: CoverageNode; at: number }>();
-  for (const [h, n] of byHeard) {
-    const heardKey = idx.heardKey(h);
-    const { key, name } = resolve(h);
-    const snr = n.latestSnr === n.latestSnr ? round2(n.latestSnr) : null;
-    const m = merged.get(key);
-    if (!m) {
-      const node: CoverageNode = { prefix: heardKey, snr, count: n.count };
-      if (name) node.name = name;
-      merged.set(key, { node, at: n.latestAt });
-      continue;
-    }
-    const mn = m.node;
-    mn.count += n.count;
-    if (
-      heardKey.length > mn.prefix.length ||
-      (heardKey.length === mn.prefix.length && heardKey < mn.prefix)
-    ) {
-      mn.prefix = heardKey;
-    }
-    if (n.latestAt >= m.at) {
-      m.at = n.latestAt;
-      mn.snr = snr;
-    }
-  }
-  const nodes: CoverageNode[] = [];
-  for (const m of merged.values()) nodes.push(m.node);
-  if (nodes.length > 1) {
-    nodes.sort((x, y) => {
-      if ((x.snr === null) !== (y.snr === null)) return x.snr === null ? 1 : -1;
-      if (x.snr !== null && y.snr !== null && x.snr !== y.snr) return y.snr - x.snr;
-      if (x.count !== y.count) return y.count - x.count;
-      return x.prefix < y.prefix ? -1 : x.prefix > y.prefix ? 1 : 0;
-    });
-  }
-  return nodes.length > CELL_NODE_CAP
-    ? { nodes: nodes.slice(0, CELL_NODE_CAP), cut: true }
-    : { nodes, cut: false };
-}
-
-function round2(v: number): number {
-  return Math.round(v * 100) / 100;
 }
