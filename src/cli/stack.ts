@@ -146,7 +146,8 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
       const graph = loadGraph(hdb.db, nodes, resolver.graph);
       await reresolveStoredPaths(hdb.db, nodes, resolver, opts.log);
       const summary = await loadStore(hdb.db, store, nodes, options);
-      store.finishLoad();
+      if (options.maxSliceMs) await store.finishLoadSliced(options.maxSliceMs);
+      else store.finishLoad();
       await health.load(
         hdb.db,
         store,
@@ -155,6 +156,7 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
           const n = nodes.byKey(pk);
           return !!n && (n.batteryMv !== null || n.temperatureC !== null);
         },
+        options.maxSliceMs,
       );
       clientRx.load();
       return { graph, summary };

@@ -244,6 +244,29 @@ export class ClockSkewTracker {
     return this.#refresh(nowMs).fleet.length;
   }
 
+  /**
+   * Computes the fleet memo as {@linkcode fleet} would, yielding to the event loop whenever
+   * `sliceMs` have passed between nodes (startup seeding: ~70 ms at once on M). Sightings
+   * recorded meanwhile leave the memo stale, to be refreshed as usual.
+   */
+  async warm(nowMs: number, sliceMs: number): Promise<void> {
+    const version = this.#version;
+    const cal = this.#calibrate();
+    const fleet: NodeClockSkew[] = [];
+    const perNode = new Map<string, { version: number; result: NodeClockSkew | null }>();
+    let t0 = performance.now();
+    for (const [pk, list] of [...this.#nodes]) {
+      const result = this.#compute(pk, list, cal, false);
+      perNode.set(pk, { version: this.#nodeVersion.get(pk) ?? 0, result });
+      if (result) fleet.push(result);
+      if (performance.now() - t0 >= sliceMs) {
+        await new Promise((r) => setTimeout(r, 0));
+        t0 = performance.now();
+      }
+    }
+    this.#memo = { version, atMs: nowMs, cal, fleet, perNode };
+  }
+
   #intern(id: string): number {
     let i = this.#observerIdx.get(id);
     if (i === undefined) {
