@@ -230,7 +230,8 @@ export async function loadStore(
   const sliced = opts.maxSliceMs !== undefined && opts.maxSliceMs > 0;
   const sliceMs = sliced ? opts.maxSliceMs! : Infinity;
   const pace = new BatchPace(maxBatch, sliceMs);
-  const lookahead = () => source.kind === "thread" && sliced ? 1 : 2 * Math.max(1, source.workers) + 2;
+  const lookahead = () =>
+    source.kind === "thread" && sliced ? 1 : 2 * Math.max(1, source.workers) + 2;
   let sliceStart = performance.now();
   /** One progress step: counts, percent and the callback. */
   const step = () => {
