@@ -55,6 +55,8 @@ interface Phase {
   ok: number;
   /** Answers other than 200 (503 while the index loads), by status. */
   other: Record<string, number>;
+  /** The slowest requests: [seconds from the phase's start, ms]. */
+  slowest: [number, number][];
   p50: number;
   p90: number;
   p99: number;
@@ -64,6 +66,7 @@ interface Phase {
 /** `n` requests spread over `spanMs` (open loop), each on its own connection. */
 async function measure(base: string, n: number, spanMs: number, total: number): Promise<Phase> {
   const lat: number[] = [];
+  const at: [number, number][] = [];
   const other: Record<string, number> = {};
   const t0 = performance.now();
   const runs: Promise<void>[] = [];
@@ -81,8 +84,10 @@ async function measure(base: string, n: number, spanMs: number, total: number): 
           headers: { Connection: "close" },
         });
         await r.arrayBuffer();
-        if (r.status === 200) lat.push(performance.now() - s);
-        else other[r.status] = (other[r.status] ?? 0) + 1;
+        if (r.status === 200) {
+          lat.push(performance.now() - s);
+          at.push([round((s - t0) / 1000), round(performance.now() - s)]);
+        } else other[r.status] = (other[r.status] ?? 0) + 1;
       } catch {
         other.error = (other.error ?? 0) + 1;
       } finally {
@@ -95,6 +100,7 @@ async function measure(base: string, n: number, spanMs: number, total: number): 
     requests: n,
     ok: lat.length,
     other,
+    slowest: at.sort((a, b) => b[1] - a[1]).slice(0, 8),
     p50: round(pct(lat, 50)),
     p90: round(pct(lat, 90)),
     p99: round(pct(lat, 99)),
