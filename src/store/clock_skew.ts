@@ -251,10 +251,22 @@ export class ClockSkewTracker {
    */
   async warm(nowMs: number, sliceMs: number): Promise<void> {
     const version = this.#version;
-    const cal = this.#calibrate();
+    let t0 = performance.now();
+    const steps = this.#calibrateSteps();
+    let cal: Calibration;
+    for (;;) {
+      const r = steps.next();
+      if (r.done) {
+        cal = r.value;
+        break;
+      }
+      if (performance.now() - t0 >= sliceMs) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        t0 = performance.now();
+      }
+    }
     const fleet: NodeClockSkew[] = [];
     const perNode = new Map<string, { version: number; result: NodeClockSkew | null }>();
-    let t0 = performance.now();
     for (const [pk, list] of [...this.#nodes]) {
       const result = this.#compute(pk, list, cal, false);
       perNode.set(pk, { version: this.#nodeVersion.get(pk) ?? 0, result });
@@ -299,8 +311,19 @@ export class ClockSkewTracker {
   }
 
   #calibrate(): Calibration {
+    const steps = this.#calibrateSteps();
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /** {@linkcode #calibrate} pausing (a `yield`) after every 64 nodes' adverts. */
+  *#calibrateSteps(): Generator<void, Calibration> {
     const devs: number[][] = this.#observerIds.map(() => []);
-    for (const list of this.#nodes.values()) {
+    let visited = 0;
+    for (const list of [...this.#nodes.values()]) {
+      if ((++visited & 63) === 0) yield;
       for (const ad of list) {
         const n = ad.obs.length;
         if (n < 2) continue;
@@ -308,13 +331,16 @@ export class ClockSkewTracker {
           ad.mid = median(ad.sec);
           ad.midN = n;
         }
-        for (let k = 0; k < n; k++) devs[ad.obs[k]].push(ad.sec[k] - ad.mid);
+        // `??=`: an observer first seen while a sliced calibration paused.
+        for (let k = 0; k < n; k++) (devs[ad.obs[k]] ??= []).push(ad.sec[k] - ad.mid);
       }
     }
     const offsets = new Map<number, { offset: number; samples: number }>();
-    devs.forEach((d, i) => {
-      if (d.length) offsets.set(i, { offset: fastMedian(d), samples: d.length });
-    });
+    for (let i = 0; i < devs.length; i++) {
+      const d = devs[i];
+      if (d?.length) offsets.set(i, { offset: fastMedian(d), samples: d.length });
+      yield;
+    }
     const signature = [...offsets].map(([i, c]) => `${i}:${c.offset}`).sort().join(",");
     return { offsets, signature };
   }

@@ -253,6 +253,7 @@ export class PacketStore extends StoreCore {
    */
   async finishLoadSliced(sliceMs: number): Promise<void> {
     recomputeOrder(this);
+    await new Promise((r) => setTimeout(r, 0));
     const lists: IdList[] = [];
     this.idx.forEachList((_n, _k, l) => lists.push(l));
     let t0 = performance.now();
@@ -263,6 +264,7 @@ export class PacketStore extends StoreCore {
         t0 = performance.now();
       }
     }
+    await new Promise((r) => setTimeout(r, 0));
     this.txs.compactPools();
   }
 
