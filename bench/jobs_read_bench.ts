@@ -210,6 +210,8 @@ async function oneRun(db: string, requests: number, firstS: number, root: string
       readyAfterSeconds: readyAfterS,
       idleAfterSeconds: idleAfterS,
       backfill: (health.maintenance as { backfill?: unknown } | null)?.backfill ?? null,
+      walCheckpoints: (health.maintenance as { walCheckpoints?: unknown } | null)
+        ?.walCheckpoints ?? null,
       during: { ...during, serverCpuCores: round(cpuDuring) },
       after: { ...after, serverCpuCores: round(cpuAfter) },
       p99Ratio: round(during.p99 / after.p99),

@@ -30,6 +30,8 @@ export class IdList {
   dirty = false;
   /** Bumped by every change of membership, so readers can memoise what they derive from it. */
   version = 0;
+  /** Length of the sorted prefix when the list last turned dirty. */
+  #sortedN = 0;
 
   constructor(cap = MIN_CAP) {
     this.a = new Int32Array(cap);
@@ -47,17 +49,20 @@ export class IdList {
     if (n > 0) {
       const last = this.a[n - 1];
       if (last === id) return;
-      if (last > id) {
-        if (!this.dirty && this.#insert(id)) return;
+      if (last > id && !this.dirty) {
+        if (this.#insert(id)) return;
         this.dirty = true;
+        this.#sortedN = n; // sorted up to here
       }
     }
     if (n === this.a.length) this.#grow(n + 1);
     this.a[n] = id;
     this.n = n + 1;
     this.version++;
-    // Bound the duplicates an interleaved producer can pile up.
-    if (this.dirty && this.n >= 64 && (this.n & 1023) === 0) this.normalize();
+    // Bound the duplicates an interleaved producer can pile up: sort once the list has doubled
+    // since it was last sorted (a newest-first load of L sorted its longest lists every 1,024
+    // adds, each sort one 50 ms turn; doubling keeps the total to a few sorts per list).
+    if (this.dirty && this.n >= 2 * this.#sortedN + 1024) this.normalize();
   }
 
   /** Sorts and de-duplicates in place (native numeric sort). */
