@@ -3,19 +3,26 @@
  * freshly generated database (shape M by default, timestamps ending now), and
  * measures `GET /api/packets?limit=100&offset=N` over HTTP, a new connection
  * per request, during the first `--first` seconds after the server listens
- * (store load, hop-resolution backfill, checkpoints and the rest start then),
- * and again once every background job is idle (store ready, backfill finished).
- * Target: p99 during <= 2x p99 after. Prints JSON.
+ * (store load, health seeding, hop-resolution backfill, checkpoints and the rest
+ * start then), and again once every background job is idle: the server's own
+ * `/api/health` `maintenance.busy` list is empty (no startup work, backfill or
+ * retention running) three polls in a row. Target: p99 during <= 2x p99
+ * after. Prints JSON.
  *
  * ```
  * deno run -A bench/jobs_read_bench.ts [--shape M] [--seed 7] [--db FILE] [--requests 400]
- *   [--first 60] [--runs 1]
+ *   [--first 60] [--runs 1] [--root DIR]
  * ```
  *
  * `--db FILE` uses a copy of an existing database instead of generating one.
+ * `--root DIR` starts the `main.ts` of another checkout (e.g. the branch point,
+ * from `git archive`) under the same client: a tree without `maintenance.busy`
+ * counts as idle once its store is ready and its backfill is no longer running.
  *
  * @module
  */
+
+import { DatabaseSync } from "node:sqlite";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const KEY = "jobs-read-bench-key-0123456789abcdef";
@@ -48,6 +55,8 @@ interface Phase {
   ok: number;
   /** Answers other than 200 (503 while the index loads), by status. */
   other: Record<string, number>;
+  /** The slowest requests: [seconds from the phase's start, ms]. */
+  slowest: [number, number][];
   p50: number;
   p90: number;
   p99: number;
@@ -57,6 +66,7 @@ interface Phase {
 /** `n` requests spread over `spanMs` (open loop), each on its own connection. */
 async function measure(base: string, n: number, spanMs: number, total: number): Promise<Phase> {
   const lat: number[] = [];
+  const at: [number, number][] = [];
   const other: Record<string, number> = {};
   const t0 = performance.now();
   const runs: Promise<void>[] = [];
@@ -74,8 +84,10 @@ async function measure(base: string, n: number, spanMs: number, total: number): 
           headers: { Connection: "close" },
         });
         await r.arrayBuffer();
-        if (r.status === 200) lat.push(performance.now() - s);
-        else other[r.status] = (other[r.status] ?? 0) + 1;
+        if (r.status === 200) {
+          lat.push(performance.now() - s);
+          at.push([round((s - t0) / 1000), round(performance.now() - s)]);
+        } else other[r.status] = (other[r.status] ?? 0) + 1;
       } catch {
         other.error = (other.error ?? 0) + 1;
       } finally {
@@ -88,6 +100,7 @@ async function measure(base: string, n: number, spanMs: number, total: number): 
     requests: n,
     ok: lat.length,
     other,
+    slowest: at.sort((a, b) => b[1] - a[1]).slice(0, 8),
     p50: round(pct(lat, 50)),
     p90: round(pct(lat, 90)),
     p99: round(pct(lat, 99)),
@@ -101,10 +114,29 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
-async function oneRun(db: string, requests: number, firstS: number) {
+/** Transmissions in the file (the requests' offsets spread over them). */
+function transmissionCount(path: string): number {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return Number(db.prepare("SELECT COUNT(*) AS n FROM transmissions").get()?.n ?? 0);
+  } finally {
+    db.close();
+  }
+}
+
+/** Whether the server says every background job is idle (see the module doc). */
+function idle(health: Record<string, unknown>): boolean {
+  const m = health.maintenance as { busy?: string[]; backfill?: { state?: string } } | null;
+  if (Array.isArray(m?.busy)) return m.busy.length === 0;
+  const st = m?.backfill?.state;
+  return health.status === "ok" && st !== "running" && st !== undefined;
+}
+
+async function oneRun(db: string, requests: number, firstS: number, root: string) {
   const dir = await Deno.makeTempDir({ prefix: "hopwatch-jobs-read-" });
   const copy = `${dir}/run.db`;
   await Deno.copyFile(db, copy);
+  const total = transmissionCount(copy);
   const cfg = `${dir}/config.json`;
   await Deno.writeTextFile(
     cfg,
@@ -121,7 +153,7 @@ async function oneRun(db: string, requests: number, firstS: number) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "main.ts", "--config", cfg, "--db", copy, "--port", String(port)]
       .concat(["--host", "127.0.0.1", "--log-level", "error"]),
-    cwd: ROOT,
+    cwd: root,
     stdout: "null",
     stderr: "null",
   }).spawn();
@@ -133,34 +165,53 @@ async function oneRun(db: string, requests: number, firstS: number) {
         await r.body?.cancel();
         up = true;
       } catch {
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 20));
       }
     }
     if (!up) throw new Error("Cannot start hopwatch for the jobs bench: not listening in 300 s");
     const listenMs = performance.now() - t0;
-    const total = 37_000;
     const cpu0 = cpuSeconds(child.pid);
+    // The server's own view of its jobs, once a second while the first phase runs.
+    let readyAfterS: number | null = null;
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        try {
+          const h = await (await fetch(`${base}/api/health`)).json();
+          if (readyAfterS === null && h.status === "ok") {
+            readyAfterS = Math.round((performance.now() - t0) / 100) / 10;
+          }
+        } catch { /* counted by the measured requests */ }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
     const during = await measure(base, requests, firstS * 1000, total);
+    polling = false;
+    await poller;
     const cpuDuring = (cpuSeconds(child.pid) - cpu0) / firstS;
-    // Idle: store ready and the backfill finished (retention and checkpoints are short).
+    // Idle: the server reports no background job running, three polls (1 s apart) in a row.
     let health: Record<string, unknown> = {};
     const idleFrom = performance.now();
-    while (performance.now() - idleFrom < 900_000) {
+    let quiet = 0;
+    while (quiet < 3 && performance.now() - idleFrom < 900_000) {
       const r = await fetch(`${base}/api/health`);
       health = await r.json();
-      const st = (health.maintenance as { backfill?: { state?: string } } | null)?.backfill?.state;
-      if (health.status === "ok" && st !== "running" && st !== undefined) break;
-      await new Promise((r) => setTimeout(r, 1000));
+      quiet = idle(health) ? quiet + 1 : 0;
+      if (quiet < 3) await new Promise((r) => setTimeout(r, 1000));
     }
+    if (quiet < 3) throw new Error("Cannot measure idle reads: jobs still busy after 900 s");
     const idleAfterS = Math.round((performance.now() - t0) / 1000);
-    await new Promise((r) => setTimeout(r, 3000));
     const cpu1 = cpuSeconds(child.pid);
     const after = await measure(base, requests, firstS * 1000, total);
     const cpuAfter = (cpuSeconds(child.pid) - cpu1) / firstS;
     return {
+      transmissions: total,
       listenMs: Math.round(listenMs),
+      readyAfterSeconds: readyAfterS,
       idleAfterSeconds: idleAfterS,
       backfill: (health.maintenance as { backfill?: unknown } | null)?.backfill ?? null,
+      walCheckpoints: (health.maintenance as { walCheckpoints?: unknown } | null)
+        ?.walCheckpoints ?? null,
       during: { ...during, serverCpuCores: round(cpuDuring) },
       after: { ...after, serverCpuCores: round(cpuAfter) },
       p99Ratio: round(during.p99 / after.p99),
@@ -180,6 +231,7 @@ if (import.meta.main) {
   const firstS = Number(arg("--first", "60"));
   const runs = Number(arg("--runs", "1"));
   let db = arg("--db", "");
+  const root = arg("--root", ROOT);
   const tmp = await Deno.makeTempDir({ prefix: "hopwatch-jobs-gen-" });
   try {
     if (!db) {
@@ -187,12 +239,14 @@ if (import.meta.main) {
       await generate(shape, seed, db);
     }
     const results = [];
-    for (let i = 0; i < runs; i++) results.push(await oneRun(db, requests, firstS));
+    for (let i = 0; i < runs; i++) results.push(await oneRun(db, requests, firstS, root));
     const ratios = results.map((r) => r.p99Ratio).sort((a, b) => a - b);
     console.log(JSON.stringify(
       {
         bench: "jobs_read",
         shape: arg("--db", "") ? "custom" : shape,
+        root,
+        load: Deno.loadavg(),
         requestsPerPhase: requests,
         firstSeconds: firstS,
         runs: results,

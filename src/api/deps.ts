@@ -63,6 +63,11 @@ export interface MaintenanceStatus {
   evictions: number;
   /** WAL checkpoints. */
   walCheckpoints: CheckpointerStats;
+  /**
+   * Background work running now: "startup" (store load and seeding, before the periodic jobs
+   * start), "backfill", "retention". Empty when every job is idle (bench/jobs_read_bench.ts).
+   */
+  busy?: string[];
 }
 
 /** Build information shown by `/api/stats` and `/api/health`. */

@@ -74,6 +74,8 @@ interface NodeMemo {
 /** A node's serialised object and the inputs that change it besides the node's own attributes. */
 interface NodeText {
   json: string;
+  /** `json` as UTF-8, encoded on first use (see {@linkcode nodeJsonBytes}). */
+  bytes: Uint8Array | null;
   sent: number;
   heard: number;
   count: number;
@@ -200,6 +202,21 @@ function isRelay(n: NodeInfo): boolean {
  * always what a fresh serialisation would give.
  */
 export function nodeJsonText(ctx: ApiContext, n: NodeInfo, now: number = ctx.now()): string {
+  return nodeText(ctx, n, now).json;
+}
+
+/**
+ * {@linkcode nodeJsonText} as UTF-8 bytes, encoded once per text: the same array is returned
+ * while the text is unchanged, so a caller can tell an unchanged node by identity. Do not mutate.
+ */
+export function nodeJsonBytes(ctx: ApiContext, n: NodeInfo, now: number = ctx.now()): Uint8Array {
+  const t = nodeText(ctx, n, now);
+  return t.bytes ??= UTF8.encode(t.json);
+}
+
+const UTF8 = new TextEncoder();
+
+function nodeText(ctx: ApiContext, n: NodeInfo, now: number): NodeText {
   const memo = memoOf(ctx, n);
   const sent = ctx.store.idx.bySender[n.id]?.size ?? 0;
   const heard = lastHeardMs(ctx, n);
@@ -217,11 +234,10 @@ export function nodeJsonText(ctx: ApiContext, n: NodeInfo, now: number = ctx.now
     t && t.sent === sent && t.heard === heard && t.count === count && t.relay === relay &&
     t.score === score && t.active === active
   ) {
-    return t.json;
+    return t;
   }
   const json = JSON.stringify(nodeJson(ctx, n, now));
-  memo.text = { json, sent, heard, count, relay, score, active };
-  return json;
+  return memo.text = { json, bytes: null, sent, heard, count, relay, score, active };
 }
 
 function relayActive(r: RelayInfo, now: number): boolean {

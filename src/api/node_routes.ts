@@ -11,7 +11,8 @@ import { badRequest } from "./errors.ts";
 import { limitParam, offsetParam, regionParam, regions } from "./filters.ts";
 import { areaNodeIds, areaParam } from "./geo_common.ts";
 import { visible } from "./node_lookup.ts";
-import { lastHeardMs, nodeJson, nodeJsonText, packetCount } from "./node_json.ts";
+import { lastHeardMs, nodeJson, nodeJsonBytes, packetCount } from "./node_json.ts";
+import { NodeListBodies } from "./node_list_body.ts";
 import { csvParam, enumParam, stringParam, timeParam } from "./params.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 
@@ -73,6 +74,7 @@ class NodeOrder {
 export function nodeRoutes(ctx: ApiContext): AnyRoute[] {
   const max = ctx.config.listLimits.nodes;
   const order = new NodeOrder(ctx);
+  const bodies = new NodeListBodies();
   return [
     route({
       method: "GET",
@@ -133,13 +135,12 @@ export function nodeRoutes(ctx: ApiContext): AnyRoute[] {
         if (sortBy === "packetCount") sortNodes(ctx, matched, sortBy);
         const page = matched.slice(p.offset, p.offset + p.limit);
         // Same bytes as c.json({nodes, total, counts}), from per-node memoised texts.
-        return c.body(
-          `{"nodes":[${
-            page.map((n) => nodeJsonText(ctx, n, now)).join(",")
-          }],"total":${matched.length},"counts":${JSON.stringify(counts)}}`,
-          200,
-          { "Content-Type": "application/json" },
+        const body = bodies.body(
+          JSON.stringify(p),
+          page.map((n) => nodeJsonBytes(ctx, n, now)),
+          `],"total":${matched.length},"counts":${JSON.stringify(counts)}}`,
         );
+        return c.body(body, 200, { "Content-Type": "application/json" });
       },
     }),
     route({

@@ -82,6 +82,7 @@ export class BackgroundJobs {
   #backfillRelayChanges = -1;
   #unsubscribe: () => void;
   #retentionRunning = false;
+  #started = false;
 
   constructor(deps: JobDeps) {
     this.#d = deps;
@@ -92,6 +93,7 @@ export class BackgroundJobs {
 
   /** Starts every job; the backfill runs once at once. */
   start(): void {
+    this.#started = true;
     const every = (ms: number, fn: () => unknown) => {
       this.#timers.push(setInterval(() => {
         Promise.resolve(fn()).catch((err) => this.#d.log.error(`background job failed: ${err}`));
@@ -221,7 +223,17 @@ export class BackgroundJobs {
       retention: { runs: this.status.retentionRuns, last: this.status.lastRetention },
       evictions: this.status.evictions,
       walCheckpoints: this.#d.checkpointer?.stats() ?? WalCheckpointer.inactiveStats(),
+      busy: this.busy(),
     };
+  }
+
+  /** Jobs running now (see `MaintenanceStatus.busy`); empty when all are idle. */
+  busy(): string[] {
+    const out: string[] = [];
+    if (!this.#started) out.push("startup");
+    if (this.#backfill?.progress.state === "running") out.push("backfill");
+    if (this.#retentionRunning) out.push("retention");
+    return out;
   }
 
   /**

@@ -28,6 +28,9 @@ import { mountUi } from "./ui_mount.ts";
 import { BackgroundJobs, RETENTION_FIRST_RUN_MS } from "./background_jobs.ts";
 import { warnRetentionAhead } from "./retention_preview.ts";
 
+/** Longest synchronous run of the startup load (`LoadOptions.maxSliceMs`). */
+const LOAD_SLICE_MS = 4;
+
 /** A started server. */
 export interface RunningServer {
   /** The bound port (useful with port 0). */
@@ -166,6 +169,8 @@ export async function startServer(
       hotHours: config.packetStore.hotStartupHours || undefined,
       retentionHours: config.packetStore.retentionHours || undefined,
       newestFirst: true,
+      // HTTP is served meanwhile: at most ~4 ms of loading per event-loop turn.
+      maxSliceMs: LOAD_SLICE_MS,
       signal: abort.signal,
       onProgress: (rows, pct, rate) => {
         const now = performance.now();

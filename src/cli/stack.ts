@@ -144,9 +144,14 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     async load(options = {}) {
       await checkpointer.ready;
       const graph = loadGraph(hdb.db, nodes, resolver.graph);
+      // Sliced (a server answering HTTP): each startup step in a turn of its own.
+      const turn = () => options.maxSliceMs ? new Promise((r) => setTimeout(r, 0)) : undefined;
+      await turn();
       await reresolveStoredPaths(hdb.db, nodes, resolver, opts.log);
+      await turn();
       const summary = await loadStore(hdb.db, store, nodes, options);
-      store.finishLoad();
+      if (options.maxSliceMs) await store.finishLoadSliced(options.maxSliceMs);
+      else store.finishLoad();
       await health.load(
         hdb.db,
         store,
@@ -155,6 +160,7 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
           const n = nodes.byKey(pk);
           return !!n && (n.batteryMv !== null || n.temperatureC !== null);
         },
+        options.maxSliceMs,
       );
       clientRx.load();
       return { graph, summary };

@@ -244,6 +244,41 @@ export class ClockSkewTracker {
     return this.#refresh(nowMs).fleet.length;
   }
 
+  /**
+   * Computes the fleet memo as {@linkcode fleet} would, yielding to the event loop whenever
+   * `sliceMs` have passed between nodes (startup seeding: ~70 ms at once on M). Sightings
+   * recorded meanwhile leave the memo stale, to be refreshed as usual.
+   */
+  async warm(nowMs: number, sliceMs: number): Promise<void> {
+    const version = this.#version;
+    let t0 = performance.now();
+    const steps = this.#calibrateSteps();
+    let cal: Calibration;
+    for (;;) {
+      const r = steps.next();
+      if (r.done) {
+        cal = r.value;
+        break;
+      }
+      if (performance.now() - t0 >= sliceMs) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        t0 = performance.now();
+      }
+    }
+    const fleet: NodeClockSkew[] = [];
+    const perNode = new Map<string, { version: number; result: NodeClockSkew | null }>();
+    for (const [pk, list] of [...this.#nodes]) {
+      const result = this.#compute(pk, list, cal, false);
+      perNode.set(pk, { version: this.#nodeVersion.get(pk) ?? 0, result });
+      if (result) fleet.push(result);
+      if (performance.now() - t0 >= sliceMs) {
+        await new Promise((r) => setTimeout(r, 0));
+        t0 = performance.now();
+      }
+    }
+    this.#memo = { version, atMs: nowMs, cal, fleet, perNode };
+  }
+
   #intern(id: string): number {
     let i = this.#observerIdx.get(id);
     if (i === undefined) {
@@ -276,8 +311,19 @@ export class ClockSkewTracker {
   }
 
   #calibrate(): Calibration {
+    const steps = this.#calibrateSteps();
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /** {@linkcode #calibrate} pausing (a `yield`) after every 64 nodes' adverts. */
+  *#calibrateSteps(): Generator<void, Calibration> {
     const devs: number[][] = this.#observerIds.map(() => []);
-    for (const list of this.#nodes.values()) {
+    let visited = 0;
+    for (const list of [...this.#nodes.values()]) {
+      if ((++visited & 63) === 0) yield;
       for (const ad of list) {
         const n = ad.obs.length;
         if (n < 2) continue;
@@ -285,13 +331,16 @@ export class ClockSkewTracker {
           ad.mid = median(ad.sec);
           ad.midN = n;
         }
-        for (let k = 0; k < n; k++) devs[ad.obs[k]].push(ad.sec[k] - ad.mid);
+        // `??=`: an observer first seen while a sliced calibration paused.
+        for (let k = 0; k < n; k++) (devs[ad.obs[k]] ??= []).push(ad.sec[k] - ad.mid);
       }
     }
     const offsets = new Map<number, { offset: number; samples: number }>();
-    devs.forEach((d, i) => {
-      if (d.length) offsets.set(i, { offset: fastMedian(d), samples: d.length });
-    });
+    for (let i = 0; i < devs.length; i++) {
+      const d = devs[i];
+      if (d?.length) offsets.set(i, { offset: fastMedian(d), samples: d.length });
+      yield;
+    }
     const signature = [...offsets].map(([i, c]) => `${i}:${c.offset}`).sort().join(",");
     return { offsets, signature };
   }

@@ -11,6 +11,14 @@
  */
 
 const MIN_CAP = 4;
+/**
+ * Most later ids an out-of-order {@linkcode IdList.add} moves to keep the list sorted: 256, or a
+ * quarter of the list. A bulk load newest first adds ids below the whole list and so still
+ * appends (sorted once per 1,024 adds); a late id of the last day moves a small tail.
+ */
+function insertShift(n: number): number {
+  return Math.max(256, n >> 2);
+}
 
 /** A set of ids stored as a sorted, growable `Int32Array`. */
 export class IdList {
@@ -22,25 +30,39 @@ export class IdList {
   dirty = false;
   /** Bumped by every change of membership, so readers can memoise what they derive from it. */
   version = 0;
+  /** Length of the sorted prefix when the list last turned dirty. */
+  #sortedN = 0;
 
   constructor(cap = MIN_CAP) {
     this.a = new Int32Array(cap);
   }
 
-  /** Adds `id`; a repeat of the last id is ignored, an out-of-order id marks the list dirty. */
+  /**
+   * Adds `id`; a repeat of the last id is ignored. An out-of-order id in a clean list goes to its
+   * place when few later ids move (`insertShift`) (one native `copyWithin`; the
+   * steady-state case: a re-resolved or late observation of a recent transmission), so the list
+   * stays sorted and the next read does not sort it whole; otherwise it is appended and marks
+   * the list dirty (bulk loads, newest first), sorted and de-duplicated on the next read.
+   */
   add(id: number): void {
     const n = this.n;
     if (n > 0) {
       const last = this.a[n - 1];
       if (last === id) return;
-      if (last > id) this.dirty = true;
+      if (last > id && !this.dirty) {
+        if (this.#insert(id)) return;
+        this.dirty = true;
+        this.#sortedN = n; // sorted up to here
+      }
     }
     if (n === this.a.length) this.#grow(n + 1);
     this.a[n] = id;
     this.n = n + 1;
     this.version++;
-    // Bound the duplicates an interleaved producer can pile up.
-    if (this.dirty && this.n >= 64 && (this.n & 1023) === 0) this.normalize();
+    // Bound the duplicates an interleaved producer can pile up: sort once the list has doubled
+    // since it was last sorted (a newest-first load of L sorted its longest lists every 1,024
+    // adds, each sort one 50 ms turn; doubling keeps the total to a few sorts per list).
+    if (this.dirty && this.n >= 2 * this.#sortedN + 1024) this.normalize();
   }
 
   /** Sorts and de-duplicates in place (native numeric sort). */
@@ -170,6 +192,27 @@ export class IdList {
   /** Bytes held by the backing array. */
   get byteLength(): number {
     return this.a.byteLength;
+  }
+
+  /** Inserts `id` (below the last id) at its sorted place if few ids move; false if too many. */
+  #insert(id: number): boolean {
+    const a = this.a;
+    const n = this.n;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (a[mid] < id) lo = mid + 1;
+      else hi = mid;
+    }
+    if (n - lo > insertShift(n)) return false;
+    if (a[lo] === id) return true; // already present
+    if (n === a.length) this.#grow(n + 1);
+    this.a.copyWithin(lo + 1, lo, n);
+    this.a[lo] = id;
+    this.n = n + 1;
+    this.version++;
+    return true;
   }
 
   #grow(need: number): void {

@@ -38,8 +38,16 @@ export interface LoadOptions {
   nowMs?: number;
   /** Load workers reading SQLite in parallel (default 1 on 4+ cores, else 0 = in-thread). */
   workers?: number;
-  /** Transmissions per worker request (default 500). */
+  /** Transmissions per worker request (default 500; the upper bound when `maxSliceMs` is set). */
   batchSize?: number;
+  /**
+   * Longest synchronous run of loading, ms (default: none, yield once per `chunkSize`). When set,
+   * the loader yields as soon as a slice has run this long, reads in the calling thread no
+   * further ahead than the batch it indexes next, and sizes batches from the measured cost per
+   * transmission so one batch fits a slice: a server answering HTTP during the load waits at
+   * most about one slice (bench/jobs_read_bench.ts).
+   */
+  maxSliceMs?: number;
 }
 
 /** What {@linkcode loadStore} did. */
@@ -84,11 +92,25 @@ function str(v: unknown): string | null {
   return v === null || v === undefined ? null : String(v);
 }
 
-/** Loads the nodes table into the directory; returns the row count. */
-function loadNodes(db: DatabaseSync, store: PacketStore, nodes: NodeDirectory): number {
+/**
+ * Loads the nodes table into the directory; returns the row count. Yields to the event loop
+ * whenever `sliceMs` have passed (2,379 nodes took ~50 ms at once on L: every upsert notifies
+ * the directory's listeners).
+ */
+async function loadNodes(
+  db: DatabaseSync,
+  store: PacketStore,
+  nodes: NodeDirectory,
+  sliceMs: number,
+): Promise<number> {
   const cols = columns(db, "nodes");
   const rows = db.prepare(`SELECT * FROM nodes`).all();
+  let t0 = performance.now();
   for (const r of rows) {
+    if (performance.now() - t0 >= sliceMs) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      t0 = performance.now();
+    }
     const pk = str(r.public_key);
     if (!pk) continue;
     const node = nodes.upsert({
@@ -153,6 +175,8 @@ export async function loadStore(
   const t0 = performance.now();
   const now = opts.nowMs ?? Date.now();
   const chunkSize = Math.max(1, opts.chunkSize ?? 10_000);
+  const sliced = opts.maxSliceMs !== undefined && opts.maxSliceMs > 0;
+  const sliceMs = sliced ? opts.maxSliceMs! : Infinity;
   const p = store.progress;
   Object.assign(p, {
     state: "loading",
@@ -165,7 +189,7 @@ export async function loadStore(
   const summary: LoadSummary = {
     tx: 0,
     obs: 0,
-    nodes: loadNodes(db, store, nodes),
+    nodes: 0,
     observers: 0,
     dedupObs: 0,
     resolvedPaths: 0,
@@ -179,6 +203,8 @@ export async function loadStore(
     workerFallback: null,
   };
 
+  summary.nodes = await loadNodes(db, store, nodes, sliceMs);
+  if (sliced) await new Promise((r) => setTimeout(r, 0));
   const observers = new Map<number, ObserverRow>();
   for (const r of db.prepare(`SELECT rowid AS rid, id, name, iata FROM observers`).all()) {
     const o = { id: String(r.id), name: str(r.name), iata: str(r.iata) };
@@ -218,8 +244,21 @@ export async function loadStore(
   let source = await openSource(db, nodes, opts.workers);
   summary.workers = source.workers;
   const ingest = new BatchIngest(store, observers);
-  const batchTx = Math.max(1, Math.min(chunkSize, opts.batchSize ?? 500));
-  const lookahead = 2 * Math.max(1, source.workers) + 2;
+  const maxBatch = Math.max(1, Math.min(chunkSize, opts.batchSize ?? 500));
+  const pace = new BatchPace(maxBatch, sliceMs);
+  const lookahead = () =>
+    source.kind === "thread" && sliced ? 1 : 2 * Math.max(1, source.workers) + 2;
+  let sliceStart = performance.now();
+  /** One progress step: counts, percent and the callback. */
+  const step = () => {
+    summary.chunks++;
+    if (summary.chunks === 1) summary.firstChunkMs = performance.now() - t0;
+    p.loadedTx = store.txCount;
+    p.loadedObs = store.obsCount;
+    p.pct = p.totalTx > 0 ? Math.min(100, Math.round((1000 * p.loadedTx) / p.totalTx) / 10) : 100;
+    const secs = (performance.now() - t0) / 1000;
+    opts.onProgress?.(p.loadedObs, p.pct, secs > 0 ? Math.round(p.loadedObs / secs) : 0);
+  };
   try {
     for (const [pred, desc] of phases) {
       // Only ids here; the rows themselves are read and decoded by the source.
@@ -230,22 +269,28 @@ export async function loadStore(
       (idStmt as unknown as { setReturnArrays(on: boolean): void }).setReturnArrays(true);
       let cursor = desc ? Number.MAX_SAFE_INTEGER : -1;
       let exhausted = false;
-      const queue: { lo: number; hi: number; batch: Promise<PackedBatch> }[] = [];
+      const queue: { lo: number; hi: number; ntx: number; batch: Promise<PackedBatch> }[] = [];
       let sinceStep = 0;
+      // Ids of the current chunk not yet requested from the source.
+      let ids: number[] = [];
+      let at = 0;
       const refill = () => {
-        while (!exhausted && queue.length < lookahead) {
-          const ids = (idStmt.all(cursor) as unknown as number[][]).map((r) => Number(r[0]));
-          if (ids.length === 0) {
-            exhausted = true;
-            break;
+        while (queue.length < lookahead()) {
+          if (at >= ids.length) {
+            if (exhausted) break;
+            ids = (idStmt.all(cursor) as unknown as number[][]).map((r) => Number(r[0]));
+            at = 0;
+            if (ids.length === 0) {
+              exhausted = true;
+              break;
+            }
+            cursor = ids[ids.length - 1];
           }
-          cursor = ids[ids.length - 1];
-          for (let i = 0; i < ids.length; i += batchTx) {
-            const part = ids.slice(i, i + batchTx);
-            const lo = Math.min(part[0], part[part.length - 1]);
-            const hi = Math.max(part[0], part[part.length - 1]);
-            queue.push({ lo, hi, batch: source.fetch(lo, hi, pred) });
-          }
+          const part = ids.slice(at, at + pace.batch);
+          at += part.length;
+          const lo = Math.min(part[0], part[part.length - 1]);
+          const hi = Math.max(part[0], part[part.length - 1]);
+          queue.push({ lo, hi, ntx: part.length, batch: source.fetch(lo, hi, pred) });
         }
       };
       for (;;) {
@@ -253,6 +298,7 @@ export async function loadStore(
           summary.aborted = true;
           break;
         }
+        const t = performance.now();
         refill();
         const item = queue.shift();
         if (!item) break;
@@ -268,22 +314,22 @@ export async function loadStore(
           for (const q of queue) q.batch = source.fetch(q.lo, q.hi, pred);
           batch = await source.fetch(item.lo, item.hi, pred);
         }
+        const tAdd = performance.now();
         ingest.add(batch, opts.resolveMissing);
+        // This thread's share of the batch: reading and indexing, or indexing only (workers).
+        pace.measured(item.ntx, performance.now() - (source.kind === "thread" ? t : tAdd));
         sinceStep += batch.ntx;
         if (sinceStep >= chunkSize || (queue.length === 0 && exhausted)) {
           sinceStep = 0;
-          summary.chunks++;
-          if (summary.chunks === 1) summary.firstChunkMs = performance.now() - t0;
-          p.loadedTx = store.txCount;
-          p.loadedObs = store.obsCount;
-          p.pct = p.totalTx > 0
-            ? Math.min(100, Math.round((1000 * p.loadedTx) / p.totalTx) / 10)
-            : 100;
-          const secs = (performance.now() - t0) / 1000;
-          opts.onProgress?.(p.loadedObs, p.pct, secs > 0 ? Math.round(p.loadedObs / secs) : 0);
+          step();
+          if (!sliced) await new Promise((r) => setTimeout(r, 0));
+        }
+        if (sliced && performance.now() - sliceStart >= sliceMs) {
           await new Promise((r) => setTimeout(r, 0));
+          sliceStart = performance.now();
         }
       }
+      if (sinceStep > 0) step();
       if (summary.aborted) break;
     }
   } finally {
@@ -294,9 +340,37 @@ export async function loadStore(
   summary.resolvedPaths = ingest.resolvedPaths;
   summary.resolvedOnLoad = ingest.resolvedOnLoad;
   summary.badPaths = ingest.badPaths;
-  store.finishLoad();
+  if (sliced) await store.finishLoadSliced(sliceMs);
+  else store.finishLoad();
   summary.dedupObs = store.counters.dedupObs - dedupBefore;
   summary.ms = performance.now() - t0;
   if (!summary.aborted) Object.assign(p, { state: "ready", pct: 100 });
   return summary;
+}
+
+/**
+ * Transmissions per batch when the load is sliced: the measured milliseconds per transmission
+ * of this thread's work (a moving average over batches) decide how many fit half a slice,
+ * between 16 and the configured batch size.
+ */
+class BatchPace {
+  #max: number;
+  #sliceMs: number;
+  #msPerTx = 0;
+  batch: number;
+
+  constructor(max: number, sliceMs: number) {
+    this.#max = max;
+    this.#sliceMs = sliceMs;
+    this.batch = Number.isFinite(sliceMs) ? Math.min(max, 50) : max;
+  }
+
+  /** Records that `ntx` transmissions took `ms` to read and index. */
+  measured(ntx: number, ms: number): void {
+    if (!Number.isFinite(this.#sliceMs) || ntx <= 0) return;
+    const per = ms / ntx;
+    this.#msPerTx = this.#msPerTx === 0 ? per : 0.8 * this.#msPerTx + 0.2 * per;
+    const fit = Math.floor(this.#sliceMs / 2 / Math.max(this.#msPerTx, 1e-4));
+    this.batch = Math.max(16, Math.min(this.#max, fit));
+  }
 }

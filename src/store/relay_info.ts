@@ -183,6 +183,18 @@ export class RelayInfoMemo {
   }
 }
 
+/**
+ * The figures of a node that never relayed: one shared frozen object, so a caller that keeps
+ * texts while the relay object is the same (the node list) sees no change from call to call.
+ */
+const EMPTY_RELAY_INFO: RelayInfo = Object.freeze({
+  lastRelayedMs: 0,
+  count1h: 0,
+  count24h: 0,
+  unscopedCount24h: 0,
+  scopes: Object.freeze([]) as unknown as string[],
+});
+
 function emptyRelayInfo(): RelayInfo {
-  return { lastRelayedMs: 0, count1h: 0, count24h: 0, unscopedCount24h: 0, scopes: [] };
+  return EMPTY_RELAY_INFO;
 }

@@ -89,6 +89,17 @@ Deno.test("server: serves the fixture over HTTP and stops cleanly on SIGTERM", a
     const notFound = await fetch(`${server.url}/api/definitely-not-here`);
     assert.equal(notFound.status, 404);
     assert.deepEqual(Object.keys(await notFound.json()), ["error"]);
+    // The background jobs report themselves; once the first backfill is over, none is busy.
+    let busy: string[] | undefined;
+    for (let i = 0; i < 100; i++) {
+      const h = await (await fetch(`${server.url}/api/health`)).json();
+      busy = h.maintenance.busy;
+      assert.ok(Array.isArray(busy), "maintenance.busy is a list");
+      if (busy!.length === 0) break;
+      assert.ok(busy!.every((b) => ["startup", "backfill", "retention"].includes(b)), `${busy}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(busy, []);
   } finally {
     const status = await server.stop("SIGTERM");
     assert.equal(status.code, 0, server.log());

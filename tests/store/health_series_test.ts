@@ -192,3 +192,26 @@ Deno.test("advertTimestamp reads the sender clock of every fixture advert like t
   assert.equal(advertTimestamp("1100"), null, "too short");
   assert.equal(advertTimestamp("zz"), null);
 });
+
+Deno.test("ClockSkewTracker.warm (sliced) leaves the same fleet as a direct computation", async () => {
+  const t = Date.parse("2026-05-17T00:00:00Z");
+  const feed = (c: ClockSkewTracker) => {
+    for (let n = 0; n < 150; n++) {
+      const pk = n.toString(16).padStart(64, "0");
+      for (let i = 0; i < 6; i++) {
+        for (let o = 0; o < 4; o++) {
+          // Observer o runs o*7 s late; node n's clock is n s ahead.
+          c.record(pk, `h${n}-${i}`, t / 1000 + i * 600 + n, `O${o}`, t + i * 600_000 + o * 7000);
+        }
+      }
+    }
+  };
+  const direct = new ClockSkewTracker();
+  feed(direct);
+  const warmed = new ClockSkewTracker();
+  feed(warmed);
+  await warmed.warm(t + 3_600_000, 0.001);
+  assert.deepEqual(warmed.fleet(t + 3_600_000), direct.fleet(t + 3_600_000));
+  assert.deepEqual(warmed.observerCalibrations(t), direct.observerCalibrations(t));
+  assert.equal(direct.fleet(t + 3_600_000).length, 150);
+});

@@ -36,3 +36,36 @@ Deno.test("IdList.removeSorted removes exactly the given ids, like a filter woul
     assert.equal(list.removeSorted(unique), 0, "removing again is a no-op");
   }
 });
+
+Deno.test("IdList.add keeps a clean list sorted for late ids near the end, appends dirty otherwise", () => {
+  const l = new IdList();
+  for (let i = 0; i < 2000; i++) l.add(i * 2);
+  const v0 = l.version;
+  // A late id among the last ids: inserted in place, the list stays clean.
+  l.add(3991);
+  assert.equal(l.dirty, false);
+  assert.equal(l.version, v0 + 1);
+  l.add(3991); // already present: nothing changes
+  assert.equal(l.n, 2001);
+  assert.equal(l.version, v0 + 1);
+  // An id below most of the list (a bulk load newest first): appended, the list turns dirty.
+  l.add(1);
+  assert.equal(l.dirty, true);
+  const want = [...Array.from({ length: 2000 }, (_, i) => i * 2), 3991, 1].sort((a, b) => a - b);
+  assert.deepEqual(Array.from(l.view()), want);
+  // Random late ids within the tail, each kept in order without a sort.
+  const m = new IdList();
+  const ids = new Set<number>();
+  for (let i = 0; i < 5000; i++) {
+    const id = i * 10 + (i % 7);
+    m.add(id);
+    ids.add(id);
+  }
+  for (let k = 0; k < 500; k++) {
+    const id = 49_990 - ((k * 7919) % 9000);
+    m.add(id);
+    ids.add(id);
+    assert.equal(m.dirty, false, `late id ${id}`);
+  }
+  assert.deepEqual(Array.from(m.view()), [...ids].sort((a, b) => a - b));
+});

@@ -114,6 +114,43 @@ Deno.test("load workers produce the same store as the in-thread reader", async (
   db.close();
 });
 
+Deno.test("a sliced load (maxSliceMs) yields between small batches and builds the same store", async () => {
+  const { db } = openFixtureCopy();
+  const a = newStore();
+  const sa = await loadStore(db, a.store, a.nodes, { workers: 0 });
+  for (const workers of [0, 1]) {
+    const b = newStore();
+    const pcts: number[] = [];
+    let turns = 0;
+    let counting = true;
+    const tick = () => {
+      turns++;
+      if (counting) setTimeout(tick, 0);
+    };
+    setTimeout(tick, 0);
+    const sb = await loadStore(db, b.store, b.nodes, {
+      workers,
+      newestFirst: true,
+      chunkSize: 200,
+      maxSliceMs: 0.01,
+      onProgress: (_rows, pct) => pcts.push(pct),
+    });
+    counting = false;
+    assert.equal(sb.workers, workers, sb.workerFallback ?? "");
+    assert.equal(sb.tx, sa.tx);
+    assert.equal(sb.obs, sa.obs);
+    assert.deepEqual(summaryOf(b.store), summaryOf(a.store));
+    assert.deepEqual(b.store.checkConsistency().errors, []);
+    const all = (s: PacketStore) => s.listTransmissions({}, { limit: 1000 }, true).items;
+    assert.deepEqual(all(b.store), all(a.store));
+    assert.equal(sb.chunks, Math.ceil(sa.tx / 200), "one progress step per chunk");
+    assert.equal(pcts.at(-1), 100);
+    // Batches of at most 50 then sized to half a slice (>= 16): far more turns than chunks.
+    assert.ok(turns >= Math.ceil(sa.tx / 50), `other timers ran ${turns} times during the load`);
+  }
+  db.close();
+});
+
 Deno.test("hot window first, retention window, resolveMissing and abort", async () => {
   const { db } = openFixtureCopy();
   // The fixture spans 16:05..18:13 on 2026-05-17.
