@@ -28,6 +28,7 @@ import { httpIngestHandler } from "./http_ingest.ts";
 import { HealthStore } from "../store/health_store.ts";
 import { ClientRxIngest } from "../ingest/client_rx.ts";
 import { geoFilterGate } from "../ingest/geofilter.ts";
+import { nextTurn } from "../store/next_turn.ts";
 
 /** The assembled components. */
 export interface Stack {
@@ -145,7 +146,7 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
       await checkpointer.ready;
       const graph = loadGraph(hdb.db, nodes, resolver.graph);
       // Sliced (a server answering HTTP): each startup step in a turn of its own.
-      const turn = () => options.maxSliceMs ? new Promise((r) => setTimeout(r, 0)) : undefined;
+      const turn = () => options.maxSliceMs ? nextTurn() : undefined;
       await turn();
       await reresolveStoredPaths(hdb.db, nodes, resolver, opts.log);
       await turn();

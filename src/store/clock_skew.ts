@@ -27,6 +27,7 @@ import {
   type SkewPoint,
   type SkewSeverity,
 } from "./clock_skew_math.ts";
+import { nextTurn } from "./next_turn.ts";
 
 /** Adverts kept per node (the latest ones). */
 export const MAX_HASHES = 64;
@@ -261,7 +262,7 @@ export class ClockSkewTracker {
         break;
       }
       if (performance.now() - t0 >= sliceMs) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await nextTurn();
         t0 = performance.now();
       }
     }
@@ -272,7 +273,7 @@ export class ClockSkewTracker {
       perNode.set(pk, { version: this.#nodeVersion.get(pk) ?? 0, result });
       if (result) fleet.push(result);
       if (performance.now() - t0 >= sliceMs) {
-        await new Promise((r) => setTimeout(r, 0));
+        await nextTurn();
         t0 = performance.now();
       }
     }

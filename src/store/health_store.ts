@@ -22,6 +22,7 @@ import { MetricsSeries } from "./metrics_series.ts";
 import { ClockSkewTracker } from "./clock_skew.ts";
 import { NodeTelemetry } from "./node_telemetry.ts";
 import type { PacketStore } from "./packet_store.ts";
+import { nextTurn } from "./next_turn.ts";
 
 /** Reference default of `retention.metricsDays`. */
 export const DEFAULT_METRICS_DAYS = 30;
@@ -134,7 +135,7 @@ export class HealthStore implements HealthSink {
         (sliced && (i & 15) === 15 && performance.now() - busy >= sliceMs)
       ) {
         this.#loadMs += performance.now() - busy;
-        await new Promise((r) => setTimeout(r, 0));
+        await nextTurn();
         busy = performance.now();
       }
       const tx = store.getByTxId(ids[i], true);

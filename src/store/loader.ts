@@ -18,6 +18,7 @@ import type { ObservationInput } from "./types.ts";
 import type { PackedBatch } from "./load_batch.ts";
 import { BatchIngest, type ObserverRow } from "./batch_ingest.ts";
 import { type BatchSource, databaseFile, ThreadSource, WorkerSource } from "./batch_source.ts";
+import { nextTurn } from "./next_turn.ts";
 
 /** Options of {@linkcode loadStore}. */
 export interface LoadOptions {
@@ -204,7 +205,7 @@ export async function loadStore(
   };
 
   summary.nodes = await loadNodes(db, store, nodes, sliceMs);
-  if (sliced) await new Promise((r) => setTimeout(r, 0));
+  if (sliced) await nextTurn();
   const observers = new Map<number, ObserverRow>();
   for (const r of db.prepare(`SELECT rowid AS rid, id, name, iata FROM observers`).all()) {
     const o = { id: String(r.id), name: str(r.name), iata: str(r.iata) };
@@ -325,7 +326,7 @@ export async function loadStore(
           if (!sliced) await new Promise((r) => setTimeout(r, 0));
         }
         if (sliced && performance.now() - sliceStart >= sliceMs) {
-          await new Promise((r) => setTimeout(r, 0));
+          await nextTurn();
           sliceStart = performance.now();
         }
       }

@@ -13,6 +13,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import { checkStatusMetrics, type StatusMetricFields } from "../ingest/status_metrics_check.ts";
+import { nextTurn } from "./next_turn.ts";
 
 /** The metric columns, in storage order. */
 export const METRIC_COLUMNS = [
@@ -183,7 +184,7 @@ export class MetricsSeries {
       const r = rows.next();
       if (r.done) return r.value;
       if (performance.now() - t0 >= sliceMs) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await nextTurn();
         t0 = performance.now();
       }
     }

@@ -35,6 +35,7 @@ import type {
   TransmissionView,
   TxFilter,
 } from "./types.ts";
+import { nextTurn } from "./next_turn.ts";
 
 export type { AddOptions, StoreCounters, StoreOptions } from "./store_core.ts";
 
@@ -253,18 +254,18 @@ export class PacketStore extends StoreCore {
    */
   async finishLoadSliced(sliceMs: number): Promise<void> {
     recomputeOrder(this);
-    await new Promise((r) => setTimeout(r, 0));
+    await nextTurn();
     const lists: IdList[] = [];
     this.idx.forEachList((_n, _k, l) => lists.push(l));
     let t0 = performance.now();
     for (const l of lists) {
       l.trim();
       if (performance.now() - t0 >= sliceMs) {
-        await new Promise((r) => setTimeout(r, 0));
+        await nextTurn();
         t0 = performance.now();
       }
     }
-    await new Promise((r) => setTimeout(r, 0));
+    await nextTurn();
     this.txs.compactPools();
   }
 
