@@ -13,26 +13,17 @@ import type { Page } from "playwright-core";
 import { buildUi } from "../../src/api/ui_build.ts";
 import {
   advertHex,
+  FIXTURE,
   hasChromium,
   launchBrowser,
   postPacket,
-  ROOT,
+  SHOTS,
   startHopwatch,
+  TEST_AREAS,
   watchPage,
 } from "./e2e_harness.ts";
 
-const FIXTURE = new URL("../../../shared/fixtures/corescope-e2e.db", import.meta.url);
-const SHOTS = new URL("test-output/screenshots/", ROOT);
-const AREAS = {
-  PASO: {
-    label: "Paso Robles",
-    polygon: [[35.3, -121.0], [35.3, -120.3], [35.9, -120.3], [35.9, -121.0]],
-  },
-  BAY: {
-    label: "Bay Area",
-    polygon: [[37.2, -122.7], [37.2, -121.5], [38.2, -121.5], [38.2, -122.7]],
-  },
-};
+const AREAS = TEST_AREAS;
 const int = (v: number) => Math.round(v).toLocaleString("en-US");
 
 // deno-lint-ignore no-explicit-any

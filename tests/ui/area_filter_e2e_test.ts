@@ -21,16 +21,16 @@ import {
 } from "../../src/meshcore/encode.ts";
 import {
   advertHex,
+  FIXTURE,
   hasChromium,
   launchBrowser,
   postPacket,
-  ROOT,
+  SHOTS,
   startHopwatch,
+  TEST_AREAS,
   watchPage,
 } from "./e2e_harness.ts";
 
-const FIXTURE = new URL("../../../shared/fixtures/corescope-e2e.db", import.meta.url);
-const SHOTS = new URL("test-output/screenshots/", ROOT);
 /** The fixture's six positioned nodes around Paso Robles. */
 const PASO_NODES = [
   "A-Town Repeater",
@@ -42,16 +42,7 @@ const PASO_NODES = [
 ];
 /** The fixture's two ADVERTs sent by those nodes (what `/api/packets?area=PASO` answers). */
 const PASO_ADVERTS = ["300a8e65a12158b2", "a55e43b4a08bb6a4"];
-const AREAS = {
-  PASO: {
-    label: "Paso Robles",
-    polygon: [[35.3, -121.0], [35.3, -120.3], [35.9, -120.3], [35.9, -121.0]],
-  },
-  BAY: {
-    label: "Bay Area",
-    polygon: [[37.2, -122.7], [37.2, -121.5], [38.2, -121.5], [38.2, -122.7]],
-  },
-};
+const AREAS = TEST_AREAS;
 
 /** A public-channel message relayed by hop `92` (only KB6CIO Tower, inside PASO, has it). */
 function relayedByPaso(text: string): string {

@@ -24,6 +24,21 @@ export const CHROMIUM = "/usr/bin/chromium";
 export const API_KEY = "e2e-ui-test-key-0123456789abcdef";
 /** Project root. */
 export const ROOT = new URL("../../", import.meta.url);
+/** The captured CoreScope database (read-only; the tests' servers work on copies). */
+export const FIXTURE = new URL("../../../shared/fixtures/corescope-e2e.db", import.meta.url);
+/** Where the browser tests write their screenshots. */
+export const SHOTS = new URL("test-output/screenshots/", ROOT);
+/** Two areas for the area tests: around the fixture's Paso Robles nodes, and the Bay Area. */
+export const TEST_AREAS = {
+  PASO: {
+    label: "Paso Robles",
+    polygon: [[35.3, -121.0], [35.3, -120.3], [35.9, -120.3], [35.9, -121.0]],
+  },
+  BAY: {
+    label: "Bay Area",
+    polygon: [[37.2, -122.7], [37.2, -121.5], [38.2, -121.5], [38.2, -122.7]],
+  },
+};
 
 /** Whether Chromium is installed (the browser tests are skipped otherwise). */
 export function hasChromium(): boolean {

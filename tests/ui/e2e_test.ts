@@ -13,16 +13,15 @@ import {
   advertHex,
   assertNoInjected,
   channelHex,
+  FIXTURE,
   hasChromium,
   launchBrowser,
   postPacket,
-  ROOT,
+  SHOTS,
   startHopwatch,
   watchPage,
 } from "./e2e_harness.ts";
 
-const FIXTURE = new URL("../../../shared/fixtures/corescope-e2e.db", import.meta.url);
-const SHOTS = new URL("test-output/screenshots/", ROOT);
 const XSS = ["<img src=x onerror=alert(1)>", '"><script>alert(1)</script>', "javascript:alert(1)"];
 
 /** Console noise that is not an application error. */

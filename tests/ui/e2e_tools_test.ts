@@ -15,16 +15,15 @@ import { generate } from "../../src/sim/generate.ts";
 import {
   advertHex,
   assertNoInjected,
+  FIXTURE,
   hasChromium,
   launchBrowser,
   postPacket,
-  ROOT,
+  SHOTS,
   startHopwatch,
   watchPage,
 } from "./e2e_harness.ts";
 
-const FIXTURE = new URL("../../../shared/fixtures/corescope-e2e.db", import.meta.url);
-const SHOTS = new URL("test-output/screenshots/", ROOT);
 const XSS = ["<img src=x onerror=alert(1)>", '"><script>alert(1)</script>'];
 /** Routes of every new page and tab with the selector that shows it rendered. */
 async function routes(page: Page): Promise<[string, string][]> {

@@ -11,10 +11,8 @@ import assert from "node:assert/strict";
 import { openDatabase } from "../../src/db/database.ts";
 import type { Page } from "playwright-core";
 import { buildUi } from "../../src/api/ui_build.ts";
-import { hasChromium, launchBrowser, ROOT, startHopwatch } from "./e2e_harness.ts";
+import { FIXTURE, hasChromium, launchBrowser, SHOTS, startHopwatch } from "./e2e_harness.ts";
 
-const FIXTURE = new URL("../../../shared/fixtures/corescope-e2e.db", import.meta.url);
-const SHOTS = new URL("test-output/screenshots/", ROOT);
 const BAY = [[36, -123.5], [36, -121], [38.5, -121], [38.5, -123.5]];
 
 /** A fixture copy with roaming receptions (recent) around positioned nodes. */

@@ -15,18 +15,17 @@ import { openDatabase } from "../../src/db/database.ts";
 import {
   advertHex,
   assertNoInjected,
+  FIXTURE,
   hasChromium,
   launchBrowser,
   postPacket,
-  ROOT,
+  SHOTS,
   startHopwatch,
   watchPage,
 } from "./e2e_harness.ts";
 
-const FIXTURE = new URL("../../../shared/fixtures/corescope-e2e.db", import.meta.url);
 const HOSTILE = "<img src=x onerror=alert(1)>";
 const HOSTILE_ID = "ABAD1DEA".repeat(8);
-const SHOTS = new URL("test-output/screenshots/", ROOT);
 
 /** A migrated copy of the fixture with metrics for three observers ending now. */
 async function metricsDb(dir: string): Promise<string> {
