@@ -26,6 +26,7 @@ import { rfHealthTab } from "./analytics_rf_health.ts";
 import { clockHealthTab } from "./analytics_clock_health.ts";
 import { analyticsAreaControl, BUILTIN_AREA_TABS, knownArea } from "../lib/analytics_area.ts";
 import { areaHashes, areaOverview, areaRf } from "./analytics_area_builtin.ts";
+import { nodeHashFacts } from "../lib/hash_facts.ts";
 
 /** Tabs defined in their own modules, after the built-in ones (one line each). */
 const TABS: AnalyticsTab[] = [
@@ -156,19 +157,7 @@ async function hashes(body: HTMLElement, rows: PacketRow[]): Promise<Dispose[]> 
     const s = pathHashSize(r.raw_hex);
     if (s) pktSizes.set(s, (pktSizes.get(s) ?? 0) + 1);
   }
-  const nodeSizes = new Map<number, number>();
-  for (const n of nodes) {
-    if (n.hash_size) nodeSizes.set(n.hash_size, (nodeSizes.get(n.hash_size) ?? 0) + 1);
-  }
-  const infra = nodes.filter((n) => n.role === "repeater" || n.role === "room");
-  const groups = new Map<string, typeof infra>();
-  for (const n of infra) {
-    const p = n.public_key.slice(0, 2).toUpperCase();
-    groups.set(p, [...(groups.get(p) ?? []), n]);
-  }
-  const coll = [...groups.entries()].filter(([, v]) => v.length > 1).sort((a, b) =>
-    b[1].length - a[1].length
-  );
+  const { nodeSizes, infra, shared: coll } = nodeHashFacts(nodes);
   const two = new Set<string>();
   const dup2 = new Set<string>();
   for (const n of infra) {

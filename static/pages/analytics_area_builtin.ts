@@ -25,6 +25,7 @@ import { chart } from "../lib/charts.ts";
 import { empty, h, kv, link, replace, table } from "../lib/dom.ts";
 import { int, num } from "../lib/format.ts";
 import { hopPairs, type Topology } from "./analytics_topology.ts";
+import { nodeHashFacts } from "../lib/hash_facts.ts";
 
 type Dispose = () => void;
 
@@ -180,18 +181,7 @@ export async function areaHashes(body: HTMLElement, area: string, win: string) {
     ),
     areaNodes(area),
   ]);
-  const nodeSizes = new Map<number, number>();
-  for (const n of nodes) {
-    if (n.hash_size) nodeSizes.set(n.hash_size, (nodeSizes.get(n.hash_size) ?? 0) + 1);
-  }
-  const infra = nodes.filter((n) => n.role === "repeater" || n.role === "room");
-  const groups = new Map<string, typeof infra>();
-  for (const n of infra) {
-    const p = n.public_key.slice(0, 2).toUpperCase();
-    groups.set(p, [...(groups.get(p) ?? []), n]);
-  }
-  const shared = [...groups.entries()].filter(([, v]) => v.length > 1)
-    .sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1));
+  const { nodeSizes, infra, shared } = nodeHashFacts(nodes);
   const bytes = [1, 2, 3];
   replace(
     body,
