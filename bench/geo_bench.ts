@@ -23,6 +23,7 @@ import { WsHub } from "../src/api/ws_hub.ts";
 import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
 import type { ClientReceptionMessage } from "../src/ingest/message_types.ts";
 import type { NodeInfo } from "../src/store/node_directory.ts";
+import { prng } from "../tests/meshcore/fixture_util.ts";
 
 const log = (msg: string) => console.error(`[geo_bench] ${msg}`);
 
@@ -40,18 +41,6 @@ function percentile(xs: number[], p: number): number {
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
-
-/** A deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function timeUrls(
   app: { request: (u: string) => Response | Promise<Response> },

@@ -5,17 +5,8 @@
  * @module
  */
 
-/** A small seeded PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of the fixture tests (mulberry32), re-exported for the hostile suite. */
+export { prng } from "../meshcore/fixture_util.ts";
 
 const HEX = (b: number) => b.toString(16).padStart(2, "0");
 
