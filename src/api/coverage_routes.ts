@@ -16,6 +16,7 @@ import { intParam, stringParam } from "./params.ts";
 import {
   bboxParam,
   daysParam,
+  fullPkParam,
   type GeoRuntime,
   geoRuntime,
   heardResolver,
@@ -128,14 +129,7 @@ export function coverageRoutes(ctx: ApiContext): AnyRoute[] {
       tag: "coverage",
       summary: "Where roaming clients heard one node: hex cells plus its reception totals",
       params: {
-        pk: stringParam({
-          in: "path",
-          description: "the node's public key (64 hex)",
-          pattern: /^[0-9a-f]{64}$/,
-          expect: "a 64-hex public key",
-          lower: true,
-          maxLength: 64,
-        }),
+        pk: fullPkParam,
         bbox: bboxParam,
         z: zoomParam,
       },

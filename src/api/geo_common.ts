@@ -12,7 +12,7 @@ import type { ClientRxIngest } from "../ingest/client_rx.ts";
 import type { GeoFilterGate } from "../ingest/geofilter.ts";
 import { type AreaEntry, geoSettingsOf, shapeContains } from "../cli/config_geo.ts";
 import { badRequest } from "./errors.ts";
-import { intParam, type Param, stringParam } from "./params.ts";
+import { intParam, type Param, PUBKEY_RE, stringParam } from "./params.ts";
 import type { Bbox, HeardResolver } from "../store/coverage_query.ts";
 import { visible } from "./node_lookup.ts";
 import type { NodeInfo } from "../store/node_directory.ts";
@@ -29,6 +29,16 @@ export interface GeoRuntime {
 /** `area`: a key of `config.areas`. */
 export const areaParam: Param<string | undefined> = stringParam({
   description: "a key of config.areas (nodes whose position lies inside it)",
+  maxLength: 64,
+});
+
+/** `:pk` of the per-node geography routes: a full 64-hex public key (no prefix). */
+export const fullPkParam: Param<string> = stringParam({
+  in: "path",
+  description: "the node's public key (64 hex)",
+  pattern: PUBKEY_RE,
+  expect: "a 64-hex public key",
+  lower: true,
   maxLength: 64,
 });
 

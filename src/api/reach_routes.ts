@@ -13,8 +13,7 @@
 
 import type { ApiContext } from "./deps.ts";
 import { type AnyRoute, route } from "./route_def.ts";
-import { stringParam } from "./params.ts";
-import { daysParam, hasPosition, haversineKm, heardResolver } from "./geo_common.ts";
+import { daysParam, fullPkParam, hasPosition, haversineKm, heardResolver } from "./geo_common.ts";
 import { nodeByKey, visible } from "./node_lookup.ts";
 import type { NodeInfo } from "../store/node_directory.ts";
 
@@ -194,14 +193,7 @@ export function reachRoutes(ctx: ApiContext): AnyRoute[] {
       tag: "nodes",
       summary: "Who hears the node and whom it hears, from resolved relay paths",
       params: {
-        pk: stringParam({
-          in: "path",
-          description: "the node's public key (64 hex)",
-          pattern: /^[0-9a-f]{64}$/,
-          expect: "a 64-hex public key",
-          lower: true,
-          maxLength: 64,
-        }),
+        pk: fullPkParam,
         days: daysParam,
       },
       needsIndex: true,
