@@ -67,7 +67,7 @@ interface NodeMemo {
   lastSeen: TimeText;
   lastHeard: TimeText;
   lastRelayed: TimeText;
-  /** The node's JSON text and what it was built from (see {@linkcode nodeJsonText}). */
+  /** The node's JSON text and what it was built from (see {@linkcode nodeJsonBytes}). */
   text: NodeText | null;
 }
 
@@ -195,19 +195,13 @@ function isRelay(n: NodeInfo): boolean {
 }
 
 /**
- * `JSON.stringify(nodeJson(ctx, n))`, remembered per node: the node list serialises thousands of
- * nodes per request and most have not changed. The text is reused only while the node's
- * attributes (directory events), its sent count, last-heard time, packet count, relay figures
- * (the store's memoised object), usefulness score and relay activity are all unchanged, so it is
- * always what a fresh serialisation would give.
- */
-export function nodeJsonText(ctx: ApiContext, n: NodeInfo, now: number = ctx.now()): string {
-  return nodeText(ctx, n, now).json;
-}
-
-/**
- * {@linkcode nodeJsonText} as UTF-8 bytes, encoded once per text: the same array is returned
- * while the text is unchanged, so a caller can tell an unchanged node by identity. Do not mutate.
+ * `JSON.stringify(nodeJson(ctx, n))` as UTF-8 bytes, remembered per node: the node list
+ * serialises thousands of nodes per request and most have not changed. The text is reused only
+ * while the node's attributes (directory events), its sent count, last-heard time, packet count,
+ * relay figures (the store's memoised object), usefulness score and relay activity are all
+ * unchanged, so it is always what a fresh serialisation would give. It is encoded once per text:
+ * the same array is returned while the text is unchanged, so a caller can tell an unchanged node
+ * by identity. Do not mutate.
  */
 export function nodeJsonBytes(ctx: ApiContext, n: NodeInfo, now: number = ctx.now()): Uint8Array {
   const t = nodeText(ctx, n, now);
