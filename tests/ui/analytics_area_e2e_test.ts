@@ -284,6 +284,8 @@ Deno.test({
           await openTab(page, "Channels", "channels", "PASO");
           await page.click(".area-note a");
           await page.waitForFunction(() => !location.hash.includes("area="));
+          // The hash changes before the router's hashchange redraws the toolbar.
+          await page.waitForSelector(".area-note", { state: "detached", timeout: 10_000 });
           assert.equal(await page.locator(".area-note").count(), 0);
         });
 
