@@ -23,6 +23,7 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
+import { SERVER_V8_FLAGS_ARG } from "../src/cli/v8_flags.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const KEY = "jobs-read-bench-key-0123456789abcdef";
@@ -151,7 +152,18 @@ async function oneRun(db: string, requests: number, firstS: number, root: string
   const base = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", "--config", cfg, "--db", copy, "--port", String(port)]
+    args: [
+      "run",
+      SERVER_V8_FLAGS_ARG,
+      "-A",
+      "main.ts",
+      "--config",
+      cfg,
+      "--db",
+      copy,
+      "--port",
+      String(port),
+    ]
       .concat(["--host", "127.0.0.1", "--log-level", "error"]),
     cwd: root,
     stdout: "null",

@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { DEFAULTS, type HopwatchConfig } from "../src/cli/config.ts";
 import { startServer } from "../src/cli/server.ts";
 import { Logger } from "../src/log/logger.ts";
+import { SERVER_V8_FLAGS } from "../src/cli/v8_flags.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -114,7 +115,7 @@ if (import.meta.main) {
       args: [
         "run",
         "-A",
-        "--v8-flags=--expose-gc",
+        `--v8-flags=${SERVER_V8_FLAGS},--expose-gc`,
         script,
         "--db",
         db,

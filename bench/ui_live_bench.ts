@@ -23,6 +23,7 @@
 import { buildUi } from "../src/api/ui_build.ts";
 import { API_KEY, hasChromium, launchBrowser, ROOT } from "../tests/ui/e2e_harness.ts";
 import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
+import { SERVER_V8_FLAGS_ARG } from "../src/cli/v8_flags.ts";
 
 function arg(name: string, def: string): string {
   const i = Deno.args.indexOf(name);
@@ -69,6 +70,7 @@ async function start(): Promise<{ base: string; child: Deno.ChildProcess }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
+      SERVER_V8_FLAGS_ARG,
       "-A",
       "main.ts",
       "--config",

@@ -48,6 +48,7 @@ import { WsHub } from "../src/api/ws_hub.ts";
 import { buildPacketFrame } from "../src/api/ws_frame.ts";
 import { RawWsClient as RawClient } from "../tests/api/raw_ws_client.ts";
 import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
+import { SERVER_V8_FLAGS_ARG } from "../src/cli/v8_flags.ts";
 
 const SELF = new URL(import.meta.url).pathname;
 const enc = new TextEncoder();
@@ -280,7 +281,7 @@ function pinning(): { server: string; clients: string } | null {
 }
 
 function spawn(args: string[], cpus: string | null): Proc {
-  const argv = [Deno.execPath(), "run", "-A", SELF, ...args];
+  const argv = [Deno.execPath(), "run", SERVER_V8_FLAGS_ARG, "-A", SELF, ...args];
   const child = new Deno.Command(cpus ? "taskset" : argv[0], {
     args: cpus ? ["-c", cpus, ...argv] : argv.slice(1),
     stdin: "piped",
