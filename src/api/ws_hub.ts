@@ -78,11 +78,14 @@ export class WsHub {
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** Messages waiting for the next batch flush. */
   #pending: string[] = [];
+  /** Characters of `#pending` as one frame (with the separators). */
+  #pendingChars = 1;
   readonly #slicer: FlushSlicer;
   #closed = false;
   /** Characters waiting in all clients' queues (each shared frame once). */
   #queuedBytes = 0;
   #accounted = 0;
+  #buffered = 0;
   /** No stalled client to close before this time (see `#evictStalled`). */
   #noStalledUntil = 0;
   #now: () => number;
@@ -120,6 +123,7 @@ export class WsHub {
       batchClients: this.#batched.size,
       queuedBytes: this.#queuedBytes,
       accountedBytes: this.#accounted,
+      bufferedBytes: this.#buffered,
       ...this.#stats,
     };
   }
@@ -168,7 +172,12 @@ export class WsHub {
       for (const c of this.#batched) this.#deliver(c, one);
       return;
     }
+    // A full frame goes now: waiting would only split the flush into a full frame and a rest.
+    if (
+      this.#pending.length > 0 && this.#pendingChars + frame.length + 1 > this.#opts.maxBatchBytes
+    ) this.flush();
     this.#pending.push(frame);
+    this.#pendingChars += frame.length + 1;
     if (this.#pending.length >= this.#opts.maxBatch) this.flush();
     else if (this.#flushTimer === undefined) {
       this.#flushTimer = setTimeout(() => this.flush(), this.#opts.flushMs);
@@ -177,7 +186,8 @@ export class WsHub {
 
   /**
    * Sends the pending messages to the batch clients, in order: one array frame per `maxBatch`
-   * messages or `maxBatchBytes` characters (a single longer message is alone), to
+   * messages or `maxBatchBytes` characters (a single longer message is alone; a message that
+   * would take the pending ones past `maxBatchBytes` flushes them first, at once), to
    * `sliceClients` clients now and to the rest in the next event-loop turns (`ws_slices.ts`).
    */
   flush(): void {
@@ -185,6 +195,7 @@ export class WsHub {
     this.#flushTimer = undefined;
     const frames = batchFrames(this.#pending, this.#opts.maxBatch, this.#opts.maxBatchBytes);
     this.#pending = [];
+    this.#pendingChars = 1;
     if (frames.length === 0 || this.#batched.size === 0) return;
     this.#stats.batchesBuilt += frames.length;
     this.#slicer.push(frames, [...this.#batched]);
@@ -198,6 +209,7 @@ export class WsHub {
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
     this.#timer = this.#memTimer = this.#flushTimer = undefined;
     this.#pending = [];
+    this.#pendingChars = 1;
     this.#slicer.stop();
     for (const c of [...this.#clients]) {
       try {
@@ -381,7 +393,8 @@ export class WsHub {
    */
   #checkMemory(): void {
     const { clientOverheadBytes, memoryBudgetBytes } = this.#opts;
-    const { total: clientsTotal, behind } = accountClients(this.#clients, this.#opts);
+    const { total: clientsTotal, buffered, behind } = accountClients(this.#clients, this.#opts);
+    this.#buffered = buffered;
     let total = this.#queuedBytes + clientsTotal;
     if (total > memoryBudgetBytes) {
       for (const { c, cost } of behind) {

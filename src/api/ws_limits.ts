@@ -7,7 +7,11 @@
  * runtime task and read buffer, the hub's record), plus the bytes handed to the
  * socket that the runtime has not yet written to the kernel (each `send` is a
  * copy held until written, so `bufferedAmount` is real memory), plus the
- * client's own queue. The hub keeps the sum over all clients under
+ * client's own queue. Besides, the runtime keeps per connection a write buffer
+ * as large as the largest frame written to it (up to twice that), for the
+ * connection's life: `maxBatchBytes` bounds it for batch clients, a plain
+ * client's is its largest message (not in the 48 KiB, which was measured on
+ * idle connections). The hub keeps the sum over all clients under
  * `memoryBudgetBytes` by closing the clients furthest behind with 1013, and the
  * default `maxClients` is the budget divided by one client's worst case
  * without a queue (`clientOverheadBytes + highWaterBytes`).
@@ -32,7 +36,14 @@ export interface WsHubOptions {
   flushMs?: number;
   /** Most observations in one batch frame (default 1,000; a longer flush is split in order). */
   maxBatch?: number;
-  /** Longest batch frame in characters (default 64 KiB; a longer flush is split in order). */
+  /**
+   * Longest batch frame in characters (default 16 KiB; a longer flush is split in order, and
+   * the pending messages go at once when the next would pass it). Deno's WebSocket keeps a
+   * write buffer per connection as large as the largest frame it ever wrote (up to twice
+   * that: it grows by doubling) for the connection's life, so this bounds each batch
+   * client's lasting memory: 64 KiB frames cost 1,000 clients +64 MB in use and ~+40 MB
+   * of allocator fragmentation (BENCHMARKS.md, #15 session 6).
+   */
   maxBatchBytes?: number;
   /**
    * Batch clients handed a flush per event-loop turn (default 100); the rest get it in the
@@ -98,7 +109,7 @@ export function resolveLimits(o: WsHubOptions = {}): WsLimits {
   return {
     flushMs: o.flushMs ?? 25,
     maxBatch: o.maxBatch ?? 1000,
-    maxBatchBytes: o.maxBatchBytes ?? 64 << 10,
+    maxBatchBytes: o.maxBatchBytes ?? 16 << 10,
     sliceClients: Math.max(1, o.sliceClients ?? 100),
     maxQueueFrames: o.maxQueueFrames ?? 256,
     maxQueueBytes: o.maxQueueBytes ?? 1 << 20,
@@ -137,22 +148,24 @@ export function hubOptionsFromConfig(raw: Record<string, unknown>): WsHubOptions
 /**
  * Accounts every client's memory apart from the shared queues: the fixed cost plus
  * `bufferedCostFactor` x the bytes its socket still buffers (read exactly, and kept as the
- * client's `bufferedBound`). `behind` lists the clients with anything pending, furthest
+ * client's `bufferedBound`; `buffered` is their sum). `behind` lists the clients with anything pending, furthest
  * behind first (socket cost plus queue length), for closing when over the budget.
  */
 export function accountClients(
   clients: Iterable<Client>,
   limits: Pick<WsLimits, "clientOverheadBytes" | "bufferedCostFactor">,
-): { total: number; behind: { c: Client; cost: number; bytes: number }[] } {
+): { total: number; buffered: number; behind: { c: Client; cost: number; bytes: number }[] } {
   let total = 0;
+  let bufferedSum = 0;
   const behind: { c: Client; cost: number; bytes: number }[] = [];
   for (const c of clients) {
     const buffered = c.socket.bufferedAmount;
     c.bufferedBound = buffered;
+    bufferedSum += buffered;
     const cost = buffered * limits.bufferedCostFactor;
     total += limits.clientOverheadBytes + cost;
     if (cost + c.queueBytes > 0) behind.push({ c, cost, bytes: cost + c.queueBytes });
   }
   behind.sort((a, b) => b.bytes - a.bytes);
-  return { total, behind };
+  return { total, buffered: bufferedSum, behind };
 }
