@@ -9,13 +9,14 @@
  * ```
  * deno run -A bench/ws_bench.ts --clients 1000 [--plain-clients 250] [--rate 200] [--seconds 20]
  *   [--stalled 10] [--workers 2] [--stall-rate 1500] [--stall-seconds 90] [--no-pin]
- *   [--high-water BYTES] [--flush-ms MS] [--slice-clients N] [--server-v8-flags FLAGS] [--json]
+ *   [--high-water BYTES] [--flush-ms MS] [--slice-clients N] [--drain-ms MS]
+ *   [--server-v8-flags FLAGS] [--json]
  * ```
  *
  * `--clients` are batch clients (`/ws?batch=1`, one array frame per flush); the
  * `--plain-clients` of the same run ask for nothing and get one frame per
  * observation, as CoreScope's frontend does. Both are measured separately.
- * `--flush-ms` and `--slice-clients` override the hub's defaults (25 ms; 100
+ * `--flush-ms`, `--slice-clients` and `--drain-ms` override the hub's defaults (25 ms; 100
  * batch clients handed a flush per event-loop turn; a large value turns the
  * slices off) to compare them. `--server-v8-flags` runs the server with
  * `--v8-flags=FLAGS` (e.g. `--max-semi-space-size=2`); `MALLOC_*` variables of
@@ -85,8 +86,10 @@ async function serverMode(): Promise<void> {
   const hw = Number(Deno.args[1] ?? 0);
   const flushMs = Number(Deno.args[2]);
   const sliceClients = Number(Deno.args[3]);
+  const drainMs = Number(Deno.args[4]);
   const hub = new WsHub({
     maxClients: 20_000,
+    ...(Number.isFinite(drainMs) ? { drainIntervalMs: drainMs } : {}),
     ...(Number.isFinite(sliceClients) ? { sliceClients } : {}),
     ...(Number.isFinite(flushMs) ? { flushMs } : {}),
     ...(hw > 0 ? { highWaterBytes: hw } : {}),
@@ -114,6 +117,7 @@ async function serverMode(): Promise<void> {
     flushMs: hub.limits.flushMs,
     sliceClients: hub.limits.sliceClients,
     highWaterBytes: hub.limits.highWaterBytes,
+    drainIntervalMs: hub.limits.drainIntervalMs,
   }));
   let trace: ReturnType<typeof setInterval> | undefined;
   if (Deno.env.get("WS_BENCH_TRACE")) {
@@ -408,6 +412,7 @@ async function main(): Promise<void> {
       String(arg("--high-water", 0)),
       String(arg("--flush-ms", NaN)),
       String(arg("--slice-clients", NaN)),
+      String(arg("--drain-ms", NaN)),
     ],
     pin?.server ?? null,
     serverV8Flags ? [`--v8-flags=${serverV8Flags}`] : [],

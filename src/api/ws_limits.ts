@@ -14,13 +14,18 @@
  * idle connections). The hub keeps the sum over all clients under
  * `memoryBudgetBytes` by closing the clients furthest behind with 1013, and the
  * default `maxClients` is the budget divided by one client's worst case
- * without a queue (`clientOverheadBytes + highWaterBytes`).
+ * without a queue (`clientOverheadBytes + highWaterBytes + maxBatchBytes` in
+ * flight + `2 x maxBatchBytes` of write buffer).
  *
  * Every `send` copies the frame for that one socket, while a frame waiting in
- * the hub's queues is one string shared by every client that waits for it.
- * The high-water mark is not lower than 64 KiB because the hub refills a
- * backlogged socket only every `drainIntervalMs`: with 16 KiB, a batch client
- * behind by one frame got about one frame per 20 ms, barely its feed.
+ * the hub's queues is one string shared by every client that waits for it, so
+ * the high-water mark is low (16 KiB): when the clients lag together (a busy
+ * host, or their side stalls), 1,260 clients at a 64 KiB mark held 98 MB of
+ * copies against 37 MB at 16 KiB (BENCHMARKS.md, #15 session 6). A backlogged
+ * socket is refilled every `drainIntervalMs` (10 ms) with at least one frame
+ * of at most `maxBatchBytes`: 1.6 MB/s per client, over three times the
+ * 200 obs/s feed. (A 16 KiB mark failed before with 15-64 KB frames and 20 ms
+ * refills: one frame per refill was barely the feed.)
  *
  * @module
  */
@@ -55,7 +60,7 @@ export interface WsHubOptions {
   maxQueueFrames?: number;
   /** Queue bound in bytes (default 1 MiB). */
   maxQueueBytes?: number;
-  /** Socket `bufferedAmount` above which frames are queued instead of sent (default 64 KiB). */
+  /** Socket `bufferedAmount` above which frames are queued instead of sent (default 16 KiB). */
   highWaterBytes?: number;
   /** Bound of all clients' queues together, each shared frame counted once (default 32 MiB). */
   maxTotalQueueBytes?: number;
@@ -87,7 +92,7 @@ export interface WsHubOptions {
   evictStalledMs?: number;
   /** Largest client frame that is silently discarded (default 512 bytes). */
   maxClientFrameBytes?: number;
-  /** Drain check period for backlogged clients (default 20 ms). */
+  /** Drain check period for backlogged clients (default 10 ms). */
   drainIntervalMs?: number;
   /** Maximum number of clients; more are refused with 1013 (default: sized from the budget). */
   maxClients?: number;
@@ -103,13 +108,14 @@ export const DEFAULT_CLIENT_OVERHEAD = 48 << 10;
 
 /** Fills in the defaults; `maxClients` defaults to what the memory budget holds. */
 export function resolveLimits(o: WsHubOptions = {}): WsLimits {
-  const highWaterBytes = o.highWaterBytes ?? 64 << 10;
+  const highWaterBytes = o.highWaterBytes ?? 16 << 10;
+  const maxBatchBytes = o.maxBatchBytes ?? 16 << 10;
   const memoryBudgetBytes = o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
   const clientOverheadBytes = o.clientOverheadBytes ?? DEFAULT_CLIENT_OVERHEAD;
   return {
     flushMs: o.flushMs ?? 25,
     maxBatch: o.maxBatch ?? 1000,
-    maxBatchBytes: o.maxBatchBytes ?? 16 << 10,
+    maxBatchBytes,
     sliceClients: Math.max(1, o.sliceClients ?? 100),
     maxQueueFrames: o.maxQueueFrames ?? 256,
     maxQueueBytes: o.maxQueueBytes ?? 1 << 20,
@@ -124,9 +130,11 @@ export function resolveLimits(o: WsHubOptions = {}): WsLimits {
     stuckMs: o.stuckMs ?? 15_000,
     evictStalledMs: o.evictStalledMs ?? 2000,
     maxClientFrameBytes: o.maxClientFrameBytes ?? 512,
-    drainIntervalMs: o.drainIntervalMs ?? 20,
-    maxClients: o.maxClients ??
-      Math.max(1, Math.floor(memoryBudgetBytes / (clientOverheadBytes + highWaterBytes))),
+    drainIntervalMs: o.drainIntervalMs ?? 10,
+    maxClients: o.maxClients ?? Math.max(
+      1,
+      Math.floor(memoryBudgetBytes / (clientOverheadBytes + highWaterBytes + 3 * maxBatchBytes)),
+    ),
   };
 }
 
