@@ -29,6 +29,8 @@ export interface WsHubStats {
   accountedBytes: number;
   /** Bytes handed to the sockets and not yet written by the runtime, at the last check. */
   bufferedBytes: number;
+  /** Current batch flush interval (ms): `flushMs`, longer while the host is behind. */
+  flushIntervalMs: number;
 }
 
 /** How a client wants its frames. */

@@ -3,7 +3,9 @@
  * observation is built ONCE (see `ws_frame.ts`) and the same string goes to
  * every plain client (one frame per observation, as CoreScope sends them);
  * batch clients (`/ws?batch=1`) get JSON arrays of the messages of one flush
- * interval (`flushMs`, default 25 ms; 0: each at once as a one-element array),
+ * interval (`flushMs`, default 25 ms, up to twice that while the host is behind,
+ * see `ws_flush_timer.ts`; sooner when a frame of `maxBatchBytes` is full; 0:
+ * each at once as a one-element array),
  * each array built once per flush for all of them, in order; lag notices too
  * are arrays for them (`[{"type":"lag","dropped":N}]`).
  *
@@ -34,6 +36,7 @@
 
 import { batchFrames, buildPacketFrame, type LiveEvent } from "./ws_frame.ts";
 import { FlushSlicer } from "./ws_slices.ts";
+import { FlushTimer } from "./ws_flush_timer.ts";
 import { accountClients, resolveLimits, type WsHubOptions, type WsLimits } from "./ws_limits.ts";
 import {
   type AttachOptions,
@@ -75,7 +78,7 @@ export class WsHub {
   readonly #backlogged = new Set<Client>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #memTimer: ReturnType<typeof setInterval> | undefined;
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #flushTimer: FlushTimer;
   /** Messages waiting for the next batch flush. */
   #pending: string[] = [];
   /** Characters of `#pending` as one frame (with the separators). */
@@ -99,6 +102,11 @@ export class WsHub {
     this.#slicer = new FlushSlicer(this.#opts.sliceClients, (c, f) => this.#deliver(c, f), (n) => {
       if (n > this.#opts.memoryBudgetBytes / 8) this.#checkMemory();
     });
+    this.#flushTimer = new FlushTimer(
+      this.#opts.flushMs,
+      () => this.#slicer.backlog > 0,
+      () => this.flush(),
+    );
   }
 
   /** The limits in force (defaults filled in). */
@@ -124,6 +132,7 @@ export class WsHub {
       queuedBytes: this.#queuedBytes,
       accountedBytes: this.#accounted,
       bufferedBytes: this.#buffered,
+      flushIntervalMs: this.#flushTimer.interval,
       ...this.#stats,
     };
   }
@@ -179,9 +188,7 @@ export class WsHub {
     this.#pending.push(frame);
     this.#pendingChars += frame.length + 1;
     if (this.#pending.length >= this.#opts.maxBatch) this.flush();
-    else if (this.#flushTimer === undefined) {
-      this.#flushTimer = setTimeout(() => this.flush(), this.#opts.flushMs);
-    }
+    else this.#flushTimer.arm();
   }
 
   /**
@@ -191,8 +198,7 @@ export class WsHub {
    * `sliceClients` clients now and to the rest in the next event-loop turns (`ws_slices.ts`).
    */
   flush(): void {
-    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
+    this.#flushTimer.cancel();
     const frames = batchFrames(this.#pending, this.#opts.maxBatch, this.#opts.maxBatchBytes);
     this.#pending = [];
     this.#pendingChars = 1;
@@ -206,8 +212,8 @@ export class WsHub {
     if (this.#closed) return;
     this.#closed = true;
     for (const t of [this.#timer, this.#memTimer]) if (t !== undefined) clearInterval(t);
-    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
-    this.#timer = this.#memTimer = this.#flushTimer = undefined;
+    this.#flushTimer.cancel();
+    this.#timer = this.#memTimer = undefined;
     this.#pending = [];
     this.#pendingChars = 1;
     this.#slicer.stop();
