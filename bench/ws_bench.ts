@@ -9,15 +9,20 @@
  * ```
  * deno run -A bench/ws_bench.ts --clients 1000 [--plain-clients 250] [--rate 200] [--seconds 20]
  *   [--stalled 10] [--workers 2] [--stall-rate 1500] [--stall-seconds 90] [--no-pin]
- *   [--high-water BYTES] [--flush-ms MS] [--slice-clients N] [--json]
+ *   [--high-water BYTES] [--flush-ms MS] [--slice-clients N] [--drain-ms MS]
+ *   [--server-v8-flags FLAGS] [--json]
  * ```
  *
  * `--clients` are batch clients (`/ws?batch=1`, one array frame per flush); the
  * `--plain-clients` of the same run ask for nothing and get one frame per
  * observation, as CoreScope's frontend does. Both are measured separately.
- * `--flush-ms` and `--slice-clients` override the hub's defaults (25 ms; 100
+ * `--flush-ms`, `--slice-clients` and `--drain-ms` override the hub's defaults (25 ms; 100
  * batch clients handed a flush per event-loop turn; a large value turns the
- * slices off) to compare them.
+ * slices off) to compare them. The server runs with hopwatch's own V8 flags
+ * (`src/cli/v8_flags.ts`); `--server-v8-flags` replaces them with
+ * `--v8-flags=FLAGS` (e.g. `--max-semi-space-size=2`); `MALLOC_*` variables of
+ * the environment reach it as well. `serverMemoryMB` splits the growth while fed
+ * into V8's heap and the native allocator's (see `mem_probe.ts`).
  *
  * Phase A measures latency with every client connected. Phase B stops the
  * reading clients and re-sends real frames to the stalled ones at
@@ -48,7 +53,8 @@ import { WsHub } from "../src/api/ws_hub.ts";
 import { buildPacketFrame } from "../src/api/ws_frame.ts";
 import { RawWsClient as RawClient } from "../tests/api/raw_ws_client.ts";
 import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
-import { SERVER_V8_FLAGS_ARG } from "../src/cli/v8_flags.ts";
+import { SERVER_V8_FLAGS } from "../src/cli/v8_flags.ts";
+import { maxSample, type MemorySample, memorySample, sampleMB } from "./mem_probe.ts";
 
 const SELF = new URL(import.meta.url).pathname;
 const enc = new TextEncoder();
@@ -82,8 +88,10 @@ async function serverMode(): Promise<void> {
   const hw = Number(Deno.args[1] ?? 0);
   const flushMs = Number(Deno.args[2]);
   const sliceClients = Number(Deno.args[3]);
+  const drainMs = Number(Deno.args[4]);
   const hub = new WsHub({
     maxClients: 20_000,
+    ...(Number.isFinite(drainMs) ? { drainIntervalMs: drainMs } : {}),
     ...(Number.isFinite(sliceClients) ? { sliceClients } : {}),
     ...(Number.isFinite(flushMs) ? { flushMs } : {}),
     ...(hw > 0 ? { highWaterBytes: hw } : {}),
@@ -111,6 +119,7 @@ async function serverMode(): Promise<void> {
     flushMs: hub.limits.flushMs,
     sliceClients: hub.limits.sliceClients,
     highWaterBytes: hub.limits.highWaterBytes,
+    drainIntervalMs: hub.limits.drainIntervalMs,
   }));
   let trace: ReturnType<typeof setInterval> | undefined;
   if (Deno.env.get("WS_BENCH_TRACE")) {
@@ -133,6 +142,17 @@ async function serverMode(): Promise<void> {
     if (cmd === "ingest") {
       const rate = Number(a);
       const seconds = Number(b);
+      // Memory breakdown while fed: the sample when RSS peaked, and each field's own peak.
+      const memStart = memorySample();
+      let memAtPeak = memStart;
+      let memMax = memStart;
+      let bufferedMax = 0;
+      const memTimer = setInterval(() => {
+        const m = memorySample();
+        if (m.rss > memAtPeak.rss) memAtPeak = m;
+        memMax = maxSample(memMax, m);
+        bufferedMax = Math.max(bufferedMax, hub.stats().bufferedBytes ?? 0);
+      }, 200);
       const start = performance.now();
       const startEpoch = Date.now();
       let next = start;
@@ -181,9 +201,21 @@ async function serverMode(): Promise<void> {
         await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
       }
       const ms = performance.now() - start;
+      clearInterval(memTimer);
+      const growth = (m: MemorySample) => {
+        const d = { ...m };
+        for (const k of Object.keys(d) as (keyof MemorySample)[]) d[k] = m[k]! - (memStart[k] ?? 0);
+        return sampleMB(d);
+      };
       console.log(JSON.stringify({
         done: true,
         ingested: n,
+        memoryMB: {
+          start: sampleMB(memStart),
+          growthAtRssPeak: growth(memAtPeak),
+          growthFieldPeaks: growth(memMax),
+          socketBufferedPeak: Math.round(bufferedMax / 1e5) / 10,
+        },
         hub: hub.stats(),
         broadcastMsPerObs: Math.round((broadcastMs / Math.max(1, n)) * 1000) / 1000,
         busyShare: Math.round((broadcastMs / ms) * 1000) / 1000,
@@ -198,6 +230,9 @@ async function serverMode(): Promise<void> {
         await new Promise((r) => setTimeout(r, 10));
       }
       console.log(JSON.stringify({ done: true, hub: hub.stats() }));
+    } else if (cmd === "mem") {
+      // After the feed, with the clients still connected: what stays (write buffers, heap).
+      console.log(JSON.stringify({ memory: sampleMB(memorySample()), hub: hub.stats() }));
     } else if (cmd === "quit") break;
   }
   clearInterval(trace);
@@ -280,8 +315,8 @@ function pinning(): { server: string; clients: string } | null {
   return { server: range(0, half), clients: range(half + 1, last) };
 }
 
-function spawn(args: string[], cpus: string | null): Proc {
-  const argv = [Deno.execPath(), "run", SERVER_V8_FLAGS_ARG, "-A", SELF, ...args];
+function spawn(args: string[], cpus: string | null, denoArgs: string[] = []): Proc {
+  const argv = [Deno.execPath(), "run", "-A", ...denoArgs, SELF, ...args];
   const child = new Deno.Command(cpus ? "taskset" : argv[0], {
     args: cpus ? ["-c", cpus, ...argv] : argv.slice(1),
     stdin: "piped",
@@ -371,14 +406,18 @@ async function main(): Promise<void> {
   const stalledCount = arg("--stalled", 10);
   const workers = Math.max(1, arg("--workers", 2));
   const pin = pinning();
+  const v8i = Deno.args.indexOf("--server-v8-flags");
+  const serverV8Flags = v8i >= 0 ? Deno.args[v8i + 1] : SERVER_V8_FLAGS;
   const server = spawn(
     [
       "--server",
       String(arg("--high-water", 0)),
       String(arg("--flush-ms", NaN)),
       String(arg("--slice-clients", NaN)),
+      String(arg("--drain-ms", NaN)),
     ],
     pin?.server ?? null,
+    [`--v8-flags=${serverV8Flags}`],
   );
   const { port, pid, flushMs, highWaterBytes, sliceClients } = await next(server) as {
     port: number;
@@ -414,6 +453,7 @@ async function main(): Promise<void> {
   await server.send(`ingest ${rate} ${seconds}`);
   const done = await next(server) as {
     ingested: number;
+    memoryMB: Record<string, unknown>;
     hub: Record<string, number>;
     broadcastMsPerObs: number;
     busyShare: number;
@@ -424,6 +464,8 @@ async function main(): Promise<void> {
   const rssIngestMax = rssMax;
   const stalledClosedDuringIngest = done.hub.slowDisconnects;
   await new Promise((r) => setTimeout(r, 2000));
+  await server.send("mem");
+  const afterFeed = await next(server) as { memory: Record<string, number> };
   const expected = done.ingested;
   const batch = await groupReport(batchWs, expected);
   const plain = await groupReport(plainWs, expected);
@@ -475,6 +517,13 @@ async function main(): Promise<void> {
       end: Math.round(rssEnd),
       growth: Math.round(rssIngestMax - rssStart),
     },
+    // Inside the server while fed (MB): V8 heap, glibc malloc in use / freed but kept / mmapped.
+    serverMemoryMB: {
+      ...done.memoryMB,
+      // 2 s after the feed, every client still connected: what the feed left behind.
+      afterFeed: afterFeed.memory,
+    },
+    serverV8Flags,
     stalledClients: {
       closedDuringIngest: stalledClosedDuringIngest,
       gotLagNotice: stalled.filter((c) => c.lags > 0).length,
@@ -485,6 +534,9 @@ async function main(): Promise<void> {
     stallPhase: { seconds: stallPhaseSeconds, rate: stallRate, hub: hubAfter },
     // Cores used during the measured phase: the server and each client process.
     cpuCores: { server: cpuShare[0], clientProcesses: cpuShare.slice(1) },
+    // Server CPU per frame written (µs): the fan-out's cost, robust to the clients' starvation.
+    serverCpuMicrosPerFrame: Math.round(((cpu1[0] - cpu0[0]) / Math.max(1, framesSent)) * 1e8) /
+      100,
     pinnedCpus: pin,
     broadcastMsPerObservation: done.broadcastMsPerObs,
     broadcastShareOfWallTime: done.busyShare,

@@ -27,6 +27,10 @@ export interface WsHubStats {
   queuedBytes: number;
   /** Accounted memory of all clients at the last check (bytes). */
   accountedBytes: number;
+  /** Bytes handed to the sockets and not yet written by the runtime, at the last check. */
+  bufferedBytes: number;
+  /** Current batch flush interval (ms): `flushMs`, longer while the host is behind. */
+  flushIntervalMs: number;
 }
 
 /** How a client wants its frames. */

@@ -3,7 +3,9 @@
  * observation is built ONCE (see `ws_frame.ts`) and the same string goes to
  * every plain client (one frame per observation, as CoreScope sends them);
  * batch clients (`/ws?batch=1`) get JSON arrays of the messages of one flush
- * interval (`flushMs`, default 25 ms; 0: each at once as a one-element array),
+ * interval (`flushMs`, default 25 ms, up to twice that while the host is behind,
+ * see `ws_flush_timer.ts`; sooner when a frame of `maxBatchBytes` is full; 0:
+ * each at once as a one-element array),
  * each array built once per flush for all of them, in order; lag notices too
  * are arrays for them (`[{"type":"lag","dropped":N}]`).
  *
@@ -34,6 +36,7 @@
 
 import { batchFrames, buildPacketFrame, type LiveEvent } from "./ws_frame.ts";
 import { FlushSlicer } from "./ws_slices.ts";
+import { FlushTimer } from "./ws_flush_timer.ts";
 import { accountClients, resolveLimits, type WsHubOptions, type WsLimits } from "./ws_limits.ts";
 import {
   type AttachOptions,
@@ -75,14 +78,17 @@ export class WsHub {
   readonly #backlogged = new Set<Client>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #memTimer: ReturnType<typeof setInterval> | undefined;
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #flushTimer: FlushTimer;
   /** Messages waiting for the next batch flush. */
   #pending: string[] = [];
+  /** Characters of `#pending` as one frame (with the separators). */
+  #pendingChars = 1;
   readonly #slicer: FlushSlicer;
   #closed = false;
   /** Characters waiting in all clients' queues (each shared frame once). */
   #queuedBytes = 0;
   #accounted = 0;
+  #buffered = 0;
   /** No stalled client to close before this time (see `#evictStalled`). */
   #noStalledUntil = 0;
   #now: () => number;
@@ -96,6 +102,11 @@ export class WsHub {
     this.#slicer = new FlushSlicer(this.#opts.sliceClients, (c, f) => this.#deliver(c, f), (n) => {
       if (n > this.#opts.memoryBudgetBytes / 8) this.#checkMemory();
     });
+    this.#flushTimer = new FlushTimer(
+      this.#opts.flushMs,
+      () => this.#slicer.backlog > 0,
+      () => this.flush(),
+    );
   }
 
   /** The limits in force (defaults filled in). */
@@ -120,6 +131,8 @@ export class WsHub {
       batchClients: this.#batched.size,
       queuedBytes: this.#queuedBytes,
       accountedBytes: this.#accounted,
+      bufferedBytes: this.#buffered,
+      flushIntervalMs: this.#flushTimer.interval,
       ...this.#stats,
     };
   }
@@ -168,23 +181,27 @@ export class WsHub {
       for (const c of this.#batched) this.#deliver(c, one);
       return;
     }
+    // A full frame goes now: waiting would only split the flush into a full frame and a rest.
+    if (
+      this.#pending.length > 0 && this.#pendingChars + frame.length + 1 > this.#opts.maxBatchBytes
+    ) this.flush();
     this.#pending.push(frame);
+    this.#pendingChars += frame.length + 1;
     if (this.#pending.length >= this.#opts.maxBatch) this.flush();
-    else if (this.#flushTimer === undefined) {
-      this.#flushTimer = setTimeout(() => this.flush(), this.#opts.flushMs);
-    }
+    else this.#flushTimer.arm();
   }
 
   /**
    * Sends the pending messages to the batch clients, in order: one array frame per `maxBatch`
-   * messages or `maxBatchBytes` characters (a single longer message is alone), to
+   * messages or `maxBatchBytes` characters (a single longer message is alone; a message that
+   * would take the pending ones past `maxBatchBytes` flushes them first, at once), to
    * `sliceClients` clients now and to the rest in the next event-loop turns (`ws_slices.ts`).
    */
   flush(): void {
-    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
+    this.#flushTimer.cancel();
     const frames = batchFrames(this.#pending, this.#opts.maxBatch, this.#opts.maxBatchBytes);
     this.#pending = [];
+    this.#pendingChars = 1;
     if (frames.length === 0 || this.#batched.size === 0) return;
     this.#stats.batchesBuilt += frames.length;
     this.#slicer.push(frames, [...this.#batched]);
@@ -195,9 +212,10 @@ export class WsHub {
     if (this.#closed) return;
     this.#closed = true;
     for (const t of [this.#timer, this.#memTimer]) if (t !== undefined) clearInterval(t);
-    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
-    this.#timer = this.#memTimer = this.#flushTimer = undefined;
+    this.#flushTimer.cancel();
+    this.#timer = this.#memTimer = undefined;
     this.#pending = [];
+    this.#pendingChars = 1;
     this.#slicer.stop();
     for (const c of [...this.#clients]) {
       try {
@@ -381,7 +399,8 @@ export class WsHub {
    */
   #checkMemory(): void {
     const { clientOverheadBytes, memoryBudgetBytes } = this.#opts;
-    const { total: clientsTotal, behind } = accountClients(this.#clients, this.#opts);
+    const { total: clientsTotal, buffered, behind } = accountClients(this.#clients, this.#opts);
+    this.#buffered = buffered;
     let total = this.#queuedBytes + clientsTotal;
     if (total > memoryBudgetBytes) {
       for (const { c, cost } of behind) {

@@ -7,16 +7,25 @@
  * runtime task and read buffer, the hub's record), plus the bytes handed to the
  * socket that the runtime has not yet written to the kernel (each `send` is a
  * copy held until written, so `bufferedAmount` is real memory), plus the
- * client's own queue. The hub keeps the sum over all clients under
+ * client's own queue. Besides, the runtime keeps per connection a write buffer
+ * as large as the largest frame written to it (up to twice that), for the
+ * connection's life: `maxBatchBytes` bounds it for batch clients, a plain
+ * client's is its largest message (not in the 48 KiB, which was measured on
+ * idle connections). The hub keeps the sum over all clients under
  * `memoryBudgetBytes` by closing the clients furthest behind with 1013, and the
  * default `maxClients` is the budget divided by one client's worst case
- * without a queue (`clientOverheadBytes + highWaterBytes`).
+ * without a queue (`clientOverheadBytes + highWaterBytes + maxBatchBytes` in
+ * flight + `2 x maxBatchBytes` of write buffer).
  *
  * Every `send` copies the frame for that one socket, while a frame waiting in
- * the hub's queues is one string shared by every client that waits for it.
- * The high-water mark is not lower than 64 KiB because the hub refills a
- * backlogged socket only every `drainIntervalMs`: with 16 KiB, a batch client
- * behind by one frame got about one frame per 20 ms, barely its feed.
+ * the hub's queues is one string shared by every client that waits for it, so
+ * the high-water mark is low (16 KiB): when the clients lag together (a busy
+ * host, or their side stalls), 1,260 clients at a 64 KiB mark held 98 MB of
+ * copies against 37 MB at 16 KiB (BENCHMARKS.md, #15 session 6). A backlogged
+ * socket is refilled every `drainIntervalMs` (10 ms) with at least one frame
+ * of at most `maxBatchBytes`: 1.6 MB/s per client, over three times the
+ * 200 obs/s feed. (A 16 KiB mark failed before with 15-64 KB frames and 20 ms
+ * refills: one frame per refill was barely the feed.)
  *
  * @module
  */
@@ -32,7 +41,14 @@ export interface WsHubOptions {
   flushMs?: number;
   /** Most observations in one batch frame (default 1,000; a longer flush is split in order). */
   maxBatch?: number;
-  /** Longest batch frame in characters (default 64 KiB; a longer flush is split in order). */
+  /**
+   * Longest batch frame in characters (default 16 KiB; a longer flush is split in order, and
+   * the pending messages go at once when the next would pass it). Deno's WebSocket keeps a
+   * write buffer per connection as large as the largest frame it ever wrote (up to twice
+   * that: it grows by doubling) for the connection's life, so this bounds each batch
+   * client's lasting memory: 64 KiB frames cost 1,000 clients +64 MB in use and ~+40 MB
+   * of allocator fragmentation (BENCHMARKS.md, #15 session 6).
+   */
   maxBatchBytes?: number;
   /**
    * Batch clients handed a flush per event-loop turn (default 100); the rest get it in the
@@ -44,7 +60,7 @@ export interface WsHubOptions {
   maxQueueFrames?: number;
   /** Queue bound in bytes (default 1 MiB). */
   maxQueueBytes?: number;
-  /** Socket `bufferedAmount` above which frames are queued instead of sent (default 64 KiB). */
+  /** Socket `bufferedAmount` above which frames are queued instead of sent (default 16 KiB). */
   highWaterBytes?: number;
   /** Bound of all clients' queues together, each shared frame counted once (default 32 MiB). */
   maxTotalQueueBytes?: number;
@@ -76,7 +92,7 @@ export interface WsHubOptions {
   evictStalledMs?: number;
   /** Largest client frame that is silently discarded (default 512 bytes). */
   maxClientFrameBytes?: number;
-  /** Drain check period for backlogged clients (default 20 ms). */
+  /** Drain check period for backlogged clients (default 10 ms). */
   drainIntervalMs?: number;
   /** Maximum number of clients; more are refused with 1013 (default: sized from the budget). */
   maxClients?: number;
@@ -92,13 +108,14 @@ export const DEFAULT_CLIENT_OVERHEAD = 48 << 10;
 
 /** Fills in the defaults; `maxClients` defaults to what the memory budget holds. */
 export function resolveLimits(o: WsHubOptions = {}): WsLimits {
-  const highWaterBytes = o.highWaterBytes ?? 64 << 10;
+  const highWaterBytes = o.highWaterBytes ?? 16 << 10;
+  const maxBatchBytes = o.maxBatchBytes ?? 16 << 10;
   const memoryBudgetBytes = o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
   const clientOverheadBytes = o.clientOverheadBytes ?? DEFAULT_CLIENT_OVERHEAD;
   return {
     flushMs: o.flushMs ?? 25,
     maxBatch: o.maxBatch ?? 1000,
-    maxBatchBytes: o.maxBatchBytes ?? 64 << 10,
+    maxBatchBytes,
     sliceClients: Math.max(1, o.sliceClients ?? 100),
     maxQueueFrames: o.maxQueueFrames ?? 256,
     maxQueueBytes: o.maxQueueBytes ?? 1 << 20,
@@ -113,9 +130,11 @@ export function resolveLimits(o: WsHubOptions = {}): WsLimits {
     stuckMs: o.stuckMs ?? 15_000,
     evictStalledMs: o.evictStalledMs ?? 2000,
     maxClientFrameBytes: o.maxClientFrameBytes ?? 512,
-    drainIntervalMs: o.drainIntervalMs ?? 20,
-    maxClients: o.maxClients ??
-      Math.max(1, Math.floor(memoryBudgetBytes / (clientOverheadBytes + highWaterBytes))),
+    drainIntervalMs: o.drainIntervalMs ?? 10,
+    maxClients: o.maxClients ?? Math.max(
+      1,
+      Math.floor(memoryBudgetBytes / (clientOverheadBytes + highWaterBytes + 3 * maxBatchBytes)),
+    ),
   };
 }
 
@@ -137,22 +156,24 @@ export function hubOptionsFromConfig(raw: Record<string, unknown>): WsHubOptions
 /**
  * Accounts every client's memory apart from the shared queues: the fixed cost plus
  * `bufferedCostFactor` x the bytes its socket still buffers (read exactly, and kept as the
- * client's `bufferedBound`). `behind` lists the clients with anything pending, furthest
+ * client's `bufferedBound`; `buffered` is their sum). `behind` lists the clients with anything pending, furthest
  * behind first (socket cost plus queue length), for closing when over the budget.
  */
 export function accountClients(
   clients: Iterable<Client>,
   limits: Pick<WsLimits, "clientOverheadBytes" | "bufferedCostFactor">,
-): { total: number; behind: { c: Client; cost: number; bytes: number }[] } {
+): { total: number; buffered: number; behind: { c: Client; cost: number; bytes: number }[] } {
   let total = 0;
+  let bufferedSum = 0;
   const behind: { c: Client; cost: number; bytes: number }[] = [];
   for (const c of clients) {
     const buffered = c.socket.bufferedAmount;
     c.bufferedBound = buffered;
+    bufferedSum += buffered;
     const cost = buffered * limits.bufferedCostFactor;
     total += limits.clientOverheadBytes + cost;
     if (cost + c.queueBytes > 0) behind.push({ c, cost, bytes: cost + c.queueBytes });
   }
   behind.sort((a, b) => b.bytes - a.bytes);
-  return { total, behind };
+  return { total, buffered: bufferedSum, behind };
 }

@@ -206,12 +206,18 @@ Deno.test("maxClients defaults to what the memory budget holds", () => {
   const d = resolveLimits();
   assert.equal(
     d.maxClients,
-    Math.floor(d.memoryBudgetBytes / (d.clientOverheadBytes + d.highWaterBytes)),
+    Math.floor(
+      d.memoryBudgetBytes / (d.clientOverheadBytes + d.highWaterBytes + 3 * d.maxBatchBytes),
+    ),
   );
   assert.equal(d.maxClients, 2340);
   assert.equal(
-    resolveLimits({ memoryBudgetBytes: 64 << 20, clientOverheadBytes: 0, highWaterBytes: 1 << 20 })
-      .maxClients,
+    resolveLimits({
+      memoryBudgetBytes: 64 << 20,
+      clientOverheadBytes: 0,
+      highWaterBytes: 1 << 20,
+      maxBatchBytes: 0,
+    }).maxClients,
     64,
   );
   assert.equal(resolveLimits({ maxClients: 7 }).maxClients, 7);

@@ -124,6 +124,35 @@ Deno.test("the flush is split by maxBatchBytes and maxBatch, in order", () => {
   }
 });
 
+Deno.test("pending messages go at once as one frame when the next would pass maxBatchBytes", () => {
+  const hub = new WsHub({ flushMs: 10_000, maxBatchBytes: 100 });
+  const s = new FakeSocket();
+  hub.attach(s as unknown as WebSocket, { batch: true });
+  try {
+    // 30-character messages: three fit in 100 characters with "[", "]" and commas, a fourth not.
+    const msgs = Array.from({ length: 7 }, (_, i) => `{"n":${i},"p":"${"x".repeat(16)}"}`);
+    assert.equal(msgs[0].length, 30);
+    for (const m of msgs) hub.broadcastFrame(m);
+    assert.equal(s.sent.length, 2, "two full frames before the timer");
+    for (const f of s.sent) {
+      assert.ok(f.length <= 100, f);
+      assert.equal(JSON.parse(f).length, 3);
+    }
+    hub.flush();
+    const all = s.sent.flatMap((f) => JSON.parse(f) as { n: number }[]);
+    assert.deepEqual(all.map((m) => m.n), [0, 1, 2, 3, 4, 5, 6]);
+    assert.equal(s.sent.length, 3, "the rest is one frame, not split");
+    // A message longer than the bound still goes alone, after the pending ones.
+    hub.broadcastFrame(msgs[0]);
+    hub.broadcastFrame(`{"big":"${"y".repeat(200)}"}`);
+    hub.flush();
+    assert.deepEqual(s.sent.slice(3).map((f) => JSON.parse(f).length), [1, 1]);
+    assert.ok(hub.stats().batchesBuilt === 5);
+  } finally {
+    hub.close();
+  }
+});
+
 Deno.test("a full all-clients queue closes the stalled clients, not the reader's frames", async () => {
   let clock = 1_000_000;
   const hub = new WsHub({
