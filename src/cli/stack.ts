@@ -22,7 +22,7 @@ import { IngestPipeline } from "../ingest/pipeline.ts";
 import type { LiveEvent } from "../api/ws_frame.ts";
 import type { ApiDeps } from "../api/deps.ts";
 import type { WsHub } from "../api/ws_hub.ts";
-import { type GraphLoadResult, loadGraph } from "../resolve/graph_persistence.ts";
+import { type GraphLoadResult, loadGraph, loadGraphSliced } from "../resolve/graph_persistence.ts";
 import { type LoadOptions, loadStore, type LoadSummary } from "../store/loader.ts";
 import { httpIngestHandler } from "./http_ingest.ts";
 import { HealthStore } from "../store/health_store.ts";
@@ -148,7 +148,9 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
       // every yield polls the sockets (next_turn.ts).
       const release = options.maxSliceMs ? await holdIoTurns() : null;
       try {
-        const graph = loadGraph(hdb.db, nodes, resolver.graph);
+        const graph = options.maxSliceMs
+          ? await loadGraphSliced(hdb.db, nodes, resolver.graph, options.maxSliceMs, nextTurn)
+          : loadGraph(hdb.db, nodes, resolver.graph);
         const turn = () => options.maxSliceMs ? nextTurn() : undefined;
         await turn();
         await reresolveStoredPaths(hdb.db, nodes, resolver, opts.log);
