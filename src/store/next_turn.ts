@@ -61,6 +61,14 @@ async function open(): Promise<void> {
   }
 }
 
+function close(l: Loopback): void {
+  for (const c of [l.tx, l.rx]) {
+    try {
+      c.close();
+    } catch { /* already closed */ }
+  }
+}
+
 function roundTrip(l: Loopback): Promise<void> {
   if (l.trip) return l.trip;
   l.trip = (async () => {
@@ -68,8 +76,11 @@ function roundTrip(l: Loopback): Promise<void> {
       await l.tx.write(ONE_BYTE);
       await l.rx.read(l.buf);
     } catch {
-      // The pair broke (closed under us): later yields fall back to the digest.
-      if (loop === l) loop = null;
+      // The pair broke, or was closed under us: later yields fall back to the digest.
+      if (loop === l) {
+        loop = null;
+        close(l);
+      }
     } finally {
       l.trip = null;
     }
@@ -97,8 +108,7 @@ export async function holdIoTurns(): Promise<() => Promise<void>> {
     const l = loop;
     loop = null;
     await l.trip;
-    l.tx.close();
-    l.rx.close();
+    close(l);
   };
 }
 
