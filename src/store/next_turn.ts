@@ -46,6 +46,7 @@ async function open(): Promise<void> {
   try {
     listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const accepted = listener.accept();
+    accepted.catch(() => {}); // rejected when the connect below fails and the listener closes
     const tx = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
     const rx = await accepted;
     tx.setNoDelay(true);

@@ -106,3 +106,16 @@ Deno.test("holdIoTurns: the pair stays open until the last holder released; rele
   // With no holder left a yield still resolves (the digest).
   await nextTurn();
 });
+
+Deno.test({
+  name:
+    "holdIoTurns without network permission: yields still resolve (the digest) and nothing opens",
+  permissions: { net: false, read: true },
+  async fn() {
+    const before = openSockets();
+    const release = await holdIoTurns();
+    assert.equal(openSockets(), before);
+    for (let i = 0; i < 5; i++) await nextTurn();
+    await release();
+  },
+});
