@@ -65,7 +65,12 @@ interface Phase {
 }
 
 /** `n` requests spread over `spanMs` (open loop), each on its own connection. */
-async function measure(base: string, n: number, spanMs: number, total: number): Promise<Phase> {
+async function measure(
+  base: string,
+  n: number,
+  spanMs: number,
+  total: number,
+): Promise<Phase & { times: [number, number][] }> {
   const lat: number[] = [];
   const at: [number, number][] = [];
   const other: Record<string, number> = {};
@@ -101,10 +106,28 @@ async function measure(base: string, n: number, spanMs: number, total: number): 
     requests: n,
     ok: lat.length,
     other,
+    times: [...at],
     slowest: at.sort((a, b) => b[1] - a[1]).slice(0, 8),
     p50: round(pct(lat, 50)),
     p90: round(pct(lat, 90)),
     p99: round(pct(lat, 99)),
+    max: round(pct(lat, 100)),
+  };
+}
+
+/**
+ * The first phase's requests that started before `/api/health` first said "ok" (polled once a
+ * second, so up to a second late): the ones that met the store load.
+ */
+function loadWindow(times: [number, number][], readyAfterS: number | null, listenMs: number) {
+  if (readyAfterS === null) return null;
+  const untilS = readyAfterS - listenMs / 1000;
+  const lat = times.filter(([at]) => at < untilS).map(([, ms]) => ms);
+  return {
+    untilSeconds: round(untilS),
+    requests: lat.length,
+    p50: round(pct(lat, 50)),
+    p90: round(pct(lat, 90)),
     max: round(pct(lat, 100)),
   };
 }
@@ -197,7 +220,7 @@ async function oneRun(db: string, requests: number, firstS: number, root: string
         await new Promise((r) => setTimeout(r, 1000));
       }
     })();
-    const during = await measure(base, requests, firstS * 1000, total);
+    const { times, ...during } = await measure(base, requests, firstS * 1000, total);
     polling = false;
     await poller;
     const cpuDuring = (cpuSeconds(child.pid) - cpu0) / firstS;
@@ -214,7 +237,7 @@ async function oneRun(db: string, requests: number, firstS: number, root: string
     if (quiet < 3) throw new Error("Cannot measure idle reads: jobs still busy after 900 s");
     const idleAfterS = Math.round((performance.now() - t0) / 1000);
     const cpu1 = cpuSeconds(child.pid);
-    const after = await measure(base, requests, firstS * 1000, total);
+    const { times: _, ...after } = await measure(base, requests, firstS * 1000, total);
     const cpuAfter = (cpuSeconds(child.pid) - cpu1) / firstS;
     return {
       transmissions: total,
@@ -225,6 +248,7 @@ async function oneRun(db: string, requests: number, firstS: number, root: string
       walCheckpoints: (health.maintenance as { walCheckpoints?: unknown } | null)
         ?.walCheckpoints ?? null,
       during: { ...during, serverCpuCores: round(cpuDuring) },
+      duringLoad: loadWindow(times, readyAfterS, listenMs),
       after: { ...after, serverCpuCores: round(cpuAfter) },
       p99Ratio: round(during.p99 / after.p99),
       p50Ratio: round(during.p50 / after.p50),

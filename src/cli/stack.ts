@@ -22,13 +22,13 @@ import { IngestPipeline } from "../ingest/pipeline.ts";
 import type { LiveEvent } from "../api/ws_frame.ts";
 import type { ApiDeps } from "../api/deps.ts";
 import type { WsHub } from "../api/ws_hub.ts";
-import { type GraphLoadResult, loadGraph } from "../resolve/graph_persistence.ts";
+import { type GraphLoadResult, loadGraph, loadGraphSliced } from "../resolve/graph_persistence.ts";
 import { type LoadOptions, loadStore, type LoadSummary } from "../store/loader.ts";
 import { httpIngestHandler } from "./http_ingest.ts";
 import { HealthStore } from "../store/health_store.ts";
 import { ClientRxIngest } from "../ingest/client_rx.ts";
 import { geoFilterGate } from "../ingest/geofilter.ts";
-import { nextTurn } from "../store/next_turn.ts";
+import { holdIoTurns, nextTurn } from "../store/next_turn.ts";
 
 /** The assembled components. */
 export interface Stack {
@@ -144,27 +144,35 @@ export function createStack(config: StackConfig, opts: StackOptions): Stack {
     clientRx,
     async load(options = {}) {
       await checkpointer.ready;
-      const graph = loadGraph(hdb.db, nodes, resolver.graph);
-      // Sliced (a server answering HTTP): each startup step in a turn of its own.
-      const turn = () => options.maxSliceMs ? nextTurn() : undefined;
-      await turn();
-      await reresolveStoredPaths(hdb.db, nodes, resolver, opts.log);
-      await turn();
-      const summary = await loadStore(hdb.db, store, nodes, options);
-      if (options.maxSliceMs) await store.finishLoadSliced(options.maxSliceMs);
-      else store.finishLoad();
-      await health.load(
-        hdb.db,
-        store,
-        Date.now(),
-        (pk) => {
-          const n = nodes.byKey(pk);
-          return !!n && (n.batteryMv !== null || n.temperatureC !== null);
-        },
-        options.maxSliceMs,
-      );
-      clientRx.load();
-      return { graph, summary };
+      // Sliced (a server answering HTTP): each startup step in a turn of its own, and
+      // every yield polls the sockets (next_turn.ts).
+      const release = options.maxSliceMs ? await holdIoTurns() : null;
+      try {
+        const graph = options.maxSliceMs
+          ? await loadGraphSliced(hdb.db, nodes, resolver.graph, options.maxSliceMs, nextTurn)
+          : loadGraph(hdb.db, nodes, resolver.graph);
+        const turn = () => options.maxSliceMs ? nextTurn() : undefined;
+        await turn();
+        await reresolveStoredPaths(hdb.db, nodes, resolver, opts.log);
+        await turn();
+        const summary = await loadStore(hdb.db, store, nodes, options);
+        if (options.maxSliceMs) await store.finishLoadSliced(options.maxSliceMs);
+        else store.finishLoad();
+        await health.load(
+          hdb.db,
+          store,
+          Date.now(),
+          (pk) => {
+            const n = nodes.byKey(pk);
+            return !!n && (n.batteryMv !== null || n.temperatureC !== null);
+          },
+          options.maxSliceMs,
+        );
+        clientRx.load();
+        return { graph, summary };
+      } finally {
+        await release?.();
+      }
     },
     apiDeps(config, hub, ready = Promise.resolve()) {
       return {

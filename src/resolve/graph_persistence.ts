@@ -38,23 +38,57 @@ export function loadGraph(
   dir: NodeDirectory,
   graph: NeighborGraph,
 ): GraphLoadResult {
-  const rows = db.prepare("SELECT node_a, node_b, count, last_seen FROM neighbor_edges").all();
-  let loaded = 0;
-  let skipped = 0;
+  const result = { loaded: 0, skipped: 0 };
+  for (const row of edgeRows(db)) addRow(row, dir, graph, result);
+  graph.markClean();
+  return result;
+}
+
+/**
+ * {@linkcode loadGraph} for a server answering HTTP meanwhile: awaits `turn()` whenever
+ * `sliceMs` of adding have passed (L's ~40 ms in one turn was the first requests' wait).
+ */
+export async function loadGraphSliced(
+  db: DatabaseSync,
+  dir: NodeDirectory,
+  graph: NeighborGraph,
+  sliceMs: number,
+  turn: () => Promise<unknown>,
+): Promise<GraphLoadResult> {
+  const result = { loaded: 0, skipped: 0 };
+  const rows = edgeRows(db);
+  let t0 = performance.now();
   for (const row of rows) {
-    const a = String(row.node_a ?? "").trim().toLowerCase();
-    const b = String(row.node_b ?? "").trim().toLowerCase();
-    if (!HEX_KEY.test(a) || !HEX_KEY.test(b) || a === b) {
-      skipped++;
-      continue;
+    if (performance.now() - t0 >= sliceMs) {
+      await turn();
+      t0 = performance.now();
     }
-    const count = Number(row.count ?? 1);
-    const lastSeen = Date.parse(String(row.last_seen ?? "")) || 0;
-    if (graph.addEdge(dir.intern(a), dir.intern(b), lastSeen, count > 0 ? count : 1)) loaded++;
-    else skipped++;
+    addRow(row, dir, graph, result);
   }
   graph.markClean();
-  return { loaded, skipped };
+  return result;
+}
+
+function edgeRows(db: DatabaseSync) {
+  return db.prepare("SELECT node_a, node_b, count, last_seen FROM neighbor_edges").all();
+}
+
+function addRow(
+  row: Record<string, unknown>,
+  dir: NodeDirectory,
+  graph: NeighborGraph,
+  result: GraphLoadResult,
+): void {
+  const a = String(row.node_a ?? "").trim().toLowerCase();
+  const b = String(row.node_b ?? "").trim().toLowerCase();
+  if (!HEX_KEY.test(a) || !HEX_KEY.test(b) || a === b) {
+    result.skipped++;
+    return;
+  }
+  const count = Number(row.count ?? 1);
+  const lastSeen = Date.parse(String(row.last_seen ?? "")) || 0;
+  if (graph.addEdge(dir.intern(a), dir.intern(b), lastSeen, count > 0 ? count : 1)) result.loaded++;
+  else result.skipped++;
 }
 
 /**
