@@ -36,6 +36,8 @@ import type {
   TxFilter,
 } from "./types.ts";
 import { nextTurn } from "./next_turn.ts";
+import { reachSums, stageReachRemoval } from "./reach_feed.ts";
+import type { ReachSums } from "./reach_index.ts";
 
 export type { AddOptions, StoreCounters, StoreOptions } from "./store_core.ts";
 
@@ -227,6 +229,16 @@ export class PacketStore extends StoreCore {
       const s = this.obsById.get(id);
       return s < 0 ? -1 : this.obs.chunk(s).hopCount[s & OBM];
     });
+  }
+
+  /** Who hears node `nodeId` and whom it hears, over observations at or after `sinceMs`. */
+  reachSums(nodeId: number, sinceMs: number): ReachSums {
+    return reachSums(this, nodeId, sinceMs);
+  }
+
+  /** Reads what the reach index needs of transmissions about to be deleted from SQLite. */
+  stageRemoval(txIds: Iterable<number>): void {
+    stageReachRemoval(this, txIds);
   }
 
   /** One eviction pass (retention, then memory budget); see `eviction.ts`. */
