@@ -258,6 +258,7 @@ export class PacketStore extends StoreCore {
     recomputeOrder(this);
     this.idx.forEachList((_n, _k, l) => l.trim());
     this.txs.compactPools();
+    this.reach.trim();
   }
 
   /**
@@ -279,6 +280,7 @@ export class PacketStore extends StoreCore {
     }
     await nextTurn();
     this.txs.compactPools();
+    this.reach.trim();
   }
 
   /** Checks every index in both directions; see `consistency.ts`. */

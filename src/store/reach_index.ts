@@ -72,7 +72,7 @@ class NodeReach {
   pos: Map<number, number> = new Map();
   /** Codes in the order their positions were given. */
   codes: number[] = [];
-  /** Cells per row now (even; a direct cell takes 4: count, SNR count, SNR sum as float64). */
+  /** Cells per row now (a direct code takes 4 from an even cell: count, SNR count, SNR sum). */
   width = 0;
   nb = 0;
   num: Int32Array = new Int32Array(4);
@@ -130,9 +130,10 @@ class NodeReach {
   cell(code: number): number {
     let p = this.pos.get(code);
     if (p === undefined) {
+      // a direct code's SNR sum is a float64 over cells p + 2, p + 3: p is even
+      if ((code & 3) === DIRECT && this.width & 1) this.width++;
       p = this.width;
       this.width += (code & 3) === DIRECT ? 4 : 1;
-      if (this.width & 1) this.width++;
       this.pos.set(code, p);
       this.codes.push(code);
     }
@@ -143,7 +144,8 @@ class NodeReach {
   widen(k: number, need: number): void {
     const w = this.wid[k];
     if (need <= w) return;
-    const nw = this.width;
+    // rows start on even cells (the float64 view)
+    const nw = this.width + (this.width & 1);
     const off = this.off[k];
     if (off + w === this.used) {
       this.#reserve(off + nw);
@@ -159,7 +161,7 @@ class NodeReach {
       this.holes += w;
     }
     this.wid[k] = nw;
-    if (this.holes > 64 && this.holes * 2 > this.used) this.#compact();
+    if (this.holes > 64 && this.holes * 2 > this.used) this.#compact(16);
   }
 
   /** Bytes held. */
@@ -175,10 +177,19 @@ class NodeReach {
     this.f64 = new Float64Array(next.buffer);
   }
 
-  #compact(): void {
+  /** Drops the arena's holes and spare room (after a bulk load). */
+  trim(): void {
+    this.#compact(0);
+    const n = Math.max(1, this.nb);
+    for (const k of ["num", "relay", "off", "wid", "minTx", "maxTx"] as const) {
+      this[k] = this[k].slice(0, n);
+    }
+  }
+
+  #compact(spare = 16): void {
     let total = 0;
     for (let k = 0; k < this.nb; k++) total += this.wid[k];
-    const next = new Int32Array(Math.max(16, total + 16));
+    const next = new Int32Array(Math.max(2, total + spare));
     let w = 0;
     for (let k = 0; k < this.nb; k++) {
       next.set(this.i32.subarray(this.off[k], this.off[k] + this.wid[k]), w);
@@ -292,6 +303,11 @@ export class ReachIndex {
       else out.direct.set(other, [count, acc[p + 2], acc[p + 1]]);
     }
     return out;
+  }
+
+  /** Drops every node's spare room (the loader calls it once the load is done). */
+  trim(): void {
+    for (const nr of this.nodes) nr?.trim();
   }
 
   /** Buckets held (node, bucket pairs). */
