@@ -4,9 +4,10 @@
  * observation. A bucket keeps the relay-observation count and one cell per
  * neighbour seen before the node (`we_hear`) or after it (`they_hear`), and
  * per direct observer (the node last on the path) the count, the count with
- * an SNR and the SNR sum. Cells live in one flat arena per node, one row per
- * bucket over the node's own table of neighbours (a code -> cell position
- * map), so an update is a map lookup and an add.
+ * an SNR and the SNR sum. A bucket is one row of cells over the node's own
+ * table of neighbours (a code -> cell position map), so an update is a map
+ * lookup and an add; the rows live in fixed 256 KB pages shared by all nodes
+ * (see {@linkcode Cells}), the bucket headers in small arrays per node.
  *
  * Exactness: every change is applied with the observation's own resolved path
  * (ingest adds it, re-resolution subtracts the old and adds the new one,
@@ -66,155 +67,205 @@ export type EdgeReader = (
   visit: (o: ReachObs) => void,
 ) => void;
 
-/** One node's buckets and cell arena. */
-class NodeReach {
-  /** Code -> cell position in a row. */
-  pos: Map<number, number> = new Map();
-  /** Codes in the order their positions were given. */
-  codes: number[] = [];
-  /** Cells per row now (a direct code takes 4 from an even cell: count, SNR count, SNR sum). */
-  width = 0;
-  nb = 0;
-  num: Int32Array = new Int32Array(4);
-  relay: Int32Array = new Int32Array(4);
-  off: Int32Array = new Int32Array(4);
-  wid: Int32Array = new Int32Array(4);
-  minTx: Int32Array = new Int32Array(4);
-  maxTx: Int32Array = new Int32Array(4);
-  i32: Int32Array = new Int32Array(16);
-  f64: Float64Array = new Float64Array(this.i32.buffer);
+/** Cells per arena page (256 KB); a row never spans pages. */
+const PAGE = 1 << 16;
+
+/**
+ * The cells of every row, in fixed pages that are allocated once and never
+ * grown or copied (no garbage left behind for the allocator while loading);
+ * a row that must widen and is not last in the newest page moves there and
+ * leaves a hole, and the holes are compacted away when they are half.
+ */
+class Cells {
+  i32: Int32Array[] = [];
+  f64: Float64Array[] = [];
+  /** Next free cell of the newest page. */
+  top = PAGE;
+  /** Cells in rows, cells in holes. */
   used = 0;
   holes = 0;
+
+  /** A fresh zeroed run of `n` (even) cells: [page, offset]. */
+  alloc(n: number): [number, number] {
+    let last = this.i32.length - 1;
+    if (last < 0 || this.top + n > this.i32[last].length) {
+      const page = new Int32Array(Math.max(PAGE, n));
+      this.i32.push(page);
+      this.f64.push(new Float64Array(page.buffer));
+      this.top = 0;
+      last++;
+    }
+    const off = this.top;
+    this.top += n;
+    this.used += n;
+    return [last, off];
+  }
+
+  /** Whether `[off, off + w)` of `page` ends at the free cells and can grow to `n`. */
+  canExtend(page: number, off: number, w: number, n: number): boolean {
+    return page === this.i32.length - 1 && off + w === this.top && off + n <= this.i32[page].length;
+  }
+
+  get byteLength(): number {
+    return this.i32.length * (PAGE * 4 + 200);
+  }
+}
+
+/** (node, code) -> cell position, open addressing in typed arrays (no Map per node). */
+class CodeTable {
+  node: Int32Array = new Int32Array(1024).fill(-1);
+  code: Int32Array = new Int32Array(1024);
+  pos: Int32Array = new Int32Array(1024);
+  size = 0;
+
+  /** Position of `code` for `node`, or -1. */
+  get(node: number, code: number): number {
+    const mask = this.node.length - 1;
+    let h = (Math.imul(node, 0x9e3779b1) ^ Math.imul(code, 0x85ebca77)) & mask;
+    for (;;) {
+      const n = this.node[h];
+      if (n < 0) return -1;
+      if (n === node && this.code[h] === code) return this.pos[h];
+      h = (h + 1) & mask;
+    }
+  }
+
+  set(node: number, code: number, pos: number): void {
+    if ((this.size + 1) * 2 > this.node.length) this.#grow();
+    const mask = this.node.length - 1;
+    let h = (Math.imul(node, 0x9e3779b1) ^ Math.imul(code, 0x85ebca77)) & mask;
+    while (this.node[h] >= 0) h = (h + 1) & mask;
+    this.node[h] = node;
+    this.code[h] = code;
+    this.pos[h] = pos;
+    this.size++;
+  }
+
+  get byteLength(): number {
+    return this.node.length * 12;
+  }
+
+  #grow(): void {
+    const { node, code, pos } = this;
+    this.node = new Int32Array(node.length * 2).fill(-1);
+    this.code = new Int32Array(node.length * 2);
+    this.pos = new Int32Array(node.length * 2);
+    this.size = 0;
+    for (let i = 0; i < node.length; i++) if (node[i] >= 0) this.set(node[i], code[i], pos[i]);
+  }
+}
+
+/** One node's buckets (their rows in the shared cells) and table of codes. */
+class NodeReach {
+  /** Node id. */
+  readonly id: number;
+  /** Codes in the order their positions were given, and their positions. */
+  codes: number[] = [];
+  poss: number[] = [];
+  /** Cells per row now (a direct code takes 4 from an even cell: count, SNR count, SNR sum). */
+  width = 0;
+  num: number[] = [];
+  relay: number[] = [];
+  page: number[] = [];
+  off: number[] = [];
+  wid: number[] = [];
+  /** Lowest / highest transmission id fed into the bucket (-1 none yet). */
+  minTx: number[] = [];
+  maxTx: number[] = [];
   last = -1;
+
+  constructor(id: number) {
+    this.id = id;
+  }
+
+  get nb(): number {
+    return this.num.length;
+  }
 
   /** Index of bucket `b`, created when `create` (else -1 when absent). */
   bucket(b: number, create: boolean): number {
-    const l = this.last;
-    if (l >= 0 && l < this.nb && this.num[l] === b) return l;
-    let lo = 0, hi = this.nb;
+    const l = this.last, num = this.num;
+    if (l >= 0 && l < num.length && num[l] === b) return l;
+    let lo = 0, hi = num.length;
+    if (hi > 0 && num[hi - 1] < b) lo = hi;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.num[mid] < b) lo = mid + 1;
+      if (num[mid] < b) lo = mid + 1;
       else hi = mid;
     }
-    if (lo < this.nb && this.num[lo] === b) return this.last = lo;
+    if (lo < num.length && num[lo] === b) return this.last = lo;
     if (!create) return -1;
-    if (this.nb === this.num.length) this.#growBuckets();
-    for (const a of [this.num, this.relay, this.off, this.wid, this.minTx, this.maxTx]) {
-      a.copyWithin(lo + 1, lo, this.nb);
+    if (lo === num.length) {
+      num.push(b);
+      this.relay.push(0);
+      this.page.push(0);
+      this.off.push(0);
+      this.wid.push(0);
+      this.minTx.push(-1);
+      this.maxTx.push(-1);
+    } else {
+      num.splice(lo, 0, b);
+      this.relay.splice(lo, 0, 0);
+      this.page.splice(lo, 0, 0);
+      this.off.splice(lo, 0, 0);
+      this.wid.splice(lo, 0, 0);
+      this.minTx.splice(lo, 0, -1);
+      this.maxTx.splice(lo, 0, -1);
     }
-    this.nb++;
-    this.num[lo] = b;
-    this.relay[lo] = 0;
-    this.off[lo] = this.used;
-    this.wid[lo] = 0;
-    this.minTx[lo] = 0x7fffffff;
-    this.maxTx[lo] = -1;
     return this.last = lo;
   }
 
   /** Drops bucket `k` (its row becomes a hole). */
-  drop(k: number): void {
-    this.holes += this.wid[k];
-    for (const a of [this.num, this.relay, this.off, this.wid, this.minTx, this.maxTx]) {
-      a.copyWithin(k, k + 1, this.nb);
+  drop(k: number, cells: Cells): void {
+    cells.holes += this.wid[k];
+    cells.used -= this.wid[k];
+    for (const a of [this.num, this.relay, this.page, this.off, this.wid, this.minTx, this.maxTx]) {
+      a.splice(k, 1);
     }
-    this.nb--;
     this.last = -1;
-    if (this.nb === 0) {
-      this.used = this.holes = 0;
-    }
   }
 
   /** Cell position of `code`, given one if new. */
-  cell(code: number): number {
-    let p = this.pos.get(code);
-    if (p === undefined) {
+  cell(code: number, table: CodeTable): number {
+    let p = table.get(this.id, code);
+    if (p < 0) {
       // a direct code's SNR sum is a float64 over cells p + 2, p + 3: p is even
       if ((code & 3) === DIRECT && this.width & 1) this.width++;
       p = this.width;
       this.width += (code & 3) === DIRECT ? 4 : 1;
-      this.pos.set(code, p);
+      table.set(this.id, code, p);
       this.codes.push(code);
+      this.poss.push(p);
     }
     return p;
   }
 
-  /** Makes bucket `k`'s row hold position `p` (and its 4 cells for a direct code). */
-  widen(k: number, need: number): void {
+  /** Makes bucket `k`'s row hold `need` cells (it grows to the node's whole width). */
+  widen(k: number, need: number, cells: Cells): void {
     const w = this.wid[k];
     if (need <= w) return;
     // rows start on even cells (the float64 view)
     const nw = this.width + (this.width & 1);
-    const off = this.off[k];
-    if (off + w === this.used) {
-      this.#reserve(off + nw);
-      this.i32.fill(0, off + w, off + nw);
-      this.used = off + nw;
+    const page = this.page[k], off = this.off[k];
+    if (w > 0 && cells.canExtend(page, off, w, nw)) {
+      cells.top += nw - w;
+      cells.used += nw - w;
     } else {
-      const to = this.used;
-      this.#reserve(to + nw);
-      this.i32.copyWithin(to, off, off + w);
-      this.i32.fill(0, to + w, to + nw);
-      this.used = to + nw;
-      this.off[k] = to;
-      this.holes += w;
+      const [p2, o2] = cells.alloc(nw);
+      if (w > 0) {
+        cells.i32[p2].set(cells.i32[page].subarray(off, off + w), o2);
+        cells.holes += w;
+        cells.used -= w;
+      }
+      this.page[k] = p2;
+      this.off[k] = o2;
     }
     this.wid[k] = nw;
-    if (this.holes > 64 && this.holes * 2 > this.used) this.#compact(16);
   }
 
-  /** Bytes held. */
+  /** Bytes held besides the cells. */
   get byteLength(): number {
-    return this.i32.byteLength + this.num.byteLength * 6 + this.codes.length * 40 + 200;
-  }
-
-  #reserve(n: number): void {
-    if (n <= this.i32.length) return;
-    const next = new Int32Array(Math.max(n + (n & 1), Math.ceil(this.i32.length * 1.5) & ~1));
-    next.set(this.i32.subarray(0, this.used));
-    this.i32 = next;
-    this.f64 = new Float64Array(next.buffer);
-  }
-
-  /** Drops the arena's holes and spare room (after a bulk load). */
-  trim(): void {
-    this.#compact(0);
-    const n = Math.max(1, this.nb);
-    for (const k of ["num", "relay", "off", "wid", "minTx", "maxTx"] as const) {
-      this[k] = this[k].slice(0, n);
-    }
-  }
-
-  #compact(spare = 16): void {
-    let total = 0;
-    for (let k = 0; k < this.nb; k++) total += this.wid[k];
-    const next = new Int32Array(Math.max(2, total + spare));
-    let w = 0;
-    for (let k = 0; k < this.nb; k++) {
-      next.set(this.i32.subarray(this.off[k], this.off[k] + this.wid[k]), w);
-      this.off[k] = w;
-      w += this.wid[k];
-    }
-    this.i32 = next;
-    this.f64 = new Float64Array(next.buffer);
-    this.used = w;
-    this.holes = 0;
-  }
-
-  #growBuckets(): void {
-    const n = this.num.length * 2;
-    const g = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.num = g(this.num);
-    this.relay = g(this.relay);
-    this.off = g(this.off);
-    this.wid = g(this.wid);
-    this.minTx = g(this.minTx);
-    this.maxTx = g(this.maxTx);
+    return this.num.length * 7 * 8 + this.codes.length * 16 + 300;
   }
 }
 
@@ -222,6 +273,10 @@ class NodeReach {
 export class ReachIndex {
   /** Node id -> its buckets. */
   nodes: (NodeReach | undefined)[] = [];
+  /** The rows' cells. */
+  cells: Cells = new Cells();
+  /** (node, code) -> cell position. */
+  table: CodeTable = new CodeTable();
   /** Observations applied minus removed (live observations with a resolved path). */
   live = 0;
   /** Removals whose resolved path could not be read (their counts stay behind). */
@@ -240,36 +295,58 @@ export class ReachIndex {
       let first = true;
       for (let j = off; j < i && first; j++) first = ids[j] !== node;
       if (!first) continue;
-      let nr = this.nodes[node];
+      let nr = node < this.nodes.length ? this.nodes[node] : undefined;
       if (!nr) {
         if (d < 0) continue;
-        nr = this.nodes[node] = new NodeReach();
+        // grown densely (a sparse write would turn the array into a dictionary)
+        while (this.nodes.length <= node) this.nodes.push(undefined);
+        nr = this.nodes[node] = new NodeReach(node);
       }
       const k = nr.bucket(b, d > 0);
       if (k < 0) continue;
       any = true;
       nr.relay[k] += d;
       if (d > 0) {
-        if (o.txId < nr.minTx[k]) nr.minTx[k] = o.txId;
+        if (o.txId < nr.minTx[k] || nr.minTx[k] < 0) nr.minTx[k] = o.txId;
         if (o.txId > nr.maxTx[k]) nr.maxTx[k] = o.txId;
       }
+      const table = this.table, cells = this.cells;
       for (let q = i; q < off + n; q++) {
         if (ids[q] !== node) continue;
+        // the cells this occurrence touches (-1 none), then one widening check
         const prev = q > off ? ids[q - 1] : o.from;
-        if (prev >= 0 && prev !== node) this.#bump(nr, k, prev * 4 + WE, d, NaN);
+        const pw = prev >= 0 && prev !== node ? nr.cell(prev * 4 + WE, table) : -1;
+        let pt = -1, pd = -1;
         if (q < off + n - 1) {
           const next = ids[q + 1];
-          if (next >= 0 && next !== node) this.#bump(nr, k, next * 4 + THEY, d, NaN);
-        } else if (o.observer > 0) {
-          this.#bump(nr, k, o.observer * 4 + DIRECT, d, o.snr);
+          if (next >= 0 && next !== node) pt = nr.cell(next * 4 + THEY, table);
+        } else if (o.observer > 0) pd = nr.cell(o.observer * 4 + DIRECT, table);
+        const need = Math.max(pw + 1, pt + 1, pd < 0 ? 0 : pd + 4);
+        if (need > nr.wid[k]) nr.widen(k, need, cells);
+        const base = nr.off[k], i32 = cells.i32[nr.page[k]];
+        if (pw >= 0) i32[base + pw] += d;
+        if (pt >= 0) i32[base + pt] += d;
+        if (pd >= 0) {
+          const at = base + pd;
+          i32[at] += d;
+          const snr = o.snr;
+          if (snr === snr) {
+            i32[at + 1] += d;
+            const f64 = cells.f64[nr.page[k]], fi = (at + 2) >> 1;
+            f64[fi] += d * snr;
+            // a cell whose SNR count is back at zero starts clean (no float residue)
+            if (i32[at + 1] === 0) f64[fi] = 0;
+          }
         }
       }
-      if (d < 0 && nr.relay[k] <= 0) nr.drop(k);
+      if (d < 0 && nr.relay[k] <= 0) nr.drop(k, this.cells);
     }
     if (any) {
       this.live += d;
       this.version++;
     }
+    const c = this.cells;
+    if (d < 0 && c.holes > 4 * PAGE && c.holes > c.used) this.compact();
   }
 
   /** Sums of `node` over observations at or after `sinceMs`; the edge bucket through `edge`. */
@@ -288,13 +365,13 @@ export class ReachIndex {
         const sign = fromStart ? -1 : 1;
         const [lo, hi] = fromStart ? [start, sinceMs] : [sinceMs, end];
         edge(node, lo, hi, nr.minTx[k], nr.maxTx[k], (o) => {
-          if (o.ts >= lo && o.ts < hi) relay += sign * this.#replay(nr, node, o, acc, sign);
+          if (o.ts >= lo && o.ts < hi) relay += sign * this.#replay(node, o, acc, sign);
         });
       } else relay += this.#addRow(nr, k, acc);
     }
     out.relay = relay;
-    for (const code of nr.codes) {
-      const p = nr.pos.get(code)!;
+    for (let j = 0; j < nr.codes.length; j++) {
+      const code = nr.codes[j], p = nr.poss[j];
       const count = acc[p];
       if (count <= 0) continue;
       const kind = code & 3, other = (code - kind) / 4;
@@ -305,9 +382,9 @@ export class ReachIndex {
     return out;
   }
 
-  /** Drops every node's spare room (the loader calls it once the load is done). */
+  /** Compacts the cells when their holes exceed a page (the loader calls it after a load). */
   trim(): void {
-    for (const nr of this.nodes) nr?.trim();
+    if (this.cells.holes > PAGE) this.compact();
   }
 
   /** Buckets held (node, bucket pairs). */
@@ -319,16 +396,35 @@ export class ReachIndex {
 
   /** Bytes held by the index. */
   get byteLength(): number {
-    let b = this.nodes.length * 8;
+    let b = this.nodes.length * 8 + this.cells.byteLength + this.table.byteLength;
     for (const nr of this.nodes) if (nr) b += nr.byteLength;
     return b;
   }
 
+  /** Moves every row into fresh pages, in node and time order (the holes go away). */
+  compact(): void {
+    const old = this.cells;
+    const fresh = new Cells();
+    for (const nr of this.nodes) {
+      if (!nr) continue;
+      for (let k = 0; k < nr.nb; k++) {
+        const w = nr.wid[k];
+        if (w === 0) continue;
+        const [p, o] = fresh.alloc(w);
+        fresh.i32[p].set(old.i32[nr.page[k]].subarray(nr.off[k], nr.off[k] + w), o);
+        nr.page[k] = p;
+        nr.off[k] = o;
+      }
+    }
+    this.cells = fresh;
+  }
+
   /** Adds bucket `k`'s row into `acc`; returns its relay count. */
   #addRow(nr: NodeReach, k: number, acc: Float64Array): number {
-    const off = nr.off[k], w = nr.wid[k], c = nr.i32, f = nr.f64;
-    for (const code of nr.codes) {
-      const p = nr.pos.get(code)!;
+    const off = nr.off[k], w = nr.wid[k];
+    const c = this.cells.i32[nr.page[k]], f = this.cells.f64[nr.page[k]];
+    for (let j = 0; j < nr.codes.length; j++) {
+      const code = nr.codes[j], p = nr.poss[j];
       if (p >= w) continue;
       acc[p] += c[off + p];
       if ((code & 3) === DIRECT) {
@@ -340,14 +436,14 @@ export class ReachIndex {
   }
 
   /** Adds `sign` times observation `o`'s contribution to `node` into `acc`; 1 when it holds it. */
-  #replay(nr: NodeReach, node: number, o: ReachObs, acc: Float64Array, sign: number): number {
+  #replay(node: number, o: ReachObs, acc: Float64Array, sign: number): number {
     const { ids, off, n } = o;
     let on = false;
     for (let q = off; q < off + n && !on; q++) on = ids[q] === node;
     if (!on) return 0;
     const add = (code: number, snr: number) => {
-      const p = nr.pos.get(code);
-      if (p === undefined) return;
+      const p = this.table.get(node, code);
+      if (p < 0) return;
       acc[p] += sign;
       if (snr === snr) {
         acc[p + 1] += sign;
@@ -364,19 +460,5 @@ export class ReachIndex {
       } else if (o.observer > 0) add(o.observer * 4 + DIRECT, o.snr);
     }
     return 1;
-  }
-
-  #bump(nr: NodeReach, k: number, code: number, d: number, snr: number): void {
-    const p = nr.cell(code);
-    nr.widen(k, p + ((code & 3) === DIRECT ? 4 : 1));
-    const at = nr.off[k] + p;
-    nr.i32[at] += d;
-    if (snr === snr) {
-      nr.i32[at + 1] += d;
-      const fi = (at + 2) >> 1;
-      nr.f64[fi] += d * snr;
-      // a cell whose SNR count is back at zero starts clean (no float residue)
-      if (nr.i32[at + 1] === 0) nr.f64[fi] = 0;
-    }
   }
 }

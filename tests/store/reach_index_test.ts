@@ -211,6 +211,14 @@ Deno.test("reach sums equal a fresh scan through ingest, repeats, re-resolution 
   }
   store.removeTransmissions(pruned);
   assertSame(store, known, relays, "after retention");
+  const pages = store.reach.cells.i32.length, holes = store.reach.cells.holes;
+  assert.ok(holes > 0, "removals left holes");
+  store.reach.trim();
+  assert.equal(store.reach.cells.holes, holes, "a load's trim leaves less than a page of holes");
+  store.reach.compact();
+  assert.equal(store.reach.cells.holes, 0, `compacted ${holes} cells of holes`);
+  assert.ok(store.reach.cells.i32.length <= pages);
+  assertSame(store, known, relays, "after compaction");
   assert.equal(store.reach.lost, 0, "no path was missing");
   assert.equal(store.reach.live, [...known.values()].filter((k) => k.path).length);
   assert.ok(
