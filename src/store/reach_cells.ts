@@ -12,15 +12,19 @@ export const PAGE = 1 << 16;
  * The cells of every row, in fixed pages that are allocated once and never
  * grown or copied (no garbage left behind for the allocator while loading);
  * a row that must widen and is not last in the newest page moves there and
- * leaves a hole, and the holes are compacted away when they are half.
+ * leaves a hole; `ReachIndex.compact` moves the rows into fresh pages when
+ * the holes outgrow the rows (or exceed a page after a load).
  */
 export class Cells {
+  /** The pages. */
   i32: Int32Array[] = [];
+  /** Float64 views of the same pages (a direct code's SNR sum). */
   f64: Float64Array[] = [];
   /** Next free cell of the newest page. */
   top = PAGE;
-  /** Cells in rows, cells in holes. */
+  /** Cells in rows. */
   used = 0;
+  /** Cells in holes (left by moved or dropped rows). */
   holes = 0;
 
   /** A fresh zeroed run of `n` (even) cells: [page, offset]. */
@@ -52,9 +56,13 @@ export class Cells {
 
 /** (node, code) -> cell position, open addressing in typed arrays (no Map per node). */
 export class CodeTable {
+  /** Node id per slot (-1 empty). */
   node: Int32Array = new Int32Array(1024).fill(-1);
+  /** Code per slot. */
   code: Int32Array = new Int32Array(1024);
+  /** Cell position per slot. */
   pos: Int32Array = new Int32Array(1024);
+  /** Slots in use. */
   size = 0;
 
   /** Position of `code` for `node`, or -1. */

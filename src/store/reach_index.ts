@@ -43,9 +43,13 @@ export interface ReachSums {
 
 /** One observation's contribution: its resolved path as node ids (-1 unknown). */
 export interface ReachObs {
+  /** The path is `ids[off, off + n)`. */
   ids: Int32Array;
+  /** First hop's index in `ids`. */
   off: number;
+  /** Hops. */
   n: number;
+  /** Observation time, epoch ms. */
   ts: number;
   /** Store observer index (0 = unknown). */
   observer: number;
@@ -53,6 +57,7 @@ export interface ReachObs {
   snr: number;
   /** ADVERT sender node id, or -1. */
   from: number;
+  /** Transmission id. */
   txId: number;
 }
 
