@@ -9,14 +9,8 @@
  */
 
 import { Accumulator } from "./coverage_accumulator.ts";
-import {
-  type CellAgg,
-  type CellText,
-  CellWriter,
-  memoHit,
-  memoPut,
-  ringText,
-} from "./coverage_json.ts";
+import { type CellAgg, type CellText, memoHit, memoPut, ringText } from "./coverage_json.ts";
+import { CellWriter } from "./coverage_writer.ts";
 import {
   type CoverageIndex,
   DAY_MS,
@@ -24,6 +18,7 @@ import {
   INDEX_MIN_RES,
   type IndexedCell,
 } from "./coverage_index.ts";
+import { forEachDayAfter } from "./coverage_days.ts";
 import { cellOfMerc, cellQ, cellR, cellRing, hexSize, mercX, mercY, packCell } from "./hex_grid.ts";
 
 /** A latitude/longitude box. */
@@ -38,7 +33,8 @@ export interface Bbox {
 export type HeardResolver = (heardKey: string) => { key: string; name: string };
 
 export type { CellAgg, CoverageNode, NodeAgg } from "./coverage_json.ts";
-export { CELL_NODE_CAP, collectionBytes, FEATURE_CAP } from "./coverage_json.ts";
+export { collectionBytes, FEATURE_CAP } from "./coverage_json.ts";
+export { CELL_NODE_CAP } from "./coverage_writer.ts";
 
 /** Options of {@linkcode coverageCells}. */
 export interface CoverageOptions {
@@ -107,6 +103,7 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
     }
   };
   const acc = new Accumulator(idx);
+  const addDay = (s: Float64Array, off: number) => acc.day(s, off);
   const out: CellText[] = [];
   const writer = new CellWriter(idx, res, (h) => o.resolve(idx.heardKey(h)));
   const lat = idx.lat, lon = idx.lon;
@@ -132,30 +129,34 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
       const full = direct || (cell.minLat >= b.minLat && cell.maxLat <= b.maxLat &&
         cell.minLon >= b.minLon && cell.maxLon <= b.maxLon);
       const list = cell.list, ids = list.ids;
+      if (full && direct && cell.days && o.memo) {
+        const hit = memoHit(cell, o.memo.key, sinceMs, o.memo.tag, at);
+        if (hit !== undefined) {
+          if (hit) out.push(hit);
+          continue;
+        }
+      }
       const from = idx.firstSince(list, sinceMs);
-      if (from >= list.n) continue;
+      if (from >= list.n) {
+        if (full && direct && cell.days && o.memo) {
+          memoPut(cell, o.memo.key, from, o.memo.tag, null);
+        }
+        continue;
+      }
       let own: CellAgg | null = null;
       let to = list.n;
       if (full && direct && cell.days) {
-        if (o.memo) {
-          const hit = memoHit(cell, o.memo.key, from, o.memo.tag);
-          if (hit) {
-            out.push(hit);
-            continue;
-          }
-        }
         // whole days from the summaries; only the edge day is scanned
         const sinceDay = Math.floor(sinceMs / DAY_MS);
         acc.begin();
-        for (const [day, d] of cell.days) if (day > sinceDay) acc.day(d);
+        forEachDayAfter(cell.days, sinceDay, addDay);
         const dayEnd = (sinceDay + 1) * DAY_MS;
         to = from;
         while (to < list.n && at[ids[to]] < dayEnd) to++;
         for (let k = from; k < to; k++) acc.one(ids[k]);
         if (acc.count === 0) continue;
-        const a: CellAgg = { count: 0, best: NaN, nodes: new Map() };
-        acc.end(a);
-        const t = writer.cell(cell.key, a, ringText(res, cell));
+        acc.write(writer, cell.key, ringText(res, cell));
+        const t = writer.end();
         if (o.memo) memoPut(cell, o.memo.key, from, o.memo.tag, t);
         out.push(t);
         continue;
@@ -171,7 +172,9 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
   for (const [key, a] of cells) {
     const cell = res <= INDEX_MAX_RES ? idx.levels[res - INDEX_MIN_RES].get(key) : undefined;
     const ring = cell ? ringText(res, cell) : JSON.stringify(cellRing(res, key));
-    out.push(writer.cell(key, a, ring));
+    writer.begin(key, a.count, a.best, ring);
+    for (const [h, n] of a.nodes) writer.node(h, n.count, n.latestAt, n.latestSnr);
+    out.push(writer.end());
   }
   return out;
 }
