@@ -34,7 +34,6 @@ const COUNT = utf8.encode('","count":');
 const BEST = utf8.encode(',"best_snr":');
 const SIG_TRUE = utf8.encode(',"has_sig":true,"nodes":[');
 const SIG_FALSE = utf8.encode(',"has_sig":false,"nodes":[');
-const NODE_COUNT = utf8.encode(',"count":');
 const CUT = utf8.encode('],"nodes_truncated":true}}');
 const END = utf8.encode("]}}");
 const NULL = utf8.encode("null");
@@ -42,6 +41,8 @@ const NULL = utf8.encode("null");
 /** A heard key as the cells show it: the node it names and its JSON pieces as UTF-8. */
 interface Shown {
   key: string;
+  /** Dense number of `key` within the answer (heard keys naming one node share it). */
+  node: number;
   prefix: string;
   /** `{"prefix":"…","snr":` */
   open: Uint8Array;
@@ -66,6 +67,14 @@ export class CellWriter {
   readonly #res: number;
   readonly #name: NodeNamer;
   readonly #shown = new Map<number, Shown>();
+  /** Dense numbers of the named nodes' keys. */
+  readonly #nodes = new Map<string, number>();
+  /** Per node number: its row in the cell being written, valid when `#rowGen` is `#gen`. */
+  #rowAt = new Int32Array(64);
+  #rowGen = new Int32Array(64);
+  #gen = 0;
+  /** `${snr},"count":` as bytes, per rounded SNR. */
+  readonly #snrs = new Map<number, Uint8Array>();
   #buf = new Uint8Array(8192);
   #at = 0;
   #key = 0;
@@ -87,8 +96,21 @@ export class CellWriter {
     if (!s) {
       const prefix = this.#idx.heardKey(h);
       const { key, name } = this.#name(h);
+      let node = this.#nodes.get(key);
+      if (node === undefined) {
+        node = this.#nodes.size;
+        this.#nodes.set(key, node);
+        if (node === this.#rowAt.length) {
+          const at = new Int32Array(node * 2), gen = new Int32Array(node * 2);
+          at.set(this.#rowAt);
+          gen.set(this.#rowGen);
+          this.#rowAt = at;
+          this.#rowGen = gen;
+        }
+      }
       s = {
         key,
+        node,
         prefix,
         open: utf8.encode(`{"prefix":${JSON.stringify(prefix)},"snr":`),
         close: utf8.encode(name ? `,"name":${JSON.stringify(name)}}` : "}"),
@@ -105,6 +127,7 @@ export class CellWriter {
     this.#best = best;
     this.#ring = ring;
     this.#rows.length = 0;
+    this.#gen++;
   }
 
   /** Adds heard key `h`: its count, latest reception time and that reception's SNR (NaN: none). */
@@ -112,9 +135,8 @@ export class CellWriter {
     const shown = this.#show(h);
     const snr = latestSnr === latestSnr ? round2(latestSnr) : NaN;
     const rows = this.#rows;
-    for (let i = 0; i < rows.length; i++) {
-      const m = rows[i];
-      if (m.shown.key !== shown.key) continue;
+    if (this.#rowGen[shown.node] === this.#gen) {
+      const m = rows[this.#rowAt[shown.node]];
       // several heard keys naming one node: the longest (then smallest) prefix, the latest SNR
       m.count += count;
       const p = shown.prefix;
@@ -138,13 +160,15 @@ export class CellWriter {
     r.snr = snr;
     r.count = count;
     r.at = latestAt;
+    this.#rowGen[shown.node] = this.#gen;
+    this.#rowAt[shown.node] = rows.length;
     rows.push(r);
   }
 
   /** The feature of the cell as UTF-8 bytes, with its id and count. */
   end(): CellText {
     const rows = this.#rows;
-    if (rows.length > 1) rows.sort(byRow);
+    if (rows.length > 1) sortRows(rows);
     this.#at = 0;
     const ring = this.#ring;
     this.#room(FEATURE.length + ring.length + 256);
@@ -166,15 +190,23 @@ export class CellWriter {
       this.#room(r.open.length + r.shown.close.length + 64);
       if (i) this.#buf[this.#at++] = 0x2c; // ,
       this.#bytes(r.open);
-      if (r.snr === r.snr) this.#num(r.snr);
-      else this.#bytes(NULL);
-      this.#bytes(NODE_COUNT);
+      this.#bytes(this.#snrCount(r.snr));
       this.#num(r.count);
       this.#bytes(r.shown.close);
     }
     this.#room(CUT.length);
     this.#bytes(rows.length > CELL_NODE_CAP ? CUT : END);
     return { cell, count: this.#count, bytes: this.#buf.slice(0, this.#at) };
+  }
+
+  /** `${snr},"count":` (`null` for NaN), memoised per value. */
+  #snrCount(snr: number): Uint8Array {
+    let b = this.#snrs.get(snr);
+    if (!b) {
+      b = utf8.encode(`${snr === snr ? snr : "null"},"count":`);
+      this.#snrs.set(snr, b);
+    }
+    return b;
   }
 
   #room(n: number): void {
@@ -185,8 +217,17 @@ export class CellWriter {
   }
 
   #bytes(b: Uint8Array): void {
-    this.#buf.set(b, this.#at);
-    this.#at += b.length;
+    const n = b.length;
+    if (n > 48) {
+      this.#buf.set(b, this.#at);
+      this.#at += n;
+      return;
+    }
+    // short pieces: a loop is cheaper than a call into `set`
+    const buf = this.#buf;
+    let at = this.#at;
+    for (let i = 0; i < n; i++) buf[at++] = b[i];
+    this.#at = at;
   }
 
   /** ASCII text (ring coordinates, cell ids, numbers); room was made by the caller. */
@@ -233,4 +274,17 @@ function byRow(x: Row, y: Row): number {
 
 function round2(v: number): number {
   return Math.round(v * 100) / 100;
+}
+
+/** Insertion sort by {@linkcode byRow}: cells list a few dozen rows at most. */
+function sortRows(rows: Row[]): void {
+  for (let i = 1; i < rows.length; i++) {
+    const r = rows[i];
+    let j = i;
+    while (j > 0 && byRow(rows[j - 1], r) > 0) {
+      rows[j] = rows[j - 1];
+      j--;
+    }
+    rows[j] = r;
+  }
 }
