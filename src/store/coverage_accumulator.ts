@@ -8,13 +8,15 @@
  */
 
 import type { CoverageIndex } from "./coverage_index.ts";
-import { DAY_HEAD, SLOT } from "./coverage_days.ts";
+import { DAY_HEAD, DAYS_HEAD, SLOT } from "./coverage_days.ts";
 import type { CellWriter } from "./coverage_writer.ts";
 
 /** See the module doc: `begin`, then `day`/`one` per contribution, then `end` into a cell. */
 export class Accumulator {
   count = 0;
   best = NaN;
+  /** Receptions of the edge day (set by {@linkcode Accumulator.days}, not added). */
+  edge = 0;
   #idx: CoverageIndex;
   #gen = 0;
   #stamp: Int32Array;
@@ -38,6 +40,18 @@ export class Accumulator {
     this.#touched.length = 0;
     this.count = 0;
     this.best = NaN;
+    this.edge = 0;
+  }
+
+  /**
+   * Adds the day summaries of days after `sinceDay` (a cell's summaries, `coverage_days.ts`)
+   * and notes the edge day's reception count in {@linkcode Accumulator.edge}.
+   */
+  days(s: Float64Array, sinceDay: number): void {
+    for (let o = DAYS_HEAD, end = s[0]; o < end; o += DAY_HEAD + s[o + 3] * SLOT) {
+      if (s[o] > sinceDay) this.day(s, o);
+      else if (s[o] === sinceDay) this.edge = s[o + 1];
+    }
   }
 
   #add(h: number, count: number, at: number, snr: number): void {

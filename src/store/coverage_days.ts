@@ -20,7 +20,9 @@
 export const SLOT = 4;
 /** Numbers per day block header (day, count, best, slots). */
 export const DAY_HEAD = 4;
-const HEAD = 2;
+/** Numbers before the first day block (numbers used, offset of the last block). */
+export const DAYS_HEAD = 2;
+const HEAD = DAYS_HEAD;
 
 /** An empty summary array. */
 export function newDays(): Float64Array {

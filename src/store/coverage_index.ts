@@ -179,9 +179,8 @@ export class CoverageIndex {
     this.version++;
   }
 
-  /** Index of the first id in `list` with rxAt >= `sinceMs`. */
-  firstSince(list: IdList, sinceMs: number): number {
-    let lo = list.start, hi = list.n;
+  /** Index of the first id in `list` (or in its range `lo`..`hi`) with rxAt >= `sinceMs`. */
+  firstSince(list: IdList, sinceMs: number, lo = list.start, hi = list.n): number {
     const ids = list.ids, at = this.rxAt;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;

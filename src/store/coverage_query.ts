@@ -18,7 +18,6 @@ import {
   INDEX_MIN_RES,
   type IndexedCell,
 } from "./coverage_index.ts";
-import { forEachDayAfter } from "./coverage_days.ts";
 import { cellOfMerc, cellQ, cellR, cellRing, hexSize, mercX, mercY, packCell } from "./hex_grid.ts";
 
 /** A latitude/longitude box. */
@@ -103,7 +102,6 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
     }
   };
   const acc = new Accumulator(idx);
-  const addDay = (s: Float64Array, off: number) => acc.day(s, off);
   const out: CellText[] = [];
   const writer = new CellWriter(idx, res, (h) => o.resolve(idx.heardKey(h)));
   const lat = idx.lat, lon = idx.lon;
@@ -129,38 +127,35 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
       const full = direct || (cell.minLat >= b.minLat && cell.maxLat <= b.maxLat &&
         cell.minLon >= b.minLon && cell.maxLon <= b.maxLon);
       const list = cell.list, ids = list.ids;
-      if (full && direct && cell.days && o.memo) {
-        const hit = memoHit(cell, o.memo.key, sinceMs, o.memo.tag, at);
-        if (hit !== undefined) {
-          if (hit) out.push(hit);
+      if (direct && cell.days) {
+        if (o.memo) {
+          const hit = memoHit(cell, o.memo.key, sinceMs, o.memo.tag, at);
+          if (hit !== undefined) {
+            if (hit) out.push(hit);
+            continue;
+          }
+        }
+        // Whole days from the summaries; only the edge day's receptions are read. The
+        // summaries hold exactly the listed receptions, in time order, so the edge day is the
+        // range just before the later days' count: searched there, not in the whole list.
+        acc.begin();
+        acc.days(cell.days, Math.floor(sinceMs / DAY_MS));
+        const to = list.n - acc.count;
+        const from = idx.firstSince(list, sinceMs, Math.max(list.start, to - acc.edge), to);
+        for (let k = from; k < to; k++) acc.one(ids[k]);
+        if (acc.count === 0) {
+          if (o.memo) memoPut(cell, o.memo.key, from, o.memo.tag, null);
           continue;
         }
-      }
-      const from = idx.firstSince(list, sinceMs);
-      if (from >= list.n) {
-        if (full && direct && cell.days && o.memo) {
-          memoPut(cell, o.memo.key, from, o.memo.tag, null);
-        }
-        continue;
-      }
-      let own: CellAgg | null = null;
-      let to = list.n;
-      if (full && direct && cell.days) {
-        // whole days from the summaries; only the edge day is scanned
-        const sinceDay = Math.floor(sinceMs / DAY_MS);
-        acc.begin();
-        forEachDayAfter(cell.days, sinceDay, addDay);
-        const dayEnd = (sinceDay + 1) * DAY_MS;
-        to = from;
-        while (to < list.n && at[ids[to]] < dayEnd) to++;
-        for (let k = from; k < to; k++) acc.one(ids[k]);
-        if (acc.count === 0) continue;
         acc.write(writer, cell.key, ringText(res, cell));
         const t = writer.end();
         if (o.memo) memoPut(cell, o.memo.key, from, o.memo.tag, t);
         out.push(t);
         continue;
       }
+      const from = idx.firstSince(list, sinceMs);
+      let own: CellAgg | null = null;
+      const to = list.n;
       for (let k = from; k < to; k++) {
         const i = ids[k];
         if (!full && !inBox(i)) continue;
