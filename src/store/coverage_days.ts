@@ -143,8 +143,3 @@ export function dropDaysBefore(sums: Float64Array, cutoffDay: number): Float64Ar
   if (w * 4 < s.length && s.length > 64) return s.slice(0, Math.max(w * 2, 16));
   return s;
 }
-
-/** Numbers in use (for memory accounting). */
-export function daysUsed(s: Float64Array): number {
-  return s[0];
-}

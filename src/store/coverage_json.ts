@@ -1,7 +1,7 @@
 /**
  * The JSON of `/api/rx-coverage` answers, written per cell: each hex cell
- * becomes one GeoJSON Feature (the reference's field order) as UTF-8 bytes, the
- * answer is their concatenation. Cells of the index keep their ring text and
+ * becomes one GeoJSON Feature (the reference's field order) as UTF-8 bytes
+ * (`coverage_writer.ts`), the answer is their concatenation. Cells of the index keep their ring text and
  * memoise their feature bytes per window, so an answer encodes only the cells
  * it had to recompute and copies the rest — no object tree per feature and no
  * big string to encode (the objects of a 2,000-cell answer were what made the
