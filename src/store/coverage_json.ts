@@ -21,18 +21,19 @@ export interface CoverageNode {
   count: number;
 }
 
-/** Per heard key within a cell: count and latest reception. */
-export interface NodeAgg {
-  count: number;
-  latestAt: number;
-  latestSnr: number;
-}
-
-/** One display cell being summed. */
+/**
+ * One display cell being summed: per heard key (in the order first met) its id, count, latest
+ * reception time and that reception's SNR (NaN: none), as parallel arrays.
+ */
 export interface CellAgg {
   count: number;
   best: number;
-  nodes: Map<number, NodeAgg>;
+  hs: number[];
+  cnt: number[];
+  at: number[];
+  snr: number[];
+  /** Position of each key in `hs`, once the cell hears many. */
+  pos?: Map<number, number>;
 }
 
 /** One cell of an answer: its id, count (for the cap) and feature text as UTF-8. */

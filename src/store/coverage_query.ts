@@ -31,7 +31,7 @@ export interface Bbox {
 /** Maps a heard key to the node it names: its public key and name when unique, else itself. */
 export type HeardResolver = (heardKey: string) => { key: string; name: string };
 
-export type { CellAgg, CoverageNode, NodeAgg } from "./coverage_json.ts";
+export type { CellAgg, CoverageNode } from "./coverage_json.ts";
 export { collectionBytes, FEATURE_CAP } from "./coverage_json.ts";
 export { CELL_NODE_CAP } from "./coverage_writer.ts";
 
@@ -64,7 +64,7 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
   const aggAt = (key: number): CellAgg => {
     let a = cells.get(key);
     if (!a) {
-      a = { count: 0, best: NaN, nodes: new Map() };
+      a = { count: 0, best: NaN, hs: [], cnt: [], at: [], snr: [] };
       cells.set(key, a);
     }
     return a;
@@ -89,16 +89,26 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
     a.count++;
     const snr = snrs[i];
     if (snr === snr && !(snr <= a.best)) a.best = snr;
-    const h = heard[i];
-    let n = a.nodes.get(h);
-    if (!n) {
-      n = { count: 0, latestAt: -Infinity, latestSnr: NaN };
-      a.nodes.set(h, n);
+    const h = heard[i], hs = a.hs;
+    // most cells hear a few dozen keys at most: a scan of a small array beats a map of
+    // objects; cells hearing more get a map of key positions
+    let k = 0;
+    if (a.pos) k = a.pos.get(h) ?? hs.length;
+    else while (k < hs.length && hs[k] !== h) k++;
+    if (k === hs.length) {
+      if (a.pos) a.pos.set(h, k);
+      else if (k === 32) {
+        a.pos = new Map(hs.map((x, j) => [x, j] as [number, number]).concat([[h, k]]));
+      }
+      hs.push(h);
+      a.cnt.push(0);
+      a.at.push(-Infinity);
+      a.snr.push(NaN);
     }
-    n.count++;
-    if (at[i] >= n.latestAt) {
-      n.latestAt = at[i];
-      n.latestSnr = snr;
+    a.cnt[k]++;
+    if (at[i] >= a.at[k]) {
+      a.at[k] = at[i];
+      a.snr[k] = snr;
     }
   };
   const acc = new Accumulator(idx);
@@ -168,7 +178,7 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
     const cell = res <= INDEX_MAX_RES ? idx.levels[res - INDEX_MIN_RES].get(key) : undefined;
     const ring = cell ? ringText(res, cell) : JSON.stringify(cellRing(res, key));
     writer.begin(key, a.count, a.best, ring);
-    for (const [h, n] of a.nodes) writer.node(h, n.count, n.latestAt, n.latestSnr);
+    for (let k = 0; k < a.hs.length; k++) writer.node(a.hs[k], a.cnt[k], a.at[k], a.snr[k]);
     out.push(writer.end());
   }
   return out;

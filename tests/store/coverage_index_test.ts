@@ -273,3 +273,39 @@ Deno.test("cell writer: the bytes are the JSON of the feature, hostile names and
     assert.equal(t.count, count);
   }
 });
+
+Deno.test("coverage: a cell hearing many keys answers the same through summaries and binning", () => {
+  const idx = new CoverageIndex();
+  for (let i = 0; i < 600; i++) {
+    idx.add({
+      rxPubkey: "d".repeat(64),
+      heardKey: (i % 45).toString(16).padStart(4, "b"),
+      lat: 37.5 + (i % 3) * 1e-5,
+      lon: -122,
+      snr: i % 7 ? (i % 23) - 11.5 : null,
+      rssi: null,
+      rxAtMs: NOW - 3 * DAY_MS + i * 600_000,
+    });
+  }
+  const all = { minLat: 37, minLon: -123, maxLat: 38, maxLon: -121 };
+  const run = (res: number, rxId?: number) =>
+    new TextDecoder().decode(collectionBytes(coverageCells(idx, {
+      bbox: all,
+      res,
+      sinceMs: NOW - 2 * DAY_MS,
+      rxId,
+      resolve: (k) => ({ key: k, name: "" }),
+    })));
+  // the client made every reception: its filtered answer (binned) equals the unfiltered one
+  // (day summaries) at the summarised resolutions, and binning keeps all 45 keys of the cell
+  for (const res of [5, 9, 11]) {
+    const a = run(res);
+    assert.ok(JSON.parse(a).features.length > 0);
+    assert.equal(run(res, idx.rxId("d".repeat(64))), a);
+  }
+  const f = JSON.parse(run(13)).features;
+  assert.equal(f.length, 1);
+  assert.equal(f[0].properties.nodes.length, 25);
+  assert.equal(f[0].properties.nodes_truncated, true);
+  assert.equal(f[0].properties.count, 600 - 144);
+});
