@@ -2,18 +2,21 @@
  * The scratch accumulator of `coverage_query.ts`: sums one cell's day
  * summaries and edge-day receptions into flat arrays indexed by heard-key id
  * (a generation stamp marks the ids in use), so the per-day work allocates
- * nothing.
+ * nothing; the sums go straight to the cell writer.
  *
  * @module
  */
 
-import { type CoverageIndex, type DayAgg, SLOT } from "./coverage_index.ts";
-import type { CellAgg } from "./coverage_json.ts";
+import type { CoverageIndex } from "./coverage_index.ts";
+import { DAY_HEAD, DAYS_HEAD, SLOT } from "./coverage_days.ts";
+import type { CellWriter } from "./coverage_writer.ts";
 
 /** See the module doc: `begin`, then `day`/`one` per contribution, then `end` into a cell. */
 export class Accumulator {
   count = 0;
   best = NaN;
+  /** Receptions of the edge day (set by {@linkcode Accumulator.days}, not added). */
+  edge = 0;
   #idx: CoverageIndex;
   #gen = 0;
   #stamp: Int32Array;
@@ -37,6 +40,18 @@ export class Accumulator {
     this.#touched.length = 0;
     this.count = 0;
     this.best = NaN;
+    this.edge = 0;
+  }
+
+  /**
+   * Adds the day summaries of days after `sinceDay` (a cell's summaries, `coverage_days.ts`)
+   * and notes the edge day's reception count in {@linkcode Accumulator.edge}.
+   */
+  days(s: Float64Array, sinceDay: number): void {
+    for (let o = DAYS_HEAD, end = s[0]; o < end; o += DAY_HEAD + s[o + 3] * SLOT) {
+      if (s[o] > sinceDay) this.day(s, o);
+      else if (s[o] === sinceDay) this.edge = s[o + 1];
+    }
   }
 
   #add(h: number, count: number, at: number, snr: number): void {
@@ -53,12 +68,14 @@ export class Accumulator {
     }
   }
 
-  /** Adds one day summary. */
-  day(d: DayAgg): void {
-    this.count += d.count;
-    if (d.best === d.best && !(d.best <= this.best)) this.best = d.best;
-    const s = d.slots, end = d.n * SLOT;
-    for (let o = 0; o < end; o += SLOT) this.#add(s[o], s[o + 1], s[o + 2], s[o + 3]);
+  /** Adds one day summary: the block at offset `o` of a cell's summaries (`coverage_days.ts`). */
+  day(s: Float64Array, o: number): void {
+    this.count += s[o + 1];
+    const best = s[o + 2];
+    if (best === best && !(best <= this.best)) this.best = best;
+    for (let k = o + DAY_HEAD, end = k + s[o + 3] * SLOT; k < end; k += SLOT) {
+      this.#add(s[k], s[k + 1], s[k + 2], s[k + 3]);
+    }
   }
 
   /** Adds one reception (row index). */
@@ -70,12 +87,9 @@ export class Accumulator {
     this.#add(idx.heard[i], 1, idx.rxAt[i], snr);
   }
 
-  /** Writes the sums into `a`. */
-  end(a: CellAgg): void {
-    a.count += this.count;
-    if (this.best === this.best && !(this.best <= a.best)) a.best = this.best;
-    for (const h of this.#touched) {
-      a.nodes.set(h, { count: this.#cnt[h], latestAt: this.#at[h], latestSnr: this.#snr[h] });
-    }
+  /** Writes the sums as cell `key` (ring text `ring`) with `w`, heard keys in first-met order. */
+  write(w: CellWriter, key: number, ring: string): void {
+    w.begin(key, this.count, this.best, ring);
+    for (const h of this.#touched) w.node(h, this.#cnt[h], this.#at[h], this.#snr[h]);
   }
 }

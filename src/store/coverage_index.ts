@@ -12,6 +12,7 @@
 
 import { cellBounds, cellOfMerc, mercX, mercY } from "./hex_grid.ts";
 import type { CellText } from "./coverage_json.ts";
+import { addToDay, dropDaysBefore, newDays } from "./coverage_days.ts";
 
 /** Lowest indexed resolution. */
 export const INDEX_MIN_RES = 3;
@@ -39,6 +40,8 @@ export class IdList {
   /** Index of the first live id (ids before it were expired). */
   start = 0;
   n = 0;
+  /** Ids ever added (memoised answers compare it: any add may move or shift ids). */
+  adds = 0;
 
   /** Live ids count. */
   get size(): number {
@@ -46,36 +49,21 @@ export class IdList {
   }
 }
 
-/**
- * Receptions of one cell on one UTC day, summed: the count, the best SNR and,
- * per heard key, its count and latest reception — `n` slots of 4 numbers in
- * one array: heard-key id, count, latest time (ms), latest SNR (NaN: none).
- */
-export interface DayAgg {
-  count: number;
-  /** Best SNR, NaN when none carried one. */
-  best: number;
-  n: number;
-  slots: Float64Array;
-}
-
-/** Numbers per heard-key slot of a {@linkcode DayAgg}. */
-export const SLOT = 4;
-
 /** A cell of one resolution: its receptions and its lat/lon bounds. */
 export interface IndexedCell {
   key: number;
   list: IdList;
   /**
-   * Per UTC day (epoch day number) summaries, kept for resolutions up to
-   * {@linkcode AGG_MAX_RES}: a window query sums the whole days and scans only the edge day.
+   * Per UTC day (epoch day number) summaries in one array (`coverage_days.ts`), kept for
+   * resolutions up to {@linkcode AGG_MAX_RES}: a window query sums the whole days and scans
+   * only the edge day.
    */
-  days: Map<number, DayAgg> | null;
+  days: Float64Array | null;
   /**
    * Memoised answers for this cell per query kind (see `coverage_query.ts`): valid while the
-   * receptions in the window (first index and list length) and the tag are unchanged.
+   * receptions in the window (first index, ids added) and the tag are unchanged.
    */
-  memo?: Map<string, { from: number; n: number; tag: string; value: CellText }>;
+  memo?: Map<string, { from: number; adds: number; tag: string; value: CellText | null }>;
   /** The cell's ring as JSON text, once a query drew it. */
   ring?: string;
   minLat: number;
@@ -165,7 +153,9 @@ export class CoverageIndex {
     this.mx[i] = x;
     this.my[i] = y;
     this.snr[i] = r.snr ?? NaN;
-    this.rxAt[i] = r.rxAtMs;
+    const snr = this.snr[i]; // as stored (32-bit)
+    const at = this.rxAt[i] = r.rxAtMs;
+    const day = Math.floor(at / DAY_MS);
     const h = this.heardKeys.id(heardKey);
     const c = this.rxKeys.id(rxKey);
     this.heard[i] = h;
@@ -176,12 +166,12 @@ export class CoverageIndex {
       let cell = level.get(key);
       if (!cell) {
         const [minLat, minLon, maxLat, maxLon] = cellBounds(res, key);
-        const days = res <= AGG_MAX_RES ? new Map<number, DayAgg>() : null;
+        const days = res <= AGG_MAX_RES ? newDays() : null;
         cell = { key, list: new IdList(), days, minLat, minLon, maxLat, maxLon };
         level.set(key, cell);
       }
       this.#push(cell.list, i);
-      if (cell.days) this.#summarise(cell.days, i, h);
+      if (cell.days) cell.days = addToDay(cell.days, day, h, at, snr);
     }
     this.#push(listOf(this.byHeard, h), i);
     this.#push(listOf(this.byRx, c), i);
@@ -189,41 +179,8 @@ export class CoverageIndex {
     this.version++;
   }
 
-  #summarise(days: Map<number, DayAgg>, i: number, h: number): void {
-    const at = this.rxAt[i];
-    const day = Math.floor(at / DAY_MS);
-    let d = days.get(day);
-    if (!d) {
-      d = { count: 0, best: NaN, n: 0, slots: new Float64Array(2 * SLOT) };
-      days.set(day, d);
-    }
-    d.count++;
-    const snr = this.snr[i];
-    if (snr === snr && !(snr <= d.best)) d.best = snr;
-    let o = 0;
-    const end = d.n * SLOT;
-    while (o < end && d.slots[o] !== h) o += SLOT;
-    if (o === end) {
-      if (end === d.slots.length) {
-        const next = new Float64Array(d.slots.length * 2);
-        next.set(d.slots);
-        d.slots = next;
-      }
-      d.slots[o] = h;
-      d.slots[o + 1] = 0;
-      d.slots[o + 2] = -Infinity;
-      d.n++;
-    }
-    d.slots[o + 1]++;
-    if (at >= d.slots[o + 2]) {
-      d.slots[o + 2] = at;
-      d.slots[o + 3] = snr;
-    }
-  }
-
-  /** Index of the first id in `list` with rxAt >= `sinceMs`. */
-  firstSince(list: IdList, sinceMs: number): number {
-    let lo = list.start, hi = list.n;
+  /** Index of the first id in `list` (or in its range `lo`..`hi`) with rxAt >= `sinceMs`. */
+  firstSince(list: IdList, sinceMs: number, lo = list.start, hi = list.n): number {
     const ids = list.ids, at = this.rxAt;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
@@ -245,11 +202,9 @@ export class CoverageIndex {
     const cutoffDay = Math.floor(cutoffMs / DAY_MS);
     for (const level of this.levels) {
       for (const [key, cell] of level) {
-        trim(cell.list);
+        if (trim(cell.list) === 0) continue;
         if (cell.list.size === 0) level.delete(key);
-        else if (cell.days) {
-          for (const day of cell.days.keys()) if (day < cutoffDay) cell.days.delete(day);
-        }
+        else if (cell.days) cell.days = this.#dropDays(cell.days, cell.list, cutoffDay);
       }
     }
     for (const map of [this.byHeard, this.byRx]) {
@@ -267,7 +222,22 @@ export class CoverageIndex {
     return removed;
   }
 
+  /**
+   * Drops the day summaries before `cutoffDay` and rebuilds the cutoff day's from the
+   * receptions it still holds, so the summaries hold exactly the receptions in the list.
+   */
+  #dropDays(days: Float64Array, list: IdList, cutoffDay: number): Float64Array {
+    let s = dropDaysBefore(days, cutoffDay);
+    const end = (cutoffDay + 1) * DAY_MS, ids = list.ids;
+    for (let k = list.start; k < list.n && this.rxAt[ids[k]] < end; k++) {
+      const i = ids[k];
+      s = addToDay(s, cutoffDay, this.heard[i], this.rxAt[i], this.snr[i]);
+    }
+    return s;
+  }
+
   #push(list: IdList, id: number): void {
+    list.adds++;
     if (list.n === list.ids.length) {
       if (list.start > list.n / 2) {
         list.ids.copyWithin(0, list.start, list.n);

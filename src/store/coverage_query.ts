@@ -9,14 +9,8 @@
  */
 
 import { Accumulator } from "./coverage_accumulator.ts";
-import {
-  type CellAgg,
-  type CellText,
-  CellWriter,
-  memoHit,
-  memoPut,
-  ringText,
-} from "./coverage_json.ts";
+import { type CellAgg, type CellText, memoHit, memoPut, ringText } from "./coverage_json.ts";
+import { CellWriter } from "./coverage_writer.ts";
 import {
   type CoverageIndex,
   DAY_MS,
@@ -37,8 +31,9 @@ export interface Bbox {
 /** Maps a heard key to the node it names: its public key and name when unique, else itself. */
 export type HeardResolver = (heardKey: string) => { key: string; name: string };
 
-export type { CellAgg, CoverageNode, NodeAgg } from "./coverage_json.ts";
-export { CELL_NODE_CAP, collectionBytes, FEATURE_CAP } from "./coverage_json.ts";
+export type { CellAgg, CoverageNode } from "./coverage_json.ts";
+export { collectionBytes, FEATURE_CAP } from "./coverage_json.ts";
+export { CELL_NODE_CAP } from "./coverage_writer.ts";
 
 /** Options of {@linkcode coverageCells}. */
 export interface CoverageOptions {
@@ -69,7 +64,7 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
   const aggAt = (key: number): CellAgg => {
     let a = cells.get(key);
     if (!a) {
-      a = { count: 0, best: NaN, nodes: new Map() };
+      a = { count: 0, best: NaN, hs: [], cnt: [], at: [], snr: [] };
       cells.set(key, a);
     }
     return a;
@@ -94,16 +89,26 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
     a.count++;
     const snr = snrs[i];
     if (snr === snr && !(snr <= a.best)) a.best = snr;
-    const h = heard[i];
-    let n = a.nodes.get(h);
-    if (!n) {
-      n = { count: 0, latestAt: -Infinity, latestSnr: NaN };
-      a.nodes.set(h, n);
+    const h = heard[i], hs = a.hs;
+    // most cells hear a few dozen keys at most: a scan of a small array beats a map of
+    // objects; cells hearing more get a map of key positions
+    let k = 0;
+    if (a.pos) k = a.pos.get(h) ?? hs.length;
+    else while (k < hs.length && hs[k] !== h) k++;
+    if (k === hs.length) {
+      if (a.pos) a.pos.set(h, k);
+      else if (k === 32) {
+        a.pos = new Map(hs.map((x, j) => [x, j] as [number, number]).concat([[h, k]]));
+      }
+      hs.push(h);
+      a.cnt.push(0);
+      a.at.push(-Infinity);
+      a.snr.push(NaN);
     }
-    n.count++;
-    if (at[i] >= n.latestAt) {
-      n.latestAt = at[i];
-      n.latestSnr = snr;
+    a.cnt[k]++;
+    if (at[i] >= a.at[k]) {
+      a.at[k] = at[i];
+      a.snr[k] = snr;
     }
   };
   const acc = new Accumulator(idx);
@@ -132,34 +137,35 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
       const full = direct || (cell.minLat >= b.minLat && cell.maxLat <= b.maxLat &&
         cell.minLon >= b.minLon && cell.maxLon <= b.maxLon);
       const list = cell.list, ids = list.ids;
-      const from = idx.firstSince(list, sinceMs);
-      if (from >= list.n) continue;
-      let own: CellAgg | null = null;
-      let to = list.n;
-      if (full && direct && cell.days) {
+      if (direct && cell.days) {
         if (o.memo) {
-          const hit = memoHit(cell, o.memo.key, from, o.memo.tag);
-          if (hit) {
-            out.push(hit);
+          const hit = memoHit(cell, o.memo.key, sinceMs, o.memo.tag, at);
+          if (hit !== undefined) {
+            if (hit) out.push(hit);
             continue;
           }
         }
-        // whole days from the summaries; only the edge day is scanned
-        const sinceDay = Math.floor(sinceMs / DAY_MS);
+        // Whole days from the summaries; only the edge day's receptions are read. The
+        // summaries hold exactly the listed receptions, in time order, so the edge day is the
+        // range just before the later days' count: searched there, not in the whole list.
         acc.begin();
-        for (const [day, d] of cell.days) if (day > sinceDay) acc.day(d);
-        const dayEnd = (sinceDay + 1) * DAY_MS;
-        to = from;
-        while (to < list.n && at[ids[to]] < dayEnd) to++;
+        acc.days(cell.days, Math.floor(sinceMs / DAY_MS));
+        const to = list.n - acc.count;
+        const from = idx.firstSince(list, sinceMs, Math.max(list.start, to - acc.edge), to);
         for (let k = from; k < to; k++) acc.one(ids[k]);
-        if (acc.count === 0) continue;
-        const a: CellAgg = { count: 0, best: NaN, nodes: new Map() };
-        acc.end(a);
-        const t = writer.cell(cell.key, a, ringText(res, cell));
+        if (acc.count === 0) {
+          if (o.memo) memoPut(cell, o.memo.key, from, o.memo.tag, null);
+          continue;
+        }
+        acc.write(writer, cell.key, ringText(res, cell));
+        const t = writer.end();
         if (o.memo) memoPut(cell, o.memo.key, from, o.memo.tag, t);
         out.push(t);
         continue;
       }
+      const from = idx.firstSince(list, sinceMs);
+      let own: CellAgg | null = null;
+      const to = list.n;
       for (let k = from; k < to; k++) {
         const i = ids[k];
         if (!full && !inBox(i)) continue;
@@ -171,7 +177,9 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
   for (const [key, a] of cells) {
     const cell = res <= INDEX_MAX_RES ? idx.levels[res - INDEX_MIN_RES].get(key) : undefined;
     const ring = cell ? ringText(res, cell) : JSON.stringify(cellRing(res, key));
-    out.push(writer.cell(key, a, ring));
+    writer.begin(key, a.count, a.best, ring);
+    for (let k = 0; k < a.hs.length; k++) writer.node(a.hs[k], a.cnt[k], a.at[k], a.snr[k]);
+    out.push(writer.end());
   }
   return out;
 }
