@@ -23,7 +23,7 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import { SERVER_V8_FLAGS_ARG } from "../src/cli/v8_flags.ts";
+import { spawnServer } from "./server_child.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const KEY = "jobs-read-bench-key-0123456789abcdef";
@@ -174,24 +174,7 @@ async function oneRun(db: string, requests: number, firstS: number, root: string
   l.close();
   const base = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      SERVER_V8_FLAGS_ARG,
-      "-A",
-      "main.ts",
-      "--config",
-      cfg,
-      "--db",
-      copy,
-      "--port",
-      String(port),
-    ]
-      .concat(["--host", "127.0.0.1", "--log-level", "error"]),
-    cwd: root,
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const child = spawnServer({ root: root, config: cfg, db: copy, port });
   try {
     let up = false;
     while (!up && performance.now() - t0 < 300_000) {

@@ -23,7 +23,7 @@
 import { buildUi } from "../src/api/ui_build.ts";
 import { API_KEY, hasChromium, launchBrowser, ROOT } from "../tests/ui/e2e_harness.ts";
 import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
-import { SERVER_V8_FLAGS_ARG } from "../src/cli/v8_flags.ts";
+import { spawnServer } from "./server_child.ts";
 
 function arg(name: string, def: string): string {
   const i = Deno.args.indexOf(name);
@@ -67,27 +67,7 @@ async function start(): Promise<{ base: string; child: Deno.ChildProcess }> {
   const l = Deno.listen({ port: 0, hostname: "127.0.0.1" });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      SERVER_V8_FLAGS_ARG,
-      "-A",
-      "main.ts",
-      "--config",
-      cfg,
-      "--db",
-      db,
-      "--port",
-      String(port),
-      "--host",
-      "127.0.0.1",
-      "--log-level",
-      "error",
-    ],
-    cwd: ROOT.pathname,
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const child = spawnServer({ root: ROOT.pathname, config: cfg, db: db, port });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
     try {
