@@ -18,7 +18,7 @@ const opt = (name: string, dflt: number) => {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
 const OBS = opt("--obs", 1_490_000), RUNS = opt("--runs", 5);
-const NODES = 4000, ROUTES = 40_000, OBSERVERS = 20, DAYS = 14;
+const NODES = 4000, ROUTES = 40_000, OBSERVERS = 200, DAYS = 10;
 
 let seed = 12345;
 const rnd = () => {
@@ -38,11 +38,12 @@ for (let r = 0; r < ROUTES; r++) {
   }
   routes.push(p);
 }
-const obsOf = new Int32Array(ROUTES).map(() => 1 + Math.floor(rnd() * OBSERVERS));
+// a path's last hop is heard by one or two observers near it
+const obsOf = routes.map((p) => 1 + ((p[p.length - 1] >>> 0) % OBSERVERS));
 const route = new Int32Array(OBS), observer = new Int32Array(OBS), snr = new Float64Array(OBS);
 for (let i = 0; i < OBS; i++) {
   route[i] = Math.floor(rnd() ** 1.5 * ROUTES);
-  observer[i] = rnd() < 0.95 ? obsOf[route[i]] : 1 + Math.floor(rnd() * OBSERVERS);
+  observer[i] = rnd() < 0.9 ? obsOf[route[i]] : 1 + ((obsOf[route[i]] + 1) % OBSERVERS);
   snr[i] = rnd() < 0.1 ? NaN : Math.round(rnd() * 40 - 20);
 }
 const t0 = Date.UTC(2026, 0, 1), span = DAYS * 86_400_000;

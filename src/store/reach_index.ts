@@ -232,6 +232,8 @@ export class ReachIndex {
         if (o.txId < nr.minTx[k] || nr.minTx[k] < 0) nr.minTx[k] = o.txId;
         if (o.txId > nr.maxTx[k]) nr.maxTx[k] = o.txId;
       }
+      // the row's place, read once per node (a widening may move it)
+      let wid = nr.wid[k], base = nr.off[k], i32 = cells.i32[nr.page[k]];
       for (let q = i; q < off + n; q++) {
         if (ids[q] !== node) continue;
         // the cells this occurrence touches (-1 none), then one widening check
@@ -244,8 +246,12 @@ export class ReachIndex {
         } else if (o.observer > 0) pd = nr.cell(o.observer * 4 + DIRECT, table);
         let need = pw > pt ? pw + 1 : pt + 1;
         if (pd >= 0 && pd + 4 > need) need = pd + 4;
-        if (need > nr.wid[k]) nr.widen(k, need, cells);
-        const base = nr.off[k], i32 = cells.i32[nr.page[k]];
+        if (need > wid) {
+          nr.widen(k, need, cells);
+          wid = nr.wid[k];
+          base = nr.off[k];
+          i32 = cells.i32[nr.page[k]];
+        }
         if (pw >= 0) i32[base + pw] += d;
         if (pt >= 0) i32[base + pt] += d;
         if (pd >= 0) {
