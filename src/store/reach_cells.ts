@@ -54,9 +54,6 @@ export class Cells {
   }
 }
 
-/** Lines of the code table's front cache. */
-const FRONT = 1 << 13;
-
 /** (node, code) -> cell position, open addressing in typed arrays (no Map per node). */
 export class CodeTable {
   /** Node id per slot (-1 empty). */
@@ -68,31 +65,14 @@ export class CodeTable {
   /** Slots in use. */
   size = 0;
 
-  /**
-   * A small direct-mapped cache in front of the table (node, code, position per line; node -1
-   * empty): the feed meets the same few (node, code) pairs over and over while loading, and
-   * the cache stays in the CPU cache where the table's slots do not. A position never changes
-   * once given, so a line is never stale.
-   */
-  front: Int32Array = new Int32Array(FRONT * 3).fill(-1);
-
   /** Position of `code` for `node`, or -1. */
   get(node: number, code: number): number {
-    const hh = Math.imul(node, 0x9e3779b1) ^ Math.imul(code, 0x85ebca77);
-    const front = this.front, f = ((hh >>> 8) & (FRONT - 1)) * 3;
-    if (front[f] === node && front[f + 1] === code) return front[f + 2];
     const mask = this.node.length - 1;
-    let h = hh & mask;
+    let h = (Math.imul(node, 0x9e3779b1) ^ Math.imul(code, 0x85ebca77)) & mask;
     for (;;) {
       const n = this.node[h];
       if (n < 0) return -1;
-      if (n === node && this.code[h] === code) {
-        const p = this.pos[h];
-        front[f] = node;
-        front[f + 1] = code;
-        front[f + 2] = p;
-        return p;
-      }
+      if (n === node && this.code[h] === code) return this.pos[h];
       h = (h + 1) & mask;
     }
   }
@@ -111,7 +91,7 @@ export class CodeTable {
 
   /** Bytes held by the table. */
   get byteLength(): number {
-    return this.node.length * 12 + FRONT * 12;
+    return this.node.length * 12;
   }
 
   #grow(): void {
