@@ -9,6 +9,7 @@
  */
 
 import { Accumulator } from "./coverage_accumulator.ts";
+import { BinMemo } from "./coverage_bins.ts";
 import { type CellAgg, type CellText, memoHit, memoPut, ringText } from "./coverage_json.ts";
 import { CellWriter } from "./coverage_writer.ts";
 import {
@@ -69,8 +70,7 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
     }
     return a;
   };
-  const aggOf = (i: number): CellAgg => {
-    const key = cellOfMerc(idx.mx[i], idx.my[i], res);
+  const aggOf = (key: number): CellAgg => {
     const q = cellQ(key), r = cellR(key);
     let row = byQ.get(q);
     if (!row) {
@@ -112,6 +112,7 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
     }
   };
   const acc = new Accumulator(idx);
+  let bins: BinMemo | null = null;
   const out: CellText[] = [];
   const writer = new CellWriter(idx, res, (h) => o.resolve(idx.heardKey(h)));
   const lat = idx.lat, lon = idx.lon;
@@ -124,13 +125,15 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
       if (!list) continue;
       for (let k = idx.firstSince(list, sinceMs); k < list.n; k++) {
         const i = list.ids[k];
-        if (inBox(i)) visit(i, aggOf(i));
+        if (inBox(i)) visit(i, aggOf(cellOfMerc(idx.mx[i], idx.my[i], res)));
       }
     }
   } else {
     const base = Math.min(res, INDEX_MAX_RES);
     const direct = res <= INDEX_MAX_RES;
-    for (const cell of cellsInBox(idx.levels[base - INDEX_MIN_RES], base, b)) {
+    const level = idx.levels[base - INDEX_MIN_RES];
+    bins = !direct && o.memo ? new BinMemo(idx, res, base, level, o.memo, b, sinceMs) : null;
+    for (const cell of cellsInBox(level, base, b)) {
       if (cell.maxLat < b.minLat || cell.minLat > b.maxLat) continue;
       if (cell.maxLon < b.minLon || cell.minLon > b.maxLon) continue;
       // A display cell that meets the box is reported whole (it is drawn whole).
@@ -163,15 +166,21 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
         out.push(t);
         continue;
       }
+      if (bins && full && bins.servedWhole(cell, out)) continue;
       const from = idx.firstSince(list, sinceMs);
       let own: CellAgg | null = null;
       const to = list.n;
+      bins?.begin(full);
       for (let k = from; k < to; k++) {
         const i = ids[k];
         if (!full && !inBox(i)) continue;
         if (direct) visit(i, own ??= aggAt(cell.key));
-        else visit(i, aggOf(i));
+        else {
+          const key = cellOfMerc(idx.mx[i], idx.my[i], res);
+          if (!bins?.served(key)) visit(i, aggOf(key));
+        }
       }
+      bins?.end(cell, from);
     }
   }
   for (const [key, a] of cells) {
@@ -179,7 +188,9 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
     const ring = cell ? ringText(res, cell) : JSON.stringify(cellRing(res, key));
     writer.begin(key, a.count, a.best, ring);
     for (let k = 0; k < a.hs.length; k++) writer.node(a.hs[k], a.cnt[k], a.at[k], a.snr[k]);
-    out.push(writer.end());
+    const t = writer.end();
+    bins?.put(key, t);
+    out.push(t);
   }
   return out;
 }

@@ -1,0 +1,218 @@
+/**
+ * Memoised display cells finer than the index (street views, resolution > 13):
+ * such a cell is binned from the receptions of the indexed (resolution-13) cells
+ * it overlaps, so its feature bytes stay right while those cells' receptions in
+ * the window are unchanged — checked per cell with the same test as the indexed
+ * cells' own memo (ids added, first index of the window) and by object identity
+ * (a cell emptied by retention, created since or rebuilt by compaction is another
+ * object). A display cell is memoised only when every indexed cell it overlaps lies
+ * wholly in the box (else the answer holds only the in-box part of it). Each
+ * indexed cell also keeps the display cells its window receptions fall in, so a
+ * cell whose display cells were all served from the memo is not read at all.
+ * The memo is bounded ({@linkcode BIN_MEMO_BYTES}); the oldest entries go first.
+ *
+ * @module
+ */
+
+import type { CoverageIndex, IndexedCell } from "./coverage_index.ts";
+import type { CellText } from "./coverage_json.ts";
+import { cellOfMerc, cellQ, cellR, hexSize, packCell } from "./hex_grid.ts";
+
+/** Most feature bytes the display-cell memo of one index holds (the oldest go first). */
+export const BIN_MEMO_BYTES = 24 * 1048576;
+/** Windows whose display cells an indexed cell remembers (the oldest is dropped beyond). */
+const BINS_PER_CELL = 4;
+/** Rough bytes per entry besides its feature bytes (object, arrays, key). */
+const ENTRY_OVERHEAD = 160;
+
+/** One memoised display cell: its feature and the state of the indexed cells it overlaps. */
+interface BinEntry {
+  tag: string;
+  deps: IndexedCell[];
+  froms: number[];
+  adds: number[];
+  /** Overlapped indexed cells that held no reception then. */
+  absent: number[];
+  text: CellText;
+}
+
+/** The display-cell memo of one index, in insertion order, and its size. */
+interface BinStore {
+  map: Map<string, BinEntry>;
+  bytes: number;
+}
+
+const stores = new WeakMap<CoverageIndex, BinStore>();
+
+/** The display-cell memo of `idx`: entries and bytes (for the stats and the tests). */
+export function binMemoSize(idx: CoverageIndex): { entries: number; bytes: number } {
+  const s = stores.get(idx);
+  return { entries: s?.map.size ?? 0, bytes: s?.bytes ?? 0 };
+}
+
+/** Whether `from` is still the first index of `list`'s window starting at `sinceMs`. */
+function windowAt(cell: IndexedCell, from: number, sinceMs: number, rxAt: Float64Array): boolean {
+  const { ids, start, n } = cell.list;
+  if (from < start || from > n || (from < n && rxAt[ids[from]] < sinceMs)) return false;
+  return from === start || rxAt[ids[from - 1]] < sinceMs;
+}
+
+/** One request's use of the memo: display resolution `res` over index level `base`. */
+export class BinMemo {
+  readonly #idx: CoverageIndex;
+  readonly #res: number;
+  readonly #level: Map<number, IndexedCell>;
+  readonly #prefix: string;
+  readonly #tag: string;
+  readonly #box: { minLat: number; minLon: number; maxLat: number; maxLon: number };
+  readonly #sinceMs: number;
+  readonly #store: BinStore;
+  /** Display cells served from the memo in this request. */
+  readonly #done = new Set<number>();
+  /** Per display cell, the ordinal of the last indexed cell that listed it. */
+  readonly #mark = new Map<number, number>();
+  #ordinal = 0;
+  #xs: number[] | null = null;
+
+  constructor(
+    idx: CoverageIndex,
+    res: number,
+    base: number,
+    level: Map<number, IndexedCell>,
+    memo: { key: string; tag: string },
+    box: { minLat: number; minLon: number; maxLat: number; maxLon: number },
+    sinceMs: number,
+  ) {
+    this.#idx = idx;
+    this.#res = res;
+    this.#level = level;
+    this.#prefix = `${memo.key}@${res}/${base}|`;
+    this.#tag = memo.tag;
+    this.#box = box;
+    this.#sinceMs = sinceMs;
+    let s = stores.get(idx);
+    if (!s) stores.set(idx, s = { map: new Map(), bytes: 0 });
+    this.#store = s;
+  }
+
+  #full(c: IndexedCell): boolean {
+    const b = this.#box;
+    return c.minLat >= b.minLat && c.maxLat <= b.maxLat && c.minLon >= b.minLon &&
+      c.maxLon <= b.maxLon;
+  }
+
+  /**
+   * For an indexed cell wholly in the box: when the display cells its window receptions fall
+   * in are known and all are served from the memo, pushes the ones not yet served to `out`
+   * and answers true (the cell need not be read).
+   */
+  servedWhole(cell: IndexedCell, out: CellText[]): boolean {
+    const m = cell.bins?.get(this.#prefix);
+    if (!m || m.adds !== cell.list.adds) return false;
+    if (!windowAt(cell, m.from, this.#sinceMs, this.#idx.rxAt)) return false;
+    let all = true;
+    for (const x of m.xs) {
+      if (this.#done.has(x)) continue;
+      const e = this.#store.map.get(this.#prefix + x);
+      if (e && this.#valid(e)) {
+        out.push(e.text);
+        this.#done.add(x);
+      } else all = false;
+    }
+    return all;
+  }
+
+  #valid(e: BinEntry): boolean {
+    if (e.tag !== this.#tag) return false;
+    for (const k of e.absent) if (this.#level.has(k)) return false;
+    const at = this.#idx.rxAt;
+    for (let j = 0; j < e.deps.length; j++) {
+      const d = e.deps[j];
+      if (this.#level.get(d.key) !== d || d.list.adds !== e.adds[j] || !this.#full(d)) return false;
+      if (!windowAt(d, e.froms[j], this.#sinceMs, at)) return false;
+    }
+    return true;
+  }
+
+  /** Starts reading an indexed cell (its display cells are listed when it is wholly in the box). */
+  begin(full: boolean): void {
+    this.#ordinal++;
+    this.#xs = full ? [] : null;
+  }
+
+  /** Whether display cell `x` was already served from the memo (its reception is then skipped). */
+  served(x: number): boolean {
+    const xs = this.#xs;
+    if (xs && this.#mark.get(x) !== this.#ordinal) {
+      this.#mark.set(x, this.#ordinal);
+      xs.push(x);
+    }
+    return this.#done.size > 0 && this.#done.has(x);
+  }
+
+  /** Ends reading `cell` whose window starts at index `from`: remembers its display cells. */
+  end(cell: IndexedCell, from: number): void {
+    if (!this.#xs) return;
+    const bins = cell.bins ??= new Map();
+    bins.delete(this.#prefix);
+    if (bins.size >= BINS_PER_CELL) bins.delete(bins.keys().next().value as string);
+    bins.set(this.#prefix, { from, adds: cell.list.adds, xs: this.#xs });
+    this.#xs = null;
+  }
+
+  /** Memoises display cell `x`'s feature when every indexed cell it overlaps is wholly in the box. */
+  put(x: number, text: CellText): void {
+    const deps: IndexedCell[] = [], froms: number[] = [], adds: number[] = [], absent: number[] = [];
+    for (const k of overlapped(this.#res, x)) {
+      const d = this.#level.get(k);
+      if (!d) {
+        absent.push(k);
+        continue;
+      }
+      if (!this.#full(d)) return;
+      deps.push(d);
+      froms.push(this.#idx.firstSince(d.list, this.#sinceMs));
+      adds.push(d.list.adds);
+    }
+    const s = this.#store, key = this.#prefix + x;
+    const old = s.map.get(key);
+    if (old) {
+      s.bytes -= old.text.bytes.length + ENTRY_OVERHEAD;
+      s.map.delete(key);
+    }
+    s.map.set(key, { tag: this.#tag, deps, froms, adds, absent, text });
+    s.bytes += text.bytes.length + ENTRY_OVERHEAD;
+    for (const [k, e] of s.map) {
+      if (s.bytes <= BIN_MEMO_BYTES) break;
+      s.map.delete(k);
+      s.bytes -= e.text.bytes.length + ENTRY_OVERHEAD;
+    }
+  }
+}
+
+const SQRT3 = Math.sqrt(3);
+const NORMALS: [number, number][] = [[1, 0], [0.5, SQRT3 / 2], [-0.5, SQRT3 / 2]];
+
+/**
+ * The resolution-13 cells a display cell of `res` (> 13) overlaps, boundary included: among
+ * the cell holding its centre and that cell's six neighbours (a display cell is at most half
+ * as wide), those that no separating axis parts from it (both hexagons are pointy-top, so
+ * their three edge normals are the only axes to test).
+ */
+export function overlapped(res: number, x: number, base = 13): number[] {
+  const s = hexSize(res), S = hexSize(base);
+  const q = cellQ(x), r = cellR(x);
+  const cx = s * (SQRT3 * q + SQRT3 / 2 * r), cy = s * 1.5 * r;
+  const c = cellOfMerc(cx, cy, base);
+  const Q = cellQ(c), R = cellR(c);
+  const reach = (s + S) * SQRT3 / 2 * (1 + 1e-9);
+  const out: number[] = [];
+  for (const [dq, dr] of [[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1], [1, -1], [-1, 1]]) {
+    const bq = Q + dq, br = R + dr;
+    const dx = S * (SQRT3 * bq + SQRT3 / 2 * br) - cx, dy = S * 1.5 * br - cy;
+    if (NORMALS.every(([nx, ny]) => Math.abs(dx * nx + dy * ny) <= reach)) {
+      out.push(packCell(bq, br));
+    }
+  }
+  return out;
+}
