@@ -162,7 +162,10 @@ export class BinMemo {
 
   /** Memoises display cell `x`'s feature when every indexed cell it overlaps is wholly in the box. */
   put(x: number, text: CellText): void {
-    const deps: IndexedCell[] = [], froms: number[] = [], adds: number[] = [], absent: number[] = [];
+    const deps: IndexedCell[] = [],
+      froms: number[] = [],
+      adds: number[] = [],
+      absent: number[] = [];
     for (const k of overlapped(this.#res, x)) {
       const d = this.#level.get(k);
       if (!d) {
