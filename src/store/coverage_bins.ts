@@ -9,7 +9,8 @@
  * wholly in the box (else the answer holds only the in-box part of it). Each
  * indexed cell also keeps the display cells its window receptions fall in, so a
  * cell whose display cells were all served from the memo is not read at all.
- * The memo is bounded ({@linkcode BIN_MEMO_BYTES}); the oldest entries go first.
+ * Both live in one map per index, outside the cells, bounded by
+ * {@linkcode BIN_MEMO_BYTES}: the oldest entries go first.
  *
  * @module
  */
@@ -18,15 +19,14 @@ import type { CoverageIndex, IndexedCell } from "./coverage_index.ts";
 import type { CellText } from "./coverage_json.ts";
 import { cellOfMerc, cellQ, cellR, hexSize, packCell } from "./hex_grid.ts";
 
-/** Most feature bytes the display-cell memo of one index holds (the oldest go first). */
+/** Most bytes (features and lists, roughly) the memo of one index holds (the oldest go first). */
 export const BIN_MEMO_BYTES = 24 * 1048576;
-/** Windows whose display cells an indexed cell remembers (the oldest is dropped beyond). */
-const BINS_PER_CELL = 4;
 /** Rough bytes per entry besides its feature bytes (object, arrays, key). */
 const ENTRY_OVERHEAD = 160;
 
 /** One memoised display cell: its feature and the state of the indexed cells it overlaps. */
 interface BinEntry {
+  cell?: undefined;
   tag: string;
   deps: IndexedCell[];
   froms: number[];
@@ -36,9 +36,17 @@ interface BinEntry {
   text: CellText;
 }
 
-/** The display-cell memo of one index, in insertion order, and its size. */
+/** The display cells an indexed cell's window receptions fall in. */
+interface CellBins {
+  cell: IndexedCell;
+  from: number;
+  adds: number;
+  xs: number[];
+}
+
+/** The memo of one index, in insertion order, and its size. */
 interface BinStore {
-  map: Map<string, BinEntry>;
+  map: Map<string, BinEntry | CellBins>;
   bytes: number;
 }
 
@@ -71,6 +79,8 @@ export class BinMemo {
   readonly #done = new Set<number>();
   /** Per display cell, the ordinal of the last indexed cell that listed it. */
   readonly #mark = new Map<number, number>();
+  /** First window index of the cells read wholly in this request. */
+  readonly #from = new Map<IndexedCell, number>();
   #ordinal = 0;
   #xs: number[] | null = null;
 
@@ -107,14 +117,14 @@ export class BinMemo {
    * and answers true (the cell need not be read).
    */
   servedWhole(cell: IndexedCell, out: CellText[]): boolean {
-    const m = cell.bins?.get(this.#prefix);
-    if (!m || m.adds !== cell.list.adds) return false;
+    const m = this.#store.map.get(`${this.#prefix}c${cell.key}`);
+    if (!m?.cell || m.cell !== cell || m.adds !== cell.list.adds) return false;
     if (!windowAt(cell, m.from, this.#sinceMs, this.#idx.rxAt)) return false;
     let all = true;
     for (const x of m.xs) {
       if (this.#done.has(x)) continue;
       const e = this.#store.map.get(this.#prefix + x);
-      if (e && this.#valid(e)) {
+      if (e && !e.cell && this.#valid(e)) {
         out.push(e.text);
         this.#done.add(x);
       } else all = false;
@@ -152,12 +162,11 @@ export class BinMemo {
 
   /** Ends reading `cell` whose window starts at index `from`: remembers its display cells. */
   end(cell: IndexedCell, from: number): void {
-    if (!this.#xs) return;
-    const bins = cell.bins ??= new Map();
-    bins.delete(this.#prefix);
-    if (bins.size >= BINS_PER_CELL) bins.delete(bins.keys().next().value as string);
-    bins.set(this.#prefix, { from, adds: cell.list.adds, xs: this.#xs });
+    const xs = this.#xs;
+    if (!xs) return;
     this.#xs = null;
+    this.#from.set(cell, from);
+    this.#set(`${this.#prefix}c${cell.key}`, { cell, from, adds: cell.list.adds, xs });
   }
 
   /** Memoises display cell `x`'s feature when every indexed cell it overlaps is wholly in the box. */
@@ -174,27 +183,41 @@ export class BinMemo {
       }
       if (!this.#full(d)) return;
       deps.push(d);
-      froms.push(this.#idx.firstSince(d.list, this.#sinceMs));
+      froms.push(this.#from.get(d) ?? this.#idx.firstSince(d.list, this.#sinceMs));
       adds.push(d.list.adds);
     }
-    const s = this.#store, key = this.#prefix + x;
+    this.#set(this.#prefix + x, { tag: this.#tag, deps, froms, adds, absent, text });
+  }
+
+  /** Stores `e` under `key` (replacing), then drops the oldest entries beyond the budget. */
+  #set(key: string, e: BinEntry | CellBins): void {
+    const s = this.#store;
     const old = s.map.get(key);
     if (old) {
-      s.bytes -= old.text.bytes.length + ENTRY_OVERHEAD;
+      s.bytes -= sizeOf(old);
       s.map.delete(key);
     }
-    s.map.set(key, { tag: this.#tag, deps, froms, adds, absent, text });
-    s.bytes += text.bytes.length + ENTRY_OVERHEAD;
-    for (const [k, e] of s.map) {
-      if (s.bytes <= BIN_MEMO_BYTES) break;
+    s.map.set(key, e);
+    s.bytes += sizeOf(e);
+    if (s.bytes <= BIN_MEMO_BYTES) return;
+    // down to 3/4 in one pass: starting an iteration skips the slots deleted before, so
+    // trimming one entry per store would cost a walk over all the dropped ones each time
+    for (const [k, o] of s.map) {
+      if (s.bytes <= BIN_MEMO_BYTES * 0.75) break;
       s.map.delete(k);
-      s.bytes -= e.text.bytes.length + ENTRY_OVERHEAD;
+      s.bytes -= sizeOf(o);
     }
   }
 }
 
+/** Rough bytes an entry holds. */
+function sizeOf(e: BinEntry | CellBins): number {
+  return e.cell ? ENTRY_OVERHEAD + 8 * e.xs.length : ENTRY_OVERHEAD + e.text.bytes.length;
+}
+
 const SQRT3 = Math.sqrt(3);
-const NORMALS: [number, number][] = [[1, 0], [0.5, SQRT3 / 2], [-0.5, SQRT3 / 2]];
+/** A cell and its six neighbours, as (dq, dr) pairs. */
+const AROUND = [0, 0, 1, 0, -1, 0, 0, 1, 0, -1, 1, -1, -1, 1];
 
 /**
  * The resolution-13 cells a display cell of `res` (> 13) overlaps, boundary included: among
@@ -210,10 +233,12 @@ export function overlapped(res: number, x: number, base = 13): number[] {
   const Q = cellQ(c), R = cellR(c);
   const reach = (s + S) * SQRT3 / 2 * (1 + 1e-9);
   const out: number[] = [];
-  for (const [dq, dr] of [[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1], [1, -1], [-1, 1]]) {
-    const bq = Q + dq, br = R + dr;
+  for (let j = 0; j < 14; j += 2) {
+    const bq = Q + AROUND[j], br = R + AROUND[j + 1];
     const dx = S * (SQRT3 * bq + SQRT3 / 2 * br) - cx, dy = S * 1.5 * br - cy;
-    if (NORMALS.every(([nx, ny]) => Math.abs(dx * nx + dy * ny) <= reach)) {
+    // edge normals (1, 0), (1/2, √3/2), (-1/2, √3/2)
+    const a = dx * 0.5, b = dy * (SQRT3 / 2);
+    if (Math.abs(dx) <= reach && Math.abs(a + b) <= reach && Math.abs(b - a) <= reach) {
       out.push(packCell(bq, br));
     }
   }

@@ -64,8 +64,6 @@ export interface IndexedCell {
    * receptions in the window (first index, ids added) and the tag are unchanged.
    */
   memo?: Map<string, { from: number; adds: number; tag: string; value: CellText | null }>;
-  /** Display cells (finer than the index) its window receptions fall in, per window (`coverage_bins.ts`). */
-  bins?: Map<string, { from: number; adds: number; xs: number[] }>;
   /** The cell's ring as JSON text, once a query drew it. */
   ring?: string;
   minLat: number;
