@@ -23,6 +23,8 @@ import { cellOfMerc, cellQ, cellR, hexSize, packCell } from "./hex_grid.ts";
 export const BIN_MEMO_BYTES = 24 * 1048576;
 /** Rough bytes per entry besides its feature bytes (object, arrays, key). */
 const ENTRY_OVERHEAD = 160;
+/** Rough bytes per cell noted as seen once. */
+const SEEN_BYTES = 24;
 
 /** One memoised display cell: its feature and the state of the indexed cells it overlaps. */
 interface BinEntry {
@@ -44,9 +46,19 @@ interface CellBins {
   xs: number[];
 }
 
-/** The memo of one index, in insertion order, and its size. */
+/** The memo of one window (and resolution): entries, and the cells computed once. */
+interface BinWindow {
+  x: Map<number, BinEntry>;
+  c: Map<number, CellBins>;
+  /** Display cells computed once (memoised the second time: most street views are seen once). */
+  seenX: Set<number>;
+  /** Indexed cells read once (their display cells are kept the second time). */
+  seenC: Set<number>;
+}
+
+/** The memo of one index and its rough size. */
 interface BinStore {
-  map: Map<string, BinEntry | CellBins>;
+  windows: Map<string, BinWindow>;
   bytes: number;
 }
 
@@ -55,7 +67,9 @@ const stores = new WeakMap<CoverageIndex, BinStore>();
 /** The display-cell memo of `idx`: entries and bytes (for the stats and the tests). */
 export function binMemoSize(idx: CoverageIndex): { entries: number; bytes: number } {
   const s = stores.get(idx);
-  return { entries: s?.map.size ?? 0, bytes: s?.bytes ?? 0 };
+  let entries = 0;
+  for (const w of s?.windows.values() ?? []) entries += w.x.size + w.c.size;
+  return { entries, bytes: s?.bytes ?? 0 };
 }
 
 /** Whether `from` is still the first index of `list`'s window starting at `sinceMs`. */
@@ -70,7 +84,7 @@ export class BinMemo {
   readonly #idx: CoverageIndex;
   readonly #res: number;
   readonly #level: Map<number, IndexedCell>;
-  readonly #prefix: string;
+  readonly #win: BinWindow;
   readonly #tag: string;
   readonly #box: { minLat: number; minLon: number; maxLat: number; maxLon: number };
   readonly #sinceMs: number;
@@ -96,13 +110,19 @@ export class BinMemo {
     this.#idx = idx;
     this.#res = res;
     this.#level = level;
-    this.#prefix = `${memo.key}@${res}/${base}|`;
+
     this.#tag = memo.tag;
     this.#box = box;
     this.#sinceMs = sinceMs;
     let s = stores.get(idx);
-    if (!s) stores.set(idx, s = { map: new Map(), bytes: 0 });
+    if (!s) stores.set(idx, s = { windows: new Map(), bytes: 0 });
     this.#store = s;
+    const key = `${memo.key}@${res}/${base}`;
+    let w = s.windows.get(key);
+    if (!w) {
+      s.windows.set(key, w = { x: new Map(), c: new Map(), seenX: new Set(), seenC: new Set() });
+    }
+    this.#win = w;
   }
 
   #full(c: IndexedCell): boolean {
@@ -117,14 +137,14 @@ export class BinMemo {
    * and answers true (the cell need not be read).
    */
   servedWhole(cell: IndexedCell, out: CellText[]): boolean {
-    const m = this.#store.map.get(`${this.#prefix}c${cell.key}`);
-    if (!m?.cell || m.cell !== cell || m.adds !== cell.list.adds) return false;
+    const m = this.#win.c.get(cell.key);
+    if (!m || m.cell !== cell || m.adds !== cell.list.adds) return false;
     if (!windowAt(cell, m.from, this.#sinceMs, this.#idx.rxAt)) return false;
     let all = true;
     for (const x of m.xs) {
       if (this.#done.has(x)) continue;
-      const e = this.#store.map.get(this.#prefix + x);
-      if (e && !e.cell && this.#valid(e)) {
+      const e = this.#win.x.get(x);
+      if (e && this.#valid(e)) {
         out.push(e.text);
         this.#done.add(x);
       } else all = false;
@@ -160,17 +180,26 @@ export class BinMemo {
     return this.#done.size > 0 && this.#done.has(x);
   }
 
+  /** Whether display cell `x` was served from the memo in this request. */
+  isServed(x: number): boolean {
+    return this.#done.has(x);
+  }
+
   /** Ends reading `cell` whose window starts at index `from`: remembers its display cells. */
   end(cell: IndexedCell, from: number): void {
     const xs = this.#xs;
     if (!xs) return;
     this.#xs = null;
     this.#from.set(cell, from);
-    this.#set(`${this.#prefix}c${cell.key}`, { cell, from, adds: cell.list.adds, xs });
+    if (this.#once(this.#win.seenC, cell.key)) return;
+    const m = { cell, from, adds: cell.list.adds, xs };
+    this.#grow(sizeOf(m) - sizeOf(this.#win.c.get(cell.key)));
+    this.#win.c.set(cell.key, m);
   }
 
   /** Memoises display cell `x`'s feature when every indexed cell it overlaps is wholly in the box. */
   put(x: number, text: CellText): void {
+    if (this.#once(this.#win.seenX, x)) return;
     const deps: IndexedCell[] = [],
       froms: number[] = [],
       adds: number[] = [],
@@ -186,32 +215,37 @@ export class BinMemo {
       froms.push(this.#from.get(d) ?? this.#idx.firstSince(d.list, this.#sinceMs));
       adds.push(d.list.adds);
     }
-    this.#set(this.#prefix + x, { tag: this.#tag, deps, froms, adds, absent, text });
+    const e = { tag: this.#tag, deps, froms, adds, absent, text };
+    this.#grow(sizeOf(e) - sizeOf(this.#win.x.get(x)));
+    this.#win.x.set(x, e);
   }
 
-  /** Stores `e` under `key` (replacing), then drops the oldest entries beyond the budget. */
-  #set(key: string, e: BinEntry | CellBins): void {
+  /** True the first time `key` is met (noted in `seen`). */
+  #once(seen: Set<number>, key: number): boolean {
+    if (seen.has(key)) return false;
+    seen.add(key);
+    this.#grow(SEEN_BYTES);
+    return true;
+  }
+
+  /** Counts `n` more bytes; beyond the budget the whole memo of the index is dropped. */
+  #grow(n: number): void {
     const s = this.#store;
-    const old = s.map.get(key);
-    if (old) {
-      s.bytes -= sizeOf(old);
-      s.map.delete(key);
-    }
-    s.map.set(key, e);
-    s.bytes += sizeOf(e);
+    s.bytes += n;
     if (s.bytes <= BIN_MEMO_BYTES) return;
-    // down to 3/4 in one pass: starting an iteration skips the slots deleted before, so
-    // trimming one entry per store would cost a walk over all the dropped ones each time
-    for (const [k, o] of s.map) {
-      if (s.bytes <= BIN_MEMO_BYTES * 0.75) break;
-      s.map.delete(k);
-      s.bytes -= sizeOf(o);
+    for (const w of s.windows.values()) {
+      w.x.clear();
+      w.c.clear();
+      w.seenX.clear();
+      w.seenC.clear();
     }
+    s.bytes = 0;
   }
 }
 
 /** Rough bytes an entry holds. */
-function sizeOf(e: BinEntry | CellBins): number {
+function sizeOf(e: BinEntry | CellBins | undefined): number {
+  if (!e) return 0;
   return e.cell ? ENTRY_OVERHEAD + 8 * e.xs.length : ENTRY_OVERHEAD + e.text.bytes.length;
 }
 

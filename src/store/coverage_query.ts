@@ -184,6 +184,8 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
     }
   }
   for (const [key, a] of cells) {
+    // served whole from the memo after part of it was binned from a cell read before
+    if (bins?.isServed(key)) continue;
     const cell = res <= INDEX_MAX_RES ? idx.levels[res - INDEX_MIN_RES].get(key) : undefined;
     const ring = cell ? ringText(res, cell) : JSON.stringify(cellRing(res, key));
     writer.begin(key, a.count, a.best, ring);

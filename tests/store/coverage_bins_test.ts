@@ -67,7 +67,10 @@ Deno.test("overlapped: every res-13 cell holding a point of a display cell is li
 Deno.test("bin memo: an added reception recomputes exactly the display cells over its res-13 cell", () => {
   const idx = new CoverageIndex();
   for (const r of receptions(4000, 1)) idx.add(r);
+  const once = cells(idx, 14, true); // cells are memoised when computed a second time
+  assert.equal(binMemoSize(idx).entries, 0);
   const first = cells(idx, 14, true);
+  assert.equal(recomputed(once, first).size, first.length);
   assert.ok(first.length > 100);
   assert.ok(binMemoSize(idx).entries > 0);
   const again = cells(idx, 14, true);
@@ -98,6 +101,7 @@ Deno.test("bin memo: an added reception recomputes exactly the display cells ove
 Deno.test("bin memo: a retention pass recomputes exactly the display cells over trimmed cells", () => {
   const idx = new CoverageIndex();
   for (const r of receptions(3000, 2)) idx.add(r);
+  cells(idx, 15, true);
   const first = cells(idx, 15, true);
   const level = idx.levels[13 - 3];
   const before = new Map([...level].map(([k, c]) => [k, c.list.start]));
