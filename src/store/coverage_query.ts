@@ -9,7 +9,6 @@
  */
 
 import { Accumulator } from "./coverage_accumulator.ts";
-import { BinMemo } from "./coverage_bins.ts";
 import { type CellAgg, type CellText, memoHit, memoPut, ringText } from "./coverage_json.ts";
 import { CellWriter } from "./coverage_writer.ts";
 import {
@@ -70,7 +69,8 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
     }
     return a;
   };
-  const aggOf = (key: number): CellAgg => {
+  const aggOf = (i: number): CellAgg => {
+    const key = cellOfMerc(idx.mx[i], idx.my[i], res);
     const q = cellQ(key), r = cellR(key);
     let row = byQ.get(q);
     if (!row) {
@@ -112,7 +112,6 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
     }
   };
   const acc = new Accumulator(idx);
-  let bins: BinMemo | null = null;
   const out: CellText[] = [];
   const writer = new CellWriter(idx, res, (h) => o.resolve(idx.heardKey(h)));
   const lat = idx.lat, lon = idx.lon;
@@ -125,15 +124,13 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
       if (!list) continue;
       for (let k = idx.firstSince(list, sinceMs); k < list.n; k++) {
         const i = list.ids[k];
-        if (inBox(i)) visit(i, aggOf(cellOfMerc(idx.mx[i], idx.my[i], res)));
+        if (inBox(i)) visit(i, aggOf(i));
       }
     }
   } else {
     const base = Math.min(res, INDEX_MAX_RES);
     const direct = res <= INDEX_MAX_RES;
-    const level = idx.levels[base - INDEX_MIN_RES];
-    bins = !direct && o.memo ? new BinMemo(idx, res, base, level, o.memo, b, sinceMs) : null;
-    for (const cell of cellsInBox(level, base, b)) {
+    for (const cell of cellsInBox(idx.levels[base - INDEX_MIN_RES], base, b)) {
       if (cell.maxLat < b.minLat || cell.minLat > b.maxLat) continue;
       if (cell.maxLon < b.minLon || cell.minLon > b.maxLon) continue;
       // A display cell that meets the box is reported whole (it is drawn whole).
@@ -166,33 +163,23 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
         out.push(t);
         continue;
       }
-      if (bins && full && bins.servedWhole(cell, out)) continue;
       const from = idx.firstSince(list, sinceMs);
       let own: CellAgg | null = null;
       const to = list.n;
-      bins?.begin(full);
       for (let k = from; k < to; k++) {
         const i = ids[k];
         if (!full && !inBox(i)) continue;
         if (direct) visit(i, own ??= aggAt(cell.key));
-        else {
-          const key = cellOfMerc(idx.mx[i], idx.my[i], res);
-          if (!bins?.served(key)) visit(i, aggOf(key));
-        }
+        else visit(i, aggOf(i));
       }
-      bins?.end(cell, from);
     }
   }
   for (const [key, a] of cells) {
-    // served whole from the memo after part of it was binned from a cell read before
-    if (bins?.isServed(key)) continue;
     const cell = res <= INDEX_MAX_RES ? idx.levels[res - INDEX_MIN_RES].get(key) : undefined;
     const ring = cell ? ringText(res, cell) : JSON.stringify(cellRing(res, key));
     writer.begin(key, a.count, a.best, ring);
     for (let k = 0; k < a.hs.length; k++) writer.node(a.hs[k], a.cnt[k], a.at[k], a.snr[k]);
-    const t = writer.end();
-    bins?.put(key, t);
-    out.push(t);
+    out.push(writer.end());
   }
   return out;
 }
