@@ -283,20 +283,24 @@ export class CoverageIndex {
   }
 
   /** Rebuilds the rows without the expired ones. */
+  /** Row `i` as the input that would add it again (RSSI is not kept by the index). */
+  reception(i: number): ReceptionInput {
+    return {
+      rxPubkey: this.rxKey(this.rx[i]),
+      heardKey: this.heardKey(this.heard[i]),
+      lat: this.lat[i],
+      lon: this.lon[i],
+      snr: Number.isNaN(this.snr[i]) ? null : this.snr[i],
+      rssi: null,
+      rxAtMs: this.rxAt[i],
+    };
+  }
+
   #compact(): void {
     const keep: ReceptionInput[] = [];
     for (const list of this.byHeard.values()) {
       for (let k = list.start; k < list.n; k++) {
-        const i = list.ids[k];
-        keep.push({
-          rxPubkey: this.rxKey(this.rx[i]),
-          heardKey: this.heardKey(this.heard[i]),
-          lat: this.lat[i],
-          lon: this.lon[i],
-          snr: Number.isNaN(this.snr[i]) ? null : this.snr[i],
-          rssi: null,
-          rxAtMs: this.rxAt[i],
-        });
+        keep.push(this.reception(list.ids[k]));
       }
     }
     keep.sort((a, b) => a.rxAtMs - b.rxAtMs);

@@ -103,15 +103,7 @@ function rebuilt(idx: CoverageIndex, cutoffMs: number): CoverageIndex {
   const f = new CoverageIndex();
   for (let i = 0; i < idx.rows; i++) {
     if (idx.rxAt[i] < cutoffMs) continue;
-    f.add({
-      rxPubkey: idx.rxKey(idx.rx[i]),
-      heardKey: idx.heardKey(idx.heard[i]),
-      lat: idx.lat[i],
-      lon: idx.lon[i],
-      snr: Number.isNaN(idx.snr[i]) ? null : idx.snr[i],
-      rssi: null,
-      rxAtMs: idx.rxAt[i],
-    });
+    f.add(idx.reception(i));
   }
   return f;
 }
