@@ -27,7 +27,7 @@ import {
   type SkewPoint,
   type SkewSeverity,
 } from "./clock_skew_math.ts";
-import { nextTurn } from "./next_turn.ts";
+import { drainSliced, sliceClock } from "./next_turn.ts";
 
 /** Adverts kept per node (the latest ones). */
 export const MAX_HASHES = 64;
@@ -252,30 +252,15 @@ export class ClockSkewTracker {
    */
   async warm(nowMs: number, sliceMs: number): Promise<void> {
     const version = this.#version;
-    let t0 = performance.now();
-    const steps = this.#calibrateSteps();
-    let cal: Calibration;
-    for (;;) {
-      const r = steps.next();
-      if (r.done) {
-        cal = r.value;
-        break;
-      }
-      if (performance.now() - t0 >= sliceMs) {
-        await nextTurn();
-        t0 = performance.now();
-      }
-    }
+    const cal = await drainSliced(this.#calibrateSteps(), sliceMs);
+    const tick = sliceClock(sliceMs);
     const fleet: NodeClockSkew[] = [];
     const perNode = new Map<string, { version: number; result: NodeClockSkew | null }>();
     for (const [pk, list] of [...this.#nodes]) {
       const result = this.#compute(pk, list, cal, false);
       perNode.set(pk, { version: this.#nodeVersion.get(pk) ?? 0, result });
       if (result) fleet.push(result);
-      if (performance.now() - t0 >= sliceMs) {
-        await nextTurn();
-        t0 = performance.now();
-      }
+      await tick();
     }
     this.#memo = { version, atMs: nowMs, cal, fleet, perNode };
   }

@@ -13,7 +13,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import { checkStatusMetrics, type StatusMetricFields } from "../ingest/status_metrics_check.ts";
-import { nextTurn } from "./next_turn.ts";
+import { drainSliced } from "./next_turn.ts";
 
 /** The metric columns, in storage order. */
 export const METRIC_COLUMNS = [
@@ -178,16 +178,7 @@ export class MetricsSeries {
    * answers HTTP meanwhile; 30 days of rows took 180 ms at once on L).
    */
   async loadSliced(db: DatabaseSync, nowMs: number, sliceMs: number): Promise<MetricsLoadSummary> {
-    const rows = this.#loadRows(db, nowMs);
-    let t0 = performance.now();
-    for (;;) {
-      const r = rows.next();
-      if (r.done) return r.value;
-      if (performance.now() - t0 >= sliceMs) {
-        await nextTurn();
-        t0 = performance.now();
-      }
-    }
+    return await drainSliced(this.#loadRows(db, nowMs), sliceMs);
   }
 
   /** Reads the rows, pausing (a `yield`) every 64 rows; returns the counts. */

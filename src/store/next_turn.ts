@@ -123,3 +123,30 @@ export async function nextTurn(): Promise<void> {
   await roundTrip(l);
   if (loop === l) await roundTrip(l);
 }
+
+/**
+ * A slice clock for work done beside a serving HTTP server: each call awaits
+ * {@linkcode nextTurn} once `sliceMs` have passed since the last yield, and
+ * otherwise returns at once. Call it between units of work.
+ */
+export function sliceClock(sliceMs: number): () => Promise<void> {
+  let t0 = performance.now();
+  return async () => {
+    if (performance.now() - t0 < sliceMs) return;
+    await nextTurn();
+    t0 = performance.now();
+  };
+}
+
+/**
+ * Runs a generator that pauses (`yield`) between small steps to its end, yielding to the event
+ * loop whenever `sliceMs` have passed; returns the generator's result.
+ */
+export async function drainSliced<T>(steps: Generator<void, T>, sliceMs: number): Promise<T> {
+  const tick = sliceClock(sliceMs);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await tick();
+  }
+}

@@ -35,7 +35,7 @@ import type {
   TransmissionView,
   TxFilter,
 } from "./types.ts";
-import { nextTurn } from "./next_turn.ts";
+import { nextTurn, sliceClock } from "./next_turn.ts";
 
 export type { AddOptions, StoreCounters, StoreOptions } from "./store_core.ts";
 
@@ -257,13 +257,10 @@ export class PacketStore extends StoreCore {
     await nextTurn();
     const lists: IdList[] = [];
     this.idx.forEachList((_n, _k, l) => lists.push(l));
-    let t0 = performance.now();
+    const tick = sliceClock(sliceMs);
     for (const l of lists) {
       l.trim();
-      if (performance.now() - t0 >= sliceMs) {
-        await nextTurn();
-        t0 = performance.now();
-      }
+      await tick();
     }
     await nextTurn();
     this.txs.compactPools();
