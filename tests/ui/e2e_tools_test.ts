@@ -192,7 +192,8 @@ async function interactions(browser: Browser, base: string, keys: string[]) {
 
   // Per observation, the expression tests each observation.
   await page.goto(`${base}/#/packets?view=obs&filter=${encodeURIComponent("observer == api")}`);
-  await page.waitForSelector(rows);
+  // The observation view's rows (with their observer column), not the previous view's.
+  await page.waitForSelector(`${rows} > :nth-child(6)`);
   const observers = await page.$$eval(
     `${rows} > :nth-child(6)`,
     (els) => els.map((e) => e.textContent),
