@@ -252,8 +252,9 @@ async function main() {
     rssMB: Math.round(Deno.memoryUsage().rss / 1048576),
     // the reach index (absent on code before it)
     reachIndexMB: Math.round(
-      ((stack.store as { reach?: { byteLength: number } }).reach?.byteLength ?? 0) / 1048576,
-    ),
+      ((stack.store as { reach?: { byteLength: number } }).reach?.byteLength ?? 0) / 104857.6,
+    ) / 10,
+    reachBuckets: (stack.store as { reach?: { buckets?: number } }).reach?.buckets ?? 0,
     coverageIndexRows: stack.clientRx.index.rows,
     targets: {
       "client-reception ingest >= 5000/s (grid maintained)": { value: rate, pass: rate >= 5000 },

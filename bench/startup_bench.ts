@@ -46,6 +46,8 @@ interface LoadFigures {
   rssMB: number;
   httpReadyMs: number;
   fullLoadMs: number;
+  /** Bytes of the reach index, MB (0 on code before it). */
+  reachIndexMB?: number;
 }
 
 const mb = (n: number) => Math.round((n / 1048576) * 10) / 10;
@@ -86,6 +88,7 @@ async function child(db: string): Promise<LoadFigures> {
     rssMB: mb(rssSettled),
     httpReadyMs: Math.round(httpReadyMs),
     fullLoadMs: Math.round(fullLoadMs),
+    reachIndexMB: mb((server.store as { reach?: { byteLength: number } }).reach?.byteLength ?? 0),
   };
   await server.shutdown("benchmark done");
   return figures;
@@ -136,7 +139,7 @@ if (import.meta.main) {
     mode: args.values.baseline ?? "hopwatch",
   };
   for (const k of keys) {
-    if (typeof runs[0][k] === "number") result[k] = median(runs.map((r) => r[k]));
+    if (typeof runs[0][k] === "number") result[k] = median(runs.map((r) => r[k] ?? 0));
   }
   result.runs = runs;
   console.log(args.values.json ? JSON.stringify(result) : result);

@@ -156,6 +156,7 @@ export class BackgroundJobs {
           batchSize: 8,
           maxSliceMs: 2,
           pauseMs: 8,
+          beforeDelete: (ids) => store.stageRemoval(ids),
           onBatch: (ids) => store.removeTransmissions(ids),
           afterPause: this.#walBreather(),
         },
