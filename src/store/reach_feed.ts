@@ -142,16 +142,9 @@ export function reachSnrChanged(core: StoreCore, os: number, oldSnr: number): vo
  */
 export function stageReachRemoval(core: StoreCore, txIds: Iterable<number>): void {
   const want: number[] = [];
-  for (const id of txIds) {
-    const slot = core.txById.get(id);
-    if (slot < 0) continue;
-    for (let o = core.txs.chunk(slot).headObs[slot & TXM]; o >= 0;) {
-      const os = core.obsById.get(o);
-      const oc = core.obs.chunk(os);
-      if (oc.flags[os & OBM] & OBSF.RESOLVED && !core.resolvedCache.hasLive(o)) want.push(o);
-      o = oc.next[os & OBM];
-    }
-  }
+  forResolvedObs(core, txIds, (o) => {
+    if (!core.resolvedCache.hasLive(o)) want.push(o);
+  });
   const fetch = core.resolvedCache.fetch;
   if (want.length === 0 || fetch === null) return;
   for (const [id, json] of fetch(want)) core.reachFeed.staged.set(id, json);
@@ -166,21 +159,12 @@ export function reachRemove(core: StoreCore, txIds: Iterable<number>): void {
   const slots: number[] = [];
   const json = new Map<number, string | null>();
   const missing: number[] = [];
-  for (const id of txIds) {
-    const slot = core.txById.get(id);
-    if (slot < 0) continue;
-    for (let o = core.txs.chunk(slot).headObs[slot & TXM]; o >= 0;) {
-      const os = core.obsById.get(o);
-      const oc = core.obs.chunk(os);
-      if (oc.flags[os & OBM] & OBSF.RESOLVED) {
-        slots.push(os);
-        const v = st.staged.get(o) ?? cache.live.get(o) ?? cache.lru.peek(o);
-        if (v !== undefined) json.set(o, v);
-        else missing.push(o);
-      }
-      o = oc.next[os & OBM];
-    }
-  }
+  forResolvedObs(core, txIds, (o, os) => {
+    slots.push(os);
+    const v = st.staged.get(o) ?? cache.live.get(o) ?? cache.lru.peek(o);
+    if (v !== undefined) json.set(o, v);
+    else missing.push(o);
+  });
   st.staged.clear();
   if (missing.length > 0 && cache.fetch !== null) {
     for (const [id, v] of cache.fetch(missing)) json.set(id, v);
@@ -195,6 +179,24 @@ export function reachRemove(core: StoreCore, txIds: Iterable<number>): void {
     }
     const ids = toIds(core, keys);
     feedReach(core, os, ids, 0, ids.length, -1);
+  }
+}
+
+/** Calls `visit(obsId, obsSlot)` for each resolved observation of transmissions `txIds`. */
+function forResolvedObs(
+  core: StoreCore,
+  txIds: Iterable<number>,
+  visit: (obsId: number, obsSlot: number) => void,
+): void {
+  for (const id of txIds) {
+    const slot = core.txById.get(id);
+    if (slot < 0) continue;
+    for (let o = core.txs.chunk(slot).headObs[slot & TXM]; o >= 0;) {
+      const os = core.obsById.get(o);
+      const oc = core.obs.chunk(os);
+      if (oc.flags[os & OBM] & OBSF.RESOLVED) visit(o, os);
+      o = oc.next[os & OBM];
+    }
   }
 }
 
