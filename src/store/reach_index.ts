@@ -208,6 +208,7 @@ export class ReachIndex {
     const { ids, off, n } = o;
     const b = Math.floor(o.ts / REACH_BUCKET_MS);
     let any = false;
+    const table = this.table, cells = this.cells;
     for (let i = off; i < off + n; i++) {
       const node = ids[i];
       if (node < 0) continue;
@@ -221,7 +222,9 @@ export class ReachIndex {
         while (this.nodes.length <= node) this.nodes.push(undefined);
         nr = this.nodes[node] = new NodeReach(node);
       }
-      const k = nr.bucket(b, d > 0);
+      // observations come in time order: the node's last bucket nearly always holds it
+      const l = nr.last;
+      const k = l >= 0 && nr.num[l] === b ? l : nr.bucket(b, d > 0);
       if (k < 0) continue;
       any = true;
       nr.relay[k] += d;
@@ -229,7 +232,8 @@ export class ReachIndex {
         if (o.txId < nr.minTx[k] || nr.minTx[k] < 0) nr.minTx[k] = o.txId;
         if (o.txId > nr.maxTx[k]) nr.maxTx[k] = o.txId;
       }
-      const table = this.table, cells = this.cells;
+      // the row's place, read once per node (a widening may move it)
+      let wid = nr.wid[k], base = nr.off[k], i32 = cells.i32[nr.page[k]];
       for (let q = i; q < off + n; q++) {
         if (ids[q] !== node) continue;
         // the cells this occurrence touches (-1 none), then one widening check
@@ -240,9 +244,14 @@ export class ReachIndex {
           const next = ids[q + 1];
           if (next >= 0 && next !== node) pt = nr.cell(next * 4 + THEY, table);
         } else if (o.observer > 0) pd = nr.cell(o.observer * 4 + DIRECT, table);
-        const need = Math.max(pw + 1, pt + 1, pd < 0 ? 0 : pd + 4);
-        if (need > nr.wid[k]) nr.widen(k, need, cells);
-        const base = nr.off[k], i32 = cells.i32[nr.page[k]];
+        let need = pw > pt ? pw + 1 : pt + 1;
+        if (pd >= 0 && pd + 4 > need) need = pd + 4;
+        if (need > wid) {
+          nr.widen(k, need, cells);
+          wid = nr.wid[k];
+          base = nr.off[k];
+          i32 = cells.i32[nr.page[k]];
+        }
         if (pw >= 0) i32[base + pw] += d;
         if (pt >= 0) i32[base + pt] += d;
         if (pd >= 0) {
@@ -258,7 +267,7 @@ export class ReachIndex {
           }
         }
       }
-      if (d < 0 && nr.relay[k] <= 0) nr.drop(k, this.cells);
+      if (d < 0 && nr.relay[k] <= 0) nr.drop(k, cells);
     }
     if (any) {
       this.live += d;
