@@ -8,9 +8,12 @@
  * unresolved contribute nothing; distances only between positioned nodes.
  * Importance is the node's neighbour-graph degree and rank. The sums are exact
  * for the stated window (observations at or after `since`, whole seconds) and
- * come from the reach index maintained at ingest (`src/store/reach_index.ts`):
- * whole 6-hour buckets from its summaries, the edge bucket read through the
- * node's relay list. Memoised 30 s.
+ * come from the reach index (`src/store/reach_index.ts`): whole 6-hour buckets
+ * from its summaries, the edge bucket read through the node's relay list. A
+ * load feeds the index nothing; until the background build after it is over
+ * (`src/store/reach_build.ts`) the same tally comes from a bounded windowed
+ * scan (`reach_scan.ts`) and the answer says what it read in `scan`. Memoised
+ * 30 s.
  *
  * @module
  */
@@ -20,15 +23,9 @@ import { type AnyRoute, route } from "./route_def.ts";
 import { daysParam, fullPkParam, hasPosition, haversineKm, heardResolver } from "./geo_common.ts";
 import { nodeByKey, visible } from "./node_lookup.ts";
 import type { NodeInfo } from "../store/node_directory.ts";
+import { type ReachTally, scanReach } from "./reach_scan.ts";
 
 const DAY = 86_400_000;
-
-interface ObsAgg {
-  name: string;
-  count: number;
-  snrSum: number;
-  snrN: number;
-}
 
 const cmp = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
 
@@ -53,31 +50,41 @@ function degreeTable(ctx: ApiContext): { deg: Map<number, number>; sorted: numbe
   });
 }
 
-/** Computes the reach answer of one node from the reach index (see the module doc). */
-export function computeReach(ctx: ApiContext, self: NodeInfo, days: number) {
-  // whole seconds, as `window.since` states it
-  const since = Math.floor((ctx.now() - days * DAY) / 1000) * 1000;
+/** The tally of `self` from the reach index (see the module doc). */
+function indexReach(ctx: ApiContext, self: NodeInfo, since: number): ReachTally {
   const sums = ctx.store.reachSums(self.id, since);
   const me = self.publicKey;
-  const we = new Map<string, number>(), they = new Map<string, number>();
-  const obs = new Map<string, ObsAgg>();
+  const tally: ReachTally = { relay: sums.relay, we: new Map(), they: new Map(), obs: new Map() };
   const add = (m: Map<string, number>, k: string | undefined, n: number) => {
     if (k && k !== me) m.set(k, (m.get(k) ?? 0) + n);
   };
-  for (const [id, n] of sums.we) add(we, ctx.store.nodes.keyOf(id), n);
-  for (const [id, n] of sums.they) add(they, ctx.store.nodes.keyOf(id), n);
+  for (const [id, n] of sums.we) add(tally.we, ctx.store.nodes.keyOf(id), n);
+  for (const [id, n] of sums.they) add(tally.they, ctx.store.nodes.keyOf(id), n);
   const observers = ctx.store.observers;
   for (const [ob, [count, snrSum, snrN]] of sums.direct) {
     const k = observers.ids[ob]?.toLowerCase();
     if (!k || k === me) continue;
-    add(they, k, count);
-    const a = obs.get(k) ?? { name: observers.names[ob] ?? "", count: 0, snrSum: 0, snrN: 0 };
+    add(tally.they, k, count);
+    const a = tally.obs.get(k) ??
+      { name: observers.names[ob] ?? "", count: 0, snrSum: 0, snrN: 0 };
     a.count += count;
     a.snrSum += snrSum;
     a.snrN += snrN;
-    obs.set(k, a);
+    tally.obs.set(k, a);
   }
-  const relay = sums.relay;
+  return tally;
+}
+
+/**
+ * Computes the reach answer of one node: from the reach index once it is built, else from the
+ * windowed scan, whose answer adds the hopwatch-only `scan` field (see the module doc).
+ */
+export function computeReach(ctx: ApiContext, self: NodeInfo, days: number) {
+  // whole seconds, as `window.since` states it
+  const since = Math.floor((ctx.now() - days * DAY) / 1000) * 1000;
+  const scanned = ctx.store.reach.ready ? null : scanReach(ctx, self, since);
+  const { relay, we, they, obs } = scanned?.tally ?? indexReach(ctx, self, since);
+  const me = self.publicKey;
   const info = (pk: string) => {
     const n = ctx.nodes.byKey(pk);
     return n && visible(ctx, n) ? n : undefined;
@@ -145,6 +152,7 @@ export function computeReach(ctx: ApiContext, self: NodeInfo, days: number) {
     },
     direct_observers: direct,
     links,
+    ...(scanned ? { scan: scanned.scan } : {}),
   };
 }
 
@@ -166,7 +174,7 @@ export function reachRoutes(ctx: ApiContext): AnyRoute[] {
       handler(c, p) {
         const self = nodeByKey(ctx, p.pk);
         const body = ctx.cache.get(
-          `reach:${self.publicKey}:${p.days}`,
+          `reach:${self.publicKey}:${p.days}:${ctx.store.reach.ready ? "index" : "scan"}`,
           30_000,
           () => computeReach(ctx, self, p.days),
         );

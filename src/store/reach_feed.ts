@@ -85,9 +85,12 @@ export function feedReach(
   d: 1 | -1,
 ): void {
   const st = core.reachFeed;
+  const oc = core.obs.chunk(os);
+  const or = os & OBM;
+  // unset: the index holds nothing of it yet (the build reads its current path later)
+  if (d < 0 && !(oc.flags[or] & OBSF.REACH)) return;
+  oc.flags[or] |= OBSF.REACH;
   if (d > 0 && st.prefixSafe) {
-    const oc = core.obs.chunk(os);
-    const or = os & OBM;
     const size = oc.hashSize[or], p = oc.pathOff[or];
     for (let i = 0; i < n && st.prefixSafe; i++) {
       const node = ids[off + i];
@@ -98,7 +101,7 @@ export function feedReach(
 }
 
 /** Node ids of a resolved path read back (unknown keys as -1). */
-function toIds(core: StoreCore, keys: (string | null)[]): Int32Array {
+export function toIds(core: StoreCore, keys: (string | null)[]): Int32Array {
   const out = new Int32Array(keys.length);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
@@ -121,7 +124,8 @@ function hopCountOf(core: StoreCore): (obsId: number) => number {
 export function reachSnrChanged(core: StoreCore, os: number, oldSnr: number): void {
   const oc = core.obs.chunk(os);
   const or = os & OBM;
-  if (!(oc.flags[or] & OBSF.RESOLVED) || Object.is(oldSnr, oc.snr[or])) return;
+  const f = oc.flags[or];
+  if (!(f & OBSF.RESOLVED) || !(f & OBSF.REACH) || Object.is(oldSnr, oc.snr[or])) return;
   const id = oc.id[or];
   const keys = core.resolvedCache.get([id], hopCountOf(core)).get(id);
   if (!keys) {
@@ -182,7 +186,10 @@ export function reachRemove(core: StoreCore, txIds: Iterable<number>): void {
   }
 }
 
-/** Calls `visit(obsId, obsSlot)` for each resolved observation of transmissions `txIds`. */
+/**
+ * Calls `visit(obsId, obsSlot)` for each resolved observation of transmissions `txIds` that the
+ * index holds (`OBSF.REACH`).
+ */
 function forResolvedObs(
   core: StoreCore,
   txIds: Iterable<number>,
@@ -194,13 +201,15 @@ function forResolvedObs(
     for (let o = core.txs.chunk(slot).headObs[slot & TXM]; o >= 0;) {
       const os = core.obsById.get(o);
       const oc = core.obs.chunk(os);
-      if (oc.flags[os & OBM] & OBSF.RESOLVED) visit(o, os);
+      const f = oc.flags[os & OBM];
+      if (f & OBSF.RESOLVED && f & OBSF.REACH) visit(o, os);
       o = oc.next[os & OBM];
     }
   }
 }
 
-function parsePath(json: string | null, hopCount: number): (string | null)[] | null {
+/** A stored `resolved_path` as lowercase keys; null when absent, unparsable or not `hopCount` long. */
+export function parsePath(json: string | null, hopCount: number): (string | null)[] | null {
   if (json === null || json === "") return null;
   try {
     const v = JSON.parse(json);

@@ -200,8 +200,15 @@ export class ReachIndex {
   live = 0;
   /** Removals whose resolved path could not be read (their counts stay behind). */
   lost = 0;
+  /** Resolved observations the reach build could not read the stored path of (left out). */
+  unreadable = 0;
   /** Bumped on every change. */
   version = 0;
+  /**
+   * Whether every resolved observation of the store is in the index: false from the first one a
+   * load adds (a load feeds nothing) until the reach build (`reach_build.ts`) is over.
+   */
+  ready = true;
 
   /** Adds (`d` = 1) or subtracts (`d` = -1) one observation's contribution. */
   apply(o: ReachObs, d: 1 | -1): void {

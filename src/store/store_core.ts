@@ -360,7 +360,9 @@ export class StoreCore {
     let json: string | null = null;
     if (resOk) {
       contribute(this, tslot, txId, res!, resOff, hopCount, rec.timestampMs);
-      feedReach(this, os, res!, resOff, hopCount, 1);
+      // the load feeds nothing (the reach build reads the paths once it is over)
+      if (live) feedReach(this, os, res!, resOff, hopCount, 1);
+      else this.reach.ready = false;
       oc.flags[or] |= OBSF.RESOLVED;
       if (live) json = resolvedJson ?? toJson(this.nodes, res!, resOff, hopCount);
     } else if (hopCount > 0) {
