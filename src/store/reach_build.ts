@@ -22,7 +22,7 @@ import { feedReach, parsePath, toIds } from "./reach_feed.ts";
 
 /** Options of {@linkcode buildReach}. */
 export interface ReachBuildOptions {
-  /** Work per slice, ms (default 2). */
+  /** Work per slice, ms (default 2; 0 pauses after every batch). */
   maxSliceMs?: number;
   /** Pause after each slice, ms (default 3): the build takes ~`maxSliceMs / (maxSliceMs + pauseMs)` of the loop. */
   pauseMs?: number;
@@ -55,7 +55,7 @@ export async function buildReach(
   core: StoreCore,
   opts: ReachBuildOptions = {},
 ): Promise<ReachBuildResult> {
-  const sliceMs = Math.max(0.5, opts.maxSliceMs ?? 2);
+  const sliceMs = Math.max(0, opts.maxSliceMs ?? 2);
   const pauseMs = Math.max(0, opts.pauseMs ?? 3);
   const batch = Math.max(1, opts.batchSize ?? 100);
   const t0 = performance.now();

@@ -50,7 +50,10 @@ export interface StoreOptions {
 
 /** Options of one `addObservation` call. */
 export interface AddOptions {
-  /** Keep the decode-window output in the live window (default true; the loader passes false). */
+  /**
+   * Keep the decode-window output in the live window and feed the reach index (default true; the
+   * loader passes false: the reach build reads the paths after the load).
+   */
   live?: boolean;
   /** JSON of the resolved path when the caller already has it (saves re-serialising). */
   resolvedJson?: string | null;
