@@ -112,6 +112,9 @@ export async function buildReach(
       feedReach(core, os, p, 0, p.length, 1);
       fed++;
     }
+    // nothing of the batch may outlive it: strings held across a pause get promoted to the old
+    // space (measured: heap +30 MB at the peak on M, resident after the build)
+    json.clear();
     if (performance.now() - start >= sliceMs) {
       slices++;
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
