@@ -1,7 +1,7 @@
 /**
  * The reach index (`reach_index.ts`) built after a load, as a sliced
- * background job: a load feeds it nothing (it costed the load ~0.8 s and
- * ~18 MB of settled RSS on L), so `/api/nodes/:pk/reach` answers from a
+ * background job: a load feeds it nothing (feeding it there cost L's load
+ * ~0.8 s and ~18 MB of settled RSS), so `/api/nodes/:pk/reach` answers from a
  * windowed scan until this build is over (`ReachIndex.ready`).
  *
  * The build walks the observation table in slot order and feeds every live
@@ -24,7 +24,10 @@ import { feedReach, parsePath, toIds } from "./reach_feed.ts";
 export interface ReachBuildOptions {
   /** Work per slice, ms (default 2; 0 pauses after every batch). */
   maxSliceMs?: number;
-  /** Pause after each slice, ms (default 3): the build takes ~`maxSliceMs / (maxSliceMs + pauseMs)` of the loop. */
+  /**
+   * Pause after each slice, ms (default 3): the build takes about
+   * `maxSliceMs / (maxSliceMs + pauseMs)` of the event loop.
+   */
   pauseMs?: number;
   /** Observations per batched path read (default 100). */
   batchSize?: number;

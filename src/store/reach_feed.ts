@@ -208,7 +208,7 @@ function forResolvedObs(
   }
 }
 
-/** A stored `resolved_path` as lowercase keys; null when absent, unparsable or not `hopCount` long. */
+/** A stored `resolved_path` as lowercase keys; null if absent, unparsable or not `hopCount` long. */
 export function parsePath(json: string | null, hopCount: number): (string | null)[] | null {
   if (json === null || json === "") return null;
   try {
