@@ -170,7 +170,8 @@ export function reachRoutes(ctx: ApiContext): AnyRoute[] {
       },
       needsIndex: true,
       returns:
-        "{node, window{days, since}, reliable_tokens, importance{...}, direct_observers[], links[]}",
+        "{node, window{days, since}, reliable_tokens, importance{...}, direct_observers[], links[], " +
+        "scan{} while the reach index builds after a load}",
       handler(c, p) {
         const self = nodeByKey(ctx, p.pk);
         const body = ctx.cache.get(
