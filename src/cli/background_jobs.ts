@@ -32,7 +32,6 @@ import type { Logger } from "../log/logger.ts";
 import type { MaintenanceStatus } from "../api/deps.ts";
 import { SqlBackfillSource } from "./backfill_source.ts";
 import { buildReach, type ReachBuildResult } from "../store/reach_build.ts";
-import { releaseFreedMemory } from "./malloc_trim.ts";
 
 /** Dependencies of the jobs. */
 /** SQLite retention runs this long after start, then at this interval (startup warns first). */
@@ -251,15 +250,12 @@ export class BackgroundJobs {
         afterPause: this.#walBreather(),
       });
       this.status.reachBuild = r;
-      // the reads left the C heap fragmented: give its free pages back (malloc_trim.ts)
-      const trimmed = r.state === "done" && await releaseFreedMemory();
       log.info("reach index built", {
         state: r.state,
         fed: r.fed,
         unreadable: r.unreadable,
         ms: Math.round(r.ms),
         mb: Math.round(store.reach.byteLength / 104857.6) / 10,
-        trimmed,
       });
       return r;
     } finally {
