@@ -17,6 +17,7 @@
 
 import { DEFAULTS, type HopwatchConfig } from "../src/cli/config.ts";
 import { createStack } from "../src/cli/stack.ts";
+import { buildReach } from "../src/store/reach_build.ts";
 import { Logger } from "../src/log/logger.ts";
 import { createApp } from "../src/api/app.ts";
 import { WsHub } from "../src/api/ws_hub.ts";
@@ -87,6 +88,9 @@ async function main() {
   const loadMs = Math.round(performance.now() - t0);
   const rssLoadedMB = Math.round(Deno.memoryUsage().rss / 1048576);
   log(`loaded in ${loadMs} ms, ${stack.nodes.size} nodes, RSS ${rssLoadedMB} MB`);
+  // the reach index is built after the load, as the server's background job does (unsliced)
+  const reachBuild = await buildReach(stack.store, { maxSliceMs: 1e9 });
+  log(`reach index built in ${Math.round(reachBuild.ms)} ms (${reachBuild.fed} observations)`);
   const hub = new WsHub();
   const app = createApp({ ...stack.apiDeps(config, hub) });
 
@@ -252,8 +256,10 @@ async function main() {
     rssMB: Math.round(Deno.memoryUsage().rss / 1048576),
     // the reach index (absent on code before it)
     reachIndexMB: Math.round(
-      ((stack.store as { reach?: { byteLength: number } }).reach?.byteLength ?? 0) / 1048576,
-    ),
+      ((stack.store as { reach?: { byteLength: number } }).reach?.byteLength ?? 0) / 104857.6,
+    ) / 10,
+    reachBuckets: (stack.store as { reach?: { buckets?: number } }).reach?.buckets ?? 0,
+    reachBuildMs: Math.round(reachBuild.ms),
     coverageIndexRows: stack.clientRx.index.rows,
     targets: {
       "client-reception ingest >= 5000/s (grid maintained)": { value: rate, pass: rate >= 5000 },

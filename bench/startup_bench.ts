@@ -2,7 +2,7 @@
  * Startup and memory of hopwatch as it runs in production: the same
  * `startServer` that `hopwatch serve` runs, in this process, against FILE.
  *
- *   deno task bench:load --db FILE --json [--runs 3] [--baseline naive]
+ *   deno task bench:load --db FILE --json [--runs 3] [--baseline naive] [--idle 300]
  *
  * Each run is a fresh child process (so `httpReadyMs` counts from process
  * start, module loading included). It prints, as medians over the runs:
@@ -29,6 +29,7 @@ const args = parseArgs({
     runs: { type: "string", default: "3" },
     baseline: { type: "string" },
     settle: { type: "string", default: "30" },
+    idle: { type: "string", default: "0" },
     child: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
@@ -46,6 +47,30 @@ interface LoadFigures {
   rssMB: number;
   httpReadyMs: number;
   fullLoadMs: number;
+  /** Bytes of the reach index, MB (0 on code before it). */
+  reachIndexMB?: number;
+  /**
+   * With `--idle S`: resident set once every background job is idle (`/api/health`
+   * `maintenance.busy` empty three polls in a row, at most S seconds), two GCs and 40 s left
+   * alone.
+   */
+  rssIdleMB?: number;
+  /** With `--idle S`: ms from the full load until the jobs were idle (-1: not within S). */
+  idleAfterMs?: number;
+}
+
+/** Waits until the server's jobs are idle (see `rssIdleMB`); ms waited, or -1 after `maxS`. */
+async function untilIdle(port: number, maxS: number): Promise<number> {
+  const t0 = performance.now();
+  let quiet = 0;
+  while (performance.now() - t0 < maxS * 1000) {
+    const r = await fetch(`http://127.0.0.1:${port}/api/health`);
+    const h = await r.json() as { maintenance?: { busy?: string[] } };
+    quiet = (h.maintenance?.busy ?? ["?"]).length === 0 ? quiet + 1 : 0;
+    if (quiet >= 3) return Math.round(performance.now() - t0);
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+  return -1;
 }
 
 const mb = (n: number) => Math.round((n / 1048576) * 10) / 10;
@@ -86,7 +111,21 @@ async function child(db: string): Promise<LoadFigures> {
     rssMB: mb(rssSettled),
     httpReadyMs: Math.round(httpReadyMs),
     fullLoadMs: Math.round(fullLoadMs),
-  };
+    reachIndexMB: mb((server.store as { reach?: { byteLength: number } }).reach?.byteLength ?? 0),
+  } as LoadFigures;
+  const idleS = Number(args.values.idle);
+  if (idleS > 0) {
+    figures.idleAfterMs = await untilIdle(server.port, idleS) + settleMs;
+    gc();
+    gc();
+    // then left alone, as a server is: V8 gives freed pages back ~20 s after the last work
+    // (measured on M after the reach build: resident +24 MB for 15 s, then 44 MB less)
+    await new Promise((r) => setTimeout(r, 40_000));
+    figures.rssIdleMB = mb(Deno.memoryUsage().rss);
+    figures.reachIndexMB = mb(
+      (server.store as { reach?: { byteLength: number } }).reach?.byteLength ?? 0,
+    );
+  }
   await server.shutdown("benchmark done");
   return figures;
 }
@@ -120,7 +159,13 @@ if (import.meta.main) {
         "--db",
         db,
         "--json",
-        ...(naive ? ["--baseline", "naive"] : ["--child", "--settle", String(args.values.settle)]),
+        ...(naive ? ["--baseline", "naive"] : [
+          "--child",
+          "--settle",
+          String(args.values.settle),
+          "--idle",
+          String(args.values.idle),
+        ]),
       ],
       stdout: "piped",
       stderr: "inherit",
@@ -136,7 +181,7 @@ if (import.meta.main) {
     mode: args.values.baseline ?? "hopwatch",
   };
   for (const k of keys) {
-    if (typeof runs[0][k] === "number") result[k] = median(runs.map((r) => r[k]));
+    if (typeof runs[0][k] === "number") result[k] = median(runs.map((r) => r[k] ?? 0));
   }
   result.runs = runs;
   console.log(args.values.json ? JSON.stringify(result) : result);

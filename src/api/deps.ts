@@ -65,7 +65,8 @@ export interface MaintenanceStatus {
   walCheckpoints: CheckpointerStats;
   /**
    * Background work running now: "startup" (store load and seeding, before the periodic jobs
-   * start), "backfill", "retention". Empty when every job is idle (bench/jobs_read_bench.ts).
+   * start), "backfill", "retention", "reach" (the reach index build). Empty when every job is
+   * idle (bench/jobs_read_bench.ts).
    */
   busy?: string[];
 }

@@ -6,7 +6,14 @@
  * resolved successor hears it (`they_hear`), and when it is the last hop the
  * observer heard it directly (`direct_observers`, with average SNR). Hops left
  * unresolved contribute nothing; distances only between positioned nodes.
- * Importance is the node's neighbour-graph degree and rank. Memoised 30 s.
+ * Importance is the node's neighbour-graph degree and rank. The sums are exact
+ * for the stated window (observations at or after `since`, whole seconds) and
+ * come from the reach index (`src/store/reach_index.ts`): whole 6-hour buckets
+ * from its summaries, the edge bucket read through the node's relay list. A
+ * load feeds the index nothing; until the background build after it is over
+ * (`src/store/reach_build.ts`) the same tally comes from a bounded windowed
+ * scan (`reach_scan.ts`) and the answer says what it read in `scan`. Memoised
+ * 30 s.
  *
  * @module
  */
@@ -16,22 +23,11 @@ import { type AnyRoute, route } from "./route_def.ts";
 import { daysParam, fullPkParam, hasPosition, haversineKm, heardResolver } from "./geo_common.ts";
 import { nodeByKey, visible } from "./node_lookup.ts";
 import type { NodeInfo } from "../store/node_directory.ts";
+import { type ReachTally, scanReach } from "./reach_scan.ts";
 
 const DAY = 86_400_000;
-/**
- * Most transmissions examined per request (newest first, every observation of each): the
- * answer's `scan` says how many matched and how many were read.
- */
-export const REACH_SCAN_LIMIT = 1_000;
-/** Most observations (their resolved paths) read per request. */
-export const REACH_OBS_LIMIT = 10_000;
 
-interface ObsAgg {
-  name: string;
-  count: number;
-  snrSum: number;
-  snrN: number;
-}
+const cmp = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
 
 function pos(n: NodeInfo | undefined): { lat: number | null; lon: number | null } {
   return hasPosition(n) ? { lat: n.lat, lon: n.lon } : { lat: null, lon: null };
@@ -54,60 +50,41 @@ function degreeTable(ctx: ApiContext): { deg: Map<number, number>; sorted: numbe
   });
 }
 
-/** Computes the reach answer of one node (see the module doc). */
-export function computeReach(ctx: ApiContext, self: NodeInfo, days: number) {
-  const since = ctx.now() - days * DAY;
-  const page = ctx.store.listTransmissions(
-    { nodeId: self.id, nodeRoles: ["relay"], sinceMs: since },
-    { limit: REACH_SCAN_LIMIT },
-    true,
-  );
-  // newest first, until the observation budget is spent
-  let budget = REACH_OBS_LIMIT;
-  let used = 0;
-  while (used < page.items.length && budget > 0) {
-    budget -= page.items[used].observations?.length ?? 0;
-    used++;
-  }
-  page.items.length = used;
-  const obsIds: number[] = [];
-  for (const tx of page.items) for (const o of tx.observations ?? []) obsIds.push(o.id);
-  const paths = ctx.store.resolvedPathsFor(obsIds);
-  const we = new Map<string, number>(), they = new Map<string, number>();
-  const obs = new Map<string, ObsAgg>();
+/** The tally of `self` from the reach index (see the module doc). */
+function indexReach(ctx: ApiContext, self: NodeInfo, since: number): ReachTally {
+  const sums = ctx.store.reachSums(self.id, since);
   const me = self.publicKey;
-  const bump = (m: Map<string, number>, k: string | null | undefined) => {
-    if (k && k !== me) m.set(k, (m.get(k) ?? 0) + 1);
+  const tally: ReachTally = { relay: sums.relay, we: new Map(), they: new Map(), obs: new Map() };
+  const add = (m: Map<string, number>, k: string | undefined, n: number) => {
+    if (k && k !== me) m.set(k, (m.get(k) ?? 0) + n);
   };
-  let relay = 0;
-  for (const tx of page.items) {
-    for (const o of tx.observations ?? []) {
-      if (o.timestampMs < since) continue;
-      const path = paths.get(o.id);
-      if (!path) continue;
-      let hit = false;
-      for (let i = 0; i < path.length; i++) {
-        if (path[i] !== me) continue;
-        hit = true;
-        if (i > 0) bump(we, path[i - 1]);
-        else if (tx.payloadType === 4) bump(we, tx.fromPubkey?.toLowerCase());
-        if (i < path.length - 1) bump(they, path[i + 1]);
-        else if (o.observerId) {
-          const ob = o.observerId.toLowerCase();
-          if (ob === me) continue;
-          bump(they, ob);
-          const a = obs.get(ob) ?? { name: o.observerName ?? "", count: 0, snrSum: 0, snrN: 0 };
-          a.count++;
-          if (o.snr !== null) {
-            a.snrSum += o.snr;
-            a.snrN++;
-          }
-          obs.set(ob, a);
-        }
-      }
-      if (hit) relay++;
-    }
+  for (const [id, n] of sums.we) add(tally.we, ctx.store.nodes.keyOf(id), n);
+  for (const [id, n] of sums.they) add(tally.they, ctx.store.nodes.keyOf(id), n);
+  const observers = ctx.store.observers;
+  for (const [ob, [count, snrSum, snrN]] of sums.direct) {
+    const k = observers.ids[ob]?.toLowerCase();
+    if (!k || k === me) continue;
+    add(tally.they, k, count);
+    const a = tally.obs.get(k) ??
+      { name: observers.names[ob] ?? "", count: 0, snrSum: 0, snrN: 0 };
+    a.count += count;
+    a.snrSum += snrSum;
+    a.snrN += snrN;
+    tally.obs.set(k, a);
   }
+  return tally;
+}
+
+/**
+ * Computes the reach answer of one node: from the reach index once it is built, else from the
+ * windowed scan, whose answer adds the hopwatch-only `scan` field (see the module doc).
+ */
+export function computeReach(ctx: ApiContext, self: NodeInfo, days: number) {
+  // whole seconds, as `window.since` states it
+  const since = Math.floor((ctx.now() - days * DAY) / 1000) * 1000;
+  const scanned = ctx.store.reach.ready ? null : scanReach(ctx, self, since);
+  const { relay, we, they, obs } = scanned?.tally ?? indexReach(ctx, self, since);
+  const me = self.publicKey;
   const info = (pk: string) => {
     const n = ctx.nodes.byKey(pk);
     return n && visible(ctx, n) ? n : undefined;
@@ -132,7 +109,7 @@ export function computeReach(ctx: ApiContext, self: NodeInfo, days: number) {
   });
   links.sort((a, b) =>
     Number(b.bidir) - Number(a.bidir) || b.bottleneck - a.bottleneck ||
-    (b.we_hear + b.they_hear) - (a.we_hear + a.they_hear)
+    (b.we_hear + b.they_hear) - (a.we_hear + a.they_hear) || cmp(a.pubkey, b.pubkey)
   );
   const direct = [...obs.entries()].map(([pk, a]) => {
     const n = info(pk);
@@ -144,7 +121,7 @@ export function computeReach(ctx: ApiContext, self: NodeInfo, days: number) {
       ...pos(n),
       distance_km: distance(self, n),
     };
-  }).sort((a, b) => b.count - a.count);
+  }).sort((a, b) => b.count - a.count || cmp(a.pubkey, b.pubkey));
   const { deg, sorted } = degreeTable(ctx);
   const degree = deg.get(self.id) ?? 0;
   let rank = 0;
@@ -175,12 +152,7 @@ export function computeReach(ctx: ApiContext, self: NodeInfo, days: number) {
     },
     direct_observers: direct,
     links,
-    scan: {
-      transmissions: page.total,
-      examined: page.items.length,
-      observations: obsIds.length,
-      limit: REACH_SCAN_LIMIT,
-    },
+    ...(scanned ? { scan: scanned.scan } : {}),
   };
 }
 
@@ -198,11 +170,12 @@ export function reachRoutes(ctx: ApiContext): AnyRoute[] {
       },
       needsIndex: true,
       returns:
-        "{node, window{days, since}, reliable_tokens, importance{...}, direct_observers[], links[]}",
+        "{node, window{days, since}, reliable_tokens, importance{...}, direct_observers[], links[], " +
+        "scan{} while the reach index builds after a load}",
       handler(c, p) {
         const self = nodeByKey(ctx, p.pk);
         const body = ctx.cache.get(
-          `reach:${self.publicKey}:${p.days}`,
+          `reach:${self.publicKey}:${p.days}:${ctx.store.reach.ready ? "index" : "scan"}`,
           30_000,
           () => computeReach(ctx, self, p.days),
         );

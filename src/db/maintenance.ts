@@ -270,6 +270,8 @@ export interface PruneOptions {
    * flushes its writer here, so no queued row can reference a transmission being deleted).
    */
   beforeBatch?: () => void;
+  /** Called with a batch's transmission ids right before they are deleted (same turn). */
+  beforeDelete?: (ids: number[]) => void;
   /** Called after each committed batch with the transmission ids it deleted. */
   onBatch?: (ids: number[]) => void;
   /**
@@ -312,6 +314,7 @@ export async function pruneTransmissions(
     options.beforeBatch?.();
     const ids = pick.all(cutoff, batchSize).map((r) => Number(r.id));
     if (ids.length === 0) break;
+    options.beforeDelete?.(ids);
     const list = ids.join(",");
     db.exec("BEGIN IMMEDIATE");
     try {

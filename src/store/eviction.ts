@@ -38,6 +38,7 @@ export function memoryBreakdown(core: StoreCore): Record<string, number> {
     interned: core.channels.byteLength + core.scopes.byteLength + core.directions.byteLength +
       core.oddHashes.size * 100,
     resolvedCache: core.resolvedCache.byteLength,
+    reach: core.reach.byteLength,
   };
 }
 

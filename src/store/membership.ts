@@ -13,6 +13,7 @@ import { TX_CHUNK } from "./tx_table.ts";
 import { OBS_CHUNK, OBSF } from "./obs_table.ts";
 import { hopKey } from "./indexes.ts";
 import { usableResolved } from "./codec.ts";
+import { feedReach } from "./reach_feed.ts";
 
 const TXM = TX_CHUNK - 1;
 const OBM = OBS_CHUNK - 1;
@@ -107,10 +108,12 @@ export function replaceResolved(
     for (const n of oldIds!) {
       if (n >= 0 && core.txs.memRemove(tslot, n)) core.idx.relay[n]?.remove(txId);
     }
+    feedReach(core, os, oldIds!, 0, hopCount, -1);
   }
   const newOk = usableResolved(newIds, hopCount);
   if (newOk) {
     contribute(core, tslot, txId, newIds!, 0, hopCount, oc.ts[or]);
+    feedReach(core, os, newIds!, 0, hopCount, 1);
     if (!hadOld) leaveFallback(core, txId, tslot, os);
   } else {
     oc.flags[or] &= ~OBSF.RESOLVED;

@@ -20,8 +20,11 @@ export const OBS_SHIFT = 13;
 export const OBS_CHUNK = 1 << OBS_SHIFT;
 const MASK = OBS_CHUNK - 1;
 
-/** Flag bits of {@linkcode ObsChunk.flags}. */
-export const OBSF = { LIVE: 1, RESOLVED: 2 } as const;
+/**
+ * Flag bits of {@linkcode ObsChunk.flags}. `REACH`: the reach index holds this observation's
+ * current contribution (none when it is not resolved); unset, it holds nothing of it.
+ */
+export const OBSF = { LIVE: 1, RESOLVED: 2, REACH: 4 } as const;
 
 /** One chunk of observation rows. */
 export class ObsChunk {

@@ -36,6 +36,8 @@ import type {
   TxFilter,
 } from "./types.ts";
 import { nextTurn, sliceClock } from "./next_turn.ts";
+import { reachSums, stageReachRemoval } from "./reach_feed.ts";
+import type { ReachSums } from "./reach_index.ts";
 
 export type { AddOptions, StoreCounters, StoreOptions } from "./store_core.ts";
 
@@ -229,6 +231,16 @@ export class PacketStore extends StoreCore {
     });
   }
 
+  /** Who hears node `nodeId` and whom it hears, over observations at or after `sinceMs`. */
+  reachSums(nodeId: number, sinceMs: number): ReachSums {
+    return reachSums(this, nodeId, sinceMs);
+  }
+
+  /** Reads what the reach index needs of transmissions about to be deleted from SQLite. */
+  stageRemoval(txIds: Iterable<number>): void {
+    stageReachRemoval(this, txIds);
+  }
+
   /** One eviction pass (retention, then memory budget); see `eviction.ts`. */
   evict(nowMs = Date.now()): EvictionResult {
     // The relay memo may hold lists the indexes have let go of; it rebuilds on demand.
@@ -246,6 +258,7 @@ export class PacketStore extends StoreCore {
     recomputeOrder(this);
     this.idx.forEachList((_n, _k, l) => l.trim());
     this.txs.compactPools();
+    this.reach.trim();
   }
 
   /**
@@ -264,6 +277,7 @@ export class PacketStore extends StoreCore {
     }
     await nextTurn();
     this.txs.compactPools();
+    this.reach.trim();
   }
 
   /** Checks every index in both directions; see `consistency.ts`. */

@@ -13,6 +13,7 @@ import { hopKey } from "./indexes.ts";
 import { OBS_CHUNK } from "./obs_table.ts";
 import { TX_CHUNK, TXF } from "./tx_table.ts";
 import type { StoreCore } from "./store_core.ts";
+import { reachRemove } from "./reach_feed.ts";
 
 const TXM = TX_CHUNK - 1;
 const OBM = OBS_CHUNK - 1;
@@ -24,8 +25,10 @@ const OBM = OBS_CHUNK - 1;
  */
 export function removeTransmissions(
   core: StoreCore,
-  ids: Iterable<number>,
+  txIds: Iterable<number>,
 ): { tx: number; obs: number } {
+  const ids = [...txIds];
+  reachRemove(core, ids);
   const touched = new Set<IdList>();
   const key: HashKey = { ok: false, hi: 0, lo: 0, lower: "" };
   const idx = core.idx;

@@ -17,6 +17,8 @@ import { ObserverTable, StringInterner } from "./interners.ts";
 import { TimeOrder } from "./time_order.ts";
 import { ResolvedPathCache } from "./resolved_cache.ts";
 import { usableResolved } from "./codec.ts";
+import { ReachIndex } from "./reach_index.ts";
+import { feedReach, ReachFeedState, reachSnrChanged } from "./reach_feed.ts";
 import {
   contribute,
   leaveFallback,
@@ -48,7 +50,10 @@ export interface StoreOptions {
 
 /** Options of one `addObservation` call. */
 export interface AddOptions {
-  /** Keep the decode-window output in the live window (default true; the loader passes false). */
+  /**
+   * Keep the decode-window output in the live window and feed the reach index (default true; the
+   * loader passes false: the reach build reads the paths after the load).
+   */
   live?: boolean;
   /** JSON of the resolved path when the caller already has it (saves re-serialising). */
   resolvedJson?: string | null;
@@ -98,6 +103,10 @@ export class StoreCore {
   order: TimeOrder = new TimeOrder();
   /** The bounded on-demand resolved-path cache (live window + LRU). */
   resolvedCache: ResolvedPathCache;
+  /** Who hears each node and whom it hears, per node and 6 hours (fed in the decode window). */
+  reach: ReachIndex = new ReachIndex();
+  /** The reach feed's bookkeeping (staged paths, hop-prefix check). */
+  reachFeed: ReachFeedState = new ReachFeedState();
   /** Load progress, updated by the loader. */
   progress: LoadProgress = {
     state: "ready",
@@ -354,6 +363,9 @@ export class StoreCore {
     let json: string | null = null;
     if (resOk) {
       contribute(this, tslot, txId, res!, resOff, hopCount, rec.timestampMs);
+      // the load feeds nothing (the reach build reads the paths once it is over)
+      if (live) feedReach(this, os, res!, resOff, hopCount, 1);
+      else this.reach.ready = false;
       oc.flags[or] |= OBSF.RESOLVED;
       if (live) json = resolvedJson ?? toJson(this.nodes, res!, resOff, hopCount);
     } else if (hopCount > 0) {
@@ -432,7 +444,11 @@ export class StoreCore {
     this.counters.dedupObs++;
     const oc = this.obs.chunk(os);
     const or = os & OBM;
-    if (rec.snr !== null) oc.snr[or] = rec.snr;
+    if (rec.snr !== null) {
+      const old = oc.snr[or];
+      oc.snr[or] = rec.snr;
+      reachSnrChanged(this, os, old);
+    }
     if (rec.rssi !== null) oc.rssi[or] = rec.rssi;
     if (rec.score !== null) oc.score[or] = rec.score;
     if (oc.dir[or] === 0 && rec.direction !== null) {
@@ -442,6 +458,7 @@ export class StoreCore {
       if (oc.flags[or] & OBSF.RESOLVED) this.counters.resolvedDupIgnored++;
       else {
         contribute(this, tslot, txId, resolved, resOff, oc.hopCount[or], oc.ts[or]);
+        feedReach(this, os, resolved, resOff, oc.hopCount[or], 1);
         leaveFallback(this, txId, tslot, os);
         this.resolvedCache.replace(obsId, null);
       }

@@ -96,10 +96,14 @@ Deno.test("server: serves the fixture over HTTP and stops cleanly on SIGTERM", a
       busy = h.maintenance.busy;
       assert.ok(Array.isArray(busy), "maintenance.busy is a list");
       if (busy!.length === 0) break;
-      assert.ok(busy!.every((b) => ["startup", "backfill", "retention"].includes(b)), `${busy}`);
+      assert.ok(
+        busy!.every((b) => ["startup", "backfill", "retention", "reach"].includes(b)),
+        `${busy}`,
+      );
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.deepEqual(busy, []);
+    assert.match(server.log(), /reach index built/, "the reach build ran after the load");
   } finally {
     const status = await server.stop("SIGTERM");
     assert.equal(status.code, 0, server.log());
