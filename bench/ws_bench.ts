@@ -9,7 +9,7 @@
  * ```
  * deno run -A bench/ws_bench.ts --clients 1000 [--plain-clients 250] [--rate 200] [--seconds 20]
  *   [--stalled 10] [--workers 2] [--stall-rate 1500] [--stall-seconds 90] [--no-pin]
- *   [--high-water BYTES] [--flush-ms MS] [--slice-clients N] [--drain-ms MS]
+ *   [--high-water BYTES] [--flush-ms MS] [--max-flush-ms MS] [--slice-clients N] [--drain-ms MS] [--prime]
  *   [--server-v8-flags FLAGS] [--split] [--json]
  * ```
  *
@@ -94,12 +94,16 @@ async function serverMode(): Promise<void> {
   const sliceClients = Number(Deno.args[3]);
   const drainMs = Number(Deno.args[4]);
   const trace = Deno.args[5] === "split" ? new SendTrace() : null;
+  const maxFlushMs = Number(Deno.args[6]);
+  const prime = Deno.args[7] === "prime";
   trace?.install();
   const hub = new WsHub({
     maxClients: 20_000,
     ...(Number.isFinite(drainMs) ? { drainIntervalMs: drainMs } : {}),
     ...(Number.isFinite(sliceClients) ? { sliceClients } : {}),
     ...(Number.isFinite(flushMs) ? { flushMs } : {}),
+    ...(Number.isFinite(maxFlushMs) ? { maxFlushMs } : {}),
+    ...(prime ? { primeWriteBuffer: true } : {}),
     ...(hw > 0 ? { highWaterBytes: hw } : {}),
   });
   let broadcastMs = 0;
@@ -123,6 +127,8 @@ async function serverMode(): Promise<void> {
     port: server.addr.port,
     pid: Deno.pid,
     flushMs: hub.limits.flushMs,
+    maxFlushMs: hub.limits.maxFlushMs,
+    primeWriteBuffer: hub.limits.primeWriteBuffer,
     sliceClients: hub.limits.sliceClients,
     highWaterBytes: hub.limits.highWaterBytes,
     drainIntervalMs: hub.limits.drainIntervalMs,
@@ -430,17 +436,22 @@ async function main(): Promise<void> {
       String(arg("--slice-clients", NaN)),
       String(arg("--drain-ms", NaN)),
       Deno.args.includes("--split") ? "split" : "",
+      String(arg("--max-flush-ms", NaN)),
+      Deno.args.includes("--prime") ? "prime" : "",
     ],
     pin?.server ?? null,
     [`--v8-flags=${serverV8Flags}`],
   );
-  const { port, pid, flushMs, highWaterBytes, sliceClients } = await next(server) as {
-    port: number;
-    pid: number;
-    flushMs: number;
-    highWaterBytes: number;
-    sliceClients: number;
-  };
+  const { port, pid, flushMs, highWaterBytes, sliceClients, maxFlushMs, primeWriteBuffer } =
+    await next(server) as {
+      port: number;
+      pid: number;
+      flushMs: number;
+      maxFlushMs: number;
+      primeWriteBuffer: boolean;
+      highWaterBytes: number;
+      sliceClients: number;
+    };
   log(`server pid ${pid} on port ${port}`);
   await new Promise((r) => setTimeout(r, 1000));
   // RSS with no client, then with every client connected and idle: the connection cost.
@@ -518,6 +529,8 @@ async function main(): Promise<void> {
     rate,
     seconds,
     flushMs,
+    maxFlushMs,
+    primeWriteBuffer,
     highWaterBytes,
     sliceClients,
     achievedRate: Math.round(done.ingested / elapsed),
