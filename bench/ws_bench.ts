@@ -9,8 +9,8 @@
  * ```
  * deno run -A bench/ws_bench.ts --clients 1000 [--plain-clients 250] [--rate 200] [--seconds 20]
  *   [--stalled 10] [--workers 2] [--stall-rate 1500] [--stall-seconds 90] [--no-pin]
- *   [--high-water BYTES] [--flush-ms MS] [--slice-clients N] [--drain-ms MS]
- *   [--server-v8-flags FLAGS] [--json]
+ *   [--high-water BYTES] [--flush-ms MS] [--max-flush-ms MS] [--slice-clients N] [--drain-ms MS] [--prime]
+ *   [--server-v8-flags FLAGS] [--split] [--json]
  * ```
  *
  * `--clients` are batch clients (`/ws?batch=1`, one array frame per flush); the
@@ -23,6 +23,9 @@
  * `--v8-flags=FLAGS` (e.g. `--max-semi-space-size=2`); `MALLOC_*` variables of
  * the environment reach it as well. `serverMemoryMB` splits the growth while fed
  * into V8's heap and the native allocator's (see `mem_probe.ts`).
+ *
+ * `--split` adds `latencySplit`: where the latency goes (`ws_send_trace.ts`: ingest to the
+ * flush, the hand-out of one frame to every client, the send) against what the clients saw.
  *
  * Phase A measures latency with every client connected. Phase B stops the
  * reading clients and re-sends real frames to the stalled ones at
@@ -54,6 +57,7 @@ import { buildPacketFrame } from "../src/api/ws_frame.ts";
 import { RawWsClient as RawClient } from "../tests/api/raw_ws_client.ts";
 import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
 import { SERVER_V8_FLAGS } from "../src/cli/v8_flags.ts";
+import { SendTrace, summary } from "./ws_send_trace.ts";
 import { maxSample, type MemorySample, memorySample, sampleMB } from "./mem_probe.ts";
 
 const SELF = new URL(import.meta.url).pathname;
@@ -89,11 +93,17 @@ async function serverMode(): Promise<void> {
   const flushMs = Number(Deno.args[2]);
   const sliceClients = Number(Deno.args[3]);
   const drainMs = Number(Deno.args[4]);
+  const trace = Deno.args[5] === "split" ? new SendTrace() : null;
+  const maxFlushMs = Number(Deno.args[6]);
+  const prime = Deno.args[7] === "prime";
+  trace?.install();
   const hub = new WsHub({
     maxClients: 20_000,
     ...(Number.isFinite(drainMs) ? { drainIntervalMs: drainMs } : {}),
     ...(Number.isFinite(sliceClients) ? { sliceClients } : {}),
     ...(Number.isFinite(flushMs) ? { flushMs } : {}),
+    ...(Number.isFinite(maxFlushMs) ? { maxFlushMs } : {}),
+    ...(prime ? { primeWriteBuffer: true } : {}),
     ...(hw > 0 ? { highWaterBytes: hw } : {}),
   });
   let broadcastMs = 0;
@@ -117,14 +127,16 @@ async function serverMode(): Promise<void> {
     port: server.addr.port,
     pid: Deno.pid,
     flushMs: hub.limits.flushMs,
+    maxFlushMs: hub.limits.maxFlushMs,
+    primeWriteBuffer: hub.limits.primeWriteBuffer,
     sliceClients: hub.limits.sliceClients,
     highWaterBytes: hub.limits.highWaterBytes,
     drainIntervalMs: hub.limits.drainIntervalMs,
   }));
-  let trace: ReturnType<typeof setInterval> | undefined;
+  let traceTimer: ReturnType<typeof setInterval> | undefined;
   if (Deno.env.get("WS_BENCH_TRACE")) {
     // One line a second on stderr: RSS, heap, the hub's accounted and queued bytes, frames sent.
-    trace = setInterval(() => {
+    traceTimer = setInterval(() => {
       const m = Deno.memoryUsage();
       const st = hub.stats();
       console.error(
@@ -153,6 +165,7 @@ async function serverMode(): Promise<void> {
         memMax = maxSample(memMax, m);
         bufferedMax = Math.max(bufferedMax, hub.stats().bufferedBytes ?? 0);
       }, 200);
+      trace?.start();
       const start = performance.now();
       const startEpoch = Date.now();
       let next = start;
@@ -201,6 +214,9 @@ async function serverMode(): Promise<void> {
         await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
       }
       const ms = performance.now() - start;
+      // Let the last flush go out before the trace stops.
+      if (trace) await new Promise((r) => setTimeout(r, 200));
+      const split = trace?.report();
       clearInterval(memTimer);
       const growth = (m: MemorySample) => {
         const d = { ...m };
@@ -217,6 +233,7 @@ async function serverMode(): Promise<void> {
           socketBufferedPeak: Math.round(bufferedMax / 1e5) / 10,
         },
         hub: hub.stats(),
+        ...(split ? { split } : {}),
         broadcastMsPerObs: Math.round((broadcastMs / Math.max(1, n)) * 1000) / 1000,
         busyShare: Math.round((broadcastMs / ms) * 1000) / 1000,
       }));
@@ -235,7 +252,7 @@ async function serverMode(): Promise<void> {
       console.log(JSON.stringify({ memory: sampleMB(memorySample()), hub: hub.stats() }));
     } else if (cmd === "quit") break;
   }
-  clearInterval(trace);
+  clearInterval(traceTimer);
   hub.close();
   ac.abort();
   await server.finished;
@@ -272,6 +289,7 @@ async function clientWorkerMode(
     batchBytes: clients.map((c) => c.batchBytes),
     lags: clients.reduce((n, c) => n + c.lags, 0),
     latencies: lat,
+    firstLatencies: clients.flatMap((c) => c.firstLatencies),
   }));
 }
 
@@ -339,6 +357,7 @@ interface WorkerResult {
   batchBytes: number[];
   lags: number;
   latencies: number[];
+  firstLatencies: number[];
 }
 
 /** Spawns `workers` client processes holding `count` clients on `path` between them. */
@@ -390,6 +409,7 @@ async function groupReport(ws: Proc[], expected: number) {
       },
     },
     p99: pct(lat, 99),
+    firstMessageLatencyMs: summary(results.flatMap((r) => r.firstLatencies)),
     complete: frames.length > 0 && pct(frames, 0.0001) === expected,
   };
 }
@@ -415,17 +435,23 @@ async function main(): Promise<void> {
       String(arg("--flush-ms", NaN)),
       String(arg("--slice-clients", NaN)),
       String(arg("--drain-ms", NaN)),
+      Deno.args.includes("--split") ? "split" : "",
+      String(arg("--max-flush-ms", NaN)),
+      Deno.args.includes("--prime") ? "prime" : "",
     ],
     pin?.server ?? null,
     [`--v8-flags=${serverV8Flags}`],
   );
-  const { port, pid, flushMs, highWaterBytes, sliceClients } = await next(server) as {
-    port: number;
-    pid: number;
-    flushMs: number;
-    highWaterBytes: number;
-    sliceClients: number;
-  };
+  const { port, pid, flushMs, highWaterBytes, sliceClients, maxFlushMs, primeWriteBuffer } =
+    await next(server) as {
+      port: number;
+      pid: number;
+      flushMs: number;
+      maxFlushMs: number;
+      primeWriteBuffer: boolean;
+      highWaterBytes: number;
+      sliceClients: number;
+    };
   log(`server pid ${pid} on port ${port}`);
   await new Promise((r) => setTimeout(r, 1000));
   // RSS with no client, then with every client connected and idle: the connection cost.
@@ -457,6 +483,7 @@ async function main(): Promise<void> {
     hub: Record<string, number>;
     broadcastMsPerObs: number;
     busyShare: number;
+    split?: Record<string, unknown>;
   };
   const elapsed = (performance.now() - t0) / 1000;
   const cpu1 = procs.map(cpuSeconds);
@@ -502,12 +529,27 @@ async function main(): Promise<void> {
     rate,
     seconds,
     flushMs,
+    maxFlushMs,
+    primeWriteBuffer,
     highWaterBytes,
     sliceClients,
     achievedRate: Math.round(done.ingested / elapsed),
     batchClients: batch.report,
     plainClientsReport: plain.report,
     serverFramesPerSecond: Math.round(framesSent / elapsed),
+    ...(done.split
+      ? {
+        // `--split`: the server's view per frame (ws_send_trace.ts) against the clients' latency
+        // of each frame's first message; the difference is the socket write and the client side.
+        latencySplit: {
+          server: done.split,
+          clientFirstMessageMs: {
+            batch: batch.firstMessageLatencyMs,
+            plain: plain.firstMessageLatencyMs,
+          },
+        },
+      }
+      : {}),
     serverRssMB: {
       idle: Math.round(rssIdle),
       connectionCost: Math.round(rssStart - rssIdle),

@@ -2,7 +2,7 @@
  * The batch flush timer of the WebSocket hub (see `WsHub.flush`), adaptive: the
  * host is behind when the timer fired late by over a fifth of `flushMs` or the
  * previous flush is still being handed out (`behind()`); the next flush then
- * comes a fifth of `flushMs` later, up to twice `flushMs`, and comes back the
+ * comes a fifth of `flushMs` later, up to `maxFlushMs`, and comes back the
  * same way once the timer is on time. A frame's cost is mostly per frame (one
  * write per socket), so a busy host sends fewer, fuller frames; the frames stay
  * bounded by `maxBatchBytes`, which flushes at once when full.
@@ -20,11 +20,12 @@ export class FlushTimer {
     private readonly flushMs: number,
     private readonly behind: () => boolean,
     private readonly fire: () => void,
+    private readonly maxMs: number = 2 * flushMs,
   ) {
     this.#interval = flushMs;
   }
 
-  /** The current interval (ms): `flushMs` to twice that. */
+  /** The current interval (ms): `flushMs` to `maxMs` (default twice `flushMs`). */
   get interval(): number {
     return this.#interval;
   }
@@ -50,7 +51,7 @@ export class FlushTimer {
   #adapt(lateMs: number): void {
     const step = this.flushMs / 5;
     this.#interval = lateMs > step || this.behind()
-      ? Math.min(2 * this.flushMs, this.#interval + step)
+      ? Math.min(Math.max(this.flushMs, this.maxMs), this.#interval + step)
       : Math.max(this.flushMs, this.#interval - step);
   }
 }

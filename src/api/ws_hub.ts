@@ -85,6 +85,7 @@ export class WsHub {
   #pendingChars = 1;
   readonly #slicer: FlushSlicer;
   #closed = false;
+  #prime: string | undefined;
   /** Characters waiting in all clients' queues (each shared frame once). */
   #queuedBytes = 0;
   #accounted = 0;
@@ -106,6 +107,7 @@ export class WsHub {
       this.#opts.flushMs,
       () => this.#slicer.backlog > 0,
       () => this.flush(),
+      this.#opts.maxFlushMs,
     );
   }
 
@@ -152,6 +154,11 @@ export class WsHub {
     }
     this.#clients.add(client);
     (client.batch ? this.#batched : this.#plain).add(client);
+    if (client.batch && this.#opts.primeWriteBuffer && this.#opts.flushMs > 0) {
+      const prime = () => !client.closed && this.#send(client, this.#primeFrame());
+      if (socket.readyState === WebSocket.OPEN) prime();
+      else socket.addEventListener("open", prime, { once: true });
+    }
     socket.addEventListener("message", (ev) => this.#onMessage(client, ev));
     socket.addEventListener("close", () => this.#remove(client));
     socket.addEventListener("error", () => this.#remove(client));
@@ -205,6 +212,11 @@ export class WsHub {
     if (frames.length === 0 || this.#batched.size === 0) return;
     this.#stats.batchesBuilt += frames.length;
     this.#slicer.push(frames, [...this.#batched]);
+  }
+
+  /** `[`, spaces, `]`: `maxBatchBytes` characters, an empty batch (see `primeWriteBuffer`). */
+  #primeFrame(): string {
+    return this.#prime ??= `[${" ".repeat(Math.max(0, this.#opts.maxBatchBytes - 2))}]`;
   }
 
   /** Closes every client with 1001 and stops accepting new ones. */

@@ -39,6 +39,19 @@ export interface WsHubOptions {
    * (default 25; 0 = every observation at once, as a one-element batch).
    */
   flushMs?: number;
+  /**
+   * Longest batch flush interval while the host is behind (see `ws_flush_timer.ts`; default
+   * twice `flushMs`; `flushMs` or less: the interval does not adapt).
+   */
+  maxFlushMs?: number;
+  /**
+   * Batch clients (with `flushMs` > 0) first get one frame of `maxBatchBytes` characters
+   * that is an empty JSON array padded with spaces, so the runtime's write buffer of the
+   * connection is sized once, at the largest batch frame, instead of growing by doubling
+   * through the sizes of the frames (up to twice the largest, plus the freed steps kept by the
+   * allocator). Default false.
+   */
+  primeWriteBuffer?: boolean;
   /** Most observations in one batch frame (default 1,000; a longer flush is split in order). */
   maxBatch?: number;
   /**
@@ -108,12 +121,15 @@ export const DEFAULT_CLIENT_OVERHEAD = 48 << 10;
 
 /** Fills in the defaults; `maxClients` defaults to what the memory budget holds. */
 export function resolveLimits(o: WsHubOptions = {}): WsLimits {
+  const flushMs = o.flushMs ?? 25;
   const highWaterBytes = o.highWaterBytes ?? 16 << 10;
   const maxBatchBytes = o.maxBatchBytes ?? 16 << 10;
   const memoryBudgetBytes = o.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
   const clientOverheadBytes = o.clientOverheadBytes ?? DEFAULT_CLIENT_OVERHEAD;
   return {
-    flushMs: o.flushMs ?? 25,
+    flushMs,
+    maxFlushMs: o.maxFlushMs ?? 2 * flushMs,
+    primeWriteBuffer: o.primeWriteBuffer ?? false,
     maxBatch: o.maxBatch ?? 1000,
     maxBatchBytes,
     sliceClients: Math.max(1, o.sliceClients ?? 100),

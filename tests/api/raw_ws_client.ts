@@ -32,6 +32,8 @@ export class RawWsClient {
   batchBytes = 0;
   closeCode = 0;
   latencies: number[] = [];
+  /** Probes: latency of the first (oldest) message of each frame (batch or plain). */
+  firstLatencies: number[] = [];
   #buf = new Uint8Array(256 * 1024);
   #start = 0;
   #end = 0;
@@ -105,7 +107,11 @@ export class RawWsClient {
           if (this.probe) {
             const text = dec.decode(b.subarray(off, off + len));
             const i = text.indexOf('"timestamp":"', text.indexOf('"first_seen"') + 14);
-            if (i > 0) this.latencies.push(Date.now() - Date.parse(text.slice(i + 13, i + 37)));
+            if (i > 0) {
+              const ms = Date.now() - Date.parse(text.slice(i + 13, i + 37));
+              this.latencies.push(ms);
+              this.firstLatencies.push(ms);
+            }
           }
         }
       }
@@ -135,6 +141,7 @@ export class RawWsClient {
     if (!this.probe) return;
     const now = Date.now();
     for (const m of msgs) this.latencies.push(now - Date.parse(m.data.timestamp));
+    if (msgs.length > 0) this.firstLatencies.push(now - Date.parse(msgs[0].data.timestamp));
   }
 
   /** Answers a ping (client frames are masked; a zero mask keeps the payload as is). */
