@@ -158,7 +158,7 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
           continue;
         }
         acc.write(writer, cell.key, ringText(res, cell));
-        const t = writer.end();
+        const t = writer.end(!o.memo);
         if (o.memo) memoPut(cell, o.memo.key, from, o.memo.tag, t);
         out.push(t);
         continue;
@@ -179,7 +179,7 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
     const ring = cell ? ringText(res, cell) : JSON.stringify(cellRing(res, key));
     writer.begin(key, a.count, a.best, ring);
     for (let k = 0; k < a.hs.length; k++) writer.node(a.hs[k], a.cnt[k], a.at[k], a.snr[k]);
-    out.push(writer.end());
+    out.push(writer.end(true));
   }
   return out;
 }
