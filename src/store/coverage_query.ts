@@ -11,6 +11,7 @@
 import { Accumulator } from "./coverage_accumulator.ts";
 import { type CellAgg, type CellText, memoHit, memoPut, ringText } from "./coverage_json.ts";
 import { CellWriter } from "./coverage_writer.ts";
+import { RingTexts } from "./coverage_ring.ts";
 import {
   type CoverageIndex,
   DAY_MS,
@@ -18,7 +19,7 @@ import {
   INDEX_MIN_RES,
   type IndexedCell,
 } from "./coverage_index.ts";
-import { cellOfMerc, cellQ, cellR, cellRing, hexSize, mercX, mercY, packCell } from "./hex_grid.ts";
+import { cellOfMerc, cellQ, cellR, hexSize, mercX, mercY, packCell } from "./hex_grid.ts";
 
 /** A latitude/longitude box. */
 export interface Bbox {
@@ -174,9 +175,10 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
       }
     }
   }
+  const rings = cells.size > 0 ? new RingTexts(res) : undefined;
   for (const [key, a] of cells) {
     const cell = res <= INDEX_MAX_RES ? idx.levels[res - INDEX_MIN_RES].get(key) : undefined;
-    const ring = cell ? ringText(res, cell) : JSON.stringify(cellRing(res, key));
+    const ring = cell ? ringText(res, cell) : rings!.text(key);
     writer.begin(key, a.count, a.best, ring);
     for (let k = 0; k < a.hs.length; k++) writer.node(a.hs[k], a.cnt[k], a.at[k], a.snr[k]);
     out.push(writer.end(true));
