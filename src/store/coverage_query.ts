@@ -9,7 +9,7 @@
  */
 
 import { Accumulator } from "./coverage_accumulator.ts";
-import { type CellAgg, type CellText, memoHit, memoPut, ringText } from "./coverage_json.ts";
+import { type CellAgg, type CellText, memoHit, memoPut } from "./coverage_json.ts";
 import { CellWriter } from "./coverage_writer.ts";
 import { RingTexts } from "./coverage_ring.ts";
 import {
@@ -115,6 +115,8 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
   const acc = new Accumulator(idx);
   const out: CellText[] = [];
   const writer = new CellWriter(idx, res, (h) => o.resolve(idx.heardKey(h)));
+  // ring texts (kept on the index's cells: their geometry never changes)
+  const rings = new RingTexts(res);
   const lat = idx.lat, lon = idx.lon;
   const inBox = (i: number) =>
     lat[i] >= b.minLat && lat[i] <= b.maxLat && lon[i] >= b.minLon && lon[i] <= b.maxLon;
@@ -158,7 +160,7 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
           if (o.memo) memoPut(cell, o.memo.key, from, o.memo.tag, null);
           continue;
         }
-        acc.write(writer, cell.key, ringText(res, cell));
+        acc.write(writer, cell.key, cell.ring ??= rings.text(cell.key));
         const t = writer.end(!o.memo);
         if (o.memo) memoPut(cell, o.memo.key, from, o.memo.tag, t);
         out.push(t);
@@ -175,10 +177,9 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
       }
     }
   }
-  const rings = cells.size > 0 ? new RingTexts(res) : undefined;
   for (const [key, a] of cells) {
     const cell = res <= INDEX_MAX_RES ? idx.levels[res - INDEX_MIN_RES].get(key) : undefined;
-    const ring = cell ? ringText(res, cell) : rings!.text(key);
+    const ring = cell ? cell.ring ??= rings.text(key) : rings.text(key);
     writer.begin(key, a.count, a.best, ring);
     for (let k = 0; k < a.hs.length; k++) writer.node(a.hs[k], a.cnt[k], a.at[k], a.snr[k]);
     out.push(writer.end(true));
