@@ -11,7 +11,6 @@
  */
 
 import type { IndexedCell } from "./coverage_index.ts";
-import { cellRing } from "./hex_grid.ts";
 
 /** One heard node in a cell. */
 export interface CoverageNode {
@@ -49,11 +48,6 @@ const utf8 = new TextEncoder();
 export const FEATURE_CAP = 5000;
 /** Windows memoised per indexed cell (the oldest is dropped beyond). */
 const MEMO_PER_CELL = 4;
-
-/** The ring text of an indexed cell (kept on the cell: its geometry never changes). */
-export function ringText(res: number, cell: IndexedCell): string {
-  return cell.ring ??= JSON.stringify(cellRing(res, cell.key));
-}
 
 /**
  * The memoised text of `cell` for window `key` starting at `sinceMs`, when its receptions in

@@ -9,8 +9,9 @@
  */
 
 import { Accumulator } from "./coverage_accumulator.ts";
-import { type CellAgg, type CellText, memoHit, memoPut, ringText } from "./coverage_json.ts";
+import { type CellAgg, type CellText, memoHit, memoPut } from "./coverage_json.ts";
 import { CellWriter } from "./coverage_writer.ts";
+import { RingTexts } from "./coverage_ring.ts";
 import {
   type CoverageIndex,
   DAY_MS,
@@ -18,7 +19,7 @@ import {
   INDEX_MIN_RES,
   type IndexedCell,
 } from "./coverage_index.ts";
-import { cellOfMerc, cellQ, cellR, cellRing, hexSize, mercX, mercY, packCell } from "./hex_grid.ts";
+import { cellOfMerc, cellQ, cellR, hexSize, mercX, mercY, packCell } from "./hex_grid.ts";
 
 /** A latitude/longitude box. */
 export interface Bbox {
@@ -114,6 +115,8 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
   const acc = new Accumulator(idx);
   const out: CellText[] = [];
   const writer = new CellWriter(idx, res, (h) => o.resolve(idx.heardKey(h)));
+  // ring texts (kept on the index's cells: their geometry never changes)
+  const rings = new RingTexts(res);
   const lat = idx.lat, lon = idx.lon;
   const inBox = (i: number) =>
     lat[i] >= b.minLat && lat[i] <= b.maxLat && lon[i] >= b.minLon && lon[i] <= b.maxLon;
@@ -157,8 +160,8 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
           if (o.memo) memoPut(cell, o.memo.key, from, o.memo.tag, null);
           continue;
         }
-        acc.write(writer, cell.key, ringText(res, cell));
-        const t = writer.end();
+        acc.write(writer, cell.key, cell.ring ??= rings.text(cell.key));
+        const t = writer.end(!o.memo);
         if (o.memo) memoPut(cell, o.memo.key, from, o.memo.tag, t);
         out.push(t);
         continue;
@@ -176,10 +179,10 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
   }
   for (const [key, a] of cells) {
     const cell = res <= INDEX_MAX_RES ? idx.levels[res - INDEX_MIN_RES].get(key) : undefined;
-    const ring = cell ? ringText(res, cell) : JSON.stringify(cellRing(res, key));
+    const ring = cell ? cell.ring ??= rings.text(key) : rings.text(key);
     writer.begin(key, a.count, a.best, ring);
     for (let k = 0; k < a.hs.length; k++) writer.node(a.hs[k], a.cnt[k], a.at[k], a.snr[k]);
-    out.push(writer.end());
+    out.push(writer.end(true));
   }
   return out;
 }

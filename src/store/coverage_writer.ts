@@ -26,6 +26,8 @@ export const CELL_NODE_CAP = 25;
 export type NodeNamer = (h: number) => { key: string; name: string };
 
 const utf8 = new TextEncoder();
+/** Size of the shared chunks of transient cells' bytes. */
+const ARENA_CHUNK = 256 * 1024;
 const FEATURE = utf8.encode(
   '{"type":"Feature","geometry":{"type":"Polygon","coordinates":[',
 );
@@ -77,6 +79,9 @@ export class CellWriter {
   readonly #snrs = new Map<number, Uint8Array>();
   #buf = new Uint8Array(8192);
   #at = 0;
+  /** Shared chunk the transient cells' bytes are copied into (one buffer for many cells). */
+  #arena = new Uint8Array(0);
+  #arenaAt = 0;
   #key = 0;
   #count = 0;
   #best = NaN;
@@ -165,8 +170,11 @@ export class CellWriter {
     rows.push(r);
   }
 
-  /** The feature of the cell as UTF-8 bytes, with its id and count. */
-  end(): CellText {
+  /**
+   * The feature of the cell as UTF-8 bytes, with its id and count. `transient`: the bytes
+   * are used only for this answer (not memoised), so they may share a chunk with other cells.
+   */
+  end(transient = false): CellText {
     const rows = this.#rows;
     if (rows.length > 1) sortRows(rows);
     this.#at = 0;
@@ -196,7 +204,27 @@ export class CellWriter {
     }
     this.#room(CUT.length);
     this.#bytes(rows.length > CELL_NODE_CAP ? CUT : END);
-    return { cell, count: this.#count, bytes: this.#buf.slice(0, this.#at) };
+    return {
+      cell,
+      count: this.#count,
+      bytes: transient ? this.#keep() : this.#buf.slice(0, this.#at),
+    };
+  }
+
+  /**
+   * The cell's bytes as a view of a shared chunk: one allocation per chunk instead of one
+   * buffer per cell (fewer external buffers for the collector to track and sweep).
+   */
+  #keep(): Uint8Array {
+    const n = this.#at;
+    if (this.#arenaAt + n > this.#arena.length) {
+      this.#arena = new Uint8Array(Math.max(ARENA_CHUNK, n));
+      this.#arenaAt = 0;
+    }
+    const at = this.#arenaAt;
+    this.#arena.set(this.#buf.subarray(0, n), at);
+    this.#arenaAt = at + n;
+    return this.#arena.subarray(at, at + n);
   }
 
   /** `${snr},"count":` (`null` for NaN), memoised per value. */
