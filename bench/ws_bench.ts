@@ -16,9 +16,9 @@
  * `--clients` are batch clients (`/ws?batch=1`, one array frame per flush); the
  * `--plain-clients` of the same run ask for nothing and get one frame per
  * observation, as CoreScope's frontend does. Both are measured separately.
- * `--flush-ms`, `--slice-clients` and `--drain-ms` override the hub's defaults (25 ms; 100
+ * `--flush-ms`, `--slice-clients` and `--drain-ms` override the hub's defaults (25 ms; 1,000
  * batch clients handed a flush per event-loop turn; a large value turns the
- * slices off) to compare them. The server runs with hopwatch's own V8 flags
+ * slices off, 100 was the default before session 7) to compare them. The server runs with hopwatch's own V8 flags
  * (`src/cli/v8_flags.ts`); `--server-v8-flags` replaces them with
  * `--v8-flags=FLAGS` (e.g. `--max-semi-space-size=2`); `MALLOC_*` variables of
  * the environment reach it as well. `serverMemoryMB` splits the growth while fed

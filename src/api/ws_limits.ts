@@ -64,9 +64,11 @@ export interface WsHubOptions {
    */
   maxBatchBytes?: number;
   /**
-   * Batch clients handed a flush per event-loop turn (default 100); the rest get it in the
+   * Batch clients handed a flush per event-loop turn (default 1,000); the rest get it in the
    * next turns, in order. Each `send` is a copy for its socket until written, so this bounds
-   * the copies alive at once.
+   * the copies alive at once. 100 was the default until session 7: on a quiet box, 1,000 batch
+   * clients got batch p99 99-187 ms with 1,000 against 191-220 ms with 100, and no more memory
+   * growth (BENCHMARKS.md, lead's re-runs, session 7).
    */
   sliceClients?: number;
   /** Queue bound in frames (default 256, like the reference). */
@@ -132,7 +134,7 @@ export function resolveLimits(o: WsHubOptions = {}): WsLimits {
     primeWriteBuffer: o.primeWriteBuffer ?? false,
     maxBatch: o.maxBatch ?? 1000,
     maxBatchBytes,
-    sliceClients: Math.max(1, o.sliceClients ?? 100),
+    sliceClients: Math.max(1, o.sliceClients ?? 1_000),
     maxQueueFrames: o.maxQueueFrames ?? 256,
     maxQueueBytes: o.maxQueueBytes ?? 1 << 20,
     highWaterBytes,
