@@ -82,7 +82,7 @@ export interface BackfillProgress {
   skipped: number;
   /** RFC3339 start time, or null before the first start. */
   startedAt: string | null;
-  /** Rows visited per second since the start. */
+  /** Rows visited per second from the start to now, or to the end of a finished run. */
   ratePerSec: number;
   /** Error message when `failed`. */
   error?: string;
@@ -126,6 +126,8 @@ export class Backfill {
   #sliceMs: number;
   #pauseMs: number;
   #now: () => number;
+  /** When the last run ended (epoch ms): its rate stays that run's, not one decaying over idle time. */
+  #ended = 0;
   #state: BackfillProgress["state"] = "idle";
   #done = 0;
   #total = 0;
@@ -154,7 +156,8 @@ export class Backfill {
 
   /** A snapshot of the job's progress. */
   get progress(): BackfillProgress {
-    const elapsed = this.#started ? (this.#now() - this.#started) / 1000 : 0;
+    const until = this.#state === "running" ? this.#now() : this.#ended;
+    const elapsed = this.#started ? (until - this.#started) / 1000 : 0;
     const p: BackfillProgress = {
       state: this.#state,
       done: this.#done,
@@ -221,6 +224,7 @@ export class Backfill {
           await this.#afterSlice?.();
           if (this.#stop) {
             this.#state = "stopped";
+            this.#ended = this.#now();
             return this.progress;
           }
         }
@@ -233,6 +237,7 @@ export class Backfill {
       this.#state = "failed";
       this.#error = err instanceof Error ? err.message : String(err);
     }
+    this.#ended = this.#now();
     return this.progress;
   }
 

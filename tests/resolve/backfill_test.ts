@@ -80,7 +80,9 @@ Deno.test("backfill: fills and improves rows in bounded, yielding slices with ex
   assert.equal(done.done, 3000);
   assert.equal(done.total, 3000);
   assert.equal(done.skipped, 0);
-  assert.ok(done.ratePerSec >= 0);
+  assert.ok(done.ratePerSec > 0);
+  clock += 3_600_000; // an hour idle after the run: its rate is the run's, not one decaying
+  assert.equal(job.progress.ratePerSec, done.ratePerSec);
   assert.equal(typeof done.startedAt, "string");
   assert.ok(log.limits.every((l) => l === 200));
   // A slice ends once 3 ms have passed: 3 rows per slice on this clock.
