@@ -65,7 +65,6 @@ export async function buildReach(
   const ids: number[] = [];
   const slots: number[] = [];
   const json = new Map<number, string | null>();
-  const missing: number[] = [];
   let fed = 0, unreadable = 0, slices = 0;
   let ci = 0, r = 0;
   let start = performance.now();
@@ -92,18 +91,9 @@ export async function buildReach(
       r++;
     }
     if (ids.length === 0) break;
-    // the paths: the live window, else one batched read (nothing changes until they are fed)
+    // the paths: the live window or the LRU, else one batched read (nothing changes until fed)
     json.clear();
-    missing.length = 0;
-    const cache = core.resolvedCache;
-    for (const id of ids) {
-      const v = cache.live.get(id);
-      if (v !== undefined) json.set(id, v);
-      else missing.push(id);
-    }
-    if (missing.length > 0 && cache.fetch !== null) {
-      for (const [id, v] of cache.fetch(missing)) json.set(id, v);
-    }
+    core.resolvedCache.peekJson(ids, json);
     for (let i = 0; i < ids.length; i++) {
       const os = slots[i];
       const keys = parsePath(json.get(ids[i]) ?? null, core.obs.chunk(os).hopCount[os & OBM]);

@@ -159,20 +159,18 @@ export function stageReachRemoval(core: StoreCore, txIds: Iterable<number>): voi
  * Paths come from the staged reads, the live window, the LRU, else one batched fetch.
  */
 export function reachRemove(core: StoreCore, txIds: Iterable<number>): void {
-  const st = core.reachFeed, cache = core.resolvedCache;
+  const st = core.reachFeed;
   const slots: number[] = [];
+  const obsIds: number[] = [];
   const json = new Map<number, string | null>();
-  const missing: number[] = [];
   forResolvedObs(core, txIds, (o, os) => {
     slots.push(os);
-    const v = st.staged.get(o) ?? cache.live.get(o) ?? cache.lru.peek(o);
-    if (v !== undefined) json.set(o, v);
-    else missing.push(o);
+    obsIds.push(o);
+    const staged = st.staged.get(o);
+    if (staged != null) json.set(o, staged);
   });
   st.staged.clear();
-  if (missing.length > 0 && cache.fetch !== null) {
-    for (const [id, v] of cache.fetch(missing)) json.set(id, v);
-  }
+  core.resolvedCache.peekJson(obsIds, json);
   const hc = hopCountOf(core);
   for (const os of slots) {
     const id = core.obs.chunk(os).id[os & OBM];

@@ -149,6 +149,29 @@ export class ResolvedPathCache {
     return out;
   }
 
+  /**
+   * Stored JSON (`""` stands for NULL) of `obsIds` for a job that reads many paths once: the
+   * live window, the LRU (peeked, not promoted), else one fetch call for the rest. Unlike
+   * {@linkcode ResolvedPathCache.get} it leaves the LRU and the counters as they are, so a bulk
+   * read does not evict what the pages use. Ids already in `into` keep what they have.
+   */
+  peekJson(
+    obsIds: Iterable<number>,
+    into: Map<number, string | null> = new Map(),
+  ): Map<number, string | null> {
+    const missing: number[] = [];
+    for (const id of obsIds) {
+      if (into.has(id)) continue;
+      const v = this.live.get(id) ?? this.lru.peek(id);
+      if (v !== undefined) into.set(id, v);
+      else missing.push(id);
+    }
+    if (missing.length > 0 && this.fetch !== null) {
+      for (const [id, v] of this.fetch(missing)) into.set(id, v);
+    }
+    return into;
+  }
+
   /** Counters and sizes. */
   stats(): ResolvedCacheStats {
     return { ...this.counters, liveSize: this.live.size, lruSize: this.lru.size };

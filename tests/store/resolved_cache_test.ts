@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { ids, key, newStore, obsInput } from "./helpers.ts";
-import { parseResolvedJson } from "../../src/store/resolved_cache.ts";
+import { parseResolvedJson, ResolvedPathCache } from "../../src/store/resolved_cache.ts";
 
 Deno.test("on-demand resolved paths: one batched fetch per page, LRU hit on the second request", () => {
   // A real SQLite table stands in for src/db/queries.ts.
@@ -81,4 +81,33 @@ Deno.test("a stored value of the wrong length or all-null counts as NULL", () =>
   assert.equal(parseResolvedJson("not json"), null);
   assert.equal(parseResolvedJson("[1,2]"), null);
   assert.deepEqual(parseResolvedJson('["AB", null]', 2), ["ab", null]);
+});
+
+Deno.test("peekJson: live window, then the LRU unpromoted, then one fetch; counters untouched", () => {
+  const calls: number[][] = [];
+  const cache = new ResolvedPathCache((want: number[]) => {
+    calls.push([...want]);
+    return new Map(want.map((id) => [id, id === 9 ? null : `["db${id}"]`]));
+  }, { lruMax: 2, liveMax: 10 });
+  cache.putLive(1, '["live1"]');
+  cache.lru.set(2, '["lru2"]');
+  cache.lru.set(3, '["lru3"]');
+  const before = { ...cache.counters };
+  const into = new Map<number, string | null>([[4, '["kept4"]']]);
+  const out = cache.peekJson([1, 2, 4, 5, 9], into);
+  assert.equal(out, into);
+  assert.deepEqual([...out].sort((a, b) => a[0] - b[0]), [
+    [1, '["live1"]'],
+    [2, '["lru2"]'],
+    [4, '["kept4"]'],
+    [5, '["db5"]'],
+    [9, null],
+  ]);
+  assert.deepEqual(calls, [[5, 9]], "one fetch, only for what neither cache held");
+  assert.deepEqual(cache.counters, before);
+  // 2 was peeked, not promoted: the next insert evicts it, the least recently used
+  cache.lru.set(6, '["lru6"]');
+  assert.equal(cache.lru.has(2), false);
+  assert.equal(cache.lru.has(3), true);
+  assert.equal(cache.lru.has(5), false, "fetched paths are not put in the LRU");
 });
