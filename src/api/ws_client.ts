@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { LiveSocket } from "./ws_socket.ts";
+
 /** Counters exposed through `/metrics` and `/api/health`. */
 export interface WsHubStats {
   clients: number;
@@ -54,7 +56,7 @@ export interface SharedFrame {
 
 /** One connected client as the hub tracks it. */
 export interface Client {
-  socket: WebSocket;
+  socket: LiveSocket;
   batch: boolean;
   queue: SharedFrame[];
   /** Characters in this client's queue (how far behind it is, shared frames counted in full). */
@@ -77,7 +79,7 @@ export interface Client {
 }
 
 /** A fresh record for `socket`. */
-export function newClient(socket: WebSocket, batch: boolean): Client {
+export function newClient(socket: LiveSocket, batch: boolean): Client {
   return {
     socket,
     batch,

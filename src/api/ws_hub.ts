@@ -36,6 +36,7 @@
 
 import { batchFrames, buildPacketFrame, type LiveEvent } from "./ws_frame.ts";
 import { FlushSlicer } from "./ws_slices.ts";
+import type { LiveSocket } from "./ws_socket.ts";
 import { FlushTimer } from "./ws_flush_timer.ts";
 import { accountClients, resolveLimits, type WsHubOptions, type WsLimits } from "./ws_limits.ts";
 import {
@@ -141,9 +142,10 @@ export class WsHub {
 
   /**
    * Takes over a socket returned by `Deno.upgradeWebSocket` (or hono's
-   * `upgradeWebSocket`); the hub owns its `message`, `close` and `error` handlers.
+   * `upgradeWebSocket`), or an npm `ws` one (`ws_lib_socket.ts`); the hub owns its
+   * `message`, `close` and `error` handlers.
    */
-  attach(socket: WebSocket, options: AttachOptions = {}): void {
+  attach(socket: LiveSocket, options: AttachOptions = {}): void {
     const client = newClient(socket, options.batch === true);
     if (this.#closed || this.#clients.size >= this.#opts.maxClients) {
       const code = this.#closed ? CLOSE_GOING_AWAY : CLOSE_TRY_AGAIN;
@@ -432,7 +434,7 @@ export class WsHub {
   }
 
   /** Frames within the limit are read and discarded; a larger one closes with 1009. */
-  #onMessage(c: Client, ev: MessageEvent): void {
+  #onMessage(c: Client, ev: { data: unknown }): void {
     if (clientFrameSize(ev.data) <= this.#opts.maxClientFrameBytes) return;
     this.#stats.oversizeClientFrames++;
     try {

@@ -8,6 +8,9 @@
  * host, or listed exactly in `corsAllowedOrigins` (`*` is ignored here);
  * anything else gets 403 before the upgrade. Keepalive pings every 30 s come
  * from Deno (`idleTimeout`), which also closes a peer that stops answering.
+ * On the live port (`live.port`, `live_port.ts`) the same checks run and npm
+ * `ws` completes the upgrade on the raw connection; `live.mainPortWs: false`
+ * turns the main port's upgrades off (404).
  *
  * @module
  */
@@ -18,6 +21,8 @@ import type { ApiContext } from "./deps.ts";
 import { ApiError } from "./errors.ts";
 import { boolParam } from "./params.ts";
 import { type AnyRoute, route } from "./route_def.ts";
+import { isLiveUpgradeEnv } from "./live_upgrade.ts";
+import { liveSettings } from "../cli/live_config.ts";
 
 /** Seconds of silence before Deno pings a client (and closes it if no pong follows). */
 export const WS_IDLE_TIMEOUT_S = 30;
@@ -55,11 +60,19 @@ function upgrader(ctx: ApiContext) {
   const batched = upgradeWebSocket(() => ({
     onOpen: (_ev, ws) => ctx.hub.attach(ws.raw as WebSocket, { batch: true }),
   }), { idleTimeout: WS_IDLE_TIMEOUT_S });
+  const mainPortWs = liveSettings(ctx.config.raw).mainPortWs;
   return async (c: Context, next: Next, batch: boolean) => {
+    const live = isLiveUpgradeEnv(c.env);
+    if (!live && !mainPortWs) throw new ApiError(404, "the live feed is served on the live port");
     if (!originAllowed(c.req.header("origin"), c.req.header("host"), allowed)) {
       throw new ApiError(403, "WebSocket origin not allowed");
     }
     if (ctx.hub.closed) throw new ApiError(503, "server shutting down");
+    // On the live port: npm `ws` completes the upgrade on the raw connection.
+    if (live) {
+      c.env.liveUpgrade(batch);
+      return c.body(null, 204);
+    }
     return await (batch ? batched : plain)(c, next);
   };
 }
@@ -67,6 +80,7 @@ function upgrader(ctx: ApiContext) {
 /** `GET /ws` as a route definition (listed in `/api/spec`). */
 export function wsRoutes(ctx: ApiContext): AnyRoute[] {
   const upgrade = upgrader(ctx);
+  const mainPortWs = liveSettings(ctx.config.raw).mainPortWs;
   return [route({
     method: "GET",
     path: "/ws",
@@ -81,18 +95,31 @@ export function wsRoutes(ctx: ApiContext): AnyRoute[] {
     },
     returns: "101 Switching Protocols; 426 without an upgrade request",
     handler: async (c, p) => {
+      if (!mainPortWs && !isLiveUpgradeEnv(c.env)) {
+        throw new ApiError(404, "the live feed is served on the live port");
+      }
       if (!isUpgrade(c)) return c.json({ error: "expected a WebSocket upgrade" }, 426);
       const res = await upgrade(c, () => Promise.resolve(), p.batch);
       return res ?? c.json({ error: "expected a WebSocket upgrade" }, 426);
     },
+  }), route({
+    method: "GET",
+    path: "/api/live",
+    tag: "live",
+    summary: "Where the live feed is served: the live port (live.port, npm ws on the raw " +
+      "connection; null when off) and whether the main port's /ws answers (live.mainPortWs)",
+    params: {},
+    returns: "{port: number|null, path: '/ws', mainPortWs: boolean}",
+    handler: (c) => c.json({ ...liveSettings(ctx.config.raw), path: "/ws" }),
   })];
 }
 
 /** Registers the upgrade on `/` (CoreScope's UI connects there; `?batch=1` works too). */
 export function registerWebSocket(app: Hono, ctx: ApiContext): void {
   const upgrade = upgrader(ctx);
+  const mainPortWs = liveSettings(ctx.config.raw).mainPortWs;
   const guarded: MiddlewareHandler = async (c: Context, next: Next) => {
-    if (!isUpgrade(c)) return await next();
+    if (!isUpgrade(c) || (!mainPortWs && !isLiveUpgradeEnv(c.env))) return await next();
     return await upgrade(c, next, wantsBatch(c.req.query("batch")));
   };
   app.get("/", guarded);

@@ -8,6 +8,7 @@
  */
 
 import { isPlainObject, validateConfig } from "./config_schema.ts";
+import { liveConfigProblems } from "./live_config.ts";
 import { validateGeoConfig } from "./config_geo.ts";
 import type { LogLevel } from "../log/logger.ts";
 
@@ -190,6 +191,7 @@ export function loadConfig(
   }
   const apiKey = env("HOPWATCH_API_KEY");
   if (apiKey) cfg.apiKey = apiKey;
+  problems.push(...liveConfigProblems(raw, cfg.port));
   if (problems.length) throw new ConfigError(problems);
   return cfg;
 }

@@ -11,7 +11,7 @@ import { noEffectWarnings } from "./config_reference.ts";
 
 /** One validation rule. */
 export type Rule =
-  | { kind: "int"; min?: number; max?: number }
+  | { kind: "int"; min?: number; max?: number; nullable?: boolean }
   | { kind: "number"; min?: number; max?: number }
   | { kind: "string"; oneOf?: readonly string[]; pattern?: RegExp; describe?: string }
   | { kind: "bool" }
@@ -111,7 +111,13 @@ export const CONFIG_SCHEMA: Rule = obj({
   neighborGraph: obj({ maxEdgeKm: any, maxAgeDays: any, cacheRecomputeIntervalSeconds: any }),
   healthThresholds: { kind: "record", of: num(0) },
   liveMap: obj({ propagationBufferMs: num(0), maxNodes: int(100, 20_000) }),
-  live: obj({ flushMs: int(0, 1000), maxClients: int(1, 100_000), memoryBudgetMB: num(16) }),
+  live: obj({
+    flushMs: int(0, 1000),
+    maxClients: int(1, 100_000),
+    memoryBudgetMB: num(16),
+    port: { kind: "int", min: 1, max: 65535, nullable: true },
+    mainPortWs: bool,
+  }),
   resolvedPath: obj({ backfillHours: num(0) }),
   resolver: obj({
     maxLinkKm: num(1, 2000),
@@ -195,7 +201,7 @@ function range(min?: number, max?: number): string {
 export function expectation(rule: Rule): string {
   switch (rule.kind) {
     case "int":
-      return `a whole number${range(rule.min, rule.max)}`;
+      return `a whole number${range(rule.min, rule.max)}${rule.nullable ? " or null" : ""}`;
     case "number":
       return `a number${range(rule.min, rule.max)}`;
     case "string":
@@ -226,6 +232,7 @@ function check(value: unknown, rule: Rule, path: string, out: ValidationResult):
       return;
     case "int":
     case "number": {
+      if (value === null && rule.kind === "int" && rule.nullable) return;
       const ok = typeof value === "number" && Number.isFinite(value) &&
         (rule.kind === "number" || Number.isInteger(value)) &&
         (rule.min === undefined || value >= rule.min) &&

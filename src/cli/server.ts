@@ -25,6 +25,7 @@ import { hubOptionsFromConfig } from "../api/ws_limits.ts";
 import { checkApiKey } from "../api/security.ts";
 import { EventLoopMonitor, MetricsRegistry } from "../api/metrics.ts";
 import { mountUi } from "./ui_mount.ts";
+import { startLiveFeedPort } from "./live_server.ts";
 import { BackgroundJobs, RETENTION_FIRST_RUN_MS } from "./background_jobs.ts";
 import { warnRetentionAhead } from "./retention_preview.ts";
 
@@ -154,6 +155,11 @@ export async function startServer(
       port = addr.port;
     },
   }, app.fetch);
+  const live = await startLiveFeedPort(config, app.fetch, hub, abort.signal, log).catch((e) => {
+    hub.close();
+    abort.abort();
+    throw e;
+  });
   const listeningAtMs = performance.now();
   const httpReadyMs = listeningAtMs - t0;
   log.info("listening", {
@@ -234,6 +240,7 @@ export async function startServer(
       jobs.saveGraph();
       await stack.close();
       await server.finished.catch(() => {});
+      await live?.finished;
       clearTimeout(deadline);
       log.info("stopped");
     })();

@@ -1,0 +1,30 @@
+/**
+ * What the live hub (`ws_hub.ts`) needs of a WebSocket: Deno's `WebSocket`
+ * (from `Deno.upgradeWebSocket`) has it, and so has `WsLibSocket` (npm `ws`
+ * on the live port, `ws_lib_socket.ts`).
+ *
+ * @module
+ */
+
+/** A server-side WebSocket as the hub drives it. */
+export interface LiveSocket {
+  /** 0 connecting, 1 open, 2 closing, 3 closed (`WebSocket.OPEN` etc.). */
+  readonly readyState: number;
+  /**
+   * Bytes handed to `send` that the server still holds, read exactly; more than the hub's
+   * high-water mark makes it queue instead of sending.
+   */
+  readonly bufferedAmount: number;
+  /** Sends one text frame. */
+  send(data: string): void;
+  /** Starts the closing handshake. */
+  close(code?: number, reason?: string): void;
+  /** `message` listeners get `{data}`; `open`, `close` and `error` listeners no data. */
+  addEventListener(type: "message", listener: (ev: { data: unknown }) => void): void;
+  /** See above. */
+  addEventListener(
+    type: "open" | "close" | "error",
+    listener: () => void,
+    options?: { once?: boolean },
+  ): void;
+}
