@@ -53,6 +53,8 @@ import { createStack } from "../src/cli/stack.ts";
 import { Logger } from "../src/log/logger.ts";
 import { createApp } from "../src/api/app.ts";
 import { WsHub } from "../src/api/ws_hub.ts";
+import { startLivePort } from "../src/api/live_port.ts";
+import { liveSocketStats } from "../src/api/ws_lib_socket.ts";
 import { buildPacketFrame } from "../src/api/ws_frame.ts";
 import { RawWsClient as RawClient } from "../tests/api/raw_ws_client.ts";
 import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
@@ -123,8 +125,18 @@ async function serverMode(): Promise<void> {
     { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen() {} },
     app.fetch,
   );
+  // WS_BENCH_LIVE=1: the clients connect to the live port (npm `ws`, `live_port.ts`).
+  const live = Deno.env.get("WS_BENCH_LIVE") === "1"
+    ? await startLivePort({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: app.fetch,
+      hub,
+      signal: ac.signal,
+    })
+    : null;
   console.log(JSON.stringify({
-    port: server.addr.port,
+    port: live?.port ?? server.addr.port,
     pid: Deno.pid,
     flushMs: hub.limits.flushMs,
     maxFlushMs: hub.limits.maxFlushMs,
@@ -144,7 +156,9 @@ async function serverMode(): Promise<void> {
           (m.external / 1e6).toFixed(0)
         } accounted ${
           (st.accountedBytes / 1e6).toFixed(1)
-        } queued ${st.queuedBytes} sent ${st.framesSent}`,
+        } queued ${st.queuedBytes} sent ${st.framesSent} tcpMemPages ${tcpMemPages()} live ${
+          JSON.stringify(liveSocketStats)
+        }`,
       );
     }, 1000);
   }
@@ -294,6 +308,16 @@ async function clientWorkerMode(
 }
 
 // ---------------------------------------------------------------- main
+
+/** Kernel TCP memory in pages (`/proc/net/sockstat`, `TCP: ... mem N`), -1 if unreadable. */
+function tcpMemPages(): number {
+  try {
+    const m = /^TCP:.* mem (\d+)/m.exec(Deno.readTextFileSync("/proc/net/sockstat"));
+    return m ? Number(m[1]) : -1;
+  } catch {
+    return -1;
+  }
+}
 
 /** CPU seconds (user + system) a process has used, from /proc. */
 function cpuSeconds(pid: number): number {

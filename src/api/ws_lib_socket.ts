@@ -1,60 +1,97 @@
 /**
- * The hub's view of an npm `ws` socket (see `ws_socket.ts` for the interface,
- * which Deno's WebSocket also has), with what `ws` makes possible:
+ * The hub's view of an npm `ws` socket on the live port (see `ws_socket.ts`
+ * for the interface, which Deno's WebSocket also has), with what owning the
+ * connection makes possible:
  *
- * - **A cap on bytes in flight.** The socket pings the client after every
- *   `PING_EVERY_BYTES` sent; a pong proves everything sent before its ping was
- *   read. While more than `IN_FLIGHT_CAP_BYTES` are unproven,
- *   `bufferedAmount` reports at least `HELD_BACK_BYTES` (over the hub's
- *   high-water mark), so the hub queues and, if nothing moves, closes the
- *   client with 1013. A client that
- *   does not read thus pins at most the cap (plus its kernel's share) instead
- *   of filling its socket buffers (up to 4 MiB each on loopback).
- * - **A close that frees the connection.** After a close frame the
- *   connection is reset (`resetAndDestroy`: RST, the kernel drops what is
- *   unsent) if it is still open `RESET_AFTER_MS` later: a client that does not
- *   read never reads the close frame behind its backlog either.
- * - **Keepalive.** {@linkcode WsLibSocket.keepalive} (every 30 s from the
- *   front) pings an idle client and resets one whose previous ping is still
- *   unanswered, as Deno's `idleTimeout` did.
- * - Unmasked client frames close the connection with 1002, frames over 512
- *   bytes with 1009 (`ws` itself, `maxPayload`).
+ * - **A window on bytes in flight.** The socket pings the client after every
+ *   quarter of its window sent, several pings outstanding at once; a pong proves
+ *   everything sent before its ping was read. While more than the client's
+ *   window is unproven, `bufferedAmount` reports at least `HELD_BACK_BYTES`
+ *   (over the hub's high-water mark), so the hub queues and, if nothing moves,
+ *   closes the client with 1013. The window starts at `MIN_WINDOW_BYTES` and
+ *   grows fourfold with every pong, up to `MAX_WINDOW_BYTES`: a
+ *   client that reads is soon paced by its reading, not by the pong round trip,
+ *   while one that never reads pins at most `MIN_WINDOW_BYTES` of kernel
+ *   buffers instead of filling them (up to 4 MiB per socket on loopback).
+ * - **Frames of one turn written together.** The first send of an event-loop
+ *   turn corks the connection; all corked connections are uncorked once, in
+ *   the next turn (`setImmediate`), so a client's frames of one turn leave in
+ *   one write (`writev`) instead of one syscall each.
+ * - **A close that frees the connection.** After a close frame the connection
+ *   is reset (RST: the kernel drops what is unsent) if it is still open
+ *   `RESET_AFTER_MS` later: a client that does not read never reads the close
+ *   frame behind its backlog either.
+ * - **Keepalive.** {@linkcode WsLibSocket.keepalive} (every 30 s from the live
+ *   port) pings an idle client and resets one whose earlier ping is still
+ *   unanswered, as Deno's `idleTimeout` does.
+ * - Unmasked client frames close the connection with 1002, frames over the
+ *   upgrade's `maxPayload` with 1009 (`ws` itself).
  *
  * @module
  */
 
 import type { WebSocket as WsSocket } from "ws";
 import type net from "node:net";
+import { setImmediate } from "node:timers";
 import type { LiveSocket } from "./ws_socket.ts";
 
-/** A ping after this many bytes sent since the last one. */
-export const PING_EVERY_BYTES = 32 << 10;
-/** Most bytes sent and not yet proven read (by a pong) before the hub must queue. */
-export const IN_FLIGHT_CAP_BYTES = 128 << 10;
-/** What `bufferedAmount` reports at least while over the cap (the hub's mark is 16 KiB). */
+/** A ping after a quarter of the client's window was sent since the last one. */
+export const PINGS_PER_WINDOW = 4;
+/** The window of unproven bytes of a client that has not answered a ping yet. */
+export const MIN_WINDOW_BYTES = 16 << 10;
+/** The window grows this many times with every pong. */
+export const WINDOW_GROWTH = 4;
+/** The largest window (reached after three pongs). */
+export const MAX_WINDOW_BYTES = 1 << 20;
+/** Most pings outstanding at once (a client this far behind is held back anyway). */
+const MAX_PINGS = 8;
+/** What `bufferedAmount` reports at least while over the window (the hub's mark is 16 KiB). */
 export const HELD_BACK_BYTES = 64 << 10;
 /** A closed connection still open after this long is reset. */
 export const RESET_AFTER_MS = 1000;
 
+/** Counters of all live-port sockets (for benches and traces). */
+export const liveSocketStats = { pings: 0, pongs: 0, resets: 0, uncorks: 0, heldBack: 0 };
+
+/** Connections corked this turn (with what they held before); uncorked together in the next. */
+const corked = new Map<net.Socket, number>();
+let uncorkArmed = false;
+
+function uncorkAll(): void {
+  uncorkArmed = false;
+  for (const raw of corked.keys()) {
+    liveSocketStats.uncorks++;
+    if (!raw.destroyed) raw.uncork();
+  }
+  corked.clear();
+}
+
 /** An npm `ws` socket as the hub drives it. */
 export class WsLibSocket implements LiveSocket {
   readonly #ws: WsSocket;
+  readonly #raw: net.Socket | undefined;
   /** Bytes sent (UTF-16 units of text frames, a close bound for JSON). */
   #sent = 0;
-  /** `#sent` when the last answered ping went out. */
+  /** Bytes proven read: `#sent` when the last answered ping went out. */
   #acked = 0;
-  /** `#sent` when the outstanding ping went out; -1: none outstanding. */
-  #pingAt = -1;
-  /** The keepalive tick saw the outstanding ping already. */
+  /** `#sent` at each outstanding ping, oldest first (pongs come back in order). */
+  readonly #pings: number[] = [];
+  /** `#sent` at the last ping (answered or not). */
+  #lastPingAt = 0;
+  #window = MIN_WINDOW_BYTES;
+  /** The keepalive tick saw the oldest outstanding ping already. */
   #pingSeen = false;
   #resetTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Wraps an open `ws` socket. */
   constructor(ws: WsSocket) {
     this.#ws = ws;
+    this.#raw = (ws as unknown as { _socket?: net.Socket })._socket;
     ws.on("pong", () => {
-      if (this.#pingAt >= 0) this.#acked = this.#pingAt;
-      this.#pingAt = -1;
+      liveSocketStats.pongs++;
+      const at = this.#pings.shift();
+      if (at !== undefined) this.#acked = at;
+      this.#window = Math.min(MAX_WINDOW_BYTES, this.#window * WINDOW_GROWTH);
       this.#pingSeen = false;
     });
     ws.on("close", () => clearTimeout(this.#resetTimer));
@@ -67,23 +104,46 @@ export class WsLibSocket implements LiveSocket {
     return this.#ws.readyState;
   }
 
-  /**
-   * Bytes the server holds for this socket (`ws`'s and the stream's buffers); while the
-   * unproven bytes in flight are over the cap, at least `HELD_BACK_BYTES` (over the hub's
-   * default high-water mark, so it queues). Not the unproven bytes themselves: those are in
-   * the kernel or on the wire, and counting them in the hub's memory accounting (twice, as
-   * Deno's copies are) closed reading clients whose pongs came late.
-   */
-  get bufferedAmount(): number {
-    const held = this.#ws.bufferedAmount;
-    return this.#sent - this.#acked > IN_FLIGHT_CAP_BYTES ? Math.max(held, HELD_BACK_BYTES) : held;
+  /** Bytes sent and not yet proven read by a pong. */
+  get unproven(): number {
+    return this.#sent - this.#acked;
   }
 
-  /** Sends a text frame; pings once `PING_EVERY_BYTES` went out since the last proof. */
+  /**
+   * Bytes the server holds for this socket (`ws`'s and the stream's buffers; while corked,
+   * what they held before this turn's frames); while the unproven bytes are over the window, at least `HELD_BACK_BYTES` (over
+   * the hub's high-water mark, so it queues). Not the unproven bytes themselves: those are in
+   * the kernel or on the wire, and counting them in the hub's memory accounting would close
+   * reading clients whose pongs come late.
+   */
+  get bufferedAmount(): number {
+    // This turn's corked frames leave at the next turn: only what was held before counts.
+    const raw = this.#raw;
+    const held = (raw && corked.get(raw)) ?? this.#ws.bufferedAmount;
+    if (this.#sent - this.#acked <= this.#window) return held;
+    liveSocketStats.heldBack++;
+    return Math.max(held, HELD_BACK_BYTES);
+  }
+
+  /** Sends a text frame (corked until the next turn); pings every quarter window. */
   send(data: string): void {
+    const raw = this.#raw;
+    if (raw && !corked.has(raw) && !raw.destroyed) {
+      corked.set(raw, this.#ws.bufferedAmount);
+      raw.cork();
+      if (!uncorkArmed) {
+        uncorkArmed = true;
+        setImmediate(uncorkAll);
+      }
+    }
     this.#ws.send(data);
     this.#sent += data.length;
-    if (this.#pingAt < 0 && this.#sent - this.#acked >= PING_EVERY_BYTES) this.#ping();
+    if (
+      this.#sent - this.#lastPingAt >= this.#window / PINGS_PER_WINDOW &&
+      this.#pings.length < MAX_PINGS
+    ) {
+      this.#ping();
+    }
   }
 
   /** Sends a close frame; resets the connection if it is still open `RESET_AFTER_MS` later. */
@@ -94,18 +154,20 @@ export class WsLibSocket implements LiveSocket {
 
   /** Drops the connection at once (RST; nothing unsent is kept by the kernel). */
   reset(): void {
-    const raw = (this.#ws as unknown as { _socket?: net.Socket })._socket;
+    const raw = this.#raw;
+    liveSocketStats.resets++;
     if (raw && !raw.destroyed) {
+      corked.delete(raw);
       if (typeof raw.resetAndDestroy === "function") raw.resetAndDestroy();
       else raw.destroy();
     }
     this.#ws.terminate();
   }
 
-  /** A keepalive tick: pings an idle client; resets one whose earlier ping is unanswered. */
+  /** A keepalive tick: pings an idle client; resets one whose oldest ping is unanswered. */
   keepalive(): void {
     if (this.#ws.readyState !== 1) return;
-    if (this.#pingAt >= 0) {
+    if (this.#pings.length > 0) {
       if (this.#pingSeen) return this.reset();
       this.#pingSeen = true;
       return;
@@ -126,8 +188,10 @@ export class WsLibSocket implements LiveSocket {
   }
 
   #ping(): void {
-    this.#pingAt = this.#sent;
-    this.#pingSeen = false;
+    this.#pings.push(this.#sent);
+    this.#lastPingAt = this.#sent;
+    if (this.#pings.length === 1) this.#pingSeen = false;
+    liveSocketStats.pings++;
     try {
       this.#ws.ping();
     } catch { /* closing */ }

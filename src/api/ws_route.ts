@@ -81,37 +81,42 @@ function upgrader(ctx: ApiContext) {
 export function wsRoutes(ctx: ApiContext): AnyRoute[] {
   const upgrade = upgrader(ctx);
   const mainPortWs = liveSettings(ctx.config.raw).mainPortWs;
-  return [route({
-    method: "GET",
-    path: "/ws",
-    tag: "live",
-    summary: "Live feed (WebSocket upgrade): one {type:'packet', data} message per observation; " +
-      "with batch=1, JSON arrays of those messages, one frame per flush interval " +
-      "(live.flushMs, default 25 ms), in order; lag notices are {type:'lag', dropped}",
-    params: {
-      batch: boolParam({
-        description: "send JSON arrays of messages (one frame per flush) instead of one frame each",
-      }),
-    },
-    returns: "101 Switching Protocols; 426 without an upgrade request",
-    handler: async (c, p) => {
-      if (!mainPortWs && !isLiveUpgradeEnv(c.env)) {
-        throw new ApiError(404, "the live feed is served on the live port");
-      }
-      if (!isUpgrade(c)) return c.json({ error: "expected a WebSocket upgrade" }, 426);
-      const res = await upgrade(c, () => Promise.resolve(), p.batch);
-      return res ?? c.json({ error: "expected a WebSocket upgrade" }, 426);
-    },
-  }), route({
-    method: "GET",
-    path: "/api/live",
-    tag: "live",
-    summary: "Where the live feed is served: the live port (live.port, npm ws on the raw " +
-      "connection; null when off) and whether the main port's /ws answers (live.mainPortWs)",
-    params: {},
-    returns: "{port: number|null, path: '/ws', mainPortWs: boolean}",
-    handler: (c) => c.json({ ...liveSettings(ctx.config.raw), path: "/ws" }),
-  })];
+  return [
+    route({
+      method: "GET",
+      path: "/ws",
+      tag: "live",
+      summary:
+        "Live feed (WebSocket upgrade): one {type:'packet', data} message per observation; " +
+        "with batch=1, JSON arrays of those messages, one frame per flush interval " +
+        "(live.flushMs, default 25 ms), in order; lag notices are {type:'lag', dropped}",
+      params: {
+        batch: boolParam({
+          description:
+            "send JSON arrays of messages (one frame per flush) instead of one frame each",
+        }),
+      },
+      returns: "101 Switching Protocols; 426 without an upgrade request",
+      handler: async (c, p) => {
+        if (!mainPortWs && !isLiveUpgradeEnv(c.env)) {
+          throw new ApiError(404, "the live feed is served on the live port");
+        }
+        if (!isUpgrade(c)) return c.json({ error: "expected a WebSocket upgrade" }, 426);
+        const res = await upgrade(c, () => Promise.resolve(), p.batch);
+        return res ?? c.json({ error: "expected a WebSocket upgrade" }, 426);
+      },
+    }),
+    route({
+      method: "GET",
+      path: "/api/live",
+      tag: "live",
+      summary: "Where the live feed is served: the live port (live.port, npm ws on the raw " +
+        "connection; null when off) and whether the main port's /ws answers (live.mainPortWs)",
+      params: {},
+      returns: "{port: number|null, path: '/ws', mainPortWs: boolean}",
+      handler: (c) => c.json({ ...liveSettings(ctx.config.raw), path: "/ws" }),
+    }),
+  ];
 }
 
 /** Registers the upgrade on `/` (CoreScope's UI connects there; `?batch=1` works too). */
