@@ -130,6 +130,7 @@ export function createApp(deps: ApiDeps): Hono {
   );
   app.use("/api/*", limiter);
   app.use("/metrics", limiter);
+  app.use("/ws", limiter);
   const capAll = bodyLimit({
     maxSize: DEFAULT_BODY_LIMIT,
     onError: () => {

@@ -1,6 +1,6 @@
 /**
  * The live-feed port (`live.port`): a `node:net` server beside `Deno.serve` that
- * takes WebSocket upgrades to `/ws` (and `/ws?batch=1`, or `/`) on the raw
+ * takes WebSocket upgrades to `/ws` (and `/ws?batch=1`) on the raw
  * connection and hands them to npm `ws` (`live_upgrade.ts`), so the server owns
  * the TCP connection: it sees the mask bit (an unmasked client frame closes
  * with 1002), pings and pongs, resets a client that does not read, and writes a
@@ -9,8 +9,8 @@
  *
  * Each connection's first request head is read (at most 16 KiB); a WebSocket
  * upgrade runs through the Hono app like any request (origin check, shutdown,
- * rate limits, `maxClients`, logs); anything else gets a small answer: 426 on
- * the live paths without an upgrade, 404 elsewhere, and the connection is
+ * the rate limit of reads, `maxClients`, logs); anything else gets a small
+ * answer: 426 on `/ws` without an upgrade, 404 elsewhere, and the connection is
  * closed. No plain HTTP is served here.
  *
  * @module
@@ -78,10 +78,9 @@ export function parseHead(text: string): RequestHead | undefined {
   return { method: m[1], url: m[2], headers };
 }
 
-/** Whether a request target is one of the live paths (`/ws`, `/`, with any query). */
+/** Whether a request target is the live path (`/ws`, with any query). */
 function livePath(url: string): boolean {
-  const path = url.split("?")[0];
-  return path === "/ws" || path === "/";
+  return url.split("?")[0] === "/ws";
 }
 
 /** Writes a small plain-text answer and closes the connection. */
@@ -127,11 +126,10 @@ export async function startLivePort(opts: LivePortOptions): Promise<LivePort> {
       const text = end >= 0 ? buf.toString("latin1", 0, end + 2) : "";
       const head = end >= 0 ? parseHead(text.slice(0, end)) : undefined;
       if (!head) return answer(socket, 400, "bad request");
-      if (!UPGRADE_WS.test(text)) {
-        return livePath(head.url)
-          ? answer(socket, 426, "expected a WebSocket upgrade")
-          : answer(socket, 404, "not found: this port serves only the live feed (/ws)");
+      if (!livePath(head.url)) {
+        return answer(socket, 404, "not found: this port serves only the live feed (/ws)");
       }
+      if (!UPGRADE_WS.test(text)) return answer(socket, 426, "expected a WebSocket upgrade");
       socket.off("error", drop);
       void upgrader.handle(socket, head, buf.subarray(end + 4), client);
     };

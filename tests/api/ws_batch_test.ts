@@ -59,12 +59,12 @@ Deno.test("plain clients get byte-identical messages; batches carry the same byt
   const s = await serve({ flushMs: 30 });
   try {
     const plain = await recorder(`ws://127.0.0.1:${s.port}/ws`);
-    const root = await recorder(`ws://127.0.0.1:${s.port}/`);
-    const batch = await recorder(`ws://127.0.0.1:${s.port}/?batch=1`);
+    const root = await recorder(`ws://127.0.0.1:${s.mainPort}/`);
+    const batch = await recorder(`ws://127.0.0.1:${s.mainPort}/?batch=1`);
     await until(() => s.t.hub.clientCount === 3 && s.t.hub.stats().batchClients === 1);
     const n = 12;
     for (let i = 0; i < n; i++) {
-      const res = await fetch(`http://127.0.0.1:${s.port}/api/packets`, {
+      const res = await fetch(`http://127.0.0.1:${s.mainPort}/api/packets`, {
         method: "POST",
         headers: { "X-API-Key": TEST_KEY, "Content-Type": "application/json" },
         body: JSON.stringify({ hex: packetHex(300 + i), observer: `OBS${i % 2}`, snr: 2 }),
@@ -186,13 +186,13 @@ Deno.test("the memory budget closes the clients furthest behind with 1013, not t
 Deno.test("/ws validates batch, answers 426 without an upgrade, and is listed in /api/spec", async () => {
   const s = await serve();
   try {
-    let res = await fetch(`http://127.0.0.1:${s.port}/ws?batch=maybe`);
+    let res = await fetch(`http://127.0.0.1:${s.mainPort}/ws?batch=maybe`);
     assert.equal(res.status, 400);
     assert.match((await res.json()).error, /"batch"/);
-    res = await fetch(`http://127.0.0.1:${s.port}/ws?batch=1`);
+    res = await fetch(`http://127.0.0.1:${s.mainPort}/ws?batch=1`);
     assert.equal(res.status, 426);
     await res.body?.cancel();
-    res = await fetch(`http://127.0.0.1:${s.port}/api/spec`);
+    res = await fetch(`http://127.0.0.1:${s.mainPort}/api/spec`);
     const spec = await res.json();
     const op = spec.paths["/ws"]?.get;
     assert.ok(op, "/ws is in the spec");

@@ -6,32 +6,56 @@
  */
 
 import { makeApp, TEST_KEY, type TestApp } from "./helpers.ts";
+import type { HopwatchConfig } from "../../src/cli/config.ts";
 import type { WsHubOptions } from "../../src/api/ws_hub.ts";
+import { startLivePort } from "../../src/api/live_port.ts";
 import { bytesToHex, encodePacket } from "../../src/meshcore/encode.ts";
 
 /** A test app listening on a loopback port. */
 export interface Served {
   t: TestApp;
+  /** Where the live feed is tested: the main port, or the live port (`via` "live"). */
   port: number;
+  /** The main port (`Deno.serve`). */
+  mainPort: number;
   /** Closes the hub, the listener and the app. */
   stop(): Promise<void>;
 }
 
-/** Builds a test app (API key {@linkcode TEST_KEY}) and serves it on a free loopback port. */
-export async function serve(hub?: WsHubOptions): Promise<Served> {
-  const t = await makeApp({ config: { apiKey: TEST_KEY }, hub });
+/**
+ * Builds a test app (API key {@linkcode TEST_KEY}) and serves it on a free loopback port;
+ * with `via` "live" (default: the `HOPWATCH_TEST_WS` environment variable) also the live port
+ * (npm `ws`, `live_port.ts`), which `port` then names.
+ */
+export async function serve(
+  hub?: WsHubOptions,
+  via: "live" | "main" = Deno.env.get("HOPWATCH_TEST_WS") === "live" ? "live" : "main",
+  config: Partial<HopwatchConfig> = {},
+): Promise<Served> {
+  const t = await makeApp({ config: { apiKey: TEST_KEY, ...config }, hub });
   const ac = new AbortController();
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen() {} },
     t.app.fetch,
   );
+  const live = via === "live"
+    ? await startLivePort({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: t.app.fetch,
+      hub: t.hub,
+      signal: ac.signal,
+    })
+    : null;
   return {
     t,
-    port: server.addr.port,
+    port: live?.port ?? server.addr.port,
+    mainPort: server.addr.port,
     async stop() {
       t.hub.close();
       ac.abort();
       await server.finished;
+      await live?.finished;
       await t.close();
     },
   };

@@ -36,12 +36,12 @@ Deno.test("frames for ingested packets reach clients on /ws and on /", async () 
   const s = await serve();
   try {
     const a = await open(`ws://127.0.0.1:${s.port}/ws`);
-    const b = await open(`ws://127.0.0.1:${s.port}/`);
+    const b = await open(`ws://127.0.0.1:${s.mainPort}/`);
     await until(() => s.t.hub.clientCount === 2);
     const hex = packetHex(77);
     const gotA = nextMessage(a, (m) => m.type === "packet");
     const gotB = nextMessage(b, (m) => m.type === "packet");
-    const res = await fetch(`http://127.0.0.1:${s.port}/api/packets`, {
+    const res = await fetch(`http://127.0.0.1:${s.mainPort}/api/packets`, {
       method: "POST",
       headers: { "X-API-Key": TEST_KEY, "Content-Type": "application/json" },
       body: JSON.stringify({ hex, observer: "WSTEST", snr: 3 }),

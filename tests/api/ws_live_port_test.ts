@@ -1,9 +1,10 @@
 /**
- * The TCP front (`src/api/front_server.ts`): unmasked client frames close with
- * 1002, a stalled client is closed with 1013 and then reset, the client's own
- * address reaches the rate limiter, plain HTTP comes back byte for byte as
- * `Deno.serve` answers it, connections to the inner port that bypass the front
- * are refused, and a refused upgrade gets the app's answer.
+ * The live port (`src/api/live_port.ts`, npm `ws` on the raw connection):
+ * unmasked client frames close with 1002, a stalled client is closed with 1013
+ * and then reset, the origin check and the rate limit (by the client's own
+ * address) apply, anything but a `/ws` upgrade gets a small 404/426,
+ * `live.mainPortWs: false` turns the main port's `/ws` off, and `/api/live`
+ * says where the feed is.
  *
  * @module
  */
@@ -11,9 +12,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { Buffer } from "node:buffer";
-import { makeApp, TEST_KEY } from "./helpers.ts";
 import { serve, until } from "./ws_helpers.ts";
-import { serveApp } from "../../src/api/front_server.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -69,7 +68,7 @@ async function rawOpen(port: number, path = "/ws"): Promise<Deno.Conn> {
 }
 
 Deno.test("an unmasked client frame closes the connection with 1002", async () => {
-  const s = await serve(undefined, "ws");
+  const s = await serve(undefined, "live");
   try {
     const conn = await rawOpen(s.port);
     await until(() => s.t.hub.clientCount === 1);
@@ -88,7 +87,7 @@ Deno.test("an unmasked client frame closes the connection with 1002", async () =
 });
 
 Deno.test("a masked frame is read as before (discarded), the connection stays open", async () => {
-  const s = await serve(undefined, "ws");
+  const s = await serve(undefined, "live");
   try {
     const conn = await rawOpen(s.port);
     await until(() => s.t.hub.clientCount === 1);
@@ -104,11 +103,11 @@ Deno.test("a masked frame is read as before (discarded), the connection stays op
 });
 
 Deno.test("a stalled client is closed with 1013 and its connection reset", async () => {
-  const s = await serve({ stuckMs: 300, evictStalledMs: 300 }, "ws");
+  const s = await serve({ stuckMs: 300, evictStalledMs: 300 }, "live");
   try {
     const conn = await rawOpen(s.port);
     await until(() => s.t.hub.clientCount === 1);
-    // Far more than the in-flight cap: the client never reads, so no pong proves anything.
+    // Far more than the in-flight window: the client never reads, so no pong proves anything.
     const big = `{"type":"packet","data":"${"x".repeat(8000)}"}`;
     for (let i = 0; i < 200 && s.t.hub.stats().slowDisconnects === 0; i++) {
       s.t.hub.broadcastFrame(big);
@@ -130,90 +129,37 @@ function rawHttp(port: number, request: string, localAddress = "127.0.0.1"): Pro
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const sock = net.connect({ host: "127.0.0.1", port, localAddress }, () => sock.write(request));
-    sock.on("data", (b: Buffer) => chunks.push(b));
+    sock.on("data", (b: Buffer) => {
+      chunks.push(b);
+      // A 101 keeps the connection open, and so may a kept-alive answer: its head is enough.
+      if (Buffer.concat(chunks).includes("\r\n\r\n")) setTimeout(() => sock.destroy(), 50);
+    });
     sock.on("end", () => resolve(Buffer.concat(chunks).toString("latin1")));
+    sock.on("close", () => resolve(Buffer.concat(chunks).toString("latin1")));
     sock.on("error", reject);
   });
 }
 
-Deno.test("the client's own address reaches the rate limiter through the front", async () => {
-  const t = await makeApp({
-    config: { apiKey: TEST_KEY, rateLimit: { readPerMinute: 2, writePerMinute: 2 } },
-  });
-  const ac = new AbortController();
-  const server = await serveApp({
-    port: 0,
-    hostname: "127.0.0.1",
-    signal: ac.signal,
-    fetch: t.app.fetch,
-    hub: t.hub,
-    websocket: "ws",
+Deno.test("upgrades on the live port are rate limited by the client's own address", async () => {
+  const s = await serve(undefined, "live", {
+    rateLimit: { readPerMinute: 2, writePerMinute: 2 },
   });
   try {
-    const req = "GET /api/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
     const from2 = [];
     for (let i = 0; i < 4; i++) {
-      from2.push((await rawHttp(server.port, req, "127.0.0.2")).slice(9, 12));
+      from2.push((await rawHttp(s.port, upgradeHead(s.port), "127.0.0.2")).slice(9, 12));
     }
     assert.ok(from2.includes("429"), `127.0.0.2 was never limited: ${from2}`);
-    // Another address has its own bucket: not limited by 127.0.0.2's requests.
-    assert.equal((await rawHttp(server.port, req, "127.0.0.1")).slice(9, 12), "200");
-    // An upgrade request goes through the app as well (`/ws` itself is not rate limited).
-    const up = await rawHttp(server.port, upgradeHead(server.port, "/api/stats"), "127.0.0.2");
-    assert.match(up, /^HTTP\/1\.1 429 /);
+    assert.equal(from2[0], "101");
+    // Another address has its own bucket: not limited by 127.0.0.2's upgrades.
+    assert.equal((await rawHttp(s.port, upgradeHead(s.port), "127.0.0.1")).slice(9, 12), "101");
   } finally {
-    t.hub.close();
-    ac.abort();
-    await server.finished;
-    await t.close();
+    await s.stop();
   }
 });
 
-Deno.test("plain HTTP through the front is byte-identical to Deno.serve's; the inner port refuses others", async () => {
-  const t = await makeApp({ config: { apiKey: TEST_KEY } });
-  const ac = new AbortController();
-  const opts = {
-    port: 0,
-    hostname: "127.0.0.1",
-    signal: ac.signal,
-    fetch: t.app.fetch,
-    hub: t.hub,
-  };
-  const front = await serveApp({ ...opts, websocket: "ws" });
-  const plain = await serveApp({ ...opts, websocket: "deno" });
-  try {
-    const norm = (r: string) => r.replace(/\r\ndate: [^\r]*/i, "");
-    const requests = [
-      "GET /api/packets?limit=5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-      "GET /api/nodes?limit=3 HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
-      "GET /api/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-      "POST /api/decode HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
-      'Content-Length: 11\r\nConnection: close\r\n\r\n{"hex":"0"}',
-      "GET /api/stats?limit=abc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    ];
-    for (const req of requests) {
-      const a = norm(await rawHttp(front.port, req));
-      const b = norm(await rawHttp(plain.port, req));
-      assert.equal(a, b, `differs for ${req.split("\r\n")[0]}`);
-      assert.ok(a.length > 20);
-    }
-    // Two requests on one kept-alive connection.
-    const two = "GET /api/stats HTTP/1.1\r\nHost: x\r\n\r\n" +
-      "GET /api/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-    assert.equal((await rawHttp(front.port, two)).match(/HTTP\/1\.1 200/g)?.length, 2);
-    // A connection straight to the inner port is not the front's: 403.
-    const inner = await rawHttp(front.innerPort!, requests[0]);
-    assert.match(inner, /^HTTP\/1\.1 403 /);
-  } finally {
-    t.hub.close();
-    ac.abort();
-    await Promise.all([front.finished, plain.finished]);
-    await t.close();
-  }
-});
-
-Deno.test("a refused upgrade gets the app's answer through the front", async () => {
-  const s = await serve(undefined, "ws");
+Deno.test("the live port refuses a foreign origin and answers anything but a /ws upgrade small", async () => {
+  const s = await serve(undefined, "live");
   try {
     const bad = await rawHttp(
       s.port,
@@ -221,9 +167,49 @@ Deno.test("a refused upgrade gets the app's answer through the front", async () 
     );
     assert.match(bad, /^HTTP\/1\.1 403 /);
     assert.match(bad, /WebSocket origin not allowed/);
-    const none = await rawHttp(s.port, upgradeHead(s.port, "/api/nope"));
-    assert.match(none, /^HTTP\/1\.1 404 /);
+    // The API is not served here, upgrade or not.
+    assert.match(await rawHttp(s.port, upgradeHead(s.port, "/api/stats")), /^HTTP\/1\.1 404 /);
+    const get = await rawHttp(s.port, "GET /api/stats HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert.match(get, /^HTTP\/1\.1 404 /);
+    assert.match(get, /only the live feed/);
+    assert.match(await rawHttp(s.port, "GET /ws HTTP/1.1\r\nHost: x\r\n\r\n"), /^HTTP\/1\.1 426 /);
+    assert.match(await rawHttp(s.port, "NONSENSE\r\n\r\n"), /^HTTP\/1\.1 400 /);
     assert.equal(s.t.hub.clientCount, 0);
+    // The host's own origin is fine.
+    const own = `Origin: http://127.0.0.1:${s.port}\r\n`;
+    assert.match(
+      await rawHttp(s.port, upgradeHead(s.port, "/ws?batch=1", own)),
+      /^HTTP\/1\.1 101 /,
+    );
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("live.mainPortWs false: the main port's /ws answers 404, the live port serves", async () => {
+  const s = await serve(undefined, "live", {
+    raw: { live: { port: 1, mainPortWs: false } },
+  });
+  try {
+    const main = await rawHttp(s.mainPort, upgradeHead(s.mainPort, "/ws"));
+    assert.match(main, /^HTTP\/1\.1 404 /);
+    const plain = await fetch(`http://127.0.0.1:${s.mainPort}/ws`);
+    assert.equal(plain.status, 404);
+    await plain.body?.cancel();
+    assert.match(await rawHttp(s.port, upgradeHead(s.port, "/ws")), /^HTTP\/1\.1 101 /);
+    const info = await (await fetch(`http://127.0.0.1:${s.mainPort}/api/live`)).json();
+    assert.deepEqual(info, { port: 1, mainPortWs: false, path: "/ws" });
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("/api/live without a live port: port null, the main port's /ws on", async () => {
+  const s = await serve(undefined, "main");
+  try {
+    const info = await (await fetch(`http://127.0.0.1:${s.mainPort}/api/live`)).json();
+    assert.deepEqual(info, { port: null, mainPortWs: true, path: "/ws" });
+    assert.match(await rawHttp(s.mainPort, upgradeHead(s.mainPort, "/ws")), /^HTTP\/1\.1 101 /);
   } finally {
     await s.stop();
   }
