@@ -4,10 +4,13 @@
  * and hands the messages to subscribers one by one, in order; pages that render
  * use `frame_batcher.ts` to render once per animation frame. Reconnects with
  * exponential backoff (1 s doubling to 30 s, with jitter) and reports its
- * connection state so the shell can show it.
+ * connection state so the shell can show it. It connects to the server's live
+ * port when it has one (`ws_target.ts`, from `/api/live`), else to this origin.
  *
  * @module
  */
+
+import { liveResult, liveUrl, loadLiveTarget } from "./ws_target.ts";
 
 /** One observation frame's `data` (top-level live fields plus `packet`). */
 export interface LiveFrame {
@@ -58,17 +61,21 @@ function setState(s: WsState, retryIn = 0): void {
 
 function connect(): void {
   clearTimeout(retryTimer);
-  const proto = location.protocol === "https:" ? "wss:" : "ws:";
   setState("connecting");
   let ws: WebSocket;
+  const url = liveUrl();
+  let opened = false;
   try {
-    ws = new WebSocket(`${proto}//${location.host}/ws?batch=1`);
+    ws = new WebSocket(url);
   } catch {
+    liveResult(url, false);
     scheduleRetry();
     return;
   }
   sock = ws;
   ws.onopen = () => {
+    opened = true;
+    liveResult(url, true);
     retryMs = 1000;
     setState("open");
   };
@@ -85,6 +92,7 @@ function connect(): void {
     else dispatch(msg);
   };
   ws.onclose = () => {
+    if (!opened) liveResult(url, false);
     if (sock === ws) {
       sock = null;
       scheduleRetry();
@@ -128,7 +136,8 @@ function scheduleRetry(): void {
 export function startLive(): void {
   if (started) return;
   started = true;
-  connect();
+  // The live port, if the server has one (falls back to this origin's /ws).
+  void loadLiveTarget().finally(connect);
 }
 
 /** Subscribes to frames; returns an unsubscribe function. */
