@@ -27,16 +27,23 @@ import { liveSettings } from "../cli/live_config.ts";
 /** Seconds of silence before Deno pings a client (and closes it if no pong follows). */
 export const WS_IDLE_TIMEOUT_S = 30;
 
-/** Whether a WebSocket `Origin` is acceptable for a request to `host`. */
+/**
+ * Whether a WebSocket `Origin` is acceptable for a request to `host`. `anyPort`: the live
+ * port's check, where the page comes from the main port of the same host name.
+ */
 export function originAllowed(
   origin: string | undefined,
   host: string | undefined,
   allowed: ReadonlySet<string>,
+  anyPort = false,
 ): boolean {
   if (!origin) return true;
   if (allowed.has(origin)) return true;
   try {
-    return host !== undefined && new URL(origin).host.toLowerCase() === host.toLowerCase();
+    if (host === undefined) return false;
+    const from = new URL(origin);
+    if (!anyPort) return from.host.toLowerCase() === host.toLowerCase();
+    return from.hostname.toLowerCase() === new URL(`http://${host}`).hostname.toLowerCase();
   } catch {
     return false;
   }
@@ -64,7 +71,7 @@ function upgrader(ctx: ApiContext) {
   return async (c: Context, next: Next, batch: boolean) => {
     const live = isLiveUpgradeEnv(c.env);
     if (!live && !mainPortWs) throw new ApiError(404, "the live feed is served on the live port");
-    if (!originAllowed(c.req.header("origin"), c.req.header("host"), allowed)) {
+    if (!originAllowed(c.req.header("origin"), c.req.header("host"), allowed, live)) {
       throw new ApiError(403, "WebSocket origin not allowed");
     }
     if (ctx.hub.closed) throw new ApiError(503, "server shutting down");

@@ -175,12 +175,14 @@ Deno.test("the live port refuses a foreign origin and answers anything but a /ws
     assert.match(await rawHttp(s.port, "GET /ws HTTP/1.1\r\nHost: x\r\n\r\n"), /^HTTP\/1\.1 426 /);
     assert.match(await rawHttp(s.port, "NONSENSE\r\n\r\n"), /^HTTP\/1\.1 400 /);
     assert.equal(s.t.hub.clientCount, 0);
-    // The host's own origin is fine.
-    const own = `Origin: http://127.0.0.1:${s.port}\r\n`;
+    // The host's own origin is fine, on any port (the page comes from the main port).
+    const own = `Origin: http://127.0.0.1:${s.mainPort}\r\n`;
     assert.match(
       await rawHttp(s.port, upgradeHead(s.port, "/ws?batch=1", own)),
       /^HTTP\/1\.1 101 /,
     );
+    const other = `Origin: http://localhost:${s.mainPort}\r\n`;
+    assert.match(await rawHttp(s.port, upgradeHead(s.port, "/ws", other)), /^HTTP\/1\.1 403 /);
   } finally {
     await s.stop();
   }

@@ -55,7 +55,10 @@ Deno.test({
     while (!frames.some((f) => f.includes("LivePortNode")) && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.ok(frames.some((f) => f.includes("LivePortNode")), "no packet over the live port");
+    assert.ok(
+      frames.some((f) => f.includes("LivePortNode")),
+      `no packet over the live port: ${frames.length} frames, ${frames.slice(0, 2).join(" | ").slice(0, 300)}`,
+    );
     await page.close();
 
     // A live port the browser cannot reach: the page falls back to its own origin.
