@@ -57,7 +57,9 @@ Deno.test({
     }
     assert.ok(
       frames.some((f) => f.includes("LivePortNode")),
-      `no packet over the live port: ${frames.length} frames, ${frames.slice(0, 2).join(" | ").slice(0, 300)}`,
+      `no packet over the live port: ${frames.length} frames, ${
+        frames.slice(0, 2).join(" | ").slice(0, 300)
+      }`,
     );
     await page.close();
 
