@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { Buffer } from "node:buffer";
 import { serve, until } from "./ws_helpers.ts";
+import { RawWsClient } from "./raw_ws_client.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -212,6 +213,34 @@ Deno.test("/api/live without a live port: port null, the main port's /ws on", as
     const info = await (await fetch(`http://127.0.0.1:${s.mainPort}/api/live`)).json();
     assert.deepEqual(info, { port: null, mainPortWs: true, path: "/ws" });
     assert.match(await rawHttp(s.mainPort, upgradeHead(s.mainPort, "/ws")), /^HTTP\/1\.1 101 /);
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("a reader fed far more than its window per turn is never stuck waiting for a pong", async () => {
+  // Session 7's adapter: one ping outstanding, and the next only from send(); when the hub had
+  // overshot the cap, the pong left the client still over it with no ping to answer: stuck.
+  const s = await serve({ stuckMs: 2000 }, "live");
+  try {
+    const reader = new RawWsClient(false);
+    await reader.connect(s.port);
+    await until(() => s.t.hub.clientCount === 1);
+    let stop = false;
+    const run = reader.run(() => stop);
+    const frame = `{"type":"packet","data":"${"y".repeat(6000)}"}`;
+    const total = 1200; // 7 MB, in bursts of 40 frames (240 KB) a turn
+    for (let i = 0; i < total; i += 40) {
+      for (let k = 0; k < 40; k++) s.t.hub.broadcastFrame(frame);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await until(() => reader.frames + reader.dropped >= total || reader.closeCode !== 0, 15_000);
+    stop = true;
+    assert.equal(reader.closeCode, 0, "the reader was closed");
+    assert.equal(s.t.hub.stats().slowDisconnects, 0);
+    assert.ok(reader.frames >= total * 0.9, `only ${reader.frames} of ${total} frames`);
+    reader.close();
+    await run;
   } finally {
     await s.stop();
   }
