@@ -16,8 +16,7 @@
  * - **Frames of one turn written together.** The first send of an event-loop
  *   turn corks the connection; all corked connections are uncorked once, in
  *   the next turn (`setImmediate`), so a client's frames of one turn leave in
- *   one write (`writev`) instead of one syscall each. A frame is encoded to
- *   UTF-8 once per turn for all the sockets it goes to, not once per socket.
+ *   one write (`writev`) instead of one syscall each.
  * - **A close that frees the connection.** After a close frame the connection
  *   is reset (RST: the kernel drops what is unsent) if it is still open
  *   `RESET_AFTER_MS` later: a client that does not read never reads the close
@@ -34,7 +33,6 @@
 import type { WebSocket as WsSocket } from "ws";
 import type net from "node:net";
 import { setImmediate } from "node:timers";
-import { Buffer } from "node:buffer";
 import type { LiveSocket } from "./ws_socket.ts";
 
 /** A ping after a quarter of the client's window was sent since the last one. */
@@ -59,18 +57,8 @@ export const liveSocketStats = { pings: 0, pongs: 0, resets: 0, uncorks: 0, held
 const corked = new Map<net.Socket, number>();
 let uncorkArmed = false;
 
-/** This turn's frames as UTF-8, shared by every socket they go to (`ws` does not copy them). */
-const encoded = new Map<string, Buffer>();
-
-function utf8(text: string): Buffer {
-  let buf = encoded.get(text);
-  if (!buf) encoded.set(text, buf = Buffer.from(text));
-  return buf;
-}
-
 function uncorkAll(): void {
   uncorkArmed = false;
-  encoded.clear();
   for (const raw of corked.keys()) {
     liveSocketStats.uncorks++;
     if (!raw.destroyed) raw.uncork();
@@ -143,12 +131,12 @@ export class WsLibSocket implements LiveSocket {
     if (raw && !corked.has(raw) && !raw.destroyed) {
       corked.set(raw, this.#ws.bufferedAmount);
       raw.cork();
+      if (!uncorkArmed) {
+        uncorkArmed = true;
+        setImmediate(uncorkAll);
+      }
     }
-    if (!uncorkArmed) {
-      uncorkArmed = true;
-      setImmediate(uncorkAll);
-    }
-    this.#ws.send(utf8(data), { binary: false });
+    this.#ws.send(data);
     this.#sent += data.length;
     if (
       this.#sent - this.#lastPingAt >= this.#window / PINGS_PER_WINDOW &&
