@@ -13,6 +13,7 @@
 import type net from "node:net";
 import type { Buffer } from "node:buffer";
 import { WebSocketServer } from "ws";
+import { STATUS_CODES } from "node:http";
 import type { ClientAddr, RequestHead } from "./live_port.ts";
 import type { WsHub } from "./ws_hub.ts";
 import { WsLibSocket } from "./ws_lib_socket.ts";
@@ -98,7 +99,7 @@ export class LiveUpgrader {
 async function writeResponse(socket: net.Socket, res: Response): Promise<void> {
   if (socket.destroyed) return;
   const body = new Uint8Array(await res.arrayBuffer().catch(() => new ArrayBuffer(0)));
-  let head = `HTTP/1.1 ${res.status} ${res.statusText || "Status"}\r\n`;
+  let head = `HTTP/1.1 ${res.status} ${res.statusText || STATUS_CODES[res.status] || "Status"}\r\n`;
   res.headers.forEach((v, k) => {
     if (k !== "content-length" && k !== "connection") head += `${k}: ${v}\r\n`;
   });
