@@ -40,43 +40,29 @@ const CUT = utf8.encode('],"nodes_truncated":true}}');
 const END = utf8.encode("]}}");
 const NULL = utf8.encode("null");
 
-/** A heard key as the cells show it: the node it names and its JSON pieces as UTF-8. */
-interface Shown {
-  key: string;
-  /** Dense number of `key` within the answer (heard keys naming one node share it). */
-  node: number;
-  prefix: string;
-  /** `{"prefix":"…","snr":` */
-  open: Uint8Array;
-  /** `,"name":"…"}`, or `}` when the node has no name. */
-  close: Uint8Array;
-}
-
-/** One heard node of the cell being written (pooled). */
-interface Row {
-  shown: Shown;
-  prefix: string;
-  open: Uint8Array;
-  /** Rounded latest SNR; NaN when none. */
-  snr: number;
-  count: number;
-  at: number;
-}
+/** Pre-encoded `${snr},"count":` pieces for rounded SNRs of -SNR_SPAN..SNR_SPAN hundredths. */
+const SNR_SPAN = 20_000;
 
 /** Writes the feature bytes of one answer's cells; see the module doc. */
 export class CellWriter {
   readonly #idx: CoverageIndex;
   readonly #res: number;
   readonly #name: NodeNamer;
-  readonly #shown = new Map<number, Shown>();
+  /** Per heard-key id: 1 + the dense number of the node it names, 0 until first met. */
+  #hNode = new Int32Array(0);
+  /** Per heard-key id once met: the key, `{"prefix":"…","snr":` and `,"name":"…"}` (or `}`). */
+  readonly #hPrefix: string[] = [];
+  readonly #hOpen: Uint8Array[] = [];
+  readonly #hClose: Uint8Array[] = [];
   /** Dense numbers of the named nodes' keys. */
   readonly #nodes = new Map<string, number>();
   /** Per node number: its row in the cell being written, valid when `#rowGen` is `#gen`. */
   #rowAt = new Int32Array(64);
   #rowGen = new Int32Array(64);
   #gen = 0;
-  /** `${snr},"count":` as bytes, per rounded SNR. */
-  readonly #snrs = new Map<number, Uint8Array>();
+  /** `${snr},"count":` as bytes, per rounded SNR (by hundredths in the span, else by value). */
+  readonly #snrNear: (Uint8Array | undefined)[] = new Array(2 * SNR_SPAN + 1);
+  readonly #snrFar = new Map<number, Uint8Array>();
   #buf = new Uint8Array(8192);
   #at = 0;
   /** Shared chunk the transient cells' bytes are copied into (one buffer for many cells). */
@@ -86,43 +72,54 @@ export class CellWriter {
   #count = 0;
   #best = NaN;
   #ring = "";
-  readonly #pool: Row[] = [];
-  readonly #rows: Row[] = [];
+  /**
+   * The heard nodes of the cell being written, as parallel columns (no object per row): the
+   * heard-key id whose prefix is shown, the rounded latest SNR (NaN: none), the count and the
+   * latest reception time. `#order` holds the first {@linkcode CELL_NODE_CAP} rows sorted.
+   */
+  #rH = new Int32Array(64);
+  #rSnr = new Float64Array(64);
+  #rCount = new Float64Array(64);
+  #rAt = new Float64Array(64);
+  #rows = 0;
+  readonly #order = new Int32Array(CELL_NODE_CAP);
 
   /** A writer for cells of resolution `res`, naming heard keys with `name`. */
   constructor(idx: CoverageIndex, res: number, name: NodeNamer) {
     this.#idx = idx;
     this.#res = res;
     this.#name = name;
+    this.#hNode = new Int32Array(idx.heardKeys.names.length);
   }
 
-  #show(h: number): Shown {
-    let s = this.#shown.get(h);
-    if (!s) {
-      const prefix = this.#idx.heardKey(h);
-      const { key, name } = this.#name(h);
-      let node = this.#nodes.get(key);
-      if (node === undefined) {
-        node = this.#nodes.size;
-        this.#nodes.set(key, node);
-        if (node === this.#rowAt.length) {
-          const at = new Int32Array(node * 2), gen = new Int32Array(node * 2);
-          at.set(this.#rowAt);
-          gen.set(this.#rowGen);
-          this.#rowAt = at;
-          this.#rowGen = gen;
-        }
-      }
-      s = {
-        key,
-        node,
-        prefix,
-        open: utf8.encode(`{"prefix":${JSON.stringify(prefix)},"snr":`),
-        close: utf8.encode(name ? `,"name":${JSON.stringify(name)}}` : "}"),
-      };
-      this.#shown.set(h, s);
+  /** The dense node number of heard key `h`, its JSON pieces made on first sight. */
+  #show(h: number): number {
+    if (h >= this.#hNode.length) {
+      const next = new Int32Array(Math.max(h + 1, this.#hNode.length * 2));
+      next.set(this.#hNode);
+      this.#hNode = next;
     }
-    return s;
+    const known = this.#hNode[h];
+    if (known > 0) return known - 1;
+    const prefix = this.#idx.heardKey(h);
+    const { key, name } = this.#name(h);
+    let node = this.#nodes.get(key);
+    if (node === undefined) {
+      node = this.#nodes.size;
+      this.#nodes.set(key, node);
+      if (node === this.#rowAt.length) {
+        const at = new Int32Array(node * 2), gen = new Int32Array(node * 2);
+        at.set(this.#rowAt);
+        gen.set(this.#rowGen);
+        this.#rowAt = at;
+        this.#rowGen = gen;
+      }
+    }
+    this.#hPrefix[h] = prefix;
+    this.#hOpen[h] = utf8.encode(`{"prefix":${JSON.stringify(prefix)},"snr":`);
+    this.#hClose[h] = utf8.encode(name ? `,"name":${JSON.stringify(name)}}` : "}");
+    this.#hNode[h] = node + 1;
+    return node;
   }
 
   /** Starts the cell `key` holding `count` receptions, best SNR `best` (NaN: none). */
@@ -131,43 +128,78 @@ export class CellWriter {
     this.#count = count;
     this.#best = best;
     this.#ring = ring;
-    this.#rows.length = 0;
+    this.#rows = 0;
     this.#gen++;
   }
 
   /** Adds heard key `h`: its count, latest reception time and that reception's SNR (NaN: none). */
   node(h: number, count: number, latestAt: number, latestSnr: number): void {
-    const shown = this.#show(h);
+    const node = this.#show(h);
     const snr = latestSnr === latestSnr ? round2(latestSnr) : NaN;
-    const rows = this.#rows;
-    if (this.#rowGen[shown.node] === this.#gen) {
-      const m = rows[this.#rowAt[shown.node]];
+    if (this.#rowGen[node] === this.#gen) {
+      const m = this.#rowAt[node];
       // several heard keys naming one node: the longest (then smallest) prefix, the latest SNR
-      m.count += count;
-      const p = shown.prefix;
-      if (p.length > m.prefix.length || (p.length === m.prefix.length && p < m.prefix)) {
-        m.prefix = p;
-        m.open = shown.open;
-      }
-      if (latestAt >= m.at) {
-        m.at = latestAt;
-        m.snr = snr;
+      this.#rCount[m] += count;
+      const p = this.#hPrefix[h], mp = this.#hPrefix[this.#rH[m]];
+      if (p.length > mp.length || (p.length === mp.length && p < mp)) this.#rH[m] = h;
+      if (latestAt >= this.#rAt[m]) {
+        this.#rAt[m] = latestAt;
+        this.#rSnr[m] = snr;
       }
       return;
     }
-    let r = this.#pool[rows.length];
-    if (!r) {
-      r = this.#pool[rows.length] = { shown, prefix: "", open: shown.open, snr, count, at: 0 };
+    const r = this.#rows++;
+    if (r === this.#rH.length) this.#growRows();
+    this.#rH[r] = h;
+    this.#rSnr[r] = snr;
+    this.#rCount[r] = count;
+    this.#rAt[r] = latestAt;
+    this.#rowGen[node] = this.#gen;
+    this.#rowAt[node] = r;
+  }
+
+  #growRows(): void {
+    const n = this.#rH.length * 2;
+    const h = new Int32Array(n), snr = new Float64Array(n);
+    const count = new Float64Array(n), at = new Float64Array(n);
+    h.set(this.#rH);
+    snr.set(this.#rSnr);
+    count.set(this.#rCount);
+    at.set(this.#rAt);
+    this.#rH = h;
+    this.#rSnr = snr;
+    this.#rCount = count;
+    this.#rAt = at;
+  }
+
+  /**
+   * Whether row `a` is listed after row `b`: by SNR (none last), then count, then prefix (the
+   * reference's order). Rows name distinct nodes, hence distinct prefixes: the order is total.
+   */
+  #after(a: number, b: number): boolean {
+    const sa = this.#rSnr[a], sb = this.#rSnr[b];
+    const an = sa !== sa, bn = sb !== sb;
+    if (an !== bn) return an;
+    if (!an && sa !== sb) return sb > sa;
+    const ca = this.#rCount[a], cb = this.#rCount[b];
+    if (ca !== cb) return cb > ca;
+    return this.#hPrefix[this.#rH[a]] > this.#hPrefix[this.#rH[b]];
+  }
+
+  /** The first {@linkcode CELL_NODE_CAP} rows in order into `#order`; returns how many. */
+  #top(): number {
+    const order = this.#order, rows = this.#rows;
+    let n = 0;
+    for (let r = 0; r < rows; r++) {
+      if (n === CELL_NODE_CAP && this.#after(r, order[n - 1])) continue;
+      let j = n < CELL_NODE_CAP ? n++ : n - 1;
+      while (j > 0 && this.#after(order[j - 1], r)) {
+        order[j] = order[j - 1];
+        j--;
+      }
+      order[j] = r;
     }
-    r.shown = shown;
-    r.prefix = shown.prefix;
-    r.open = shown.open;
-    r.snr = snr;
-    r.count = count;
-    r.at = latestAt;
-    this.#rowGen[shown.node] = this.#gen;
-    this.#rowAt[shown.node] = rows.length;
-    rows.push(r);
+    return n;
   }
 
   /**
@@ -175,8 +207,7 @@ export class CellWriter {
    * are used only for this answer (not memoised), so they may share a chunk with other cells.
    */
   end(transient = false): CellText {
-    const rows = this.#rows;
-    if (rows.length > 1) sortRows(rows);
+    const n = this.#top();
     this.#at = 0;
     const ring = this.#ring;
     this.#room(FEATURE.length + ring.length + 256);
@@ -192,18 +223,18 @@ export class CellWriter {
     if (has) this.#num(round2(best));
     else this.#bytes(NULL);
     this.#bytes(has ? SIG_TRUE : SIG_FALSE);
-    const n = Math.min(rows.length, CELL_NODE_CAP);
     for (let i = 0; i < n; i++) {
-      const r = rows[i];
-      this.#room(r.open.length + r.shown.close.length + 64);
+      const r = this.#order[i], h = this.#rH[r];
+      const open = this.#hOpen[h], close = this.#hClose[h];
+      this.#room(open.length + close.length + 64);
       if (i) this.#buf[this.#at++] = 0x2c; // ,
-      this.#bytes(r.open);
-      this.#bytes(this.#snrCount(r.snr));
-      this.#num(r.count);
-      this.#bytes(r.shown.close);
+      this.#bytes(open);
+      this.#bytes(this.#snrCount(this.#rSnr[r]));
+      this.#num(this.#rCount[r]);
+      this.#bytes(close);
     }
     this.#room(CUT.length);
-    this.#bytes(rows.length > CELL_NODE_CAP ? CUT : END);
+    this.#bytes(this.#rows > CELL_NODE_CAP ? CUT : END);
     return {
       cell,
       count: this.#count,
@@ -229,10 +260,13 @@ export class CellWriter {
 
   /** `${snr},"count":` (`null` for NaN), memoised per value. */
   #snrCount(snr: number): Uint8Array {
-    let b = this.#snrs.get(snr);
+    const k = Math.round(snr * 100);
+    const near = k >= -SNR_SPAN && k <= SNR_SPAN;
+    let b = near ? this.#snrNear[k + SNR_SPAN] : this.#snrFar.get(snr);
     if (!b) {
       b = utf8.encode(`${snr === snr ? snr : "null"},"count":`);
-      this.#snrs.set(snr, b);
+      if (near) this.#snrNear[k + SNR_SPAN] = b;
+      else this.#snrFar.set(snr, b);
     }
     return b;
   }
@@ -291,28 +325,6 @@ export class CellWriter {
   }
 }
 
-/** Rows by SNR (none last), then count, then prefix: the reference's order. */
-function byRow(x: Row, y: Row): number {
-  const xn = x.snr !== x.snr, yn = y.snr !== y.snr;
-  if (xn !== yn) return xn ? 1 : -1;
-  if (!xn && x.snr !== y.snr) return y.snr - x.snr;
-  if (x.count !== y.count) return y.count - x.count;
-  return x.prefix < y.prefix ? -1 : x.prefix > y.prefix ? 1 : 0;
-}
-
 function round2(v: number): number {
   return Math.round(v * 100) / 100;
-}
-
-/** Insertion sort by {@linkcode byRow}: cells list a few dozen rows at most. */
-function sortRows(rows: Row[]): void {
-  for (let i = 1; i < rows.length; i++) {
-    const r = rows[i];
-    let j = i;
-    while (j > 0 && byRow(rows[j - 1], r) > 0) {
-      rows[j] = rows[j - 1];
-      j--;
-    }
-    rows[j] = r;
-  }
 }
