@@ -15,15 +15,12 @@
  * @module
  */
 
-import type { CoverageIndex } from "./coverage_index.ts";
+import type { HeardTexts } from "./coverage_names.ts";
 import { cellQ, cellR } from "./hex_grid.ts";
 import type { CellText } from "./coverage_json.ts";
 
 /** Most heard nodes listed per cell. */
 export const CELL_NODE_CAP = 25;
-
-/** Maps a heard-key id to the node it names: its public key and name when unique. */
-export type NodeNamer = (h: number) => { key: string; name: string };
 
 const utf8 = new TextEncoder();
 /** Size of the shared chunks of transient cells' bytes. */
@@ -40,28 +37,23 @@ const CUT = utf8.encode('],"nodes_truncated":true}}');
 const END = utf8.encode("]}}");
 const NULL = utf8.encode("null");
 
-/** Pre-encoded `${snr},"count":` pieces for rounded SNRs of -SNR_SPAN..SNR_SPAN hundredths. */
-const SNR_SPAN = 20_000;
+/**
+ * `${snr},"count":` as bytes for the rounded SNRs of -SNR_SPAN..SNR_SPAN hundredths, shared
+ * by all answers (bounded: at most 10,001 pieces); other values are kept per answer.
+ */
+const SNR_SPAN = 5_000;
+const snrNear: (Uint8Array | undefined)[] = new Array(2 * SNR_SPAN + 1);
 
 /** Writes the feature bytes of one answer's cells; see the module doc. */
 export class CellWriter {
-  readonly #idx: CoverageIndex;
   readonly #res: number;
-  readonly #name: NodeNamer;
-  /** Per heard-key id: 1 + the dense number of the node it names, 0 until first met. */
-  #hNode = new Int32Array(0);
-  /** Per heard-key id once met: the key, `{"prefix":"…","snr":` and `,"name":"…"}` (or `}`). */
-  readonly #hPrefix: string[] = [];
-  readonly #hOpen: Uint8Array[] = [];
-  readonly #hClose: Uint8Array[] = [];
-  /** Dense numbers of the named nodes' keys. */
-  readonly #nodes = new Map<string, number>();
+  /** The heard keys' JSON pieces and node numbers (`coverage_names.ts`). */
+  readonly #texts: HeardTexts;
   /** Per node number: its row in the cell being written, valid when `#rowGen` is `#gen`. */
   #rowAt = new Int32Array(64);
   #rowGen = new Int32Array(64);
   #gen = 0;
-  /** `${snr},"count":` as bytes, per rounded SNR (by hundredths in the span, else by value). */
-  readonly #snrNear: (Uint8Array | undefined)[] = new Array(2 * SNR_SPAN + 1);
+  /** `${snr},"count":` as bytes, per rounded SNR outside the shared span. */
   readonly #snrFar = new Map<number, Uint8Array>();
   #buf = new Uint8Array(8192);
   #at = 0;
@@ -84,41 +76,23 @@ export class CellWriter {
   #rows = 0;
   readonly #order = new Int32Array(CELL_NODE_CAP);
 
-  /** A writer for cells of resolution `res`, naming heard keys with `name`. */
-  constructor(idx: CoverageIndex, res: number, name: NodeNamer) {
-    this.#idx = idx;
+  /** A writer for cells of resolution `res`, with the heard keys' pieces `texts`. */
+  constructor(res: number, texts: HeardTexts) {
     this.#res = res;
-    this.#name = name;
-    this.#hNode = new Int32Array(idx.heardKeys.names.length);
+    this.#texts = texts;
   }
 
-  /** The dense node number of heard key `h`, its JSON pieces made on first sight. */
+  /** The node number of heard key `h`, with room for its row mark. */
   #show(h: number): number {
-    if (h >= this.#hNode.length) {
-      const next = new Int32Array(Math.max(h + 1, this.#hNode.length * 2));
-      next.set(this.#hNode);
-      this.#hNode = next;
+    const node = this.#texts.show(h);
+    if (node >= this.#rowAt.length) {
+      const n = Math.max(node + 1, this.#rowAt.length * 2);
+      const at = new Int32Array(n), gen = new Int32Array(n);
+      at.set(this.#rowAt);
+      gen.set(this.#rowGen);
+      this.#rowAt = at;
+      this.#rowGen = gen;
     }
-    const known = this.#hNode[h];
-    if (known > 0) return known - 1;
-    const prefix = this.#idx.heardKey(h);
-    const { key, name } = this.#name(h);
-    let node = this.#nodes.get(key);
-    if (node === undefined) {
-      node = this.#nodes.size;
-      this.#nodes.set(key, node);
-      if (node === this.#rowAt.length) {
-        const at = new Int32Array(node * 2), gen = new Int32Array(node * 2);
-        at.set(this.#rowAt);
-        gen.set(this.#rowGen);
-        this.#rowAt = at;
-        this.#rowGen = gen;
-      }
-    }
-    this.#hPrefix[h] = prefix;
-    this.#hOpen[h] = utf8.encode(`{"prefix":${JSON.stringify(prefix)},"snr":`);
-    this.#hClose[h] = utf8.encode(name ? `,"name":${JSON.stringify(name)}}` : "}");
-    this.#hNode[h] = node + 1;
     return node;
   }
 
@@ -129,7 +103,11 @@ export class CellWriter {
     this.#best = best;
     this.#ring = ring;
     this.#rows = 0;
-    this.#gen++;
+    if (++this.#gen === 0x40000000) {
+      // the marks are 32-bit: start them again rather than wrap
+      this.#rowGen.fill(0);
+      this.#gen = 1;
+    }
   }
 
   /** Adds heard key `h`: its count, latest reception time and that reception's SNR (NaN: none). */
@@ -140,7 +118,7 @@ export class CellWriter {
       const m = this.#rowAt[node];
       // several heard keys naming one node: the longest (then smallest) prefix, the latest SNR
       this.#rCount[m] += count;
-      const p = this.#hPrefix[h], mp = this.#hPrefix[this.#rH[m]];
+      const prefix = this.#texts.prefix, p = prefix[h], mp = prefix[this.#rH[m]];
       if (p.length > mp.length || (p.length === mp.length && p < mp)) this.#rH[m] = h;
       if (latestAt >= this.#rAt[m]) {
         this.#rAt[m] = latestAt;
@@ -183,7 +161,8 @@ export class CellWriter {
     if (!an && sa !== sb) return sb > sa;
     const ca = this.#rCount[a], cb = this.#rCount[b];
     if (ca !== cb) return cb > ca;
-    return this.#hPrefix[this.#rH[a]] > this.#hPrefix[this.#rH[b]];
+    const prefix = this.#texts.prefix;
+    return prefix[this.#rH[a]] > prefix[this.#rH[b]];
   }
 
   /** The first {@linkcode CELL_NODE_CAP} rows in order into `#order`; returns how many. */
@@ -225,7 +204,7 @@ export class CellWriter {
     this.#bytes(has ? SIG_TRUE : SIG_FALSE);
     for (let i = 0; i < n; i++) {
       const r = this.#order[i], h = this.#rH[r];
-      const open = this.#hOpen[h], close = this.#hClose[h];
+      const open = this.#texts.open[h], close = this.#texts.close[h];
       this.#room(open.length + close.length + 64);
       if (i) this.#buf[this.#at++] = 0x2c; // ,
       this.#bytes(open);
@@ -262,10 +241,10 @@ export class CellWriter {
   #snrCount(snr: number): Uint8Array {
     const k = Math.round(snr * 100);
     const near = k >= -SNR_SPAN && k <= SNR_SPAN;
-    let b = near ? this.#snrNear[k + SNR_SPAN] : this.#snrFar.get(snr);
+    let b = near ? snrNear[k + SNR_SPAN] : this.#snrFar.get(snr);
     if (!b) {
       b = utf8.encode(`${snr === snr ? snr : "null"},"count":`);
-      if (near) this.#snrNear[k + SNR_SPAN] = b;
+      if (near) snrNear[k + SNR_SPAN] = b;
       else this.#snrFar.set(snr, b);
     }
     return b;
