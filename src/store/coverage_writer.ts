@@ -43,6 +43,10 @@ const NULL = utf8.encode("null");
  */
 const SNR_SPAN = 5_000;
 const snrNear: (Uint8Array | undefined)[] = new Array(2 * SNR_SPAN + 1);
+/** Sort numbers of rows (`CellWriter.#keys`): count range, SNR range, rows without SNR. */
+const KEY_COUNTS = 2 ** 32;
+const KEY_SNRS = 1_000_000;
+const NO_SNR_KEY = -(2 ** 53);
 
 /** Writes the feature bytes of one answer's cells; see the module doc. */
 export class CellWriter {
@@ -73,6 +77,8 @@ export class CellWriter {
   #rSnr = new Float64Array(64);
   #rCount = new Float64Array(64);
   #rAt = new Float64Array(64);
+  #rKey = new Float64Array(64);
+  #fast = true;
   #rows = 0;
   readonly #order = new Int32Array(CELL_NODE_CAP);
 
@@ -153,26 +159,80 @@ export class CellWriter {
   /**
    * Whether row `a` is listed after row `b`: by SNR (none last), then count, then prefix (the
    * reference's order). Rows name distinct nodes, hence distinct prefixes: the order is total.
+   * With `#fast`, SNR and count are compared as one number (`#rKey`).
    */
   #after(a: number, b: number): boolean {
-    const sa = this.#rSnr[a], sb = this.#rSnr[b];
-    const an = sa !== sa, bn = sb !== sb;
-    if (an !== bn) return an;
-    if (!an && sa !== sb) return sb > sa;
-    const ca = this.#rCount[a], cb = this.#rCount[b];
-    if (ca !== cb) return cb > ca;
+    if (this.#fast) {
+      const ka = this.#rKey[a], kb = this.#rKey[b];
+      if (ka !== kb) return ka < kb;
+    } else {
+      const sa = this.#rSnr[a], sb = this.#rSnr[b];
+      const an = sa !== sa, bn = sb !== sb;
+      if (an !== bn) return an;
+      if (!an && sa !== sb) return sb > sa;
+      const ca = this.#rCount[a], cb = this.#rCount[b];
+      if (ca !== cb) return cb > ca;
+    }
     const prefix = this.#texts.prefix;
     return prefix[this.#rH[a]] > prefix[this.#rH[b]];
+  }
+
+  /**
+   * One sort number per row when every row allows it: SNR hundredths × 2^32 + count (SNR within
+   * ±10^6 hundredths, count below 2^32), rows without SNR below all others. Same order as the
+   * two comparisons: SNRs are rounded to hundredths, so equal SNRs are equal hundredths.
+   */
+  #keys(): void {
+    const rows = this.#rows;
+    if (this.#rKey.length < this.#rH.length) this.#rKey = new Float64Array(this.#rH.length);
+    const key = this.#rKey;
+    this.#fast = true;
+    for (let r = 0; r < rows; r++) {
+      const snr = this.#rSnr[r], count = this.#rCount[r];
+      if (!(count < KEY_COUNTS)) return void (this.#fast = false);
+      if (snr !== snr) key[r] = NO_SNR_KEY + count;
+      else {
+        const k = Math.round(snr * 100);
+        if (!(k >= -KEY_SNRS && k <= KEY_SNRS)) return void (this.#fast = false);
+        key[r] = k * KEY_COUNTS + count;
+      }
+    }
   }
 
   /** The first {@linkcode CELL_NODE_CAP} rows in order into `#order`; returns how many. */
   #top(): number {
     const order = this.#order, rows = this.#rows;
+    if (rows > 1) this.#keys();
+    if (!this.#fast) return this.#topBy((a, b) => this.#after(a, b));
+    // the same insertion with the sort numbers compared inline (ties: by prefix)
+    const key = this.#rKey;
     let n = 0;
     for (let r = 0; r < rows; r++) {
-      if (n === CELL_NODE_CAP && this.#after(r, order[n - 1])) continue;
+      const kr = key[r];
+      if (n === CELL_NODE_CAP) {
+        const kl = key[order[n - 1]];
+        if (kr < kl || (kr === kl && this.#after(r, order[n - 1]))) continue;
+      }
       let j = n < CELL_NODE_CAP ? n++ : n - 1;
-      while (j > 0 && this.#after(order[j - 1], r)) {
+      while (j > 0) {
+        const o = order[j - 1], ko = key[o];
+        if (ko > kr || (ko === kr && !this.#after(o, r))) break;
+        order[j] = o;
+        j--;
+      }
+      order[j] = r;
+    }
+    return n;
+  }
+
+  /** {@linkcode CellWriter.#top} with the comparison `after`. */
+  #topBy(after: (a: number, b: number) => boolean): number {
+    const order = this.#order, rows = this.#rows;
+    let n = 0;
+    for (let r = 0; r < rows; r++) {
+      if (n === CELL_NODE_CAP && after(r, order[n - 1])) continue;
+      let j = n < CELL_NODE_CAP ? n++ : n - 1;
+      while (j > 0 && after(order[j - 1], r)) {
         order[j] = order[j - 1];
         j--;
       }
