@@ -35,7 +35,7 @@ const SIG_TRUE = utf8.encode(',"has_sig":true,"nodes":[');
 const SIG_FALSE = utf8.encode(',"has_sig":false,"nodes":[');
 const CUT = utf8.encode('],"nodes_truncated":true}}');
 const END = utf8.encode("]}}");
-const NULL = utf8.encode("null");
+const NULL_SIG = new Uint8Array([...utf8.encode("null"), ...SIG_FALSE]);
 
 /**
  * `${snr},"count":` as bytes for the rounded SNRs of -SNR_SPAN..SNR_SPAN hundredths, shared
@@ -43,6 +43,8 @@ const NULL = utf8.encode("null");
  */
 const SNR_SPAN = 5_000;
 const snrNear: (Uint8Array | undefined)[] = new Array(2 * SNR_SPAN + 1);
+/** `${best},"has_sig":true,"nodes":[` as bytes, by best SNR hundredths in the same span. */
+const bestNear: (Uint8Array | undefined)[] = new Array(2 * SNR_SPAN + 1);
 /** Sort numbers of rows (`CellWriter.#keys`): count range, SNR range, rows without SNR. */
 const KEY_COUNTS = 2 ** 32;
 const KEY_SNRS = 1_000_000;
@@ -258,20 +260,32 @@ export class CellWriter {
     this.#bytes(COUNT);
     this.#num(this.#count);
     this.#bytes(BEST);
-    const best = this.#best, has = best === best;
-    if (has) this.#num(round2(best));
-    else this.#bytes(NULL);
-    this.#bytes(has ? SIG_TRUE : SIG_FALSE);
+    this.#bytes(this.#bestSig(this.#best));
+    // the rows: local buffer and offset, pieces copied by `put` (small enough to inline)
+    const open = this.#texts.open, close = this.#texts.close;
+    let buf = this.#buf, at = this.#at;
     for (let i = 0; i < n; i++) {
-      const r = this.#order[i], h = this.#rH[r];
-      const open = this.#texts.open[h], close = this.#texts.close[h];
-      this.#room(open.length + close.length + 64);
-      if (i) this.#buf[this.#at++] = 0x2c; // ,
-      this.#bytes(open);
-      this.#bytes(this.#snrCount(this.#rSnr[r]));
-      this.#num(this.#rCount[r]);
-      this.#bytes(close);
+      const r = this.#order[i], h = this.#rH[r], count = this.#rCount[r];
+      const o = open[h], c = close[h];
+      const need = o.length + c.length + 64;
+      if (at + need > buf.length) {
+        this.#at = at;
+        this.#room(need);
+        buf = this.#buf;
+      }
+      if (i) buf[at++] = 0x2c; // ,
+      at = put(buf, at, o);
+      at = put(buf, at, this.#snrCount(this.#rSnr[r]));
+      if (count >= 1 && count < 0x40000000 && count === Math.floor(count)) {
+        at = putCount(buf, at, count);
+      } else {
+        this.#at = at;
+        this.#num(count);
+        at = this.#at;
+      }
+      at = put(buf, at, c);
     }
+    this.#at = at;
     this.#room(CUT.length);
     this.#bytes(this.#rows > CELL_NODE_CAP ? CUT : END);
     return {
@@ -295,6 +309,22 @@ export class CellWriter {
     this.#arena.set(this.#buf.subarray(0, n), at);
     this.#arenaAt = at + n;
     return this.#arena.subarray(at, at + n);
+  }
+
+  /** `${best},"has_sig":true,"nodes":[` (`null,"has_sig":false…` for NaN), memoised. */
+  #bestSig(best: number): Uint8Array {
+    if (best !== best) return NULL_SIG;
+    const v = round2(best), k = Math.round(v * 100);
+    const near = k >= -SNR_SPAN && k <= SNR_SPAN;
+    let b = near ? bestNear[k + SNR_SPAN] : undefined;
+    if (!b) {
+      const text = utf8.encode(String(v));
+      b = new Uint8Array(text.length + SIG_TRUE.length);
+      b.set(text);
+      b.set(SIG_TRUE, text.length);
+      if (near) bestNear[k + SNR_SPAN] = b;
+    }
+    return b;
   }
 
   /** `${snr},"count":` (`null` for NaN), memoised per value. */
@@ -362,6 +392,32 @@ export class CellWriter {
       x = Math.floor(x / 10);
     } while (x > 0);
   }
+}
+
+/** Copies `b` into `buf` at `at` (room was made); returns the offset after it. */
+function put(buf: Uint8Array, at: number, b: Uint8Array): number {
+  const n = b.length;
+  if (n > 48) {
+    buf.set(b, at);
+    return at + n;
+  }
+  // short pieces: a loop is cheaper than a call into `set`
+  for (let i = 0; i < n; i++) buf[at + i] = b[i];
+  return at + n;
+}
+
+/** Writes the digits of the integer `x` (1 ≤ x < 2^30) at `at`; returns the offset after them. */
+function putCount(buf: Uint8Array, at: number, x: number): number {
+  let digits = 1;
+  for (let p = 10; p <= x; p *= 10) digits++;
+  let end = at + digits, v = x;
+  const after = end;
+  do {
+    const q = (v / 10) | 0;
+    buf[--end] = 0x30 + v - q * 10;
+    v = q;
+  } while (v > 0);
+  return after;
 }
 
 function round2(v: number): number {
