@@ -3,8 +3,11 @@
  * UTF-8 bytes: the fixed parts are pre-encoded, the ring and cell id are ASCII
  * copied a character at a time, counts are written as digits, and each heard
  * key's JSON pieces (`{"prefix":"…","snr":` and `,"name":"…"}`) are escaped and
- * encoded once per answer. No string is built per cell and nothing but the
- * result is allocated (rows are pooled), so a cell recomputed for its window
+ * encoded once and kept across answers (`coverage_names.ts`); SNR pieces are
+ * memoised per hundredth (`coverage_bytes.ts`). The heard nodes of a cell are
+ * parallel typed columns, ordered by one sort number each and only as far as
+ * the {@linkcode CELL_NODE_CAP} listed; no object is built per row and nothing
+ * but the result is allocated per cell, so a cell recomputed for its window
  * costs little and leaves little for the collector. The text is the one the
  * template-literal writer produced before, byte for byte (the reference's field
  * order).
@@ -16,6 +19,7 @@
  */
 
 import type { HeardTexts } from "./coverage_names.ts";
+import { put, putCount, round2, SnrPieces } from "./coverage_bytes.ts";
 import { cellQ, cellR } from "./hex_grid.ts";
 import type { CellText } from "./coverage_json.ts";
 
@@ -31,20 +35,9 @@ const FEATURE = utf8.encode(
 const CELL = utf8.encode(']},"properties":{"cell":"');
 const COUNT = utf8.encode('","count":');
 const BEST = utf8.encode(',"best_snr":');
-const SIG_TRUE = utf8.encode(',"has_sig":true,"nodes":[');
-const SIG_FALSE = utf8.encode(',"has_sig":false,"nodes":[');
 const CUT = utf8.encode('],"nodes_truncated":true}}');
 const END = utf8.encode("]}}");
-const NULL_SIG = new Uint8Array([...utf8.encode("null"), ...SIG_FALSE]);
 
-/**
- * `${snr},"count":` as bytes for the rounded SNRs of -SNR_SPAN..SNR_SPAN hundredths, shared
- * by all answers (bounded: at most 10,001 pieces); other values are kept per answer.
- */
-const SNR_SPAN = 5_000;
-const snrNear: (Uint8Array | undefined)[] = new Array(2 * SNR_SPAN + 1);
-/** `${best},"has_sig":true,"nodes":[` as bytes, by best SNR hundredths in the same span. */
-const bestNear: (Uint8Array | undefined)[] = new Array(2 * SNR_SPAN + 1);
 /** Sort numbers of rows (`CellWriter.#keys`): count range, SNR range, rows without SNR. */
 const KEY_COUNTS = 2 ** 32;
 const KEY_SNRS = 1_000_000;
@@ -56,11 +49,11 @@ export class CellWriter {
   /** The heard keys' JSON pieces and node numbers (`coverage_names.ts`). */
   readonly #texts: HeardTexts;
   /** Per node number: its row in the cell being written, valid when `#rowGen` is `#gen`. */
-  #rowAt = new Int32Array(64);
-  #rowGen = new Int32Array(64);
+  #rowAt: Int32Array;
+  #rowGen: Int32Array;
   #gen = 0;
   /** `${snr},"count":` as bytes, per rounded SNR outside the shared span. */
-  readonly #snrFar = new Map<number, Uint8Array>();
+  readonly #pieces = new SnrPieces();
   #buf = new Uint8Array(8192);
   #at = 0;
   /** Shared chunk the transient cells' bytes are copied into (one buffer for many cells). */
@@ -88,6 +81,10 @@ export class CellWriter {
   constructor(res: number, texts: HeardTexts) {
     this.#res = res;
     this.#texts = texts;
+    // node numbers are kept across answers (`coverage_names.ts`): room for those met so far
+    const n = Math.max(64, texts.nodes);
+    this.#rowAt = new Int32Array(n);
+    this.#rowGen = new Int32Array(n);
   }
 
   /** The node number of heard key `h`, with room for its row mark. */
@@ -260,7 +257,7 @@ export class CellWriter {
     this.#bytes(COUNT);
     this.#num(this.#count);
     this.#bytes(BEST);
-    this.#bytes(this.#bestSig(this.#best));
+    this.#bytes(this.#pieces.bestSig(this.#best));
     // the rows: local buffer and offset, pieces copied by `put` (small enough to inline)
     const open = this.#texts.open, close = this.#texts.close;
     let buf = this.#buf, at = this.#at;
@@ -275,7 +272,7 @@ export class CellWriter {
       }
       if (i) buf[at++] = 0x2c; // ,
       at = put(buf, at, o);
-      at = put(buf, at, this.#snrCount(this.#rSnr[r]));
+      at = put(buf, at, this.#pieces.count(this.#rSnr[r]));
       if (count >= 1 && count < 0x40000000 && count === Math.floor(count)) {
         at = putCount(buf, at, count);
       } else {
@@ -309,35 +306,6 @@ export class CellWriter {
     this.#arena.set(this.#buf.subarray(0, n), at);
     this.#arenaAt = at + n;
     return this.#arena.subarray(at, at + n);
-  }
-
-  /** `${best},"has_sig":true,"nodes":[` (`null,"has_sig":false…` for NaN), memoised. */
-  #bestSig(best: number): Uint8Array {
-    if (best !== best) return NULL_SIG;
-    const v = round2(best), k = Math.round(v * 100);
-    const near = k >= -SNR_SPAN && k <= SNR_SPAN;
-    let b = near ? bestNear[k + SNR_SPAN] : undefined;
-    if (!b) {
-      const text = utf8.encode(String(v));
-      b = new Uint8Array(text.length + SIG_TRUE.length);
-      b.set(text);
-      b.set(SIG_TRUE, text.length);
-      if (near) bestNear[k + SNR_SPAN] = b;
-    }
-    return b;
-  }
-
-  /** `${snr},"count":` (`null` for NaN), memoised per value. */
-  #snrCount(snr: number): Uint8Array {
-    const k = Math.round(snr * 100);
-    const near = k >= -SNR_SPAN && k <= SNR_SPAN;
-    let b = near ? snrNear[k + SNR_SPAN] : this.#snrFar.get(snr);
-    if (!b) {
-      b = utf8.encode(`${snr === snr ? snr : "null"},"count":`);
-      if (near) snrNear[k + SNR_SPAN] = b;
-      else this.#snrFar.set(snr, b);
-    }
-    return b;
   }
 
   #room(n: number): void {
@@ -392,34 +360,4 @@ export class CellWriter {
       x = Math.floor(x / 10);
     } while (x > 0);
   }
-}
-
-/** Copies `b` into `buf` at `at` (room was made); returns the offset after it. */
-function put(buf: Uint8Array, at: number, b: Uint8Array): number {
-  const n = b.length;
-  if (n > 48) {
-    buf.set(b, at);
-    return at + n;
-  }
-  // short pieces: a loop is cheaper than a call into `set`
-  for (let i = 0; i < n; i++) buf[at + i] = b[i];
-  return at + n;
-}
-
-/** Writes the digits of the integer `x` (1 ≤ x < 2^30) at `at`; returns the offset after them. */
-function putCount(buf: Uint8Array, at: number, x: number): number {
-  let digits = 1;
-  for (let p = 10; p <= x; p *= 10) digits++;
-  let end = at + digits, v = x;
-  const after = end;
-  do {
-    const q = (v / 10) | 0;
-    buf[--end] = 0x30 + v - q * 10;
-    v = q;
-  } while (v > 0);
-  return after;
-}
-
-function round2(v: number): number {
-  return Math.round(v * 100) / 100;
 }
