@@ -192,6 +192,31 @@ Deno.test("coverage memo: served while unchanged, recomputed after an add or a m
   assert.notEqual(later, a);
 });
 
+Deno.test("coverage memo: a few windows per cell, oldest dropped, a recomputed one kept newest", () => {
+  const idx = new CoverageIndex();
+  for (const r of receptions(2000, 7)) idx.add(r);
+  const cells = [...idx.levels[11 - INDEX_MIN_RES].values()];
+  const keys = () => cells[0].memo?.map((m) => m.key);
+  for (const d of [1, 2, 3, 4]) answer(idx, 11, d, true);
+  assert.deepEqual(keys(), ["d1", "d2", "d3", "d4"]);
+  const two = answer(idx, 11, 2, true);
+  assert.equal(two, answer(idx, 11, 2, false));
+  assert.deepEqual(keys(), ["d1", "d2", "d3", "d4"], "served from the memo: order unchanged");
+  // a reception added to the cell recomputes d2: its entry becomes the newest; a fifth window
+  // drops the oldest (d1)
+  const c0 = cells[0].list;
+  idx.add({ ...idx.reception(c0.ids[c0.start]), rxAtMs: NOW - DAY_MS / 2 });
+  const moved = answer(idx, 11, 2, true);
+  assert.deepEqual(keys(), ["d1", "d3", "d4", "d2"]);
+  answer(idx, 11, 5, true);
+  assert.deepEqual(keys(), ["d3", "d4", "d2", "d5"]);
+  assert.ok(cells.every((c) => (c.memo?.length ?? 0) <= 4));
+  // every answer equals the unmemoised one
+  assert.equal(moved, answer(idx, 11, 2, false));
+  assert.notEqual(moved, two);
+  assert.equal(answer(idx, 11, 1, true), answer(idx, 11, 1, false));
+});
+
 Deno.test("cell writer: the bytes are the JSON of the feature, hostile names and caps included", () => {
   const idx = new CoverageIndex();
   const keys = Array.from({ length: 30 }, (_, i) => i.toString(16).padStart(4, "e"));
