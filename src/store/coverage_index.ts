@@ -49,6 +49,18 @@ export class IdList {
   }
 }
 
+/**
+ * One memoised answer of a cell (`coverage_json.ts`): the window `key`, its first index, the
+ * ids added and the tag it was computed under, and the feature (`null`: no reception).
+ */
+export interface CellMemo {
+  key: string;
+  from: number;
+  adds: number;
+  tag: string;
+  value: CellText | null;
+}
+
 /** A cell of one resolution: its receptions and its lat/lon bounds. */
 export interface IndexedCell {
   key: number;
@@ -60,10 +72,11 @@ export interface IndexedCell {
    */
   days: Float64Array | null;
   /**
-   * Memoised answers for this cell per query kind (see `coverage_query.ts`): valid while the
-   * receptions in the window (first index, ids added) and the tag are unchanged.
+   * Memoised answers for this cell per query kind (see `coverage_query.ts`), oldest first (a
+   * few, so a small array rather than a `Map` per cell): valid while the receptions in the
+   * window (first index, ids added) and the tag are unchanged.
    */
-  memo?: Map<string, { from: number; adds: number; tag: string; value: CellText | null }>;
+  memo?: CellMemo[];
   /** The cell's ring as JSON text, once a query drew it. */
   ring?: string;
   minLat: number;

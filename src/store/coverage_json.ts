@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { IndexedCell } from "./coverage_index.ts";
+import type { CellMemo, IndexedCell } from "./coverage_index.ts";
 
 /** One heard node in a cell. */
 export interface CoverageNode {
@@ -63,11 +63,19 @@ export function memoHit(
   tag: string,
   rxAt: Float64Array,
 ): CellText | null | undefined {
-  const m = cell.memo?.get(key);
+  const m = memoOf(cell, key);
   if (!m || m.adds !== cell.list.adds || m.tag !== tag) return undefined;
   const { ids, start, n } = cell.list, from = m.from;
   if (from < start || from > n || (from < n && rxAt[ids[from]] < sinceMs)) return undefined;
   return from === start || rxAt[ids[from - 1]] < sinceMs ? m.value : undefined;
+}
+
+/** The memoised answer of `cell` for window `key`, if any. */
+function memoOf(cell: IndexedCell, key: string): CellMemo | undefined {
+  const memo = cell.memo;
+  if (!memo) return undefined;
+  for (let i = 0; i < memo.length; i++) if (memo[i].key === key) return memo[i];
+  return undefined;
 }
 
 /**
@@ -81,10 +89,16 @@ export function memoPut(
   tag: string,
   value: CellText | null,
 ): void {
-  const memo = cell.memo ??= new Map();
-  memo.delete(key);
-  if (memo.size >= MEMO_PER_CELL) memo.delete(memo.keys().next().value as string);
-  memo.set(key, { from, adds: cell.list.adds, tag, value });
+  const memo = cell.memo ??= [];
+  const at = memo.findIndex((m) => m.key === key);
+  // the window's entry moves to the end (reused); the oldest goes when there are too many
+  const m = at >= 0 ? memo.splice(at, 1)[0] : { key, from, adds: 0, tag, value };
+  if (at < 0 && memo.length >= MEMO_PER_CELL) memo.shift();
+  m.from = from;
+  m.adds = cell.list.adds;
+  m.tag = tag;
+  m.value = value;
+  memo.push(m);
 }
 
 /**

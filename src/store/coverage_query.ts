@@ -11,6 +11,7 @@
 import { Accumulator } from "./coverage_accumulator.ts";
 import { type CellAgg, type CellText, memoHit, memoPut } from "./coverage_json.ts";
 import { CellWriter } from "./coverage_writer.ts";
+import { heardTexts } from "./coverage_names.ts";
 import { RingTexts } from "./coverage_ring.ts";
 import {
   type CoverageIndex,
@@ -114,7 +115,8 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
   };
   const acc = new Accumulator(idx);
   const out: CellText[] = [];
-  const writer = new CellWriter(idx, res, (h) => o.resolve(idx.heardKey(h)));
+  const name = (h: number) => o.resolve(idx.heardKey(h));
+  const writer = new CellWriter(res, heardTexts(idx, name, o.memo?.tag));
   // ring texts (kept on the index's cells: their geometry never changes)
   const rings = new RingTexts(res);
   const lat = idx.lat, lon = idx.lon;

@@ -3,8 +3,11 @@
  * UTF-8 bytes: the fixed parts are pre-encoded, the ring and cell id are ASCII
  * copied a character at a time, counts are written as digits, and each heard
  * key's JSON pieces (`{"prefix":"…","snr":` and `,"name":"…"}`) are escaped and
- * encoded once per answer. No string is built per cell and nothing but the
- * result is allocated (rows are pooled), so a cell recomputed for its window
+ * encoded once and kept across answers (`coverage_names.ts`); SNR pieces are
+ * memoised per hundredth (`coverage_bytes.ts`). The heard nodes of a cell are
+ * parallel typed columns, ordered by one sort number each and only as far as
+ * the {@linkcode CELL_NODE_CAP} listed; no object is built per row and nothing
+ * but the result is allocated per cell, so a cell recomputed for its window
  * costs little and leaves little for the collector. The text is the one the
  * template-literal writer produced before, byte for byte (the reference's field
  * order).
@@ -15,15 +18,13 @@
  * @module
  */
 
-import type { CoverageIndex } from "./coverage_index.ts";
+import type { HeardTexts } from "./coverage_names.ts";
+import { put, putCount, round2, SnrPieces } from "./coverage_bytes.ts";
 import { cellQ, cellR } from "./hex_grid.ts";
 import type { CellText } from "./coverage_json.ts";
 
 /** Most heard nodes listed per cell. */
 export const CELL_NODE_CAP = 25;
-
-/** Maps a heard-key id to the node it names: its public key and name when unique. */
-export type NodeNamer = (h: number) => { key: string; name: string };
 
 const utf8 = new TextEncoder();
 /** Size of the shared chunks of transient cells' bytes. */
@@ -34,49 +35,25 @@ const FEATURE = utf8.encode(
 const CELL = utf8.encode(']},"properties":{"cell":"');
 const COUNT = utf8.encode('","count":');
 const BEST = utf8.encode(',"best_snr":');
-const SIG_TRUE = utf8.encode(',"has_sig":true,"nodes":[');
-const SIG_FALSE = utf8.encode(',"has_sig":false,"nodes":[');
 const CUT = utf8.encode('],"nodes_truncated":true}}');
 const END = utf8.encode("]}}");
-const NULL = utf8.encode("null");
 
-/** A heard key as the cells show it: the node it names and its JSON pieces as UTF-8. */
-interface Shown {
-  key: string;
-  /** Dense number of `key` within the answer (heard keys naming one node share it). */
-  node: number;
-  prefix: string;
-  /** `{"prefix":"…","snr":` */
-  open: Uint8Array;
-  /** `,"name":"…"}`, or `}` when the node has no name. */
-  close: Uint8Array;
-}
-
-/** One heard node of the cell being written (pooled). */
-interface Row {
-  shown: Shown;
-  prefix: string;
-  open: Uint8Array;
-  /** Rounded latest SNR; NaN when none. */
-  snr: number;
-  count: number;
-  at: number;
-}
+/** Sort numbers of rows (`CellWriter.#keys`): count range, SNR range, rows without SNR. */
+const KEY_COUNTS = 2 ** 32;
+const KEY_SNRS = 1_000_000;
+const NO_SNR_KEY = -(2 ** 53);
 
 /** Writes the feature bytes of one answer's cells; see the module doc. */
 export class CellWriter {
-  readonly #idx: CoverageIndex;
   readonly #res: number;
-  readonly #name: NodeNamer;
-  readonly #shown = new Map<number, Shown>();
-  /** Dense numbers of the named nodes' keys. */
-  readonly #nodes = new Map<string, number>();
+  /** The heard keys' JSON pieces and node numbers (`coverage_names.ts`). */
+  readonly #texts: HeardTexts;
   /** Per node number: its row in the cell being written, valid when `#rowGen` is `#gen`. */
-  #rowAt = new Int32Array(64);
-  #rowGen = new Int32Array(64);
+  #rowAt: Int32Array;
+  #rowGen: Int32Array;
   #gen = 0;
-  /** `${snr},"count":` as bytes, per rounded SNR. */
-  readonly #snrs = new Map<number, Uint8Array>();
+  /** `${snr},"count":` as bytes, per rounded SNR outside the shared span. */
+  readonly #pieces = new SnrPieces();
   #buf = new Uint8Array(8192);
   #at = 0;
   /** Shared chunk the transient cells' bytes are copied into (one buffer for many cells). */
@@ -86,43 +63,42 @@ export class CellWriter {
   #count = 0;
   #best = NaN;
   #ring = "";
-  readonly #pool: Row[] = [];
-  readonly #rows: Row[] = [];
+  /**
+   * The heard nodes of the cell being written, as parallel columns (no object per row): the
+   * heard-key id whose prefix is shown, the rounded latest SNR (NaN: none), the count and the
+   * latest reception time. `#order` holds the first {@linkcode CELL_NODE_CAP} rows sorted.
+   */
+  #rH = new Int32Array(64);
+  #rSnr = new Float64Array(64);
+  #rCount = new Float64Array(64);
+  #rAt = new Float64Array(64);
+  #rKey = new Float64Array(64);
+  #fast = true;
+  #rows = 0;
+  readonly #order = new Int32Array(CELL_NODE_CAP);
 
-  /** A writer for cells of resolution `res`, naming heard keys with `name`. */
-  constructor(idx: CoverageIndex, res: number, name: NodeNamer) {
-    this.#idx = idx;
+  /** A writer for cells of resolution `res`, with the heard keys' pieces `texts`. */
+  constructor(res: number, texts: HeardTexts) {
     this.#res = res;
-    this.#name = name;
+    this.#texts = texts;
+    // node numbers are kept across answers (`coverage_names.ts`): room for those met so far
+    const n = Math.max(64, texts.nodes);
+    this.#rowAt = new Int32Array(n);
+    this.#rowGen = new Int32Array(n);
   }
 
-  #show(h: number): Shown {
-    let s = this.#shown.get(h);
-    if (!s) {
-      const prefix = this.#idx.heardKey(h);
-      const { key, name } = this.#name(h);
-      let node = this.#nodes.get(key);
-      if (node === undefined) {
-        node = this.#nodes.size;
-        this.#nodes.set(key, node);
-        if (node === this.#rowAt.length) {
-          const at = new Int32Array(node * 2), gen = new Int32Array(node * 2);
-          at.set(this.#rowAt);
-          gen.set(this.#rowGen);
-          this.#rowAt = at;
-          this.#rowGen = gen;
-        }
-      }
-      s = {
-        key,
-        node,
-        prefix,
-        open: utf8.encode(`{"prefix":${JSON.stringify(prefix)},"snr":`),
-        close: utf8.encode(name ? `,"name":${JSON.stringify(name)}}` : "}"),
-      };
-      this.#shown.set(h, s);
+  /** The node number of heard key `h`, with room for its row mark. */
+  #show(h: number): number {
+    const node = this.#texts.show(h);
+    if (node >= this.#rowAt.length) {
+      const n = Math.max(node + 1, this.#rowAt.length * 2);
+      const at = new Int32Array(n), gen = new Int32Array(n);
+      at.set(this.#rowAt);
+      gen.set(this.#rowGen);
+      this.#rowAt = at;
+      this.#rowGen = gen;
     }
-    return s;
+    return node;
   }
 
   /** Starts the cell `key` holding `count` receptions, best SNR `best` (NaN: none). */
@@ -131,43 +107,137 @@ export class CellWriter {
     this.#count = count;
     this.#best = best;
     this.#ring = ring;
-    this.#rows.length = 0;
-    this.#gen++;
+    this.#rows = 0;
+    if (++this.#gen === 0x40000000) {
+      // the marks are 32-bit: start them again rather than wrap
+      this.#rowGen.fill(0);
+      this.#gen = 1;
+    }
   }
 
   /** Adds heard key `h`: its count, latest reception time and that reception's SNR (NaN: none). */
   node(h: number, count: number, latestAt: number, latestSnr: number): void {
-    const shown = this.#show(h);
+    const node = this.#show(h);
     const snr = latestSnr === latestSnr ? round2(latestSnr) : NaN;
-    const rows = this.#rows;
-    if (this.#rowGen[shown.node] === this.#gen) {
-      const m = rows[this.#rowAt[shown.node]];
+    if (this.#rowGen[node] === this.#gen) {
+      const m = this.#rowAt[node];
       // several heard keys naming one node: the longest (then smallest) prefix, the latest SNR
-      m.count += count;
-      const p = shown.prefix;
-      if (p.length > m.prefix.length || (p.length === m.prefix.length && p < m.prefix)) {
-        m.prefix = p;
-        m.open = shown.open;
-      }
-      if (latestAt >= m.at) {
-        m.at = latestAt;
-        m.snr = snr;
+      this.#rCount[m] += count;
+      const prefix = this.#texts.prefix, p = prefix[h], mp = prefix[this.#rH[m]];
+      if (p.length > mp.length || (p.length === mp.length && p < mp)) this.#rH[m] = h;
+      if (latestAt >= this.#rAt[m]) {
+        this.#rAt[m] = latestAt;
+        this.#rSnr[m] = snr;
       }
       return;
     }
-    let r = this.#pool[rows.length];
-    if (!r) {
-      r = this.#pool[rows.length] = { shown, prefix: "", open: shown.open, snr, count, at: 0 };
+    const r = this.#rows++;
+    if (r === this.#rH.length) this.#growRows();
+    this.#rH[r] = h;
+    this.#rSnr[r] = snr;
+    this.#rCount[r] = count;
+    this.#rAt[r] = latestAt;
+    this.#rowGen[node] = this.#gen;
+    this.#rowAt[node] = r;
+  }
+
+  #growRows(): void {
+    const n = this.#rH.length * 2;
+    const h = new Int32Array(n), snr = new Float64Array(n);
+    const count = new Float64Array(n), at = new Float64Array(n);
+    h.set(this.#rH);
+    snr.set(this.#rSnr);
+    count.set(this.#rCount);
+    at.set(this.#rAt);
+    this.#rH = h;
+    this.#rSnr = snr;
+    this.#rCount = count;
+    this.#rAt = at;
+  }
+
+  /**
+   * Whether row `a` is listed after row `b`: by SNR (none last), then count, then prefix (the
+   * reference's order). Rows name distinct nodes, hence distinct prefixes: the order is total.
+   * With `#fast`, SNR and count are compared as one number (`#rKey`).
+   */
+  #after(a: number, b: number): boolean {
+    if (this.#fast) {
+      const ka = this.#rKey[a], kb = this.#rKey[b];
+      if (ka !== kb) return ka < kb;
+    } else {
+      const sa = this.#rSnr[a], sb = this.#rSnr[b];
+      const an = sa !== sa, bn = sb !== sb;
+      if (an !== bn) return an;
+      if (!an && sa !== sb) return sb > sa;
+      const ca = this.#rCount[a], cb = this.#rCount[b];
+      if (ca !== cb) return cb > ca;
     }
-    r.shown = shown;
-    r.prefix = shown.prefix;
-    r.open = shown.open;
-    r.snr = snr;
-    r.count = count;
-    r.at = latestAt;
-    this.#rowGen[shown.node] = this.#gen;
-    this.#rowAt[shown.node] = rows.length;
-    rows.push(r);
+    const prefix = this.#texts.prefix;
+    return prefix[this.#rH[a]] > prefix[this.#rH[b]];
+  }
+
+  /**
+   * One sort number per row when every row allows it: SNR hundredths × 2^32 + count (SNR within
+   * ±10^6 hundredths, count below 2^32), rows without SNR below all others. Same order as the
+   * two comparisons: SNRs are rounded to hundredths, so equal SNRs are equal hundredths.
+   */
+  #keys(): void {
+    const rows = this.#rows;
+    if (this.#rKey.length < this.#rH.length) this.#rKey = new Float64Array(this.#rH.length);
+    const key = this.#rKey;
+    this.#fast = true;
+    for (let r = 0; r < rows; r++) {
+      const snr = this.#rSnr[r], count = this.#rCount[r];
+      if (!(count < KEY_COUNTS)) return void (this.#fast = false);
+      if (snr !== snr) key[r] = NO_SNR_KEY + count;
+      else {
+        const k = Math.round(snr * 100);
+        if (!(k >= -KEY_SNRS && k <= KEY_SNRS)) return void (this.#fast = false);
+        key[r] = k * KEY_COUNTS + count;
+      }
+    }
+  }
+
+  /** The first {@linkcode CELL_NODE_CAP} rows in order into `#order`; returns how many. */
+  #top(): number {
+    const order = this.#order, rows = this.#rows;
+    if (rows > 1) this.#keys();
+    if (!this.#fast) return this.#topBy((a, b) => this.#after(a, b));
+    // the same insertion with the sort numbers compared inline (ties: by prefix)
+    const key = this.#rKey;
+    let n = 0;
+    for (let r = 0; r < rows; r++) {
+      const kr = key[r];
+      if (n === CELL_NODE_CAP) {
+        const kl = key[order[n - 1]];
+        if (kr < kl || (kr === kl && this.#after(r, order[n - 1]))) continue;
+      }
+      let j = n < CELL_NODE_CAP ? n++ : n - 1;
+      while (j > 0) {
+        const o = order[j - 1], ko = key[o];
+        if (ko > kr || (ko === kr && !this.#after(o, r))) break;
+        order[j] = o;
+        j--;
+      }
+      order[j] = r;
+    }
+    return n;
+  }
+
+  /** {@linkcode CellWriter.#top} with the comparison `after`. */
+  #topBy(after: (a: number, b: number) => boolean): number {
+    const order = this.#order, rows = this.#rows;
+    let n = 0;
+    for (let r = 0; r < rows; r++) {
+      if (n === CELL_NODE_CAP && after(r, order[n - 1])) continue;
+      let j = n < CELL_NODE_CAP ? n++ : n - 1;
+      while (j > 0 && after(order[j - 1], r)) {
+        order[j] = order[j - 1];
+        j--;
+      }
+      order[j] = r;
+    }
+    return n;
   }
 
   /**
@@ -175,8 +245,7 @@ export class CellWriter {
    * are used only for this answer (not memoised), so they may share a chunk with other cells.
    */
   end(transient = false): CellText {
-    const rows = this.#rows;
-    if (rows.length > 1) sortRows(rows);
+    const n = this.#top();
     this.#at = 0;
     const ring = this.#ring;
     this.#room(FEATURE.length + ring.length + 256);
@@ -188,22 +257,34 @@ export class CellWriter {
     this.#bytes(COUNT);
     this.#num(this.#count);
     this.#bytes(BEST);
-    const best = this.#best, has = best === best;
-    if (has) this.#num(round2(best));
-    else this.#bytes(NULL);
-    this.#bytes(has ? SIG_TRUE : SIG_FALSE);
-    const n = Math.min(rows.length, CELL_NODE_CAP);
+    this.#bytes(this.#pieces.bestSig(this.#best));
+    // the rows: local buffer and offset, pieces copied by `put` (small enough to inline)
+    const open = this.#texts.open, close = this.#texts.close;
+    let buf = this.#buf, at = this.#at;
     for (let i = 0; i < n; i++) {
-      const r = rows[i];
-      this.#room(r.open.length + r.shown.close.length + 64);
-      if (i) this.#buf[this.#at++] = 0x2c; // ,
-      this.#bytes(r.open);
-      this.#bytes(this.#snrCount(r.snr));
-      this.#num(r.count);
-      this.#bytes(r.shown.close);
+      const r = this.#order[i], h = this.#rH[r], count = this.#rCount[r];
+      const o = open[h], c = close[h];
+      const need = o.length + c.length + 64;
+      if (at + need > buf.length) {
+        this.#at = at;
+        this.#room(need);
+        buf = this.#buf;
+      }
+      if (i) buf[at++] = 0x2c; // ,
+      at = put(buf, at, o);
+      at = put(buf, at, this.#pieces.count(this.#rSnr[r]));
+      if (count >= 1 && count < 0x40000000 && count === Math.floor(count)) {
+        at = putCount(buf, at, count);
+      } else {
+        this.#at = at;
+        this.#num(count);
+        at = this.#at;
+      }
+      at = put(buf, at, c);
     }
+    this.#at = at;
     this.#room(CUT.length);
-    this.#bytes(rows.length > CELL_NODE_CAP ? CUT : END);
+    this.#bytes(this.#rows > CELL_NODE_CAP ? CUT : END);
     return {
       cell,
       count: this.#count,
@@ -225,16 +306,6 @@ export class CellWriter {
     this.#arena.set(this.#buf.subarray(0, n), at);
     this.#arenaAt = at + n;
     return this.#arena.subarray(at, at + n);
-  }
-
-  /** `${snr},"count":` (`null` for NaN), memoised per value. */
-  #snrCount(snr: number): Uint8Array {
-    let b = this.#snrs.get(snr);
-    if (!b) {
-      b = utf8.encode(`${snr === snr ? snr : "null"},"count":`);
-      this.#snrs.set(snr, b);
-    }
-    return b;
   }
 
   #room(n: number): void {
@@ -288,31 +359,5 @@ export class CellWriter {
       buf[--at] = 0x30 + (x % 10);
       x = Math.floor(x / 10);
     } while (x > 0);
-  }
-}
-
-/** Rows by SNR (none last), then count, then prefix: the reference's order. */
-function byRow(x: Row, y: Row): number {
-  const xn = x.snr !== x.snr, yn = y.snr !== y.snr;
-  if (xn !== yn) return xn ? 1 : -1;
-  if (!xn && x.snr !== y.snr) return y.snr - x.snr;
-  if (x.count !== y.count) return y.count - x.count;
-  return x.prefix < y.prefix ? -1 : x.prefix > y.prefix ? 1 : 0;
-}
-
-function round2(v: number): number {
-  return Math.round(v * 100) / 100;
-}
-
-/** Insertion sort by {@linkcode byRow}: cells list a few dozen rows at most. */
-function sortRows(rows: Row[]): void {
-  for (let i = 1; i < rows.length; i++) {
-    const r = rows[i];
-    let j = i;
-    while (j > 0 && byRow(rows[j - 1], r) > 0) {
-      rows[j] = rows[j - 1];
-      j--;
-    }
-    rows[j] = r;
   }
 }

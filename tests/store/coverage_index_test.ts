@@ -18,6 +18,7 @@ import {
 } from "../../src/store/coverage_days.ts";
 import { collectionBytes, coverageCells } from "../../src/store/coverage_query.ts";
 import { CELL_NODE_CAP, CellWriter } from "../../src/store/coverage_writer.ts";
+import { HeardTexts, heardTexts } from "../../src/store/coverage_names.ts";
 import { cellRing } from "../../src/store/hex_grid.ts";
 import { prng } from "../meshcore/fixture_util.ts";
 
@@ -191,6 +192,31 @@ Deno.test("coverage memo: served while unchanged, recomputed after an add or a m
   assert.notEqual(later, a);
 });
 
+Deno.test("coverage memo: a few windows per cell, oldest dropped, a recomputed one kept newest", () => {
+  const idx = new CoverageIndex();
+  for (const r of receptions(2000, 7)) idx.add(r);
+  const cells = [...idx.levels[11 - INDEX_MIN_RES].values()];
+  const keys = () => cells[0].memo?.map((m) => m.key);
+  for (const d of [1, 2, 3, 4]) answer(idx, 11, d, true);
+  assert.deepEqual(keys(), ["d1", "d2", "d3", "d4"]);
+  const two = answer(idx, 11, 2, true);
+  assert.equal(two, answer(idx, 11, 2, false));
+  assert.deepEqual(keys(), ["d1", "d2", "d3", "d4"], "served from the memo: order unchanged");
+  // a reception added to the cell recomputes d2: its entry becomes the newest; a fifth window
+  // drops the oldest (d1)
+  const c0 = cells[0].list;
+  idx.add({ ...idx.reception(c0.ids[c0.start]), rxAtMs: NOW - DAY_MS / 2 });
+  const moved = answer(idx, 11, 2, true);
+  assert.deepEqual(keys(), ["d1", "d3", "d4", "d2"]);
+  answer(idx, 11, 5, true);
+  assert.deepEqual(keys(), ["d3", "d4", "d2", "d5"]);
+  assert.ok(cells.every((c) => (c.memo?.length ?? 0) <= 4));
+  // every answer equals the unmemoised one
+  assert.equal(moved, answer(idx, 11, 2, false));
+  assert.notEqual(moved, two);
+  assert.equal(answer(idx, 11, 1, true), answer(idx, 11, 1, false));
+});
+
 Deno.test("cell writer: the bytes are the JSON of the feature, hostile names and caps included", () => {
   const idx = new CoverageIndex();
   const keys = Array.from({ length: 30 }, (_, i) => i.toString(16).padStart(4, "e"));
@@ -206,16 +232,26 @@ Deno.test("cell writer: the bytes are the JSON of the feature, hostile names and
     });
   }
   const names: Record<string, string> = { eee0: '"</script>\\\u2028', eee1: "nöde ☃ 🛰" };
-  const w = new CellWriter(idx, 11, (h) => {
-    const k = idx.heardKey(h);
-    return { key: k === "eee2" ? "eee3" : k, name: names[k] ?? "" };
-  });
+  const w = new CellWriter(
+    11,
+    new HeardTexts(idx, (h) => {
+      const k = idx.heardKey(h);
+      return { key: k === "eee2" ? "eee3" : k, name: names[k] ?? "" };
+    }),
+  );
   const ring = JSON.stringify(cellRing(11, 12345));
   const key = 2 ** 23 * 2 ** 24 + 2 ** 23 - 5;
   const cases: [number, number, [number, number, number, number][]][] = [
     [3, NaN, []],
     [7, -0.001, [[0, 2, 10, -0.004], [1, 1, 9, NaN], [2, 2, 5, 3.333], [3, 2, 5, 7.5]]],
     [99, -12.25, keys.map((_, h) => [h, h + 1, h, h % 4 ? -h / 3 : NaN])],
+    // ties of SNR and count (the prefix decides), rows without SNR among them
+    [60, 4, keys.map((_, h) => [h, 1 + (h % 2), h, h % 5 ? 4 - (h % 3) : NaN])],
+    // SNRs and counts beyond the one-number sort (compared one by one), huge counts
+    [2 ** 40, 1e9, keys.map((_, h) => [h, h % 3 ? 2 ** 31 + h : 2 ** 33 * (h % 4), h, 1e7 - h])],
+    [5, 3, keys.map((_, h) => [h, 2 ** 32 + (h % 3), h, (h % 6) - 2.5])],
+    [5, 3, keys.map((_, h) => [h, 1, h, h % 2 ? 1e12 + h : -1e12 - h])],
+    [5, 3, keys.map((_, h) => [h, 1 + (h % 4), h, h % 3 ? 1e9 : -1e8])],
   ];
   for (const [count, best, nodes] of cases) {
     w.begin(key, count, best, ring);
@@ -264,6 +300,36 @@ Deno.test("cell writer: the bytes are the JSON of the feature, hostile names and
     assert.equal(t.cell, props.cell);
     assert.equal(t.count, count);
   }
+});
+
+Deno.test("heard-key texts: kept across answers under one names tag, renewed with another", () => {
+  const idx = new CoverageIndex();
+  for (const r of receptions(400, 9)) idx.add(r);
+  let names = { "aa01": "first" } as Record<string, string>;
+  const namer = (k: string) => ({ key: k, name: names[k.slice(0, 4)] ?? "" });
+  const name = (h: number) => namer(idx.heardKey(h));
+  const a = heardTexts(idx, name, "t1");
+  assert.equal(heardTexts(idx, name, "t1"), a);
+  assert.notEqual(heardTexts(idx, name), a, "no tag: one per answer");
+  assert.notEqual(heardTexts(idx, name), heardTexts(idx, name));
+  const b = heardTexts(idx, name, "t2");
+  assert.notEqual(b, a);
+  assert.equal(heardTexts(idx, name, "t2"), b);
+  // through the query: the names shown follow the tag (as the memoised cells do)
+  const q = (tag: string) =>
+    new TextDecoder().decode(collectionBytes(coverageCells(idx, {
+      bbox: { minLat: 37.3, minLon: -122.3, maxLat: 37.7, maxLon: -121.7 },
+      res: 9,
+      sinceMs: NOW - 30 * DAY_MS,
+      resolve: namer,
+      memo: { key: `k${tag}`, tag },
+    })));
+  assert.match(q("n1"), /"name":"first"/);
+  names = { "aa01": "second" };
+  assert.match(q("n1"), /"name":"first"/, "same tag: same texts");
+  const fresh = q("n2");
+  assert.match(fresh, /"name":"second"/);
+  assert.doesNotMatch(fresh, /"name":"first"/);
 });
 
 Deno.test("coverage: a cell hearing many keys answers the same through summaries and binning", () => {
