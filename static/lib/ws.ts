@@ -59,6 +59,9 @@ function setState(s: WsState, retryIn = 0): void {
   for (const fn of stateFns) fn(s, retryIn);
 }
 
+/** How long a connection may take to open before it counts as failed (ms). */
+const OPEN_TIMEOUT_MS = 5000;
+
 function connect(): void {
   clearTimeout(retryTimer);
   setState("connecting");
@@ -73,7 +76,13 @@ function connect(): void {
     return;
   }
   sock = ws;
+  // A live port behind a firewall that drops packets would hang in "connecting" for as long as
+  // the browser's TCP connect takes: give it up after a few seconds (then this origin's /ws).
+  const giveUp = setTimeout(() => {
+    if (!opened) ws.close();
+  }, OPEN_TIMEOUT_MS);
   ws.onopen = () => {
+    clearTimeout(giveUp);
     opened = true;
     liveResult(url, true);
     retryMs = 1000;
@@ -92,6 +101,7 @@ function connect(): void {
     else dispatch(msg);
   };
   ws.onclose = () => {
+    clearTimeout(giveUp);
     if (!opened) liveResult(url, false);
     if (sock === ws) {
       sock = null;

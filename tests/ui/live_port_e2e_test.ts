@@ -81,6 +81,38 @@ Deno.test({
     }
     assert.ok(tried.includes(`ws://127.0.0.1:${dead}/ws?batch=1`), tried.join(", "));
     assert.ok(tried.includes(main), `no fallback to ${main}: ${tried.join(", ")}`);
+    await fallback.close();
+
+    // A live port that takes the connection and never answers (a firewall that drops packets
+    // hangs the same way): the page gives it up after its open timeout and falls back.
+    const silent = Deno.listen({ port: 0, hostname: "127.0.0.1" });
+    const held: Deno.Conn[] = [];
+    void (async () => {
+      for await (const c of silent) held.push(c);
+    })().catch(() => {});
+    try {
+      const hung = await browser.newPage();
+      const seen: string[] = [];
+      hung.on("websocket", (ws) => seen.push(ws.url()));
+      const silentPort = (silent.addr as Deno.NetAddr).port;
+      await hung.route("**/api/live", (route) =>
+        route.fulfill({
+          contentType: "application/json",
+          body: JSON.stringify({ port: silentPort, mainPortWs: true, path: "/ws" }),
+        }));
+      await hung.goto(`${server.base}/#/live`);
+      const stop = Date.now() + 20_000;
+      while (!seen.includes(main) && Date.now() < stop) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(seen.includes(`ws://127.0.0.1:${silentPort}/ws?batch=1`), seen.join(", "));
+      assert.ok(held.length > 0, "the page never reached the silent port");
+      assert.ok(seen.includes(main), `no fallback from a silent port: ${seen.join(", ")}`);
+      await hung.close();
+    } finally {
+      for (const c of held) c.close();
+      silent.close();
+    }
   } finally {
     await browser.close();
     await server.stop();
