@@ -54,7 +54,7 @@ import { Logger } from "../src/log/logger.ts";
 import { createApp } from "../src/api/app.ts";
 import { WsHub } from "../src/api/ws_hub.ts";
 import { startLivePort } from "../src/api/live_port.ts";
-import { liveSocketStats } from "../src/api/ws_lib_socket.ts";
+import { liveSocketProbe, liveSocketStats } from "../src/api/ws_lib_socket.ts";
 import { buildPacketFrame } from "../src/api/ws_frame.ts";
 import { RawWsClient as RawClient } from "../tests/api/raw_ws_client.ts";
 import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
@@ -156,9 +156,9 @@ async function serverMode(): Promise<void> {
           (m.external / 1e6).toFixed(0)
         } accounted ${
           (st.accountedBytes / 1e6).toFixed(1)
-        } queued ${st.queuedBytes} sent ${st.framesSent} tcpMemPages ${tcpMemPages()} live ${
+        } queued ${st.queuedBytes} sent ${st.framesSent} slow ${st.slowDisconnects} bound ${st.boundDisconnects} tcpMemPages ${tcpMemPages()} live ${
           JSON.stringify(liveSocketStats)
-        }`,
+        } first ${JSON.stringify(liveSocketProbe.first?.deref()?.debugState() ?? null)}`,
       );
     }, 1000);
   }
@@ -291,8 +291,17 @@ async function clientWorkerMode(
   let stop = false;
   const runs = clients.map((c) => c.run(() => stop));
   console.log(JSON.stringify({ ready: count }));
+  const traceTimer = Deno.env.get("WS_BENCH_TRACE") && count === 1
+    ? setInterval(() => {
+      const c = clients[0];
+      console.error(
+        `[reader] frames ${c.frames} lags ${c.lags} pings ${c.pings} close ${c.closeCode}`,
+      );
+    }, 1000)
+    : undefined;
   for await (const line of lines(Deno.stdin.readable)) if (line.trim() === "stop") break;
   stop = true;
+  clearInterval(traceTimer);
   for (const c of clients) c.close();
   await Promise.allSettled(runs);
   const lat = clients.flatMap((c) => c.latencies);

@@ -53,6 +53,9 @@ export const RESET_AFTER_MS = 1000;
 /** Counters of all live-port sockets (for benches and traces). */
 export const liveSocketStats = { pings: 0, pongs: 0, resets: 0, uncorks: 0, heldBack: 0 };
 
+/** The first live socket of the process, weakly held (bench traces: `debugState`). */
+export const liveSocketProbe: { first?: WeakRef<WsLibSocket> } = {};
+
 /** Connections corked this turn (with what they held before); uncorked together in the next. */
 const corked = new Map<net.Socket, number>();
 let uncorkArmed = false;
@@ -82,13 +85,23 @@ export class WsLibSocket implements LiveSocket {
   /** The keepalive tick saw the oldest outstanding ping already. */
   #pingSeen = false;
   #resetTimer: ReturnType<typeof setTimeout> | undefined;
+  #myPongs = 0;
+  #myPings = 0;
+  #closeCode = 0;
+  #firstSendAt = 0;
+  #pongTimes: number[] = [];
 
   /** Wraps an open `ws` socket. */
   constructor(ws: WsSocket) {
     this.#ws = ws;
     this.#raw = (ws as unknown as { _socket?: net.Socket })._socket;
+    liveSocketProbe.first ??= new WeakRef(this);
     ws.on("pong", () => {
       liveSocketStats.pongs++;
+      this.#myPongs++;
+      if (this.#pongTimes.length < 8) {
+        this.#pongTimes.push(Math.round(performance.now() - this.#firstSendAt));
+      }
       const at = this.#pings.shift();
       if (at !== undefined) this.#acked = at;
       this.#window = Math.min(MAX_WINDOW_BYTES, this.#window * WINDOW_GROWTH);
@@ -125,6 +138,15 @@ export class WsLibSocket implements LiveSocket {
     return Math.max(held, HELD_BACK_BYTES);
   }
 
+  /**
+   * What `ws` and the stream hold for this socket (the hub's memory budget counts it): not
+   * the held-back floor of `bufferedAmount`, which would make every client over its window
+   * cost `HELD_BACK_BYTES` and let the budget close a reader whose first pong is merely late.
+   */
+  get memoryBytes(): number {
+    return this.#ws.bufferedAmount;
+  }
+
   /** Sends a text frame (corked until the next turn); pings every quarter window. */
   send(data: string): void {
     const raw = this.#raw;
@@ -136,6 +158,7 @@ export class WsLibSocket implements LiveSocket {
         setImmediate(uncorkAll);
       }
     }
+    if (this.#sent === 0) this.#firstSendAt = performance.now();
     this.#ws.send(data);
     this.#sent += data.length;
     if (
@@ -148,6 +171,7 @@ export class WsLibSocket implements LiveSocket {
 
   /** Sends a close frame; resets the connection if it is still open `RESET_AFTER_MS` later. */
   close(code?: number, reason?: string): void {
+    this.#closeCode = code ?? 1005;
     this.#ws.close(code, reason);
     this.#resetTimer ??= setTimeout(() => this.reset(), RESET_AFTER_MS);
   }
@@ -175,6 +199,35 @@ export class WsLibSocket implements LiveSocket {
     this.#ping();
   }
 
+  /** Diagnostics of this socket (bench traces). */
+  debugState(): Record<string, unknown> {
+    const raw = this.#raw as unknown as Record<string, unknown> & net.Socket;
+    const handle = raw?._handle as { reading?: boolean } | undefined;
+    const ws = raw?._writableState as { corked?: number; writing?: boolean; length?: number };
+    return {
+      sent: this.#sent,
+      acked: this.#acked,
+      window: this.#window,
+      pingsOut: this.#pings.length,
+      pings: this.#myPings,
+      pongs: this.#myPongs,
+      closeCode: this.#closeCode,
+      pongTimes: this.#pongTimes,
+      ready: this.#ws.readyState,
+      wsBuffered: this.#ws.bufferedAmount,
+      corkedMap: raw ? corked.has(raw) : null,
+      corked: ws?.corked,
+      writing: ws?.writing,
+      wLen: ws?.length,
+      bytesRead: raw?.bytesRead,
+      bytesWritten: raw?.bytesWritten,
+      flowing: raw?.readableFlowing,
+      rLen: raw?.readableLength,
+      reading: handle?.reading,
+      paused: raw?.isPaused(),
+    };
+  }
+
   /** The hub's handlers: `message` gets `{data}` (text as a string), the others no argument. */
   addEventListener(type: string, listener: (ev: { data: unknown }) => void): void {
     if (type === "message") {
@@ -192,6 +245,7 @@ export class WsLibSocket implements LiveSocket {
     this.#lastPingAt = this.#sent;
     if (this.#pings.length === 1) this.#pingSeen = false;
     liveSocketStats.pings++;
+    this.#myPings++;
     try {
       this.#ws.ping();
     } catch { /* closing */ }

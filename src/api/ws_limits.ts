@@ -173,8 +173,9 @@ export function hubOptionsFromConfig(raw: Record<string, unknown>): WsHubOptions
 
 /**
  * Accounts every client's memory apart from the shared queues: the fixed cost plus
- * `bufferedCostFactor` x the bytes its socket still buffers (read exactly, and kept as the
- * client's `bufferedBound`; `buffered` is their sum). `behind` lists the clients with anything pending, furthest
+ * `bufferedCostFactor` x the bytes its socket still buffers (`memoryBytes` if the socket
+ * has it; `bufferedAmount` is read exactly and kept as the client's `bufferedBound`;
+ * `buffered` is their sum). `behind` lists the clients with anything pending, furthest
  * behind first (socket cost plus queue length), for closing when over the budget.
  */
 export function accountClients(
@@ -185,8 +186,9 @@ export function accountClients(
   let bufferedSum = 0;
   const behind: { c: Client; cost: number; bytes: number }[] = [];
   for (const c of clients) {
-    const buffered = c.socket.bufferedAmount;
-    c.bufferedBound = buffered;
+    c.bufferedBound = c.socket.bufferedAmount;
+    // What the server holds, not a held-back signal (`LiveSocket.memoryBytes`).
+    const buffered = c.socket.memoryBytes ?? c.bufferedBound;
     bufferedSum += buffered;
     const cost = buffered * limits.bufferedCostFactor;
     total += limits.clientOverheadBytes + cost;

@@ -15,6 +15,12 @@ export interface LiveSocket {
    * high-water mark makes it queue instead of sending.
    */
   readonly bufferedAmount: number;
+  /**
+   * The bytes of `bufferedAmount` that are the server's memory, when `bufferedAmount` also
+   * holds the client back for other reasons (`WsLibSocket`: over its window of unproven
+   * bytes); the hub's memory budget counts these. Absent: `bufferedAmount`.
+   */
+  readonly memoryBytes?: number;
   /** Sends one text frame. */
   send(data: string): void;
   /** Starts the closing handshake. */

@@ -26,6 +26,8 @@ export class RawWsClient {
   keepText = false;
   lags = 0;
   dropped = 0;
+  /** Pings received (each answered). */
+  pings = 0;
   /** Batch frames (JSON arrays, `/ws?batch=1`) received, lag notices excluded. */
   batches = 0;
   /** Payload bytes of the batch frames. */
@@ -146,6 +148,7 @@ export class RawWsClient {
 
   /** Answers a ping (client frames are masked; a zero mask keeps the payload as is). */
   #pong(payload: Uint8Array): void {
+    this.pings++;
     const frame = new Uint8Array(6 + payload.length);
     frame[0] = 0x8a;
     frame[1] = 0x80 | payload.length;

@@ -245,3 +245,46 @@ Deno.test("a reader fed far more than its window per turn is never stuck waiting
     await s.stop();
   }
 });
+
+Deno.test("the memory budget does not close a reader whose first pong is late (held back is not memory)", async () => {
+  // Held back over its window, a live socket reports bufferedAmount >= 64 KiB; counted as
+  // memory, 11 clients at 48 KiB + 2 x 64 KiB each were over a 1 MiB budget, and the budget
+  // closed the first-connected client (ties kept insertion order): a reader whose pong was
+  // merely late (the bench's reader beside 2,000 stalled clients, 1 run in 3).
+  const s = await serve(
+    { memoryBudgetBytes: 1 << 20, memoryCheckMs: 50, maxClients: 100 },
+    "live",
+  );
+  const stalled: RawWsClient[] = [];
+  try {
+    const reader = new RawWsClient(false);
+    await reader.connect(s.port);
+    for (let i = 0; i < 10; i++) {
+      const c = new RawWsClient(false);
+      await c.connect(s.port);
+      stalled.push(c);
+    }
+    await until(() => s.t.hub.clientCount === 11);
+    const frame = `{"type":"packet","data":"${"z".repeat(1400)}"}`;
+    for (let i = 0; i < 20; i++) s.t.hub.broadcastFrame(frame); // 28 KB: all over the window
+    await new Promise((r) => setTimeout(r, 400)); // several memory checks, no pong yet
+    let stop = false;
+    const run = reader.run(() => stop);
+    await until(() => reader.frames >= 20 || reader.closeCode !== 0, 5000).catch((e) => {
+      throw new Error(
+        `${e.message}: ${reader.frames} frames, close ${reader.closeCode}, ${
+          JSON.stringify(s.t.hub.stats())
+        }`,
+      );
+    });
+    stop = true;
+    assert.equal(reader.closeCode, 0, "the reader was closed");
+    assert.equal(reader.frames, 20);
+    assert.equal(s.t.hub.stats().boundDisconnects, 0);
+    reader.close();
+    await run;
+  } finally {
+    for (const c of stalled) c.close();
+    await s.stop();
+  }
+});
