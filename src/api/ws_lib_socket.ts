@@ -47,6 +47,12 @@ export const MAX_WINDOW_BYTES = 1 << 20;
 const MAX_PINGS = 8;
 /** What `bufferedAmount` reports at least while over the window (the hub's mark is 16 KiB). */
 export const HELD_BACK_BYTES = 64 << 10;
+/**
+ * A client over its window counts `HELD_BACK_BYTES` against the memory budget only once its
+ * oldest outstanding ping is this old: a reader whose pong is merely late (the server busy
+ * with a burst) is not closed as if it were stalled.
+ */
+export const PONG_GRACE_MS = 1000;
 /** A closed connection still open after this long is reset. */
 export const RESET_AFTER_MS = 1000;
 
@@ -79,6 +85,8 @@ export class WsLibSocket implements LiveSocket {
   #acked = 0;
   /** `#sent` at each outstanding ping, oldest first (pongs come back in order). */
   readonly #pings: number[] = [];
+  /** When each outstanding ping was sent (`performance.now()`), oldest first. */
+  readonly #pingTimes: number[] = [];
   /** `#sent` at the last ping (answered or not). */
   #lastPingAt = 0;
   #window = MIN_WINDOW_BYTES;
@@ -102,6 +110,7 @@ export class WsLibSocket implements LiveSocket {
       if (this.#pongTimes.length < 8) {
         this.#pongTimes.push(Math.round(performance.now() - this.#firstSendAt));
       }
+      this.#pingTimes.shift();
       const at = this.#pings.shift();
       if (at !== undefined) this.#acked = at;
       this.#window = Math.min(MAX_WINDOW_BYTES, this.#window * WINDOW_GROWTH);
@@ -139,12 +148,16 @@ export class WsLibSocket implements LiveSocket {
   }
 
   /**
-   * What `ws` and the stream hold for this socket (the hub's memory budget counts it): not
-   * the held-back floor of `bufferedAmount`, which would make every client over its window
-   * cost `HELD_BACK_BYTES` and let the budget close a reader whose first pong is merely late.
+   * What the hub's memory budget counts: what `ws` and the stream hold, and, while over the
+   * window with a ping unanswered for `PONG_GRACE_MS`, at least `HELD_BACK_BYTES` (a client
+   * that does not read); a reader whose first pong is merely late is not counted as stalled
+   * (it was: the budget closed the first-connected of equally held-back clients).
    */
   get memoryBytes(): number {
-    return this.#ws.bufferedAmount;
+    const held = this.#ws.bufferedAmount;
+    if (this.#sent - this.#acked <= this.#window || this.#pingTimes.length === 0) return held;
+    if (performance.now() - this.#pingTimes[0] < PONG_GRACE_MS) return held;
+    return Math.max(held, HELD_BACK_BYTES);
   }
 
   /** Sends a text frame (corked until the next turn); pings every quarter window. */
@@ -242,6 +255,7 @@ export class WsLibSocket implements LiveSocket {
 
   #ping(): void {
     this.#pings.push(this.#sent);
+    this.#pingTimes.push(performance.now());
     this.#lastPingAt = this.#sent;
     if (this.#pings.length === 1) this.#pingSeen = false;
     liveSocketStats.pings++;

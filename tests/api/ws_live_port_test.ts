@@ -250,7 +250,8 @@ Deno.test("the memory budget does not close a reader whose first pong is late (h
   // Held back over its window, a live socket reports bufferedAmount >= 64 KiB; counted as
   // memory, 11 clients at 48 KiB + 2 x 64 KiB each were over a 1 MiB budget, and the budget
   // closed the first-connected client (ties kept insertion order): a reader whose pong was
-  // merely late (the bench's reader beside 2,000 stalled clients, 1 run in 3).
+  // merely late (the bench's reader beside 2,000 stalled clients, 1 run in 3). Now the
+  // floor counts only after a ping is unanswered for PONG_GRACE_MS (1 s; here 0.4 s).
   const s = await serve(
     { memoryBudgetBytes: 1 << 20, memoryCheckMs: 50, maxClients: 100 },
     "live",
