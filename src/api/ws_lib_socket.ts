@@ -154,7 +154,8 @@ export class WsLibSocket implements LiveSocket {
    * (it was: the budget closed the first-connected of equally held-back clients).
    */
   get memoryBytes(): number {
-    const held = this.#ws.bufferedAmount;
+    const raw = this.#raw;
+    const held = (raw && corked.get(raw)) ?? this.#ws.bufferedAmount;
     if (this.#sent - this.#acked <= this.#window || this.#pingTimes.length === 0) return held;
     if (performance.now() - this.#pingTimes[0] < PONG_GRACE_MS) return held;
     return Math.max(held, HELD_BACK_BYTES);
