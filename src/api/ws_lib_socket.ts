@@ -115,10 +115,18 @@ export class WsLibSocket implements LiveSocket {
       if (at !== undefined) this.#acked = at;
       this.#window = Math.min(MAX_WINDOW_BYTES, this.#window * WINDOW_GROWTH);
       this.#pingSeen = false;
+      // While nothing is in flight, a client that answers is proven again at once: one that reads
+      // reaches its full window within a few round trips of connecting, before the feed (or a
+      // burst) reaches it, instead of during it.
+      if (
+        this.#pings.length === 0 && this.#sent === this.#acked && this.#window < MAX_WINDOW_BYTES
+      ) this.#ping();
     });
     ws.on("close", () => clearTimeout(this.#resetTimer));
     // A protocol error (unmasked frame: 1002; over maxPayload: 1009): `ws` sent its close frame.
     ws.on("error", () => this.#resetTimer ??= setTimeout(() => this.reset(), RESET_AFTER_MS));
+    // A ping as the connection opens (see the pong handler).
+    this.#ping();
   }
 
   /** `WebSocket.readyState` values (0-3, the same in `ws`). */

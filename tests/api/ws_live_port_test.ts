@@ -14,6 +14,7 @@ import net from "node:net";
 import { Buffer } from "node:buffer";
 import { serve, until } from "./ws_helpers.ts";
 import { RawWsClient } from "./raw_ws_client.ts";
+import { liveSocketStats } from "../../src/api/ws_lib_socket.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -286,6 +287,33 @@ Deno.test("the memory budget does not close a reader whose first pong is late (h
     await run;
   } finally {
     for (const c of stalled) c.close();
+    await s.stop();
+  }
+});
+
+Deno.test("a client that reads has its full window before the feed reaches it (pings while idle)", async () => {
+  // Without the pings at connect and while idle, a reader started at the 16 KiB window and a
+  // burst at the feed's start held it back until its first pong came (late, on a busy server):
+  // beside 2,000 stalled clients it lost the frames its queue could not hold.
+  const s = await serve({}, "live");
+  try {
+    const reader = new RawWsClient(false);
+    await reader.connect(s.port);
+    let stop = false;
+    const run = reader.run(() => stop);
+    await until(() => s.t.hub.clientCount === 1);
+    const pongs = liveSocketStats.pongs;
+    await until(() => liveSocketStats.pongs >= pongs + 3); // 16 KiB -> 64 -> 256 -> 1 MiB
+    const held = liveSocketStats.heldBack;
+    const frame = `{"type":"packet","data":"${"w".repeat(1400)}"}`;
+    for (let i = 0; i < 400; i++) s.t.hub.broadcastFrame(frame); // 570 KB in one turn
+    await until(() => reader.frames >= 400 || reader.closeCode !== 0, 5000);
+    stop = true;
+    assert.equal(reader.frames, 400);
+    assert.equal(liveSocketStats.heldBack, held, "the reader was held back by its window");
+    reader.close();
+    await run;
+  } finally {
     await s.stop();
   }
 });
