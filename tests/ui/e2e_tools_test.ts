@@ -193,11 +193,16 @@ async function interactions(browser: Browser, base: string, keys: string[]) {
   // Per observation, the expression tests each observation.
   await page.goto(`${base}/#/packets?view=obs&filter=${encodeURIComponent("observer == api")}`);
   // The observation view's rows (with their observer column), not the previous view's.
-  await page.waitForSelector(`${rows} > :nth-child(6)`);
-  const observers = await page.$$eval(
-    `${rows} > :nth-child(6)`,
-    (els) => els.map((e) => e.textContent),
-  );
+  // (The virtual table may re-render its rows between a wait and a read: read them in one
+  // step, until they are there, and judge what was read.)
+  const obsCells = `${rows} > :nth-child(6)`;
+  const readObservers = () => page.$$eval(obsCells, (els) => els.map((e) => e.textContent ?? ""));
+  let observers: string[] = [];
+  for (const end = Date.now() + 10_000; Date.now() < end;) {
+    observers = await readObservers();
+    if (observers.length >= 2) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   assert.ok(
     observers.length >= 2 && observers.every((o) => o === "api"),
     JSON.stringify(observers),
