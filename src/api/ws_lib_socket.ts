@@ -147,9 +147,7 @@ export class WsLibSocket implements LiveSocket {
    * reading clients whose pongs come late.
    */
   get bufferedAmount(): number {
-    // This turn's corked frames leave at the next turn: only what was held before counts.
-    const raw = this.#raw;
-    const held = (raw && corked.get(raw)) ?? this.#ws.bufferedAmount;
+    const held = this.#held();
     if (this.#sent - this.#acked <= this.#window) return held;
     liveSocketStats.heldBack++;
     return Math.max(held, HELD_BACK_BYTES);
@@ -162,8 +160,7 @@ export class WsLibSocket implements LiveSocket {
    * (it was: the budget closed the first-connected of equally held-back clients).
    */
   get memoryBytes(): number {
-    const raw = this.#raw;
-    const held = (raw && corked.get(raw)) ?? this.#ws.bufferedAmount;
+    const held = this.#held();
     if (this.#sent - this.#acked <= this.#window || this.#pingTimes.length === 0) return held;
     if (performance.now() - this.#pingTimes[0] < PONG_GRACE_MS) return held;
     return Math.max(held, HELD_BACK_BYTES);
@@ -260,6 +257,13 @@ export class WsLibSocket implements LiveSocket {
     } else if (type === "close" || type === "error" || type === "open") {
       this.#ws.on(type, () => listener({ data: undefined }));
     }
+  }
+
+  /** What `ws` and the stream hold; while corked, what they held before this turn's frames
+   * (those leave at the next turn). */
+  #held(): number {
+    const raw = this.#raw;
+    return (raw && corked.get(raw)) ?? this.#ws.bufferedAmount;
   }
 
   #ping(): void {
