@@ -10,7 +10,7 @@
  * A copy of FILE (a generated database) has every `observations.resolved_path`
  * set to NULL and is opened by the real stack (`createStack`, `loadGraph`,
  * `loadStore`), served by the real Hono app (`createApp`) through
- * `Deno.serve` on port 0. Reads are issued open-loop (one every
+ * the product's listener (`src/api/http_listener.ts`) on port 0. Reads are issued open-loop (one every
  * `--interval-ms`, each at its scheduled time, whether or not the previous one
  * returned) and their latency is counted from the scheduled time, so an
  * event-loop stall shows up in full. The loop runs `--baseline-seconds` first
@@ -41,6 +41,7 @@ import { DEFAULTS, type HopwatchConfig } from "../src/cli/config.ts";
 import { BackgroundJobs } from "../src/cli/background_jobs.ts";
 import { createApp } from "../src/api/app.ts";
 import { WsHub } from "../src/api/ws_hub.ts";
+import { listen } from "../src/api/http_listener.ts";
 import { Logger } from "../src/log/logger.ts";
 import { percentile } from "./replay.ts";
 
@@ -213,15 +214,18 @@ if (import.meta.main && !(workerScope && globalThis instanceof workerScope)) {
   // As in the server, WAL checkpoints run in their worker (`--writer-checkpoints`: in the writer).
   if (args.values["writer-checkpoints"]) await stack.checkpointer.close();
 
-  const app = createApp(stack.apiDeps(config, new WsHub()));
+  const hub = new WsHub();
+  const app = createApp(stack.apiDeps(config, hub));
   const abort = new AbortController();
-  let port = 0;
-  const server = Deno.serve({
-    port: 0,
+  // The product's listener (node:http, `src/api/http_listener.ts`).
+  const server = await listen({
     hostname: "127.0.0.1",
+    port: 0,
+    fetch: app.fetch,
+    hub,
     signal: abort.signal,
-    onListen: (a) => void (port = a.port),
-  }, app.fetch);
+  });
+  const port = server.port;
   const origin = `http://127.0.0.1:${port}`;
   const path = args.values.url;
   const probe = await fetch(`${origin}${path}`);

@@ -53,7 +53,7 @@ import { createStack } from "../src/cli/stack.ts";
 import { Logger } from "../src/log/logger.ts";
 import { createApp } from "../src/api/app.ts";
 import { WsHub } from "../src/api/ws_hub.ts";
-import { startLivePort } from "../src/api/live_port.ts";
+import { listen } from "../src/api/http_listener.ts";
 import { liveSocketProbe, liveSocketStats } from "../src/api/ws_lib_socket.ts";
 import { buildPacketFrame } from "../src/api/ws_frame.ts";
 import { RawWsClient as RawClient } from "../tests/api/raw_ws_client.ts";
@@ -121,22 +121,27 @@ async function serverMode(): Promise<void> {
   });
   const app = createApp(stack.apiDeps(config, hub));
   const ac = new AbortController();
-  const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen() {} },
-    app.fetch,
-  );
-  // WS_BENCH_LIVE=1: the clients connect to the live port (npm `ws`, `live_port.ts`).
+  // The product's listener (node:http, `src/api/http_listener.ts`); WS_BENCH_LIVE=1: the
+  // clients connect to a live-feed port (`live.port`) instead of the main port.
+  const server = await listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: app.fetch,
+    hub,
+    signal: ac.signal,
+  });
   const live = Deno.env.get("WS_BENCH_LIVE") === "1"
-    ? await startLivePort({
+    ? await listen({
       hostname: "127.0.0.1",
       port: 0,
       fetch: app.fetch,
       hub,
       signal: ac.signal,
+      role: "live",
     })
     : null;
   console.log(JSON.stringify({
-    port: live?.port ?? server.addr.port,
+    port: live?.port ?? server.port,
     pid: Deno.pid,
     flushMs: hub.limits.flushMs,
     maxFlushMs: hub.limits.maxFlushMs,

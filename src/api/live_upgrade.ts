@@ -1,5 +1,5 @@
 /**
- * WebSocket upgrades that arrive on the live port (`live_port.ts`): the
+ * WebSocket upgrades (on the main port or the live port, `http_listener.ts`): the
  * request goes through the Hono app first, as any request does (origin check,
  * shutdown, rate limit, logs, 404 for paths without a live feed), with an env
  * hook ({@linkcode LiveUpgradeEnv}) that the live routes call instead of
@@ -14,18 +14,19 @@ import type net from "node:net";
 import type { Buffer } from "node:buffer";
 import { WebSocketServer } from "ws";
 import { STATUS_CODES } from "node:http";
-import type { ClientAddr, RequestHead } from "./live_port.ts";
+import type { ClientAddr, RequestHead, ServeEnv } from "./http_listener.ts";
 import type { WsHub } from "./ws_hub.ts";
 import { WsLibSocket } from "./ws_lib_socket.ts";
 
-/** The env a live-port upgrade request carries (`c.env` in Hono). */
-export interface LiveUpgradeEnv {
-  remoteAddr: ClientAddr;
-  /** Called by the live route once its checks passed: the live port completes the upgrade. */
+/** The env an upgrade request carries (`c.env` in Hono). */
+export interface LiveUpgradeEnv extends ServeEnv {
+  /** Called by the live route once its checks passed: `ws` completes the upgrade. */
   liveUpgrade(batch: boolean): void;
+  /** Whether it came to the live-feed port (`live.port`) rather than the main port. */
+  livePort: boolean;
 }
 
-/** Whether `env` is a live-port upgrade request's (see {@linkcode LiveUpgradeEnv}). */
+/** Whether `env` is an upgrade request's (see {@linkcode LiveUpgradeEnv}). */
 export function isLiveUpgradeEnv(env: unknown): env is LiveUpgradeEnv {
   return typeof (env as LiveUpgradeEnv | undefined)?.liveUpgrade === "function";
 }
@@ -36,10 +37,13 @@ export function isLiveUpgradeEnv(env: unknown): env is LiveUpgradeEnv {
  */
 const MAX_CLIENT_FRAME = 64 << 10;
 
-/** The app's fetch as the live port calls it. */
-export type UpgradeFetch = (req: Request, env: LiveUpgradeEnv) => Response | Promise<Response>;
+/** The app's fetch as the listeners call it. */
+export type UpgradeFetch = (
+  req: Request,
+  env: ServeEnv | LiveUpgradeEnv,
+) => Response | Promise<Response>;
 
-/** Completes live-port upgrades: the app decides, `ws` performs the handshake. */
+/** Completes upgrades: the app decides, `ws` performs the handshake. */
 export class LiveUpgrader {
   readonly #wss = new WebSocketServer({
     noServer: true,
@@ -50,18 +54,20 @@ export class LiveUpgrader {
   readonly #fetch: UpgradeFetch;
   readonly #hub: WsHub;
   readonly #sockets: Set<WsLibSocket>;
+  readonly #livePort: boolean;
 
   /**
    * `fetch` is the app's (`app.fetch`); accepted sockets go to `hub`, and are in `sockets`
-   * while open (for the keepalive).
+   * while open (for the keepalive); `livePort`: the upgrades come to the live-feed port.
    */
-  constructor(fetch: UpgradeFetch, hub: WsHub, sockets: Set<WsLibSocket>) {
+  constructor(fetch: UpgradeFetch, hub: WsHub, sockets: Set<WsLibSocket>, livePort: boolean) {
     this.#fetch = fetch;
     this.#hub = hub;
     this.#sockets = sockets;
+    this.#livePort = livePort;
   }
 
-  /** Handles one upgrade request read by the live port. */
+  /** Handles one upgrade request (its head already read). */
   async handle(socket: net.Socket, head: RequestHead, rest: Buffer, client: ClientAddr) {
     socket.on("error", () => socket.destroy());
     let batch: boolean | undefined;
@@ -74,7 +80,12 @@ export class LiveUpgrader {
         method: head.method,
         headers,
       });
-      res = await this.#fetch(req, { remoteAddr: client, liveUpgrade: (b) => batch = b });
+      const env: LiveUpgradeEnv = {
+        remoteAddr: client,
+        liveUpgrade: (b) => batch = b,
+        livePort: this.#livePort,
+      };
+      res = await this.#fetch(req, env);
     } catch {
       res = new Response("bad request\n", { status: 400 });
     }

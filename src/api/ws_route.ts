@@ -6,26 +6,24 @@
  * (`live.flushMs`, see `ws_hub.ts`); without it every message is its own
  * frame, as CoreScope sends them. The origin must be empty, the request's own
  * host, or listed exactly in `corsAllowedOrigins` (`*` is ignored here);
- * anything else gets 403 before the upgrade. Keepalive pings every 30 s come
- * from Deno (`idleTimeout`), which also closes a peer that stops answering.
- * On the live port (`live.port`, `live_port.ts`) the same checks run and npm
- * `ws` completes the upgrade on the raw connection; `live.mainPortWs: false`
- * turns the main port's upgrades off (404).
+ * anything else gets 403 before the upgrade. The listener
+ * (`http_listener.ts`) runs the upgrade request through the app with an env
+ * hook (`live_upgrade.ts`); once these checks pass, npm `ws` completes the
+ * upgrade on the raw connection (keepalive pings every 30 s there). A request
+ * that reached the app without that hook (`app.request()` in tests) gets 426.
+ * On the live port (`live.port`) the origin may name any port of the host;
+ * `live.mainPortWs: false` turns the main port's upgrades off (404).
  *
  * @module
  */
 
 import type { Context, Hono, MiddlewareHandler, Next } from "hono";
-import { upgradeWebSocket } from "hono/deno";
 import type { ApiContext } from "./deps.ts";
 import { ApiError } from "./errors.ts";
 import { boolParam } from "./params.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 import { isLiveUpgradeEnv } from "./live_upgrade.ts";
 import { liveSettings } from "../cli/live_config.ts";
-
-/** Seconds of silence before Deno pings a client (and closes it if no pong follows). */
-export const WS_IDLE_TIMEOUT_S = 30;
 
 /**
  * Whether a WebSocket `Origin` is acceptable for a request to `host`. `anyPort`: the live
@@ -58,29 +56,26 @@ export function wantsBatch(raw: string | undefined): boolean {
   return raw === "1" || raw === "true";
 }
 
+/** Whether an upgrade request came to the live-feed port. */
+function onLivePort(c: Context): boolean {
+  return isLiveUpgradeEnv(c.env) && c.env.livePort;
+}
+
 /** The upgrade with the origin and shutdown checks; `batch` picks the frame kind. */
 function upgrader(ctx: ApiContext) {
   const allowed = new Set(ctx.config.corsAllowedOrigins.filter((o) => o !== "*"));
-  const plain = upgradeWebSocket(() => ({
-    onOpen: (_ev, ws) => ctx.hub.attach(ws.raw as WebSocket),
-  }), { idleTimeout: WS_IDLE_TIMEOUT_S });
-  const batched = upgradeWebSocket(() => ({
-    onOpen: (_ev, ws) => ctx.hub.attach(ws.raw as WebSocket, { batch: true }),
-  }), { idleTimeout: WS_IDLE_TIMEOUT_S });
   const mainPortWs = liveSettings(ctx.config.raw).mainPortWs;
-  return async (c: Context, next: Next, batch: boolean) => {
-    const live = isLiveUpgradeEnv(c.env);
+  return (c: Context, batch: boolean): Response => {
+    const live = onLivePort(c);
     if (!live && !mainPortWs) throw new ApiError(404, "the live feed is served on the live port");
     if (!originAllowed(c.req.header("origin"), c.req.header("host"), allowed, live)) {
       throw new ApiError(403, "WebSocket origin not allowed");
     }
     if (ctx.hub.closed) throw new ApiError(503, "server shutting down");
-    // On the live port: npm `ws` completes the upgrade on the raw connection.
-    if (live) {
-      c.env.liveUpgrade(batch);
-      return c.body(null, 204);
-    }
-    return await (batch ? batched : plain)(c, next);
+    if (!isLiveUpgradeEnv(c.env)) return c.json({ error: "expected a WebSocket upgrade" }, 426);
+    // npm `ws` completes the upgrade on the raw connection once this answer is back.
+    c.env.liveUpgrade(batch);
+    return c.body(null, 204);
   };
 }
 
@@ -104,13 +99,12 @@ export function wsRoutes(ctx: ApiContext): AnyRoute[] {
         }),
       },
       returns: "101 Switching Protocols; 426 without an upgrade request",
-      handler: async (c, p) => {
-        if (!mainPortWs && !isLiveUpgradeEnv(c.env)) {
+      handler: (c, p) => {
+        if (!mainPortWs && !onLivePort(c)) {
           throw new ApiError(404, "the live feed is served on the live port");
         }
         if (!isUpgrade(c)) return c.json({ error: "expected a WebSocket upgrade" }, 426);
-        const res = await upgrade(c, () => Promise.resolve(), p.batch);
-        return res ?? c.json({ error: "expected a WebSocket upgrade" }, 426);
+        return upgrade(c, p.batch);
       },
     }),
     route({
@@ -131,8 +125,8 @@ export function registerWebSocket(app: Hono, ctx: ApiContext): void {
   const upgrade = upgrader(ctx);
   const mainPortWs = liveSettings(ctx.config.raw).mainPortWs;
   const guarded: MiddlewareHandler = async (c: Context, next: Next) => {
-    if (!isUpgrade(c) || (!mainPortWs && !isLiveUpgradeEnv(c.env))) return await next();
-    return await upgrade(c, next, wantsBatch(c.req.query("batch")));
+    if (!isUpgrade(c) || (!mainPortWs && !onLivePort(c))) return await next();
+    return upgrade(c, wantsBatch(c.req.query("batch")));
   };
   app.get("/", guarded);
 }

@@ -1,12 +1,12 @@
 /**
- * Starts the live-feed port (`live.port`, see `src/api/live_port.ts`) for the
+ * Starts the live-feed port (`live.port`, see `src/api/http_listener.ts`) for the
  * server, if configured, and logs where it listens; a port that cannot be bound
  * stops the start with an error naming the key.
  *
  * @module
  */
 
-import { type LivePort, startLivePort } from "../api/live_port.ts";
+import { listen, type Listener } from "../api/http_listener.ts";
 import type { UpgradeFetch } from "../api/live_upgrade.ts";
 import type { WsHub } from "../api/ws_hub.ts";
 import type { Logger } from "../log/logger.ts";
@@ -21,11 +21,11 @@ export async function startLiveFeedPort(
   hub: WsHub,
   signal: AbortSignal,
   log: Logger,
-): Promise<LivePort | null> {
+): Promise<Listener | null> {
   const { port, mainPortWs } = liveSettings(config.raw);
   if (port === null) return null;
   try {
-    const live = await startLivePort({ hostname: config.host, port, fetch, hub, signal });
+    const live = await listen({ hostname: config.host, port, fetch, hub, signal, role: "live" });
     log.info("live feed listening", {
       url: `ws://${config.host}:${live.port}/ws`,
       mainPortWs,

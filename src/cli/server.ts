@@ -26,6 +26,7 @@ import { checkApiKey } from "../api/security.ts";
 import { EventLoopMonitor, MetricsRegistry } from "../api/metrics.ts";
 import { mountUi } from "./ui_mount.ts";
 import { startLiveFeedPort } from "./live_server.ts";
+import { listen } from "../api/http_listener.ts";
 import { BackgroundJobs, RETENTION_FIRST_RUN_MS } from "./background_jobs.ts";
 import { warnRetentionAhead } from "./retention_preview.ts";
 
@@ -146,15 +147,19 @@ export async function startServer(
   });
 
   const abort = new AbortController();
-  let port = config.port;
-  const server = Deno.serve({
-    port: config.port,
+  const server = await listen({
     hostname: config.host,
+    port: config.port,
+    fetch: app.fetch,
+    hub,
     signal: abort.signal,
-    onListen: (addr) => {
-      port = addr.port;
-    },
-  }, app.fetch);
+  }).catch((e) => {
+    hub.close();
+    throw new ConfigError([
+      `config key "port": Cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`,
+    ]);
+  });
+  const port = server.port;
   const live = await startLiveFeedPort(config, app.fetch, hub, abort.signal, log).catch((e) => {
     hub.close();
     abort.abort();
@@ -253,9 +258,7 @@ export async function startServer(
     }
   }
   return {
-    get port() {
-      return port;
-    },
+    port,
     httpReadyMs,
     listeningAtMs,
     loaded,

@@ -1,6 +1,6 @@
 /**
- * Shared pieces of the live-feed tests: the app served over a real
- * `Deno.serve` (port 0), close/condition waits and a seeded packet.
+ * Shared pieces of the live-feed tests: the app served by the product's
+ * listener (`http_listener.ts`, port 0), close/condition waits and a seeded packet.
  *
  * @module
  */
@@ -8,7 +8,7 @@
 import { makeApp, TEST_KEY, type TestApp } from "./helpers.ts";
 import type { HopwatchConfig } from "../../src/cli/config.ts";
 import type { WsHubOptions } from "../../src/api/ws_hub.ts";
-import { startLivePort } from "../../src/api/live_port.ts";
+import { listen } from "../../src/api/http_listener.ts";
 import { bytesToHex, encodePacket } from "../../src/meshcore/encode.ts";
 
 /** A test app listening on a loopback port. */
@@ -16,7 +16,7 @@ export interface Served {
   t: TestApp;
   /** Where the live feed is tested: the main port, or the live port (`via` "live"). */
   port: number;
-  /** The main port (`Deno.serve`). */
+  /** The main port. */
   mainPort: number;
   /** Closes the hub, the listener and the app. */
   stop(): Promise<void>;
@@ -24,8 +24,8 @@ export interface Served {
 
 /**
  * Builds a test app (API key {@linkcode TEST_KEY}) and serves it on a free loopback port;
- * with `via` "live" (default: the `HOPWATCH_TEST_WS` environment variable) also the live port
- * (npm `ws`, `live_port.ts`), which `port` then names.
+ * with `via` "live" (default: the `HOPWATCH_TEST_WS` environment variable) also the live-feed
+ * port (`live.port`), which `port` then names.
  */
 export async function serve(
   hub?: WsHubOptions,
@@ -34,23 +34,27 @@ export async function serve(
 ): Promise<Served> {
   const t = await makeApp({ config: { apiKey: TEST_KEY, ...config }, hub });
   const ac = new AbortController();
-  const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen() {} },
-    t.app.fetch,
-  );
+  const server = await listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: t.app.fetch,
+    hub: t.hub,
+    signal: ac.signal,
+  });
   const live = via === "live"
-    ? await startLivePort({
+    ? await listen({
       hostname: "127.0.0.1",
       port: 0,
       fetch: t.app.fetch,
       hub: t.hub,
       signal: ac.signal,
+      role: "live",
     })
     : null;
   return {
     t,
-    port: live?.port ?? server.addr.port,
-    mainPort: server.addr.port,
+    port: live?.port ?? server.port,
+    mainPort: server.port,
     async stop() {
       t.hub.close();
       ac.abort();
