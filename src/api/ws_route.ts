@@ -23,7 +23,7 @@ import { ApiError } from "./errors.ts";
 import { boolParam } from "./params.ts";
 import { type AnyRoute, route } from "./route_def.ts";
 import { isLiveUpgradeEnv } from "./live_upgrade.ts";
-import { liveSettings } from "../cli/live_config.ts";
+import { liveSettings } from "./live_settings.ts";
 
 /**
  * Whether a WebSocket `Origin` is acceptable for a request to `host`. `anyPort`: the live

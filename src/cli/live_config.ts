@@ -1,27 +1,11 @@
 /**
- * The live-feed port settings (`live.port`, `live.mainPortWs`) read from the
- * raw configuration, and the checks the schema cannot make (a clash with the
- * main port).
+ * The checks of the live-feed settings (`live.port`, `live.mainPortWs`) that the
+ * schema cannot make (a clash with the main port).
  *
  * @module
  */
 
-/** The live-feed transport settings. */
-export interface LiveSettings {
-  /** Port of the live-feed server (npm `ws`, `live_port.ts`); null: off. */
-  port: number | null;
-  /** Whether the main port still answers WebSocket upgrades on `/ws` and `/` (default true). */
-  mainPortWs: boolean;
-}
-
-/** `live.port` and `live.mainPortWs` of a raw (validated) configuration. */
-export function liveSettings(raw: Record<string, unknown>): LiveSettings {
-  const live = (raw.live ?? {}) as Record<string, unknown>;
-  return {
-    port: typeof live.port === "number" ? live.port : null,
-    mainPortWs: live.mainPortWs !== false,
-  };
-}
+import { liveSettings } from "../api/live_settings.ts";
 
 /**
  * Problems of the live settings against the main port (`mainPort`, after flags and

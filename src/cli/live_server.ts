@@ -12,7 +12,7 @@ import type { WsHub } from "../api/ws_hub.ts";
 import type { Logger } from "../log/logger.ts";
 import type { HopwatchConfig } from "./config.ts";
 import { ConfigError } from "./config.ts";
-import { liveSettings } from "./live_config.ts";
+import { liveSettings } from "../api/live_settings.ts";
 
 /** The live port if `live.port` is set (null otherwise), on the main port's host. */
 export async function startLiveFeedPort(
