@@ -15,6 +15,9 @@
  *   `writev` (`ws_lib_socket.ts`). `Deno.serve`'s WebSocket offers none of
  *   that and writes each frame with its own syscall, which is why hopwatch
  *   does not use it.
+ * - A connection that has not sent a whole request head within 10 s, or a whole
+ *   request within 60 s, gets 408 and is closed, so slow clients cannot hold
+ *   sockets (`node:http`'s defaults are 60 s and 300 s).
  * - On the live port (`role` "live") only `/ws` upgrades are served: plain
  *   requests get a small 426 (on `/ws`) or 404, and the connection is closed.
  *
@@ -63,6 +66,12 @@ export interface ListenOptions {
   signal: AbortSignal;
   /** Default "main". */
   role?: ListenerRole;
+  /**
+   * Longest wait for a request's head, and for a whole request, before a 408 and the close
+   * (default {@linkcode HEAD_TIMEOUT_MS}, {@linkcode REQUEST_TIMEOUT_MS}); checked every
+   * quarter of the head timeout (at most every 2 s).
+   */
+  timeouts?: { headMs: number; requestMs: number };
 }
 
 /** A started listener. */
@@ -72,6 +81,12 @@ export interface Listener {
   /** Resolves once the listener stopped after the signal. */
   finished: Promise<void>;
 }
+
+/** Default longest wait for a request head (ms); `node:http`'s own default is 60 s. */
+export const HEAD_TIMEOUT_MS = 10_000;
+
+/** Default longest wait for a whole request, body included (ms); `node:http`'s is 300 s. */
+export const REQUEST_TIMEOUT_MS = 60_000;
 
 /** Keepalive period of live clients (ms): a ping, and a reset if the last went unanswered. */
 export const KEEPALIVE_MS = 30_000;
@@ -135,7 +150,13 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
     (req, env) => opts.fetch(req, { remoteAddr: addrOf(env.incoming.socket) }),
     { overrideGlobalObjects: false },
   );
-  const server = http.createServer({ noDelay: true }, onRequest);
+  const headMs = opts.timeouts?.headMs ?? HEAD_TIMEOUT_MS;
+  const server = http.createServer({
+    noDelay: true,
+    headersTimeout: headMs,
+    requestTimeout: Math.max(headMs, opts.timeouts?.requestMs ?? REQUEST_TIMEOUT_MS),
+    connectionsCheckingInterval: Math.min(2000, Math.ceil(headMs / 4)),
+  }, onRequest);
   server.on("upgrade", (req: http.IncomingMessage, socket: net.Socket, rest: Buffer) => {
     const head = headOf(req);
     if (role === "live" && !livePath(head.url)) {

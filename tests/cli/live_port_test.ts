@@ -57,7 +57,7 @@ async function refused(config: Record<string, unknown>, port?: number): Promise<
   return server.log();
 }
 
-Deno.test("a bad live.port stops the start with an error naming the key", async () => {
+Deno.test("a bad or taken live.port, or a taken main port, stops the start with an error naming the key", async () => {
   assert.match(await refused({ live: { port: "9000" } }), /live\.port.*whole number/);
   assert.match(await refused({ live: { port: 70000 } }), /live\.port.*from 1 to 65535/);
   const main = freePort();
@@ -68,6 +68,8 @@ Deno.test("a bad live.port stops the start with an error naming the key", async 
   try {
     const taken = (busy.address() as net.AddressInfo).port;
     assert.match(await refused({ live: { port: taken } }), /live\.port.*Cannot listen/);
+    // The main port taken: the error names "port" and the address.
+    assert.match(await refused({}, taken), new RegExp(`"port".*Cannot listen on .*:${taken}`));
   } finally {
     busy.close();
   }
