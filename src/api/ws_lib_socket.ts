@@ -62,18 +62,15 @@ export const liveSocketStats = { pings: 0, pongs: 0, resets: 0, uncorks: 0, held
 /** The first live socket of the process, weakly held (bench traces: `debugState`). */
 export const liveSocketProbe: { first?: WeakRef<WsLibSocket> } = {};
 
-/** Connections corked this turn (with what they held before); uncorked together in the next. */
-const corked = new Map<net.Socket, number>();
+/**
+ * Sockets corked this turn, uncorked together in the next: the first `corkedCount` entries of an
+ * array that is reused, never shrunk (a `Map` cleared every turn reallocated its table as it grew
+ * back to every client, and those tables outlived young-generation collections: most of the V8
+ * old space the fan-out promoted, BENCHMARKS.md session 9).
+ */
+const corkedList: (WsLibSocket | undefined)[] = [];
+let corkedCount = 0;
 let uncorkArmed = false;
-
-function uncorkAll(): void {
-  uncorkArmed = false;
-  for (const raw of corked.keys()) {
-    liveSocketStats.uncorks++;
-    if (!raw.destroyed) raw.uncork();
-  }
-  corked.clear();
-}
 
 /** An npm `ws` socket as the hub drives it. */
 export class WsLibSocket implements LiveSocket {
@@ -93,6 +90,8 @@ export class WsLibSocket implements LiveSocket {
   /** The keepalive tick saw the oldest outstanding ping already. */
   #pingSeen = false;
   #resetTimer: ReturnType<typeof setTimeout> | undefined;
+  /** While corked: what `ws` and the stream held before this turn's frames; -1 when not corked. */
+  #heldAtCork = -1;
   #myPongs = 0;
   #myPings = 0;
   #closeCode = 0;
@@ -169,12 +168,13 @@ export class WsLibSocket implements LiveSocket {
   /** Sends a text frame (corked until the next turn); pings every quarter window. */
   send(data: string): void {
     const raw = this.#raw;
-    if (raw && !corked.has(raw) && !raw.destroyed) {
-      corked.set(raw, this.#ws.bufferedAmount);
+    if (raw && this.#heldAtCork < 0 && !raw.destroyed) {
+      this.#heldAtCork = this.#ws.bufferedAmount;
       raw.cork();
+      corkedList[corkedCount++] = this;
       if (!uncorkArmed) {
         uncorkArmed = true;
-        setImmediate(uncorkAll);
+        setImmediate(WsLibSocket.#uncorkAll);
       }
     }
     if (this.#sent === 0) this.#firstSendAt = performance.now();
@@ -200,7 +200,7 @@ export class WsLibSocket implements LiveSocket {
     const raw = this.#raw;
     liveSocketStats.resets++;
     if (raw && !raw.destroyed) {
-      corked.delete(raw);
+      this.#heldAtCork = -1;
       if (typeof raw.resetAndDestroy === "function") raw.resetAndDestroy();
       else raw.destroy();
     }
@@ -234,7 +234,7 @@ export class WsLibSocket implements LiveSocket {
       pongTimes: this.#pongTimes,
       ready: this.#ws.readyState,
       wsBuffered: this.#ws.bufferedAmount,
-      corkedMap: raw ? corked.has(raw) : null,
+      corkedMap: this.#heldAtCork >= 0,
       corked: ws?.corked,
       writing: ws?.writing,
       wLen: ws?.length,
@@ -262,8 +262,21 @@ export class WsLibSocket implements LiveSocket {
   /** What `ws` and the stream hold; while corked, what they held before this turn's frames
    * (those leave at the next turn). */
   #held(): number {
-    const raw = this.#raw;
-    return (raw && corked.get(raw)) ?? this.#ws.bufferedAmount;
+    return this.#heldAtCork >= 0 ? this.#heldAtCork : this.#ws.bufferedAmount;
+  }
+
+  /** Uncorks every socket corked this turn (armed by the turn's first corking `send`). */
+  static #uncorkAll(): void {
+    uncorkArmed = false;
+    for (let i = 0; i < corkedCount; i++) {
+      const s = corkedList[i]!;
+      corkedList[i] = undefined;
+      if (s.#heldAtCork < 0) continue; // reset meanwhile
+      s.#heldAtCork = -1;
+      liveSocketStats.uncorks++;
+      if (!s.#raw!.destroyed) s.#raw!.uncork();
+    }
+    corkedCount = 0;
   }
 
   #ping(): void {
