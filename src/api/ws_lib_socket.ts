@@ -59,8 +59,11 @@ export const RESET_AFTER_MS = 1000;
 /** Counters of all live-port sockets (for benches and traces). */
 export const liveSocketStats = { pings: 0, pongs: 0, resets: 0, uncorks: 0, heldBack: 0 };
 
-/** The first live socket of the process, weakly held (bench traces: `debugState`). */
-export const liveSocketProbe: { first?: WeakRef<WsLibSocket> } = {};
+/**
+ * Bench traces: `opened` (when set) sees each new live socket with its `ws` socket, to follow
+ * one of them (`bench/ws_heap_probe.ts`); the sockets themselves keep no per-client diagnostics.
+ */
+export const liveSocketHooks: { opened?: (socket: WsLibSocket, ws: WsSocket) => void } = {};
 
 /**
  * Sockets corked this turn, uncorked together in the next: the first `corkedCount` entries of an
@@ -92,23 +95,13 @@ export class WsLibSocket implements LiveSocket {
   #resetTimer: ReturnType<typeof setTimeout> | undefined;
   /** While corked: what `ws` and the stream held before this turn's frames; -1 when not corked. */
   #heldAtCork = -1;
-  #myPongs = 0;
-  #myPings = 0;
-  #closeCode = 0;
-  #firstSendAt = 0;
-  #pongTimes: number[] = [];
 
   /** Wraps an open `ws` socket. */
   constructor(ws: WsSocket) {
     this.#ws = ws;
     this.#raw = (ws as unknown as { _socket?: net.Socket })._socket;
-    liveSocketProbe.first ??= new WeakRef(this);
     ws.on("pong", () => {
       liveSocketStats.pongs++;
-      this.#myPongs++;
-      if (this.#pongTimes.length < 8) {
-        this.#pongTimes.push(Math.round(performance.now() - this.#firstSendAt));
-      }
       this.#pingTimes.shift();
       const at = this.#pings.shift();
       if (at !== undefined) this.#acked = at;
@@ -124,6 +117,7 @@ export class WsLibSocket implements LiveSocket {
     ws.on("close", () => clearTimeout(this.#resetTimer));
     // A protocol error (unmasked frame: 1002; over maxPayload: 1009): `ws` sent its close frame.
     ws.on("error", () => this.#resetTimer ??= setTimeout(() => this.reset(), RESET_AFTER_MS));
+    liveSocketHooks.opened?.(this, ws);
     // A ping as the connection opens (see the pong handler).
     this.#ping();
   }
@@ -177,7 +171,6 @@ export class WsLibSocket implements LiveSocket {
         setImmediate(WsLibSocket.#uncorkAll);
       }
     }
-    if (this.#sent === 0) this.#firstSendAt = performance.now();
     this.#ws.send(data);
     this.#sent += data.length;
     if (
@@ -190,7 +183,6 @@ export class WsLibSocket implements LiveSocket {
 
   /** Sends a close frame; resets the connection if it is still open `RESET_AFTER_MS` later. */
   close(code?: number, reason?: string): void {
-    this.#closeCode = code ?? 1005;
     this.#ws.close(code, reason);
     this.#resetTimer ??= setTimeout(() => this.reset(), RESET_AFTER_MS);
   }
@@ -228,10 +220,6 @@ export class WsLibSocket implements LiveSocket {
       acked: this.#acked,
       window: this.#window,
       pingsOut: this.#pings.length,
-      pings: this.#myPings,
-      pongs: this.#myPongs,
-      closeCode: this.#closeCode,
-      pongTimes: this.#pongTimes,
       ready: this.#ws.readyState,
       wsBuffered: this.#ws.bufferedAmount,
       corkedMap: this.#heldAtCork >= 0,
@@ -285,7 +273,6 @@ export class WsLibSocket implements LiveSocket {
     this.#lastPingAt = this.#sent;
     if (this.#pings.length === 1) this.#pingSeen = false;
     liveSocketStats.pings++;
-    this.#myPings++;
     try {
       this.#ws.ping();
     } catch { /* closing */ }
