@@ -22,7 +22,8 @@
  * (`src/cli/v8_flags.ts`); `--server-v8-flags` replaces them with
  * `--v8-flags=FLAGS` (e.g. `--max-semi-space-size=2`); `MALLOC_*` variables of
  * the environment reach it as well. `serverMemoryMB` splits the growth while fed
- * into V8's heap and the native allocator's (see `mem_probe.ts`).
+ * into V8's heap and the native allocator's (see `mem_probe.ts`); `WS_BENCH_SPACES=1` and
+ * `WS_BENCH_HEAPPROF=<file>` show it per V8 space and per allocation site (`ws_heap_probe.ts`).
  *
  * `--split` adds `latencySplit`: where the latency goes (`ws_send_trace.ts`: ingest to the
  * flush, the hand-out of one frame to every client, the send) against what the clients saw.
@@ -54,13 +55,14 @@ import { Logger } from "../src/log/logger.ts";
 import { createApp } from "../src/api/app.ts";
 import { WsHub } from "../src/api/ws_hub.ts";
 import { listen } from "../src/api/http_listener.ts";
-import { liveSocketProbe, liveSocketStats } from "../src/api/ws_lib_socket.ts";
+import { liveSocketStats } from "../src/api/ws_lib_socket.ts";
 import { buildPacketFrame } from "../src/api/ws_frame.ts";
 import { RawWsClient as RawClient } from "../tests/api/raw_ws_client.ts";
 import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
 import { SERVER_V8_FLAGS } from "../src/cli/v8_flags.ts";
 import { SendTrace, summary } from "./ws_send_trace.ts";
 import { maxSample, type MemorySample, memorySample, sampleMB } from "./mem_probe.ts";
+import { followFirstLiveSocket, startHeapSampling, startSpacesTrace } from "./ws_heap_probe.ts";
 
 const SELF = new URL(import.meta.url).pathname;
 const enc = new TextEncoder();
@@ -152,6 +154,7 @@ async function serverMode(): Promise<void> {
   }));
   let traceTimer: ReturnType<typeof setInterval> | undefined;
   if (Deno.env.get("WS_BENCH_TRACE")) {
+    const first = followFirstLiveSocket();
     // One line a second on stderr: RSS, heap, the hub's accounted and queued bytes, frames sent.
     traceTimer = setInterval(() => {
       const m = Deno.memoryUsage();
@@ -163,10 +166,11 @@ async function serverMode(): Promise<void> {
           (st.accountedBytes / 1e6).toFixed(1)
         } queued ${st.queuedBytes} sent ${st.framesSent} slow ${st.slowDisconnects} bound ${st.boundDisconnects} tcpMemPages ${tcpMemPages()} live ${
           JSON.stringify(liveSocketStats)
-        } first ${JSON.stringify(liveSocketProbe.first?.deref()?.debugState() ?? null)}`,
+        } first ${JSON.stringify(first())}`,
       );
     }, 1000);
   }
+  startSpacesTrace(() => `clients ${hub.clientCount}`);
   let seq = 0;
   for await (const line of lines(Deno.stdin.readable)) {
     const [cmd, a, b] = line.trim().split(/\s+/);
@@ -184,6 +188,7 @@ async function serverMode(): Promise<void> {
         memMax = maxSample(memMax, m);
         bufferedMax = Math.max(bufferedMax, hub.stats().bufferedBytes ?? 0);
       }, 200);
+      const stopHeapSampling = await startHeapSampling();
       trace?.start();
       const start = performance.now();
       const startEpoch = Date.now();
@@ -233,6 +238,7 @@ async function serverMode(): Promise<void> {
         await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
       }
       const ms = performance.now() - start;
+      await stopHeapSampling();
       // Let the last flush go out before the trace stops.
       if (trace) await new Promise((r) => setTimeout(r, 200));
       const split = trace?.report();

@@ -59,21 +59,21 @@ export const RESET_AFTER_MS = 1000;
 /** Counters of all live-port sockets (for benches and traces). */
 export const liveSocketStats = { pings: 0, pongs: 0, resets: 0, uncorks: 0, heldBack: 0 };
 
-/** The first live socket of the process, weakly held (bench traces: `debugState`). */
-export const liveSocketProbe: { first?: WeakRef<WsLibSocket> } = {};
+/**
+ * Bench traces: `opened` (when set) sees each new live socket with its `ws` socket, to follow
+ * one of them (`bench/ws_heap_probe.ts`); the sockets themselves keep no per-client diagnostics.
+ */
+export const liveSocketHooks: { opened?: (socket: WsLibSocket, ws: WsSocket) => void } = {};
 
-/** Connections corked this turn (with what they held before); uncorked together in the next. */
-const corked = new Map<net.Socket, number>();
+/**
+ * Sockets corked this turn, uncorked together in the next: the first `corkedCount` entries of an
+ * array that is reused, never shrunk (a `Map` cleared every turn reallocated its table as it grew
+ * back to every client, and those tables outlived young-generation collections: most of the V8
+ * old space the fan-out promoted, BENCHMARKS.md session 9).
+ */
+const corkedList: (WsLibSocket | undefined)[] = [];
+let corkedCount = 0;
 let uncorkArmed = false;
-
-function uncorkAll(): void {
-  uncorkArmed = false;
-  for (const raw of corked.keys()) {
-    liveSocketStats.uncorks++;
-    if (!raw.destroyed) raw.uncork();
-  }
-  corked.clear();
-}
 
 /** An npm `ws` socket as the hub drives it. */
 export class WsLibSocket implements LiveSocket {
@@ -93,23 +93,15 @@ export class WsLibSocket implements LiveSocket {
   /** The keepalive tick saw the oldest outstanding ping already. */
   #pingSeen = false;
   #resetTimer: ReturnType<typeof setTimeout> | undefined;
-  #myPongs = 0;
-  #myPings = 0;
-  #closeCode = 0;
-  #firstSendAt = 0;
-  #pongTimes: number[] = [];
+  /** While corked: what `ws` and the stream held before this turn's frames; -1 when not corked. */
+  #heldAtCork = -1;
 
   /** Wraps an open `ws` socket. */
   constructor(ws: WsSocket) {
     this.#ws = ws;
     this.#raw = (ws as unknown as { _socket?: net.Socket })._socket;
-    liveSocketProbe.first ??= new WeakRef(this);
     ws.on("pong", () => {
       liveSocketStats.pongs++;
-      this.#myPongs++;
-      if (this.#pongTimes.length < 8) {
-        this.#pongTimes.push(Math.round(performance.now() - this.#firstSendAt));
-      }
       this.#pingTimes.shift();
       const at = this.#pings.shift();
       if (at !== undefined) this.#acked = at;
@@ -125,6 +117,7 @@ export class WsLibSocket implements LiveSocket {
     ws.on("close", () => clearTimeout(this.#resetTimer));
     // A protocol error (unmasked frame: 1002; over maxPayload: 1009): `ws` sent its close frame.
     ws.on("error", () => this.#resetTimer ??= setTimeout(() => this.reset(), RESET_AFTER_MS));
+    liveSocketHooks.opened?.(this, ws);
     // A ping as the connection opens (see the pong handler).
     this.#ping();
   }
@@ -169,15 +162,15 @@ export class WsLibSocket implements LiveSocket {
   /** Sends a text frame (corked until the next turn); pings every quarter window. */
   send(data: string): void {
     const raw = this.#raw;
-    if (raw && !corked.has(raw) && !raw.destroyed) {
-      corked.set(raw, this.#ws.bufferedAmount);
+    if (raw && this.#heldAtCork < 0 && !raw.destroyed) {
+      this.#heldAtCork = this.#ws.bufferedAmount;
       raw.cork();
+      corkedList[corkedCount++] = this;
       if (!uncorkArmed) {
         uncorkArmed = true;
-        setImmediate(uncorkAll);
+        setImmediate(WsLibSocket.#uncorkAll);
       }
     }
-    if (this.#sent === 0) this.#firstSendAt = performance.now();
     this.#ws.send(data);
     this.#sent += data.length;
     if (
@@ -190,7 +183,6 @@ export class WsLibSocket implements LiveSocket {
 
   /** Sends a close frame; resets the connection if it is still open `RESET_AFTER_MS` later. */
   close(code?: number, reason?: string): void {
-    this.#closeCode = code ?? 1005;
     this.#ws.close(code, reason);
     this.#resetTimer ??= setTimeout(() => this.reset(), RESET_AFTER_MS);
   }
@@ -200,7 +192,7 @@ export class WsLibSocket implements LiveSocket {
     const raw = this.#raw;
     liveSocketStats.resets++;
     if (raw && !raw.destroyed) {
-      corked.delete(raw);
+      this.#heldAtCork = -1;
       if (typeof raw.resetAndDestroy === "function") raw.resetAndDestroy();
       else raw.destroy();
     }
@@ -228,13 +220,9 @@ export class WsLibSocket implements LiveSocket {
       acked: this.#acked,
       window: this.#window,
       pingsOut: this.#pings.length,
-      pings: this.#myPings,
-      pongs: this.#myPongs,
-      closeCode: this.#closeCode,
-      pongTimes: this.#pongTimes,
       ready: this.#ws.readyState,
       wsBuffered: this.#ws.bufferedAmount,
-      corkedMap: raw ? corked.has(raw) : null,
+      corkedMap: this.#heldAtCork >= 0,
       corked: ws?.corked,
       writing: ws?.writing,
       wLen: ws?.length,
@@ -262,8 +250,21 @@ export class WsLibSocket implements LiveSocket {
   /** What `ws` and the stream hold; while corked, what they held before this turn's frames
    * (those leave at the next turn). */
   #held(): number {
-    const raw = this.#raw;
-    return (raw && corked.get(raw)) ?? this.#ws.bufferedAmount;
+    return this.#heldAtCork >= 0 ? this.#heldAtCork : this.#ws.bufferedAmount;
+  }
+
+  /** Uncorks every socket corked this turn (armed by the turn's first corking `send`). */
+  static #uncorkAll(): void {
+    uncorkArmed = false;
+    for (let i = 0; i < corkedCount; i++) {
+      const s = corkedList[i]!;
+      corkedList[i] = undefined;
+      if (s.#heldAtCork < 0) continue; // reset meanwhile
+      s.#heldAtCork = -1;
+      liveSocketStats.uncorks++;
+      if (!s.#raw!.destroyed) s.#raw!.uncork();
+    }
+    corkedCount = 0;
   }
 
   #ping(): void {
@@ -272,7 +273,6 @@ export class WsLibSocket implements LiveSocket {
     this.#lastPingAt = this.#sent;
     if (this.#pings.length === 1) this.#pingSeen = false;
     liveSocketStats.pings++;
-    this.#myPings++;
     try {
       this.#ws.ping();
     } catch { /* closing */ }
