@@ -9,7 +9,7 @@
  * ```
  * deno run -A bench/ws_bench.ts --clients 1000 [--plain-clients 250] [--rate 200] [--seconds 20]
  *   [--stalled 10] [--workers 2] [--stall-rate 1500] [--stall-seconds 90] [--no-pin]
- *   [--high-water BYTES] [--flush-ms MS] [--max-flush-ms MS] [--slice-clients N] [--drain-ms MS] [--prime]
+ *   [--high-water BYTES] [--flush-ms MS] [--max-flush-ms MS] [--slice-clients N] [--drain-ms MS]
  *   [--server-v8-flags FLAGS] [--split] [--json]
  * ```
  *
@@ -99,7 +99,6 @@ async function serverMode(): Promise<void> {
   const drainMs = Number(Deno.args[4]);
   const trace = Deno.args[5] === "split" ? new SendTrace() : null;
   const maxFlushMs = Number(Deno.args[6]);
-  const prime = Deno.args[7] === "prime";
   trace?.install();
   const hub = new WsHub({
     maxClients: 20_000,
@@ -107,7 +106,6 @@ async function serverMode(): Promise<void> {
     ...(Number.isFinite(sliceClients) ? { sliceClients } : {}),
     ...(Number.isFinite(flushMs) ? { flushMs } : {}),
     ...(Number.isFinite(maxFlushMs) ? { maxFlushMs } : {}),
-    ...(prime ? { primeWriteBuffer: true } : {}),
     ...(hw > 0 ? { highWaterBytes: hw } : {}),
   });
   let broadcastMs = 0;
@@ -147,7 +145,6 @@ async function serverMode(): Promise<void> {
     pid: Deno.pid,
     flushMs: hub.limits.flushMs,
     maxFlushMs: hub.limits.maxFlushMs,
-    primeWriteBuffer: hub.limits.primeWriteBuffer,
     sliceClients: hub.limits.sliceClients,
     highWaterBytes: hub.limits.highWaterBytes,
     drainIntervalMs: hub.limits.drainIntervalMs,
@@ -481,21 +478,18 @@ async function main(): Promise<void> {
       String(arg("--drain-ms", NaN)),
       Deno.args.includes("--split") ? "split" : "",
       String(arg("--max-flush-ms", NaN)),
-      Deno.args.includes("--prime") ? "prime" : "",
     ],
     pin?.server ?? null,
     [`--v8-flags=${serverV8Flags}`],
   );
-  const { port, pid, flushMs, highWaterBytes, sliceClients, maxFlushMs, primeWriteBuffer } =
-    await next(server) as {
-      port: number;
-      pid: number;
-      flushMs: number;
-      maxFlushMs: number;
-      primeWriteBuffer: boolean;
-      highWaterBytes: number;
-      sliceClients: number;
-    };
+  const { port, pid, flushMs, highWaterBytes, sliceClients, maxFlushMs } = await next(server) as {
+    port: number;
+    pid: number;
+    flushMs: number;
+    maxFlushMs: number;
+    highWaterBytes: number;
+    sliceClients: number;
+  };
   log(`server pid ${pid} on port ${port}`);
   await new Promise((r) => setTimeout(r, 1000));
   // RSS with no client, then with every client connected and idle: the connection cost.
@@ -574,7 +568,6 @@ async function main(): Promise<void> {
     seconds,
     flushMs,
     maxFlushMs,
-    primeWriteBuffer,
     highWaterBytes,
     sliceClients,
     achievedRate: Math.round(done.ingested / elapsed),

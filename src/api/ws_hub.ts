@@ -66,7 +66,7 @@ const CLOSE_TRY_AGAIN = 1013;
  * @example
  * ```ts
  * const hub = new WsHub({ flushMs: 25 });
- * hub.attach(socket, { batch: true }); // after Deno.upgradeWebSocket
+ * hub.attach(socket, { batch: true }); // a LiveSocket, e.g. a WsLibSocket
  * hub.broadcast(event);                // called by the ingest pipeline per observation
  * hub.close();                         // on shutdown: 1001 to every client
  * ```
@@ -86,7 +86,6 @@ export class WsHub {
   #pendingChars = 1;
   readonly #slicer: FlushSlicer;
   #closed = false;
-  #prime: string | undefined;
   /** Characters waiting in all clients' queues (each shared frame once). */
   #queuedBytes = 0;
   #accounted = 0;
@@ -141,9 +140,9 @@ export class WsHub {
   }
 
   /**
-   * Takes over a socket returned by `Deno.upgradeWebSocket` (or hono's
-   * `upgradeWebSocket`), or an npm `ws` one (`ws_lib_socket.ts`); the hub owns its
-   * `message`, `close` and `error` handlers.
+   * Takes over a socket (`LiveSocket`: an npm `ws` one, `ws_lib_socket.ts`, or any
+   * WebSocket with the same surface); the hub owns its `message`, `close` and `error`
+   * handlers.
    */
   attach(socket: LiveSocket, options: AttachOptions = {}): void {
     const client = newClient(socket, options.batch === true);
@@ -156,11 +155,6 @@ export class WsHub {
     }
     this.#clients.add(client);
     (client.batch ? this.#batched : this.#plain).add(client);
-    if (client.batch && this.#opts.primeWriteBuffer && this.#opts.flushMs > 0) {
-      const prime = () => !client.closed && this.#send(client, this.#primeFrame());
-      if (socket.readyState === WebSocket.OPEN) prime();
-      else socket.addEventListener("open", prime, { once: true });
-    }
     socket.addEventListener("message", (ev) => this.#onMessage(client, ev));
     socket.addEventListener("close", () => this.#remove(client));
     socket.addEventListener("error", () => this.#remove(client));
@@ -214,11 +208,6 @@ export class WsHub {
     if (frames.length === 0 || this.#batched.size === 0) return;
     this.#stats.batchesBuilt += frames.length;
     this.#slicer.push(frames, [...this.#batched]);
-  }
-
-  /** `[`, spaces, `]`: `maxBatchBytes` characters, an empty batch (see `primeWriteBuffer`). */
-  #primeFrame(): string {
-    return this.#prime ??= `[${" ".repeat(Math.max(0, this.#opts.maxBatchBytes - 2))}]`;
   }
 
   /** Closes every client with 1001 and stops accepting new ones. */

@@ -44,23 +44,13 @@ export interface WsHubOptions {
    * twice `flushMs`; `flushMs` or less: the interval does not adapt).
    */
   maxFlushMs?: number;
-  /**
-   * Batch clients (with `flushMs` > 0) first get one frame of `maxBatchBytes` characters
-   * that is an empty JSON array padded with spaces, so the runtime's write buffer of the
-   * connection is sized once, at the largest batch frame, instead of growing by doubling
-   * through the sizes of the frames (up to twice the largest, plus the freed steps kept by the
-   * allocator). Default false.
-   */
-  primeWriteBuffer?: boolean;
   /** Most observations in one batch frame (default 1,000; a longer flush is split in order). */
   maxBatch?: number;
   /**
    * Longest batch frame in characters (default 16 KiB; a longer flush is split in order, and
-   * the pending messages go at once when the next would pass it). Deno's WebSocket keeps a
-   * write buffer per connection as large as the largest frame it ever wrote (up to twice
-   * that: it grows by doubling) for the connection's life, so this bounds each batch
-   * client's lasting memory: 64 KiB frames cost 1,000 clients +64 MB in use and ~+40 MB
-   * of allocator fragmentation (BENCHMARKS.md, #15 session 6).
+   * the pending messages go at once when the next would pass it). It bounds what one send
+   * hands a socket; under `Deno.serve`'s WebSocket (until session 9) it also bounded each
+   * connection's lasting write buffer (BENCHMARKS.md, #15 session 6).
    */
   maxBatchBytes?: number;
   /**
@@ -131,7 +121,6 @@ export function resolveLimits(o: WsHubOptions = {}): WsLimits {
   return {
     flushMs,
     maxFlushMs: o.maxFlushMs ?? 2 * flushMs,
-    primeWriteBuffer: o.primeWriteBuffer ?? false,
     maxBatch: o.maxBatch ?? 1000,
     maxBatchBytes,
     sliceClients: Math.max(1, o.sliceClients ?? 1_000),

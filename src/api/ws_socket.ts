@@ -1,7 +1,7 @@
 /**
- * What the live hub (`ws_hub.ts`) needs of a WebSocket: Deno's `WebSocket`
- * (from `Deno.upgradeWebSocket`) has it, and so has `WsLibSocket` (npm `ws`
- * on the live port, `ws_lib_socket.ts`).
+ * What the live hub (`ws_hub.ts`) needs of a WebSocket: `WsLibSocket` (npm `ws`
+ * on the raw connection, `ws_lib_socket.ts`) has it, and so has a standard
+ * `WebSocket` (the hub's unit tests drive plain objects of this shape).
  *
  * @module
  */
