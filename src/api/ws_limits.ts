@@ -17,6 +17,12 @@
  * without a queue (`clientOverheadBytes + highWaterBytes + maxBatchBytes` in
  * flight + `2 x maxBatchBytes` of write buffer).
  *
+ * This model was measured on `Deno.serve`'s WebSocket. Since session 9 every
+ * client is an npm `ws` socket on the raw connection (`ws_lib_socket.ts`),
+ * which keeps no lasting write buffer and costs ~22-28 KB per idle connection
+ * (BENCHMARKS.md, sessions 5 and 9): the model is kept as a conservative bound,
+ * so the default `maxClients` (2,340 at 256 MB) did not change.
+ *
  * Every `send` copies the frame for that one socket, while a frame waiting in
  * the hub's queues is one string shared by every client that waits for it, so
  * the high-water mark is low (16 KiB): when the clients lag together (a busy
