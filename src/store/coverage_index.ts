@@ -13,6 +13,7 @@
 import { cellBounds, cellOfMerc, mercX, mercY } from "./hex_grid.ts";
 import type { CellText } from "./coverage_json.ts";
 import { addToDay, dropDaysBefore, newDays } from "./coverage_days.ts";
+import { IdPool, MAX_BLOCK, MIN_BLOCK } from "./coverage_pool.ts";
 
 /** Lowest indexed resolution. */
 export const INDEX_MIN_RES = 3;
@@ -34,8 +35,17 @@ export interface ReceptionInput {
   rxAtMs: number;
 }
 
+/** Live reception ids `ids[start..n)`, in time order. */
+export interface IdRange {
+  readonly ids: Int32Array;
+  start: number;
+  n: number;
+  /** Ids ever added (memoised answers compare it: any add may move or shift ids). */
+  adds: number;
+}
+
 /** Reception ids in time order, growable. */
-export class IdList {
+export class IdList implements IdRange {
   ids: Int32Array = new Int32Array(4);
   /** Index of the first live id (ids before it were expired). */
   start = 0;
@@ -61,10 +71,22 @@ export interface CellMemo {
   value: CellText | null;
 }
 
-/** A cell of one resolution: its receptions and its lat/lon bounds. */
-export interface IndexedCell {
+/**
+ * A cell of one resolution: its receptions (a block of its level's {@linkcode IdPool}, or an
+ * array of its own once it outgrows the pool's largest block: live ids `ids[start..n)` inside
+ * the block `off..off + cap`) and its lat/lon bounds.
+ */
+export class IndexedCell implements IdRange {
   key: number;
-  list: IdList;
+  readonly pool: IdPool;
+  /** The cell's own array, once its block would exceed the pool's largest. */
+  own: Int32Array | null = null;
+  /** The cell's block in `ids` and its size. */
+  off: number;
+  cap: number;
+  start: number;
+  n: number;
+  adds = 0;
   /**
    * Per UTC day (epoch day number) summaries in one array (`coverage_days.ts`), kept for
    * resolutions up to {@linkcode AGG_MAX_RES}: a window query sums the whole days and scans
@@ -83,6 +105,35 @@ export interface IndexedCell {
   minLon: number;
   maxLat: number;
   maxLon: number;
+
+  /** A cell of resolution `res` with an empty block of `pool`. */
+  constructor(res: number, key: number, pool: IdPool) {
+    this.key = key;
+    this.pool = pool;
+    this.off = this.start = this.n = pool.alloc(MIN_BLOCK);
+    this.cap = MIN_BLOCK;
+    this.days = res <= AGG_MAX_RES ? newDays() : null;
+    const [minLat, minLon, maxLat, maxLon] = cellBounds(res, key);
+    this.minLat = minLat;
+    this.minLon = minLon;
+    this.maxLat = maxLat;
+    this.maxLon = maxLon;
+  }
+
+  /** The pool's array (the cell's ids are `ids[start..n)`). */
+  get ids(): Int32Array {
+    return this.own ?? this.pool.ids;
+  }
+
+  /** Live ids count. */
+  get size(): number {
+    return this.n - this.start;
+  }
+
+  /** The cell's receptions: the cell itself. */
+  get list(): IndexedCell {
+    return this;
+  }
 }
 
 /** Interned strings with dense ids. */
@@ -125,11 +176,16 @@ export class CoverageIndex {
   readonly rxKeys: Interner = new Interner();
   /** Per resolution (index `res - INDEX_MIN_RES`): cell key -> cell. */
   readonly levels: Map<number, IndexedCell>[] = [];
+  /** Per resolution (as `levels`): the blocks of its cells' reception ids. */
+  readonly pools: IdPool[] = [];
   readonly byHeard: Map<number, IdList> = new Map();
   readonly byRx: Map<number, IdList> = new Map();
 
   constructor() {
-    for (let r = INDEX_MIN_RES; r <= INDEX_MAX_RES; r++) this.levels.push(new Map());
+    for (let r = INDEX_MIN_RES; r <= INDEX_MAX_RES; r++) {
+      this.levels.push(new Map());
+      this.pools.push(new IdPool());
+    }
   }
 
   /** The heard-key strings, by id. */
@@ -178,12 +234,10 @@ export class CoverageIndex {
       const key = cellOfMerc(x, y, res);
       let cell = level.get(key);
       if (!cell) {
-        const [minLat, minLon, maxLat, maxLon] = cellBounds(res, key);
-        const days = res <= AGG_MAX_RES ? newDays() : null;
-        cell = { key, list: new IdList(), days, minLat, minLon, maxLat, maxLon };
+        cell = new IndexedCell(res, key, this.pools[res - INDEX_MIN_RES]);
         level.set(key, cell);
       }
-      this.#push(cell.list, i);
+      this.#pushCell(cell, i);
       if (cell.days) cell.days = addToDay(cell.days, day, h, at, snr);
     }
     this.#push(listOf(this.byHeard, h), i);
@@ -193,7 +247,7 @@ export class CoverageIndex {
   }
 
   /** Index of the first id in `list` (or in its range `lo`..`hi`) with rxAt >= `sinceMs`. */
-  firstSince(list: IdList, sinceMs: number, lo = list.start, hi = list.n): number {
+  firstSince(list: IdRange, sinceMs: number, lo = list.start, hi = list.n): number {
     const ids = list.ids, at = this.rxAt;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
@@ -206,7 +260,7 @@ export class CoverageIndex {
   /** Drops receptions older than `cutoffMs` from every list; returns how many. */
   expireBefore(cutoffMs: number): number {
     let removed = 0;
-    const trim = (list: IdList) => {
+    const trim = (list: IdList | IndexedCell) => {
       const to = this.firstSince(list, cutoffMs);
       const n = to - list.start;
       list.start = to;
@@ -215,9 +269,11 @@ export class CoverageIndex {
     const cutoffDay = Math.floor(cutoffMs / DAY_MS);
     for (const level of this.levels) {
       for (const [key, cell] of level) {
-        if (trim(cell.list) === 0) continue;
-        if (cell.list.size === 0) level.delete(key);
-        else if (cell.days) cell.days = this.#dropDays(cell.days, cell.list, cutoffDay);
+        if (trim(cell) === 0) continue;
+        if (cell.size === 0) {
+          level.delete(key);
+          if (!cell.own) cell.pool.release(cell.off, cell.cap);
+        } else if (cell.days) cell.days = this.#dropDays(cell.days, cell, cutoffDay);
       }
     }
     for (const map of [this.byHeard, this.byRx]) {
@@ -239,7 +295,7 @@ export class CoverageIndex {
    * Drops the day summaries before `cutoffDay` and rebuilds the cutoff day's from the
    * receptions it still holds, so the summaries hold exactly the receptions in the list.
    */
-  #dropDays(days: Float64Array, list: IdList, cutoffDay: number): Float64Array {
+  #dropDays(days: Float64Array, list: IdRange, cutoffDay: number): Float64Array {
     let s = dropDaysBefore(days, cutoffDay);
     const end = (cutoffDay + 1) * DAY_MS, ids = list.ids;
     for (let k = list.start; k < list.n && this.rxAt[ids[k]] < end; k++) {
@@ -270,6 +326,43 @@ export class CoverageIndex {
       j--;
     }
     list.ids[j] = id;
+  }
+
+  /** {@linkcode CoverageIndex.#push} for a cell: a full block moves to one twice its size. */
+  #pushCell(cell: IndexedCell, id: number): void {
+    cell.adds++;
+    if (cell.n === cell.off + cell.cap) {
+      const pool = cell.pool, off = cell.off, live = cell.n - cell.start;
+      const cap = cell.cap * 2;
+      if (cell.start - off > (cell.n - off) / 2) {
+        cell.ids.copyWithin(off, cell.start, cell.n);
+      } else if (cap > MAX_BLOCK) {
+        // large cells (coarse resolutions) keep an array of their own, as a list does
+        const own = new Int32Array(cap);
+        own.set(cell.ids.subarray(cell.start, cell.n));
+        if (!cell.own) pool.release(off, cell.cap);
+        cell.own = own;
+        cell.off = 0;
+        cell.cap = cap;
+      } else {
+        const to = pool.alloc(cap); // may replace `pool.ids`
+        pool.ids.copyWithin(to, cell.start, cell.n);
+        pool.release(off, cell.cap);
+        cell.off = to;
+        cell.cap = cap;
+      }
+      cell.start = cell.off;
+      cell.n = cell.off + live;
+    }
+    // keep time order: a late reception is moved back into place
+    const ids = cell.ids, at = this.rxAt;
+    let j = cell.n++;
+    const t = at[id];
+    while (j > cell.start && at[ids[j - 1]] > t) {
+      ids[j] = ids[j - 1];
+      j--;
+    }
+    ids[j] = id;
   }
 
   #grow(): void {
@@ -320,6 +413,7 @@ export class CoverageIndex {
     this.rows = 0;
     this.live = 0;
     for (const level of this.levels) level.clear();
+    for (const pool of this.pools) pool.clear();
     this.byHeard.clear();
     this.byRx.clear();
     for (const r of keep) this.add(r);
