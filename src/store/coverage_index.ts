@@ -10,10 +10,12 @@
  * @module
  */
 
-import { cellBounds, cellOfMerc, mercX, mercY } from "./hex_grid.ts";
-import type { CellText } from "./coverage_json.ts";
-import { addToDay, dropDaysBefore, newDays } from "./coverage_days.ts";
-import { IdPool, MAX_BLOCK, MIN_BLOCK } from "./coverage_pool.ts";
+import { cellOfMerc, mercX, mercY } from "./hex_grid.ts";
+import { addToDay, dropDaysBefore } from "./coverage_days.ts";
+import { IdPool } from "./coverage_pool.ts";
+import { IndexedCell } from "./coverage_cell.ts";
+
+export { type CellMemo, IndexedCell } from "./coverage_cell.ts";
 
 /** Lowest indexed resolution. */
 export const INDEX_MIN_RES = 3;
@@ -56,83 +58,6 @@ export class IdList implements IdRange {
   /** Live ids count. */
   get size(): number {
     return this.n - this.start;
-  }
-}
-
-/**
- * One memoised answer of a cell (`coverage_json.ts`): the window `key`, its first index, the
- * ids added and the tag it was computed under, and the feature (`null`: no reception).
- */
-export interface CellMemo {
-  key: string;
-  from: number;
-  adds: number;
-  tag: string;
-  value: CellText | null;
-}
-
-/**
- * A cell of one resolution: its receptions (a block of its level's {@linkcode IdPool}, or an
- * array of its own once it outgrows the pool's largest block: live ids `ids[start..n)` inside
- * the block `off..off + cap`) and its lat/lon bounds.
- */
-export class IndexedCell implements IdRange {
-  key: number;
-  readonly pool: IdPool;
-  /** The cell's own array, once its block would exceed the pool's largest. */
-  own: Int32Array | null = null;
-  /** The cell's block in `ids` and its size. */
-  off: number;
-  cap: number;
-  start: number;
-  n: number;
-  adds = 0;
-  /**
-   * Per UTC day (epoch day number) summaries in one array (`coverage_days.ts`), kept for
-   * resolutions up to {@linkcode AGG_MAX_RES}: a window query sums the whole days and scans
-   * only the edge day.
-   */
-  days: Float64Array | null;
-  /**
-   * Memoised answers for this cell per query kind (see `coverage_query.ts`), oldest first (a
-   * few, so a small array rather than a `Map` per cell): valid while the receptions in the
-   * window (first index, ids added) and the tag are unchanged.
-   */
-  memo?: CellMemo[];
-  /** The cell's ring as JSON text, once a query drew it. */
-  ring?: string;
-  minLat: number;
-  minLon: number;
-  maxLat: number;
-  maxLon: number;
-
-  /** A cell of resolution `res` with an empty block of `pool`. */
-  constructor(res: number, key: number, pool: IdPool) {
-    this.key = key;
-    this.pool = pool;
-    this.off = this.start = this.n = pool.alloc(MIN_BLOCK);
-    this.cap = MIN_BLOCK;
-    this.days = res <= AGG_MAX_RES ? newDays() : null;
-    const [minLat, minLon, maxLat, maxLon] = cellBounds(res, key);
-    this.minLat = minLat;
-    this.minLon = minLon;
-    this.maxLat = maxLat;
-    this.maxLon = maxLon;
-  }
-
-  /** The pool's array (the cell's ids are `ids[start..n)`). */
-  get ids(): Int32Array {
-    return this.own ?? this.pool.ids;
-  }
-
-  /** Live ids count. */
-  get size(): number {
-    return this.n - this.start;
-  }
-
-  /** The cell's receptions: the cell itself. */
-  get list(): IndexedCell {
-    return this;
   }
 }
 
@@ -234,7 +159,7 @@ export class CoverageIndex {
       const key = cellOfMerc(x, y, res);
       let cell = level.get(key);
       if (!cell) {
-        cell = new IndexedCell(res, key, this.pools[res - INDEX_MIN_RES]);
+        cell = new IndexedCell(res, key, this.pools[res - INDEX_MIN_RES], res <= AGG_MAX_RES);
         level.set(key, cell);
       }
       this.#pushCell(cell, i);
@@ -328,32 +253,10 @@ export class CoverageIndex {
     list.ids[j] = id;
   }
 
-  /** {@linkcode CoverageIndex.#push} for a cell: a full block moves to one twice its size. */
+  /** {@linkcode CoverageIndex.#push} for a cell (a full block moves, `IndexedCell.makeRoom`). */
   #pushCell(cell: IndexedCell, id: number): void {
     cell.adds++;
-    if (cell.n === cell.off + cell.cap) {
-      const pool = cell.pool, off = cell.off, live = cell.n - cell.start;
-      const cap = cell.cap * 2;
-      if (cell.start - off > (cell.n - off) / 2) {
-        cell.ids.copyWithin(off, cell.start, cell.n);
-      } else if (cap > MAX_BLOCK) {
-        // large cells (coarse resolutions) keep an array of their own, as a list does
-        const own = new Int32Array(cap);
-        own.set(cell.ids.subarray(cell.start, cell.n));
-        if (!cell.own) pool.release(off, cell.cap);
-        cell.own = own;
-        cell.off = 0;
-        cell.cap = cap;
-      } else {
-        const to = pool.alloc(cap); // may replace `pool.ids`
-        pool.ids.copyWithin(to, cell.start, cell.n);
-        pool.release(off, cell.cap);
-        cell.off = to;
-        cell.cap = cap;
-      }
-      cell.start = cell.off;
-      cell.n = cell.off + live;
-    }
+    if (cell.n === cell.off + cell.cap) cell.makeRoom();
     // keep time order: a late reception is moved back into place
     const ids = cell.ids, at = this.rxAt;
     let j = cell.n++;
