@@ -10,9 +10,12 @@
  * @module
  */
 
-import { cellBounds, cellOfMerc, mercX, mercY } from "./hex_grid.ts";
-import type { CellText } from "./coverage_json.ts";
-import { addToDay, dropDaysBefore, newDays } from "./coverage_days.ts";
+import { cellOfMerc, mercX, mercY } from "./hex_grid.ts";
+import { addToDay, dropDaysBefore } from "./coverage_days.ts";
+import { IdPool } from "./coverage_pool.ts";
+import { IndexedCell } from "./coverage_cell.ts";
+
+export { type CellMemo, IndexedCell } from "./coverage_cell.ts";
 
 /** Lowest indexed resolution. */
 export const INDEX_MIN_RES = 3;
@@ -34,8 +37,17 @@ export interface ReceptionInput {
   rxAtMs: number;
 }
 
+/** Live reception ids `ids[start..n)`, in time order. */
+export interface IdRange {
+  readonly ids: Int32Array;
+  start: number;
+  n: number;
+  /** Ids ever added (memoised answers compare it: any add may move or shift ids). */
+  adds: number;
+}
+
 /** Reception ids in time order, growable. */
-export class IdList {
+export class IdList implements IdRange {
   ids: Int32Array = new Int32Array(4);
   /** Index of the first live id (ids before it were expired). */
   start = 0;
@@ -47,42 +59,6 @@ export class IdList {
   get size(): number {
     return this.n - this.start;
   }
-}
-
-/**
- * One memoised answer of a cell (`coverage_json.ts`): the window `key`, its first index, the
- * ids added and the tag it was computed under, and the feature (`null`: no reception).
- */
-export interface CellMemo {
-  key: string;
-  from: number;
-  adds: number;
-  tag: string;
-  value: CellText | null;
-}
-
-/** A cell of one resolution: its receptions and its lat/lon bounds. */
-export interface IndexedCell {
-  key: number;
-  list: IdList;
-  /**
-   * Per UTC day (epoch day number) summaries in one array (`coverage_days.ts`), kept for
-   * resolutions up to {@linkcode AGG_MAX_RES}: a window query sums the whole days and scans
-   * only the edge day.
-   */
-  days: Float64Array | null;
-  /**
-   * Memoised answers for this cell per query kind (see `coverage_query.ts`), oldest first (a
-   * few, so a small array rather than a `Map` per cell): valid while the receptions in the
-   * window (first index, ids added) and the tag are unchanged.
-   */
-  memo?: CellMemo[];
-  /** The cell's ring as JSON text, once a query drew it. */
-  ring?: string;
-  minLat: number;
-  minLon: number;
-  maxLat: number;
-  maxLon: number;
 }
 
 /** Interned strings with dense ids. */
@@ -125,11 +101,16 @@ export class CoverageIndex {
   readonly rxKeys: Interner = new Interner();
   /** Per resolution (index `res - INDEX_MIN_RES`): cell key -> cell. */
   readonly levels: Map<number, IndexedCell>[] = [];
+  /** Per resolution (as `levels`): the blocks of its cells' reception ids. */
+  readonly pools: IdPool[] = [];
   readonly byHeard: Map<number, IdList> = new Map();
   readonly byRx: Map<number, IdList> = new Map();
 
   constructor() {
-    for (let r = INDEX_MIN_RES; r <= INDEX_MAX_RES; r++) this.levels.push(new Map());
+    for (let r = INDEX_MIN_RES; r <= INDEX_MAX_RES; r++) {
+      this.levels.push(new Map());
+      this.pools.push(new IdPool());
+    }
   }
 
   /** The heard-key strings, by id. */
@@ -178,12 +159,10 @@ export class CoverageIndex {
       const key = cellOfMerc(x, y, res);
       let cell = level.get(key);
       if (!cell) {
-        const [minLat, minLon, maxLat, maxLon] = cellBounds(res, key);
-        const days = res <= AGG_MAX_RES ? newDays() : null;
-        cell = { key, list: new IdList(), days, minLat, minLon, maxLat, maxLon };
+        cell = new IndexedCell(res, key, this.pools[res - INDEX_MIN_RES], res <= AGG_MAX_RES);
         level.set(key, cell);
       }
-      this.#push(cell.list, i);
+      this.#pushCell(cell, i);
       if (cell.days) cell.days = addToDay(cell.days, day, h, at, snr);
     }
     this.#push(listOf(this.byHeard, h), i);
@@ -193,7 +172,7 @@ export class CoverageIndex {
   }
 
   /** Index of the first id in `list` (or in its range `lo`..`hi`) with rxAt >= `sinceMs`. */
-  firstSince(list: IdList, sinceMs: number, lo = list.start, hi = list.n): number {
+  firstSince(list: IdRange, sinceMs: number, lo = list.start, hi = list.n): number {
     const ids = list.ids, at = this.rxAt;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
@@ -206,7 +185,7 @@ export class CoverageIndex {
   /** Drops receptions older than `cutoffMs` from every list; returns how many. */
   expireBefore(cutoffMs: number): number {
     let removed = 0;
-    const trim = (list: IdList) => {
+    const trim = (list: IdList | IndexedCell) => {
       const to = this.firstSince(list, cutoffMs);
       const n = to - list.start;
       list.start = to;
@@ -215,9 +194,11 @@ export class CoverageIndex {
     const cutoffDay = Math.floor(cutoffMs / DAY_MS);
     for (const level of this.levels) {
       for (const [key, cell] of level) {
-        if (trim(cell.list) === 0) continue;
-        if (cell.list.size === 0) level.delete(key);
-        else if (cell.days) cell.days = this.#dropDays(cell.days, cell.list, cutoffDay);
+        if (trim(cell) === 0) continue;
+        if (cell.size === 0) {
+          level.delete(key);
+          if (!cell.own) cell.pool.release(cell.off, cell.cap);
+        } else if (cell.days) cell.days = this.#dropDays(cell.days, cell, cutoffDay);
       }
     }
     for (const map of [this.byHeard, this.byRx]) {
@@ -239,7 +220,7 @@ export class CoverageIndex {
    * Drops the day summaries before `cutoffDay` and rebuilds the cutoff day's from the
    * receptions it still holds, so the summaries hold exactly the receptions in the list.
    */
-  #dropDays(days: Float64Array, list: IdList, cutoffDay: number): Float64Array {
+  #dropDays(days: Float64Array, list: IdRange, cutoffDay: number): Float64Array {
     let s = dropDaysBefore(days, cutoffDay);
     const end = (cutoffDay + 1) * DAY_MS, ids = list.ids;
     for (let k = list.start; k < list.n && this.rxAt[ids[k]] < end; k++) {
@@ -270,6 +251,21 @@ export class CoverageIndex {
       j--;
     }
     list.ids[j] = id;
+  }
+
+  /** {@linkcode CoverageIndex.#push} for a cell (a full block moves, `IndexedCell.makeRoom`). */
+  #pushCell(cell: IndexedCell, id: number): void {
+    cell.adds++;
+    if (cell.n === cell.off + cell.cap) cell.makeRoom();
+    // keep time order: a late reception is moved back into place
+    const ids = cell.ids, at = this.rxAt;
+    let j = cell.n++;
+    const t = at[id];
+    while (j > cell.start && at[ids[j - 1]] > t) {
+      ids[j] = ids[j - 1];
+      j--;
+    }
+    ids[j] = id;
   }
 
   #grow(): void {
@@ -320,6 +316,7 @@ export class CoverageIndex {
     this.rows = 0;
     this.live = 0;
     for (const level of this.levels) level.clear();
+    for (const pool of this.pools) pool.clear();
     this.byHeard.clear();
     this.byRx.clear();
     for (const r of keep) this.add(r);
