@@ -24,7 +24,7 @@ import { createStack } from "../src/cli/stack.ts";
 import { Logger } from "../src/log/logger.ts";
 import { createApp } from "../src/api/app.ts";
 import { WsHub } from "../src/api/ws_hub.ts";
-import { listen } from "../src/api/http_listener.ts";
+import { listenLocal } from "./listen_local.ts";
 import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
 import { pathGroups } from "../src/store/path_groups.ts";
 import { issue14Bench } from "./api_bench_issue14.ts";
@@ -266,13 +266,7 @@ async function main(): Promise<void> {
   if (args.http) {
     const ac = new AbortController();
     // The product's listener (node:http, `src/api/http_listener.ts`).
-    const server = await listen({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch: app.fetch,
-      hub,
-      signal: ac.signal,
-    });
+    const server = await listenLocal(app.fetch, hub, ac.signal);
     http = {};
     for (const name of ["packets?limit=100", "nodes (default page)", "nodes/{pk}/paths", "stats"]) {
       http[name] = await httpLoad(`http://127.0.0.1:${server.port}${endpoints[name]}`, {

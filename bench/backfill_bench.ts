@@ -41,7 +41,7 @@ import { DEFAULTS, type HopwatchConfig } from "../src/cli/config.ts";
 import { BackgroundJobs } from "../src/cli/background_jobs.ts";
 import { createApp } from "../src/api/app.ts";
 import { WsHub } from "../src/api/ws_hub.ts";
-import { listen } from "../src/api/http_listener.ts";
+import { listenLocal } from "./listen_local.ts";
 import { Logger } from "../src/log/logger.ts";
 import { percentile } from "./replay.ts";
 
@@ -218,13 +218,7 @@ if (import.meta.main && !(workerScope && globalThis instanceof workerScope)) {
   const app = createApp(stack.apiDeps(config, hub));
   const abort = new AbortController();
   // The product's listener (node:http, `src/api/http_listener.ts`).
-  const server = await listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch: app.fetch,
-    hub,
-    signal: abort.signal,
-  });
+  const server = await listenLocal(app.fetch, hub, abort.signal);
   const port = server.port;
   const origin = `http://127.0.0.1:${port}`;
   const path = args.values.url;

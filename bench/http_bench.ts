@@ -23,7 +23,7 @@ import { createStack } from "../src/cli/stack.ts";
 import { Logger } from "../src/log/logger.ts";
 import { createApp } from "../src/api/app.ts";
 import { WsHub } from "../src/api/ws_hub.ts";
-import { listen } from "../src/api/http_listener.ts";
+import { listenLocal } from "./listen_local.ts";
 import { SERVER_V8_FLAGS_ARG } from "../src/cli/v8_flags.ts";
 
 const SERVERS = ["node:http", "Deno.serve"] as const;
@@ -55,7 +55,7 @@ async function serveChild(db: string, kind: ServerKind): Promise<void> {
     port = s.addr.port;
   } else {
     const signal = new AbortController().signal;
-    port = (await listen({ hostname: "127.0.0.1", port: 0, fetch: app.fetch, hub, signal })).port;
+    port = (await listenLocal(app.fetch, hub, signal)).port;
   }
   console.log(JSON.stringify({ port, pid: Deno.pid }));
 }

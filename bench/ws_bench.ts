@@ -54,7 +54,7 @@ import { createStack } from "../src/cli/stack.ts";
 import { Logger } from "../src/log/logger.ts";
 import { createApp } from "../src/api/app.ts";
 import { WsHub } from "../src/api/ws_hub.ts";
-import { listen } from "../src/api/http_listener.ts";
+import { listenLocal } from "./listen_local.ts";
 import { liveSocketStats } from "../src/api/ws_lib_socket.ts";
 import { buildPacketFrame } from "../src/api/ws_frame.ts";
 import { RawWsClient as RawClient } from "../tests/api/raw_ws_client.ts";
@@ -123,22 +123,9 @@ async function serverMode(): Promise<void> {
   const ac = new AbortController();
   // The product's listener (node:http, `src/api/http_listener.ts`); WS_BENCH_LIVE=1: the
   // clients connect to a live-feed port (`live.port`) instead of the main port.
-  const server = await listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch: app.fetch,
-    hub,
-    signal: ac.signal,
-  });
+  const server = await listenLocal(app.fetch, hub, ac.signal);
   const live = Deno.env.get("WS_BENCH_LIVE") === "1"
-    ? await listen({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch: app.fetch,
-      hub,
-      signal: ac.signal,
-      role: "live",
-    })
+    ? await listenLocal(app.fetch, hub, ac.signal, "live")
     : null;
   console.log(JSON.stringify({
     port: live?.port ?? server.port,
