@@ -243,25 +243,22 @@ export class CoverageIndex {
         list.ids = next;
       }
     }
-    // keep time order: a late reception is moved back into place
-    let j = list.n++;
-    const t = this.rxAt[id];
-    while (j > list.start && this.rxAt[list.ids[j - 1]] > t) {
-      list.ids[j] = list.ids[j - 1];
-      j--;
-    }
-    list.ids[j] = id;
+    this.#place(list, id);
   }
 
   /** {@linkcode CoverageIndex.#push} for a cell (a full block moves, `IndexedCell.makeRoom`). */
   #pushCell(cell: IndexedCell, id: number): void {
     cell.adds++;
     if (cell.n === cell.off + cell.cap) cell.makeRoom();
-    // keep time order: a late reception is moved back into place
-    const ids = cell.ids, at = this.rxAt;
-    let j = cell.n++;
+    this.#place(cell, id);
+  }
+
+  /** Appends `id` to a range with room for it, in time order (a late reception moves back). */
+  #place(r: IdRange, id: number): void {
+    const ids = r.ids, at = this.rxAt;
+    let j = r.n++;
     const t = at[id];
-    while (j > cell.start && at[ids[j - 1]] > t) {
+    while (j > r.start && at[ids[j - 1]] > t) {
       ids[j] = ids[j - 1];
       j--;
     }
