@@ -64,11 +64,9 @@ function onLivePort(c: Context): boolean {
 /** The upgrade with the origin and shutdown checks; `batch` picks the frame kind. */
 function upgrader(ctx: ApiContext) {
   const allowed = new Set(ctx.config.corsAllowedOrigins.filter((o) => o !== "*"));
-  const mainPortWs = liveSettings(ctx.config.raw).mainPortWs;
+  // Callers answer 404 first when the main port's feed is off (`live.mainPortWs`).
   return (c: Context, batch: boolean): Response => {
-    const live = onLivePort(c);
-    if (!live && !mainPortWs) throw new ApiError(404, "the live feed is served on the live port");
-    if (!originAllowed(c.req.header("origin"), c.req.header("host"), allowed, live)) {
+    if (!originAllowed(c.req.header("origin"), c.req.header("host"), allowed, onLivePort(c))) {
       throw new ApiError(403, "WebSocket origin not allowed");
     }
     if (ctx.hub.closed) throw new ApiError(503, "server shutting down");
