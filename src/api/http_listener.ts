@@ -28,7 +28,7 @@ import http from "node:http";
 import type net from "node:net";
 import type { Buffer } from "node:buffer";
 import { getRequestListener } from "@hono/node-server";
-import { LiveUpgrader, type UpgradeFetch } from "./live_upgrade.ts";
+import { LiveUpgrader, type UpgradeFetch, writeResponse } from "./live_upgrade.ts";
 import type { WsLibSocket } from "./ws_lib_socket.ts";
 import type { WsHub } from "./ws_hub.ts";
 
@@ -114,19 +114,6 @@ function livePath(url: string): boolean {
   return url.split("?")[0] === "/ws";
 }
 
-/** Writes a small plain-text answer on a raw socket and closes it. */
-function answerRaw(socket: net.Socket, status: number, text: string): void {
-  const body = `${text}\n`;
-  socket.end(
-    `HTTP/1.1 ${status} ${
-      http.STATUS_CODES[status]
-    }\r\ncontent-type: text/plain; charset=utf-8\r\n` +
-      `content-length: ${
-        new TextEncoder().encode(body).length
-      }\r\nconnection: close\r\n\r\n${body}`,
-  );
-}
-
 /** The live port's answer to anything but an upgrade. */
 function liveOnly(req: http.IncomingMessage, res: http.ServerResponse): void {
   const onWs = livePath(req.url ?? "/");
@@ -160,7 +147,8 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
   server.on("upgrade", (req: http.IncomingMessage, socket: net.Socket, rest: Buffer) => {
     const head = headOf(req);
     if (role === "live" && !livePath(head.url)) {
-      return answerRaw(socket, 404, "not found: this port serves only the live feed (/ws)");
+      const text = "not found: this port serves only the live feed (/ws)\n";
+      return void writeResponse(socket, new Response(text, { status: 404 }));
     }
     void upgrader.handle(socket, head, rest, addrOf(socket));
   });

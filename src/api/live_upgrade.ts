@@ -106,8 +106,8 @@ export class LiveUpgrader {
   }
 }
 
-/** Writes `res` as an HTTP/1.1 answer and closes the connection. */
-async function writeResponse(socket: net.Socket, res: Response): Promise<void> {
+/** Writes `res` as an HTTP/1.1 answer on a raw socket and closes the connection. */
+export async function writeResponse(socket: net.Socket, res: Response): Promise<void> {
   if (socket.destroyed) return;
   const body = new Uint8Array(await res.arrayBuffer().catch(() => new ArrayBuffer(0)));
   let head = `HTTP/1.1 ${res.status} ${res.statusText || STATUS_CODES[res.status] || "Status"}\r\n`;
