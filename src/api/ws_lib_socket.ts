@@ -222,7 +222,7 @@ export class WsLibSocket implements LiveSocket {
       pingsOut: this.#pings.length,
       ready: this.#ws.readyState,
       wsBuffered: this.#ws.bufferedAmount,
-      corkedMap: this.#heldAtCork >= 0,
+      inCorkList: this.#heldAtCork >= 0,
       corked: ws?.corked,
       writing: ws?.writing,
       wLen: ws?.length,
