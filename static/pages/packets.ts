@@ -249,6 +249,10 @@ export function packetsPage(el: HTMLElement, ctx: RouteCtx) {
     table.setEmptyText("Loading packets…");
     table.setCount(0);
     table.el.scrollTop = 0;
+    // The previous source's rows and count go now, not at the next frame: until then they
+    // would stand under this URL's view and filter as if they were its rows.
+    table.render();
+    countEl.textContent = "";
     const s = source;
     s.first().then(() => {
       if (s === source) {

@@ -192,18 +192,14 @@ async function interactions(browser: Browser, base: string, keys: string[]) {
 
   // Per observation, the expression tests each observation.
   await page.goto(`${base}/#/packets?view=obs&filter=${encodeURIComponent("observer == api")}`);
-  // The observation view's rows (with their observer column), not the previous view's.
-  // (The virtual table may re-render its rows between a wait and a read, and CI once read the
-  // rows of the unfiltered view drawn before the filter applied: read them in one step, until
-  // the filtered rows are there, and judge the last read.)
-  const obsCells = `${rows} > :nth-child(6)`;
-  const readObservers = () => page.$$eval(obsCells, (els) => els.map((e) => e.textContent ?? ""));
-  let observers: string[] = [];
-  for (const end = Date.now() + 10_000; Date.now() < end;) {
-    observers = await readObservers();
-    if (observers.length >= 2 && observers.every((o) => o === "api")) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // The first rows drawn once the page shows the observation view are already the filtered ones
+  // (the previous view's rows go in the same step), so they are read in one step and judged.
+  const first = await page.waitForFunction(() => {
+    if (document.querySelector(".seg a.on")?.textContent !== "Per observation") return null;
+    const cells = document.querySelectorAll(".vt-row:not(.vt-pending) > :nth-child(6)");
+    return cells.length ? [...cells].map((e) => e.textContent ?? "") : null;
+  });
+  const observers = await first.jsonValue() as string[];
   assert.ok(
     observers.length >= 2 && observers.every((o) => o === "api"),
     JSON.stringify(observers),
