@@ -25,6 +25,7 @@ import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
 import type { ClientReceptionMessage } from "../src/ingest/message_types.ts";
 import type { NodeInfo } from "../src/store/node_directory.ts";
 import { prng } from "../tests/meshcore/fixture_util.ts";
+import type { ByteArena } from "../src/store/byte_arena.ts";
 
 const log = (msg: string) => console.error(`[geo_bench] ${msg}`);
 
@@ -65,6 +66,14 @@ async function timeUrls(
     max: round(Math.max(...times)),
     badStatus: status,
   };
+}
+
+/** The coverage index's arenas: MB held and chunks dropped for the budget. */
+function cacheStats(idx: object) {
+  const { heads, memos } = idx as Partial<Record<"heads" | "memos", ByteArena>>;
+  const mb = (a?: ByteArena) =>
+    a && { mb: Math.round(a.bytes / 104857.6) / 10, dropped: a.dropped };
+  return { heads: mb(heads), memos: mb(memos) };
 }
 
 async function main() {
@@ -261,6 +270,8 @@ async function main() {
     reachBuckets: (stack.store as { reach?: { buckets?: number } }).reach?.buckets ?? 0,
     reachBuildMs: Math.round(reachBuild.ms),
     coverageIndexRows: stack.clientRx.index.rows,
+    // the cells' cached bytes (absent on code before the arenas): MB held and chunks dropped
+    coverageCache: cacheStats(stack.clientRx.index),
     targets: {
       "client-reception ingest >= 5000/s (grid maintained)": { value: rate, pass: rate >= 5000 },
       "coverage endpoints p99 <= 20 ms": { value: coverageP99, pass: coverageP99 <= 20 },

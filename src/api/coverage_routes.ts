@@ -90,7 +90,7 @@ export function coverageRoutes(ctx: ApiContext): AnyRoute[] {
           // unfiltered cells are memoised per window while their receptions stay the same;
           // the tag is a fingerprint of the node names the cells show
           memo: heardIds || rxId !== undefined ? undefined : {
-            key: `d${p.days}`,
+            key: p.days,
             tag: heardResolverTag(ctx),
           },
         });

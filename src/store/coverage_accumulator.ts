@@ -10,6 +10,7 @@
 import type { CoverageIndex } from "./coverage_index.ts";
 import { DAY_HEAD, DAYS_HEAD, SLOT } from "./coverage_days.ts";
 import type { CellWriter } from "./coverage_writer.ts";
+import type { CellHead } from "./coverage_cell.ts";
 
 /** See the module doc: `begin`, then `day`/`one` per contribution, then `end` into a cell. */
 export class Accumulator {
@@ -23,7 +24,9 @@ export class Accumulator {
   #cnt: Int32Array;
   #at: Float64Array;
   #snr: Float32Array;
-  #touched: number[] = [];
+  /** Heard keys met in this cell, in first-met order: `#touched[0..#n)`. */
+  #touched: Int32Array;
+  #n = 0;
 
   constructor(idx: CoverageIndex) {
     this.#idx = idx;
@@ -32,12 +35,13 @@ export class Accumulator {
     this.#cnt = new Int32Array(n);
     this.#at = new Float64Array(n);
     this.#snr = new Float32Array(n);
+    this.#touched = new Int32Array(n);
   }
 
   /** Starts a new cell. */
   begin(): void {
     this.#gen++;
-    this.#touched.length = 0;
+    this.#n = 0;
     this.count = 0;
     this.best = NaN;
     this.edge = 0;
@@ -54,17 +58,17 @@ export class Accumulator {
     }
   }
 
-  #add(h: number, count: number, at: number, snr: number): void {
+  /**
+   * Heard key `h`'s sums, started at zero when it is first met in this cell. (Callers then add
+   * to the typed arrays in their own loop: a call carrying the times and SNRs as arguments
+   * would box each double.)
+   */
+  #touch(h: number): void {
     if (this.#stamp[h] !== this.#gen) {
       this.#stamp[h] = this.#gen;
       this.#cnt[h] = 0;
       this.#at[h] = -Infinity;
-      this.#touched.push(h);
-    }
-    this.#cnt[h] += count;
-    if (at >= this.#at[h]) {
-      this.#at[h] = at;
-      this.#snr[h] = snr;
+      this.#touched[this.#n++] = h;
     }
   }
 
@@ -73,8 +77,15 @@ export class Accumulator {
     this.count += s[o + 1];
     const best = s[o + 2];
     if (best === best && !(best <= this.best)) this.best = best;
+    const cnt = this.#cnt, last = this.#at, snr = this.#snr;
     for (let k = o + DAY_HEAD, end = k + s[o + 3] * SLOT; k < end; k += SLOT) {
-      this.#add(s[k], s[k + 1], s[k + 2], s[k + 3]);
+      const h = s[k];
+      this.#touch(h);
+      cnt[h] += s[k + 1];
+      if (s[k + 2] >= last[h]) {
+        last[h] = s[k + 2];
+        snr[h] = s[k + 3];
+      }
     }
   }
 
@@ -82,14 +93,20 @@ export class Accumulator {
   one(i: number): void {
     const idx = this.#idx;
     this.count++;
-    const snr = idx.snr[i];
-    if (snr === snr && !(snr <= this.best)) this.best = snr;
-    this.#add(idx.heard[i], 1, idx.rxAt[i], snr);
+    const v = idx.snr[i];
+    if (v === v && !(v <= this.best)) this.best = v;
+    const h = idx.heard[i];
+    this.#touch(h);
+    this.#cnt[h]++;
+    if (idx.rxAt[i] >= this.#at[h]) {
+      this.#at[h] = idx.rxAt[i];
+      this.#snr[h] = v;
+    }
   }
 
-  /** Writes the sums as cell `key` (ring text `ring`) with `w`, heard keys in first-met order. */
-  write(w: CellWriter, key: number, ring: string): void {
-    w.begin(key, this.count, this.best, ring);
-    for (const h of this.#touched) w.node(h, this.#cnt[h], this.#at[h], this.#snr[h]);
+  /** Writes the sums as the cell of head `head` with `w`, heard keys in first-met order. */
+  write(w: CellWriter, head: CellHead): void {
+    w.begin(head, this.count, this.best);
+    w.nodes(this.#touched, this.#n, this.#cnt, this.#at, this.#snr);
   }
 }

@@ -59,7 +59,7 @@ export class SnrPieces {
 /** Copies `b` into `buf` at `at` (room was made); returns the offset after it. */
 export function put(buf: Uint8Array, at: number, b: Uint8Array): number {
   const n = b.length;
-  if (n > 48) {
+  if (n > 16) {
     buf.set(b, at);
     return at + n;
   }

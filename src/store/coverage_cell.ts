@@ -10,20 +10,56 @@
 
 import type { CellText } from "./coverage_json.ts";
 import type { IdRange } from "./coverage_index.ts";
+import type { ArenaOwner } from "./byte_arena.ts";
 import { newDays } from "./coverage_days.ts";
 import { cellBounds } from "./hex_grid.ts";
 import { type IdPool, MAX_BLOCK, MIN_BLOCK } from "./coverage_pool.ts";
 
 /**
  * One memoised answer of a cell (`coverage_json.ts`): the window `key`, its first index, the
- * ids added and the tag it was computed under, and the feature (`null`: no reception).
+ * ids added and the tag it was computed under, and the feature (`null`: no reception), whose
+ * bytes are a view into the index's memo arena chunk `chunk` (`byte_arena.ts`).
  */
-export interface CellMemo {
-  key: string;
-  from: number;
-  adds: number;
-  tag: string;
-  value: CellText | null;
+export class CellMemo implements ArenaOwner {
+  key: number;
+  from = 0;
+  /** Ids added to the cell when computed; -1: not valid. */
+  adds = -1;
+  tag = "";
+  value: CellText | null = null;
+  chunk = -1;
+
+  /** An empty (not valid) memo for window `key`. */
+  constructor(key: number) {
+    this.key = key;
+  }
+
+  /** Records the answer `value` for the window starting at index `from` (see the fields). */
+  set(from: number, adds: number, tag: string, value: CellText | null, chunk: number): void {
+    this.from = from;
+    this.adds = adds;
+    this.tag = tag;
+    this.value = value;
+    this.chunk = chunk;
+  }
+
+  /** The arena dropped `chunk`: the answer kept in it is no longer served (nor held). */
+  released(chunk: number): void {
+    if (this.chunk !== chunk) return;
+    this.adds = -1;
+    this.value = null;
+    this.chunk = -1;
+  }
+}
+
+/**
+ * A drawn cell's constant part: its id and its feature's bytes up to the count's digits (a view
+ * into arena chunk `chunk`, or -1: bytes of their own).
+ */
+export interface CellHead {
+  id: string;
+  bytes: Uint8Array;
+  chunk: number;
 }
 
 /**
@@ -31,7 +67,7 @@ export interface CellMemo {
  * array of its own once it outgrows the pool's largest block: live ids `ids[start..n)` inside
  * the block `off..off + cap`) and its lat/lon bounds.
  */
-export class IndexedCell implements IdRange {
+export class IndexedCell implements IdRange, ArenaOwner {
   key: number;
   readonly pool: IdPool;
   /** The cell's own array, once its block would exceed the pool's largest. */
@@ -54,8 +90,8 @@ export class IndexedCell implements IdRange {
    * window (first index, ids added) and the tag are unchanged.
    */
   memo?: CellMemo[];
-  /** The cell's ring as JSON text, once a query drew it. */
-  ring?: string;
+  /** The cell's id and feature head (ring included), once a query drew it. */
+  head?: CellHead;
   minLat: number;
   minLon: number;
   maxLat: number;
@@ -73,6 +109,11 @@ export class IndexedCell implements IdRange {
     this.minLon = minLon;
     this.maxLat = maxLat;
     this.maxLon = maxLon;
+  }
+
+  /** The heads arena dropped `chunk`: a head kept there is made again when next drawn. */
+  released(chunk: number): void {
+    if (this.head?.chunk === chunk) this.head = undefined;
   }
 
   /** The pool's array (the cell's ids are `ids[start..n)`). */

@@ -16,6 +16,7 @@ import { IdPool } from "./coverage_pool.ts";
 import { IndexedCell } from "./coverage_cell.ts";
 
 export { type CellMemo, IndexedCell } from "./coverage_cell.ts";
+import { ByteArena } from "./byte_arena.ts";
 
 /** Lowest indexed resolution. */
 export const INDEX_MIN_RES = 3;
@@ -25,6 +26,10 @@ export const INDEX_MAX_RES = 13;
 export const AGG_MAX_RES = 11;
 /** Milliseconds per day bucket. */
 export const DAY_MS = 86_400_000;
+/** Most bytes of drawn cells' heads kept (~40,000 cells); the oldest are made again past it. */
+export const HEADS_BYTES = 16 * 1024 * 1024;
+/** Most bytes of memoised cell features kept (~40,000 features); the oldest go past it. */
+export const MEMOS_BYTES = 64 * 1024 * 1024;
 
 /** One reception as ingested. */
 export interface ReceptionInput {
@@ -105,8 +110,19 @@ export class CoverageIndex {
   readonly pools: IdPool[] = [];
   readonly byHeard: Map<number, IdList> = new Map();
   readonly byRx: Map<number, IdList> = new Map();
+  /** Drawn cells' heads (id, ring: `coverage_writer.ts`), kept while within budget. */
+  readonly heads: ByteArena;
+  /** Memoised features of cells per window (`coverage_json.ts`), kept while within budget. */
+  readonly memos: ByteArena;
 
-  constructor() {
+  /**
+   * An empty index; `budgets` bounds the bytes its answers' caches keep (defaults
+   * {@linkcode HEADS_BYTES} and {@linkcode MEMOS_BYTES}).
+   */
+  constructor(budgets: { heads?: number; memos?: number } = {}) {
+    const heads = budgets.heads ?? HEADS_BYTES, memos = budgets.memos ?? MEMOS_BYTES;
+    this.heads = new ByteArena(Math.min(64 * 1024, heads), heads);
+    this.memos = new ByteArena(Math.min(256 * 1024, memos), memos);
     for (let r = INDEX_MIN_RES; r <= INDEX_MAX_RES; r++) {
       this.levels.push(new Map());
       this.pools.push(new IdPool());

@@ -1,16 +1,17 @@
 /**
  * The JSON of `/api/rx-coverage` answers, written per cell: each hex cell
  * becomes one GeoJSON Feature (the reference's field order) as UTF-8 bytes
- * (`coverage_writer.ts`), the answer is their concatenation. Cells of the index keep their ring text and
- * memoise their feature bytes per window, so an answer encodes only the cells
- * it had to recompute and copies the rest — no object tree per feature and no
- * big string to encode (the objects of a 2,000-cell answer were what made the
- * collector pause).
+ * (`coverage_writer.ts`), the answer is their concatenation. Cells of the
+ * index keep their head (ring and id) and memoise their feature bytes per
+ * window, in the index's bounded arenas (`byte_arena.ts`), so an answer
+ * encodes only the cells it had to recompute and copies the rest — no object
+ * tree per feature and no big string to encode (the objects of a 2,000-cell
+ * answer were what made the collector pause).
  *
  * @module
  */
 
-import type { CellMemo, IndexedCell } from "./coverage_index.ts";
+import { CellMemo, type IndexedCell } from "./coverage_cell.ts";
 
 /** One heard node in a cell. */
 export interface CoverageNode {
@@ -58,7 +59,7 @@ const MEMO_PER_CELL = 4;
  */
 export function memoHit(
   cell: IndexedCell,
-  key: string,
+  key: number,
   sinceMs: number,
   tag: string,
   rxAt: Float64Array,
@@ -71,7 +72,7 @@ export function memoHit(
 }
 
 /** The memoised answer of `cell` for window `key`, if any. */
-function memoOf(cell: IndexedCell, key: string): CellMemo | undefined {
+function memoOf(cell: IndexedCell, key: number): CellMemo | undefined {
   const memo = cell.memo;
   if (!memo) return undefined;
   for (let i = 0; i < memo.length; i++) if (memo[i].key === key) return memo[i];
@@ -79,26 +80,29 @@ function memoOf(cell: IndexedCell, key: string): CellMemo | undefined {
 }
 
 /**
- * Memoises `value` (`null`: an empty window) for `cell` under window `key`, whose first
- * index is `from` (at most a few windows per cell).
+ * The memo of `cell` for window `key`, to be filled with {@linkcode CellMemo.set}: the window's
+ * entry moved last, or a new one (the oldest goes beyond a few windows per cell).
  */
-export function memoPut(
-  cell: IndexedCell,
-  key: string,
-  from: number,
-  tag: string,
-  value: CellText | null,
-): void {
+export function memoSlot(cell: IndexedCell, key: number): CellMemo {
   const memo = cell.memo ??= [];
-  const at = memo.findIndex((m) => m.key === key);
-  // the window's entry moves to the end (reused); the oldest goes when there are too many
-  const m = at >= 0 ? memo.splice(at, 1)[0] : { key, from, adds: 0, tag, value };
-  if (at < 0 && memo.length >= MEMO_PER_CELL) memo.shift();
-  m.from = from;
-  m.adds = cell.list.adds;
-  m.tag = tag;
-  m.value = value;
-  memo.push(m);
+  let at = 0;
+  while (at < memo.length && memo[at].key !== key) at++;
+  let m: CellMemo;
+  if (at < memo.length) m = memo[at];
+  else if (memo.length < MEMO_PER_CELL) {
+    memo.push(m = new CellMemo(key));
+    return m;
+  } else {
+    // the oldest entry is reused for the new window
+    m = memo[0];
+    m.key = key;
+    m.adds = -1;
+    at = 0;
+  }
+  // moved last: the entries after it shift down (a few at most; nothing is allocated)
+  for (; at < memo.length - 1; at++) memo[at] = memo[at + 1];
+  memo[at] = m;
+  return m;
 }
 
 /**

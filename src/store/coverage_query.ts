@@ -9,7 +9,8 @@
  */
 
 import { Accumulator } from "./coverage_accumulator.ts";
-import { type CellAgg, type CellText, memoHit, memoPut } from "./coverage_json.ts";
+import { type CellAgg, type CellText, memoHit, memoSlot } from "./coverage_json.ts";
+import { ByteArena } from "./byte_arena.ts";
 import { CellWriter } from "./coverage_writer.ts";
 import { heardTexts } from "./coverage_names.ts";
 import { RingTexts } from "./coverage_ring.ts";
@@ -37,6 +38,9 @@ export type { CellAgg, CoverageNode } from "./coverage_json.ts";
 export { collectionBytes, FEATURE_CAP } from "./coverage_json.ts";
 export { CELL_NODE_CAP } from "./coverage_writer.ts";
 
+/** Size of the shared chunks of an answer's cells that are not memoised. */
+const ANSWER_CHUNK = 256 * 1024;
+
 /** Options of {@linkcode coverageCells}. */
 export interface CoverageOptions {
   bbox: Bbox;
@@ -51,7 +55,7 @@ export interface CoverageOptions {
    * Memoise per-cell features under `key` (e.g. the window length) while the cell's
    * receptions in the window are unchanged and `tag` (e.g. the name-resolution epoch) too.
    */
-  memo?: { key: string; tag: string };
+  memo?: { key: number; tag: string };
 }
 
 /**
@@ -117,8 +121,13 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
   const out: CellText[] = [];
   const name = (h: number) => o.resolve(idx.heardKey(h));
   const writer = new CellWriter(res, heardTexts(idx, name, o.memo?.tag));
-  // ring texts (kept on the index's cells: their geometry never changes)
+  // ring texts: each cell's is written into its head, kept on the index's cells (their geometry
+  // never changes) in the index's heads arena
   const rings = new RingTexts(res);
+  const headOf = (cell: IndexedCell) =>
+    cell.head ??= writer.head(cell.key, rings.text(cell.key), idx.heads, cell);
+  // the bytes of cells not memoised: shared chunks, for this answer only
+  const answer = new ByteArena(ANSWER_CHUNK);
   const lat = idx.lat, lon = idx.lon;
   const inBox = (i: number) =>
     lat[i] >= b.minLat && lat[i] <= b.maxLat && lon[i] >= b.minLon && lon[i] <= b.maxLon;
@@ -159,13 +168,16 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
         const from = idx.firstSince(list, sinceMs, Math.max(list.start, to - acc.edge), to);
         for (let k = from; k < to; k++) acc.one(ids[k]);
         if (acc.count === 0) {
-          if (o.memo) memoPut(cell, o.memo.key, from, o.memo.tag, null);
+          if (o.memo) memoSlot(cell, o.memo.key).set(from, list.adds, o.memo.tag, null, -1);
           continue;
         }
-        acc.write(writer, cell.key, cell.ring ??= rings.text(cell.key));
-        const t = writer.end(!o.memo);
-        if (o.memo) memoPut(cell, o.memo.key, from, o.memo.tag, t);
-        out.push(t);
+        acc.write(writer, headOf(cell));
+        if (o.memo) {
+          const m = memoSlot(cell, o.memo.key);
+          const t = writer.end(idx.memos, m);
+          m.set(from, list.adds, o.memo.tag, t, idx.memos.chunk);
+          out.push(t);
+        } else out.push(writer.end(answer));
         continue;
       }
       const from = idx.firstSince(list, sinceMs);
@@ -181,10 +193,9 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
   }
   for (const [key, a] of cells) {
     const cell = res <= INDEX_MAX_RES ? idx.levels[res - INDEX_MIN_RES].get(key) : undefined;
-    const ring = cell ? cell.ring ??= rings.text(key) : rings.text(key);
-    writer.begin(key, a.count, a.best, ring);
+    writer.begin(cell ? headOf(cell) : writer.head(key, rings.text(key), answer), a.count, a.best);
     for (let k = 0; k < a.hs.length; k++) writer.node(a.hs[k], a.cnt[k], a.at[k], a.snr[k]);
-    out.push(writer.end(true));
+    out.push(writer.end(answer));
   }
   return out;
 }

@@ -1,19 +1,24 @@
 /**
  * Writes one `/api/rx-coverage` cell as its GeoJSON Feature, straight into
- * UTF-8 bytes: the fixed parts are pre-encoded, the ring and cell id are ASCII
- * copied a character at a time, counts are written as digits, and each heard
+ * UTF-8 bytes: the fixed parts are pre-encoded; a cell's constant part (the
+ * feature up to its count, ring and cell id included) is its *head*, written
+ * once and kept on the index's cell (`coverage_cell.ts`) so that a cell
+ * recomputed for another window copies it whole; counts are written as digits, and each heard
  * key's JSON pieces (`{"prefix":"…","snr":` and `,"name":"…"}`) are escaped and
  * encoded once and kept across answers (`coverage_names.ts`); SNR pieces are
  * memoised per hundredth (`coverage_bytes.ts`). The heard nodes of a cell are
  * parallel typed columns, ordered by one sort number each and only as far as
- * the {@linkcode CELL_NODE_CAP} listed; no object is built per row and nothing
- * but the result is allocated per cell, so a cell recomputed for its window
- * costs little and leaves little for the collector. The text is the one the
+ * the {@linkcode CELL_NODE_CAP} listed; no object is built per row, and the
+ * result is copied into a shared chunk of a {@linkcode ByteArena} (no buffer
+ * of its own), so a cell recomputed for its window costs little and leaves
+ * little for the collector. The text is the one the
  * template-literal writer produced before, byte for byte (the reference's field
  * order).
  *
- * Use: {@linkcode CellWriter.begin}, then {@linkcode CellWriter.node} per heard
- * key (in the order they were first met), then {@linkcode CellWriter.end}.
+ * Use: {@linkcode CellWriter.head} once per cell, then per answer
+ * {@linkcode CellWriter.begin}, {@linkcode CellWriter.node} (or
+ * {@linkcode CellWriter.nodes}) per heard key in the order they were first met,
+ * then {@linkcode CellWriter.end}.
  *
  * @module
  */
@@ -22,13 +27,13 @@ import type { HeardTexts } from "./coverage_names.ts";
 import { put, putCount, round2, SnrPieces } from "./coverage_bytes.ts";
 import { cellQ, cellR } from "./hex_grid.ts";
 import type { CellText } from "./coverage_json.ts";
+import type { CellHead } from "./coverage_cell.ts";
+import type { ArenaOwner, ByteArena } from "./byte_arena.ts";
 
 /** Most heard nodes listed per cell. */
 export const CELL_NODE_CAP = 25;
 
 const utf8 = new TextEncoder();
-/** Size of the shared chunks of transient cells' bytes. */
-const ARENA_CHUNK = 256 * 1024;
 const FEATURE = utf8.encode(
   '{"type":"Feature","geometry":{"type":"Polygon","coordinates":[',
 );
@@ -54,15 +59,17 @@ export class CellWriter {
   #gen = 0;
   /** `${snr},"count":` as bytes, per rounded SNR outside the shared span. */
   readonly #pieces = new SnrPieces();
-  #buf = new Uint8Array(8192);
+  /**
+   * The value being written: the arena it goes to, the chunk it is written into (from `#start`,
+   * `#at` next) — bytes are written in place, never copied into the arena afterwards.
+   */
+  #arena: ByteArena | null = null;
+  #buf: Uint8Array = new Uint8Array(0);
+  #start = 0;
   #at = 0;
-  /** Shared chunk the transient cells' bytes are copied into (one buffer for many cells). */
-  #arena = new Uint8Array(0);
-  #arenaAt = 0;
-  #key = 0;
   #count = 0;
   #best = NaN;
-  #ring = "";
+  #head: CellHead | null = null;
   /**
    * The heard nodes of the cell being written, as parallel columns (no object per row): the
    * heard-key id whose prefix is shown, the rounded latest SNR (NaN: none), the count and the
@@ -101,17 +108,53 @@ export class CellWriter {
     return node;
   }
 
-  /** Starts the cell `key` holding `count` receptions, best SNR `best` (NaN: none). */
-  begin(key: number, count: number, best: number, ring: string): void {
-    this.#key = key;
+  /**
+   * The constant part of cell `key`'s feature, its ring text `ring` included: kept in `arena`,
+   * whose drops are told to `owner` (without an arena, bytes of its own).
+   */
+  head(key: number, ring: string, arena: ByteArena, owner?: ArenaOwner): CellHead {
+    const id = `${this.#res}:${cellQ(key)}:${cellR(key)}`;
+    this.#open(arena, FEATURE.length + ring.length + CELL.length + id.length + COUNT.length);
+    this.#bytes(FEATURE);
+    this.#ascii(ring);
+    this.#bytes(CELL);
+    this.#ascii(id);
+    this.#bytes(COUNT);
+    const bytes = arena.commit(this.#at - this.#start, owner);
+    return { id, bytes, chunk: arena.chunk };
+  }
+
+  /** Starts a value in `arena` with room for `n` bytes. */
+  #open(arena: ByteArena, n: number): void {
+    this.#arena = arena;
+    this.#buf = arena.room(0, n);
+    this.#at = this.#start = arena.start;
+  }
+
+  /**
+   * Starts a cell holding `count` receptions, best SNR `best` (NaN: none), with its constant
+   * part `head` ({@linkcode CellWriter.head}).
+   */
+  begin(head: CellHead, count: number, best: number): void {
+    this.#head = head;
     this.#count = count;
     this.#best = best;
-    this.#ring = ring;
     this.#rows = 0;
     if (++this.#gen === 0x40000000) {
       // the marks are 32-bit: start them again rather than wrap
       this.#rowGen.fill(0);
       this.#gen = 1;
+    }
+  }
+
+  /**
+   * Adds the heard keys `hs[0..n)`, each with its count, latest reception time and that
+   * reception's SNR (NaN: none) at its id in `cnt`, `at` and `snr` (the accumulator's sums).
+   */
+  nodes(hs: Int32Array, n: number, cnt: Int32Array, at: Float64Array, snr: Float32Array): void {
+    for (let i = 0; i < n; i++) {
+      const h = hs[i];
+      this.node(h, cnt[h], at[h], snr[h]);
     }
   }
 
@@ -241,20 +284,15 @@ export class CellWriter {
   }
 
   /**
-   * The feature of the cell as UTF-8 bytes, with its id and count. `transient`: the bytes
-   * are used only for this answer (not memoised), so they may share a chunk with other cells.
+   * The feature of the cell as UTF-8 bytes, with its id and count, copied into `arena` (whose
+   * drops are told to `owner`).
    */
-  end(transient = false): CellText {
+  end(arena: ByteArena, owner?: ArenaOwner): CellText {
     const n = this.#top();
-    this.#at = 0;
-    const ring = this.#ring;
-    this.#room(FEATURE.length + ring.length + 256);
-    this.#bytes(FEATURE);
-    this.#ascii(ring);
-    this.#bytes(CELL);
-    const cell = `${this.#res}:${cellQ(this.#key)}:${cellR(this.#key)}`;
-    this.#ascii(cell);
-    this.#bytes(COUNT);
+    const head = this.#head!;
+    this.#open(arena, head.bytes.length + 256);
+    this.#buf.set(head.bytes, this.#at);
+    this.#at += head.bytes.length;
     this.#num(this.#count);
     this.#bytes(BEST);
     this.#bytes(this.#pieces.bestSig(this.#best));
@@ -269,6 +307,7 @@ export class CellWriter {
         this.#at = at;
         this.#room(need);
         buf = this.#buf;
+        at = this.#at;
       }
       if (i) buf[at++] = 0x2c; // ,
       at = put(buf, at, o);
@@ -285,34 +324,17 @@ export class CellWriter {
     this.#at = at;
     this.#room(CUT.length);
     this.#bytes(this.#rows > CELL_NODE_CAP ? CUT : END);
-    return {
-      cell,
-      count: this.#count,
-      bytes: transient ? this.#keep() : this.#buf.slice(0, this.#at),
-    };
+    const bytes = arena.commit(this.#at - this.#start, owner);
+    return { cell: head.id, count: this.#count, bytes };
   }
 
-  /**
-   * The cell's bytes as a view of a shared chunk: one allocation per chunk instead of one
-   * buffer per cell (fewer external buffers for the collector to track and sweep).
-   */
-  #keep(): Uint8Array {
-    const n = this.#at;
-    if (this.#arenaAt + n > this.#arena.length) {
-      this.#arena = new Uint8Array(Math.max(ARENA_CHUNK, n));
-      this.#arenaAt = 0;
-    }
-    const at = this.#arenaAt;
-    this.#arena.set(this.#buf.subarray(0, n), at);
-    this.#arenaAt = at + n;
-    return this.#arena.subarray(at, at + n);
-  }
-
+  /** Room for `n` more bytes (the value written so far may move to another chunk). */
   #room(n: number): void {
     if (this.#at + n <= this.#buf.length) return;
-    const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#at + n));
-    next.set(this.#buf.subarray(0, this.#at));
-    this.#buf = next;
+    const pending = this.#at - this.#start;
+    this.#buf = this.#arena!.room(pending, n);
+    this.#start = this.#arena!.start;
+    this.#at = this.#start + pending;
   }
 
   #bytes(b: Uint8Array): void {

@@ -18,6 +18,7 @@ import {
 } from "../../src/store/coverage_days.ts";
 import { collectionBytes, coverageCells } from "../../src/store/coverage_query.ts";
 import { CELL_NODE_CAP, CellWriter } from "../../src/store/coverage_writer.ts";
+import { ByteArena } from "../../src/store/byte_arena.ts";
 import { HeardTexts, heardTexts } from "../../src/store/coverage_names.ts";
 import { cellRing } from "../../src/store/hex_grid.ts";
 import { prng } from "../meshcore/fixture_util.ts";
@@ -95,7 +96,7 @@ function answer(idx: CoverageIndex, res: number, days: number, memo: boolean, no
     res,
     sinceMs: now - days * DAY_MS,
     resolve,
-    memo: memo ? { key: `d${days}`, tag: "t" } : undefined,
+    memo: memo ? { key: days, tag: "t" } : undefined,
   });
   return new TextDecoder().decode(collectionBytes(cells));
 }
@@ -198,23 +199,47 @@ Deno.test("coverage memo: a few windows per cell, oldest dropped, a recomputed o
   const cells = [...idx.levels[11 - INDEX_MIN_RES].values()];
   const keys = () => cells[0].memo?.map((m) => m.key);
   for (const d of [1, 2, 3, 4]) answer(idx, 11, d, true);
-  assert.deepEqual(keys(), ["d1", "d2", "d3", "d4"]);
+  assert.deepEqual(keys(), [1, 2, 3, 4]);
   const two = answer(idx, 11, 2, true);
   assert.equal(two, answer(idx, 11, 2, false));
-  assert.deepEqual(keys(), ["d1", "d2", "d3", "d4"], "served from the memo: order unchanged");
+  assert.deepEqual(keys(), [1, 2, 3, 4], "served from the memo: order unchanged");
   // a reception added to the cell recomputes d2: its entry becomes the newest; a fifth window
   // drops the oldest (d1)
   const c0 = cells[0].list;
   idx.add({ ...idx.reception(c0.ids[c0.start]), rxAtMs: NOW - DAY_MS / 2 });
   const moved = answer(idx, 11, 2, true);
-  assert.deepEqual(keys(), ["d1", "d3", "d4", "d2"]);
+  assert.deepEqual(keys(), [1, 3, 4, 2]);
   answer(idx, 11, 5, true);
-  assert.deepEqual(keys(), ["d3", "d4", "d2", "d5"]);
+  assert.deepEqual(keys(), [3, 4, 2, 5]);
   assert.ok(cells.every((c) => (c.memo?.length ?? 0) <= 4));
   // every answer equals the unmemoised one
   assert.equal(moved, answer(idx, 11, 2, false));
   assert.notEqual(moved, two);
   assert.equal(answer(idx, 11, 1, true), answer(idx, 11, 1, false));
+});
+
+Deno.test("coverage caches: past tiny budgets, dropped heads and memos are made again, answers unchanged", () => {
+  const tiny = new CoverageIndex({ heads: 4096, memos: 16384 });
+  const roomy = new CoverageIndex();
+  for (const r of receptions(4000, 11)) {
+    tiny.add(r);
+    roomy.add(r);
+  }
+  for (let round = 0; round < 2; round++) {
+    for (const d of [1, 2, 3, 5, 8]) {
+      for (const res of [8, 11, 13]) {
+        assert.equal(answer(tiny, res, d, true), answer(roomy, res, d, false), `z${res} d${d}`);
+      }
+    }
+  }
+  assert.ok(tiny.heads.dropped > 0 && tiny.memos.dropped > 0, "both budgets were exceeded");
+  assert.ok(tiny.heads.bytes <= 4096 && tiny.memos.bytes <= 16384);
+  // a dropped memo lets go of its bytes and is not served; a dropped head is let go of
+  const cells = [...tiny.levels[11 - INDEX_MIN_RES].values()];
+  const stale = cells.flatMap((c) => c.memo ?? []).filter((m) => m.adds === -1);
+  assert.ok(stale.length > 0 && stale.every((m) => m.value === null));
+  assert.ok(cells.some((c) => c.head === undefined));
+  assert.equal(roomy.memos.dropped, 0);
 });
 
 Deno.test("cell writer: the bytes are the JSON of the feature, hostile names and caps included", () => {
@@ -253,10 +278,12 @@ Deno.test("cell writer: the bytes are the JSON of the feature, hostile names and
     [5, 3, keys.map((_, h) => [h, 1, h, h % 2 ? 1e12 + h : -1e12 - h])],
     [5, 3, keys.map((_, h) => [h, 1 + (h % 4), h, h % 3 ? 1e9 : -1e8])],
   ];
-  for (const [count, best, nodes] of cases) {
-    w.begin(key, count, best, ring);
+  // small chunks, so heads and features cross chunk ends and outlive dropped chunks
+  const arena = new ByteArena(256, 1024);
+  for (const [i, [count, best, nodes]] of cases.entries()) {
+    w.begin(w.head(key, ring, i % 2 ? arena : new ByteArena(64)), count, best);
     for (const [h, c, at, snr] of nodes) w.node(h, c, at, snr);
-    const t = w.end();
+    const t = w.end(arena);
     const r2 = (v: number) => Math.round(v * 100) / 100;
     const rows: any[] = [];
     for (const [h, c, at, snr] of nodes) {
@@ -322,7 +349,7 @@ Deno.test("heard-key texts: kept across answers under one names tag, renewed wit
       res: 9,
       sinceMs: NOW - 30 * DAY_MS,
       resolve: namer,
-      memo: { key: `k${tag}`, tag },
+      memo: { key: 30, tag },
     })));
   assert.match(q("n1"), /"name":"first"/);
   names = { "aa01": "second" };

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { type ArenaOwner, ByteArena } from "../../src/store/byte_arena.ts";
+
+const bytes = (n: number, v: number) => new Uint8Array(n).fill(v);
+
+/** An owner that records the chunks it was told of. */
+class Owner implements ArenaOwner {
+  told: number[] = [];
+  constructor(public chunk: number) {}
+  released(chunk: number): void {
+    this.told.push(chunk);
+  }
+}
+
+Deno.test("byte arena: views keep their bytes across chunks; a large value gets its own", () => {
+  const a = new ByteArena(64);
+  const views: [Uint8Array, number][] = [];
+  for (let i = 0; i < 40; i++) {
+    const n = 1 + (i * 7) % 30;
+    // copies `n` bytes only, from a longer source
+    views.push([a.keep(bytes(n + 5, i), n), i]);
+  }
+  for (const [v, i] of views) assert.deepEqual(v, bytes(1 + (i * 7) % 30, i));
+  assert.ok(a.chunk > 5, "several chunks were used");
+  const big = a.keep(bytes(500, 9), 500);
+  assert.deepEqual(big, bytes(500, 9));
+  assert.equal(big.buffer.byteLength, 500);
+  // earlier views are untouched by later writes
+  for (const [v, i] of views) assert.deepEqual(v, bytes(1 + (i * 7) % 30, i));
+});
+
+Deno.test("byte arena: past its budget it drops the oldest chunk and tells its owners", () => {
+  const a = new ByteArena(100, 300);
+  const owners: Owner[] = [];
+  for (let i = 0; i < 12; i++) {
+    const o = new Owner(-1);
+    a.keep(bytes(50, i), 50, o);
+    o.chunk = a.chunk;
+    owners.push(o);
+  }
+  // 2 values per chunk, chunks 0..5; at most 3 live: 0, 1 and 2 dropped
+  assert.equal(a.chunk, 5);
+  assert.equal(a.dropped, 3);
+  assert.equal(a.bytes, 300);
+  for (const o of owners) {
+    assert.deepEqual(o.told, o.chunk <= 2 ? [o.chunk] : [], `owner in chunk ${o.chunk}`);
+  }
+  // an oversized value counts its own size; the current chunk always stays
+  const o = new Owner(-1);
+  const v = a.keep(bytes(1000, 7), 1000, o);
+  assert.equal(a.bytes, 1000);
+  assert.equal(a.dropped, 6);
+  assert.deepEqual(o.told, []);
+  assert.deepEqual(v, bytes(1000, 7), "the view stays valid");
+});
+
+Deno.test("byte arena: refuses a bad chunk size or a budget below one chunk", () => {
+  assert.throws(() => new ByteArena(10), /chunk size 10 is not an integer >= 64/);
+  assert.throws(() => new ByteArena(100.5), /not an integer/);
+  assert.throws(() => new ByteArena(NaN), /not an integer/);
+  assert.throws(() => new ByteArena(1024, 100), /budget 100 is below one chunk/);
+});
