@@ -37,6 +37,22 @@ function registerGeoMetrics(ctx: ApiContext): void {
       help: "Receptions held by the RX coverage grid index",
       type: "gauge",
       samples: [{ value: geo.clientRx.index.live }],
+    }, {
+      name: "hopwatch_coverage_cache_bytes",
+      help: "Bytes the RX coverage answers keep: cell heads and memoised cell features",
+      type: "gauge",
+      samples: [
+        { labels: { cache: "heads" }, value: geo.clientRx.index.heads.bytes },
+        { labels: { cache: "memos" }, value: geo.clientRx.index.memos.bytes },
+      ],
+    }, {
+      name: "hopwatch_coverage_cache_dropped_total",
+      help: "Chunks of the RX coverage caches dropped for their budget (recomputed when drawn)",
+      type: "counter",
+      samples: [
+        { labels: { cache: "heads" }, value: geo.clientRx.index.heads.dropped },
+        { labels: { cache: "memos" }, value: geo.clientRx.index.memos.dropped },
+      ],
     });
     if (geo.gate) {
       const g = geo.gate.counts;

@@ -1,5 +1,6 @@
 // deno-lint-ignore-file no-explicit-any
 import assert from "node:assert/strict";
+import { MEMOS_BYTES } from "../../src/store/coverage_index.ts";
 import { FIXTURE_NOW, getJson, makeApp, type TestApp } from "./helpers.ts";
 import type { NodeInfo } from "../../src/store/node_directory.ts";
 
@@ -151,6 +152,15 @@ Deno.test("rx-coverage: GeoJSON hex cells with the reference's fields; filters a
     const after = JSON.parse(await (await t.app.request(world)).text()) as typeof fc;
     assert.equal(sum(after), sum(JSON.parse(first)) + 1);
     assert.ok(after.features.some((f) => f.properties.best_snr === 12.5));
+
+    // the caches behind the answers are reported, within their budgets
+    const metrics = await (await t.app.request("/metrics")).text();
+    const sample = (name: string, cache: string) =>
+      Number(metrics.match(new RegExp(`^${name}\\{cache="${cache}"\\} (\\d+)$`, "m"))?.[1]);
+    assert.ok(sample("hopwatch_coverage_cache_bytes", "memos") > 0, "memoised features kept");
+    assert.ok(sample("hopwatch_coverage_cache_bytes", "heads") > 0, "cell heads kept");
+    assert.ok(sample("hopwatch_coverage_cache_bytes", "memos") <= MEMOS_BYTES);
+    assert.equal(sample("hopwatch_coverage_cache_dropped_total", "memos"), 0);
   } finally {
     await t.close();
   }
