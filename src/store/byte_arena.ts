@@ -93,6 +93,12 @@ export class ByteArena {
     return this.#chunk.subarray(at, at + n);
   }
 
+  /** Tells `owner` too when chunk `chunk` is dropped (nothing if it is dropped already). */
+  own(chunk: number, owner: ArenaOwner): void {
+    const i = chunk - this.#oldest;
+    if (i >= 0 && i < this.#live.length) this.#live[i].owners.push(owner);
+  }
+
   /** Copies `src[0..n)` into the arena and returns its view (see {@linkcode ByteArena.commit}). */
   keep(src: Uint8Array, n: number, owner?: ArenaOwner): Uint8Array {
     this.room(0, n).set(n === src.length ? src : src.subarray(0, n), this.#at);

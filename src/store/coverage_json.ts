@@ -12,6 +12,7 @@
  */
 
 import { CellMemo, type IndexedCell } from "./coverage_cell.ts";
+import type { ByteArena } from "./byte_arena.ts";
 
 /** One heard node in a cell. */
 export interface CoverageNode {
@@ -56,6 +57,10 @@ const MEMO_PER_CELL = 4;
  * first index is still the memoised one (checked with the two receptions around it rather
  * than a binary search: a search costs ~20 scattered reads per cell). `null`: the window
  * holds no reception of the cell.
+ *
+ * A feature depends only on the receptions in the window: when another window's memo holds
+ * exactly this window's receptions (no reception of the cell between the two starts), its
+ * feature is served and memoised under `key` too (kept in `arena`, the memos' arena).
  */
 export function memoHit(
   cell: IndexedCell,
@@ -63,20 +68,26 @@ export function memoHit(
   sinceMs: number,
   tag: string,
   rxAt: Float64Array,
+  arena: ByteArena,
 ): CellText | null | undefined {
-  const m = memoOf(cell, key);
-  if (!m || m.adds !== cell.list.adds || m.tag !== tag) return undefined;
-  const { ids, start, n } = cell.list, from = m.from;
-  if (from < start || from > n || (from < n && rxAt[ids[from]] < sinceMs)) return undefined;
-  return from === start || rxAt[ids[from - 1]] < sinceMs ? m.value : undefined;
-}
-
-/** The memoised answer of `cell` for window `key`, if any. */
-function memoOf(cell: IndexedCell, key: number): CellMemo | undefined {
   const memo = cell.memo;
   if (!memo) return undefined;
-  for (let i = 0; i < memo.length; i++) if (memo[i].key === key) return memo[i];
-  return undefined;
+  const { ids, start, n, adds } = cell.list;
+  let same: CellMemo | undefined;
+  for (let i = 0; i < memo.length; i++) {
+    const m = memo[i], from = m.from;
+    if (m.adds !== adds || m.tag !== tag) continue;
+    if (from < start || from > n || (from < n && rxAt[ids[from]] < sinceMs)) continue;
+    if (from > start && rxAt[ids[from - 1]] >= sinceMs) continue;
+    if (m.key === key) return m.value;
+    same ??= m;
+  }
+  if (!same) return undefined;
+  const { from, value, chunk } = same;
+  const m = memoSlot(cell, key);
+  m.set(from, adds, tag, value, chunk);
+  if (chunk >= 0) arena.own(chunk, m);
+  return value;
 }
 
 /**

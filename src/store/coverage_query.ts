@@ -153,7 +153,7 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
       const list = cell.list, ids = list.ids;
       if (direct && cell.days) {
         if (o.memo) {
-          const hit = memoHit(cell, o.memo.key, sinceMs, o.memo.tag, at);
+          const hit = memoHit(cell, o.memo.key, sinceMs, o.memo.tag, at, idx.memos);
           if (hit !== undefined) {
             if (hit) out.push(hit);
             continue;

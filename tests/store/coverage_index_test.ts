@@ -218,6 +218,35 @@ Deno.test("coverage memo: a few windows per cell, oldest dropped, a recomputed o
   assert.equal(answer(idx, 11, 1, true), answer(idx, 11, 1, false));
 });
 
+Deno.test("coverage memo: windows holding the same receptions share one feature", () => {
+  const idx = new CoverageIndex();
+  // receptions of the last 20 hours only: the 1-, 3- and 7-day windows hold the same ones
+  for (const r of receptions(1500, 13)) {
+    idx.add({ ...r, rxAtMs: NOW - (NOW - r.rxAtMs) / 12 });
+  }
+  const d1 = answer(idx, 11, 1, true);
+  assert.equal(answer(idx, 11, 3, true), d1);
+  assert.equal(answer(idx, 11, 7, true), d1);
+  const cells = [...idx.levels[11 - INDEX_MIN_RES].values()];
+  for (const c of cells) {
+    assert.deepEqual(c.memo!.map((m) => m.key), [1, 3, 7]);
+    assert.ok(c.memo!.every((m) => m.value === c.memo![0].value), "one feature, shared");
+  }
+  // a reception two days old: the 3- and 7-day windows now differ from the 1-day one
+  const c0 = cells[0].list;
+  idx.add({ ...idx.reception(c0.ids[c0.start]), rxAtMs: NOW - 2 * DAY_MS });
+  for (const d of [7, 1, 3]) assert.equal(answer(idx, 11, d, true), answer(idx, 11, d, false));
+  assert.notEqual(answer(idx, 11, 3, true), answer(idx, 11, 1, true));
+  assert.equal(answer(idx, 11, 7, true), answer(idx, 11, 3, true));
+  // shared features stay owned: past a tiny budget every memo is dropped or still right
+  const tiny = new CoverageIndex({ memos: 4096 });
+  for (let i = 0; i < idx.rows; i++) tiny.add(idx.reception(i));
+  for (const d of [1, 3, 7, 1, 3, 7]) {
+    assert.equal(answer(tiny, 11, d, true), answer(idx, 11, d, false), `d${d}`);
+  }
+  assert.ok(tiny.memos.dropped > 0);
+});
+
 Deno.test("coverage caches: past tiny budgets, dropped heads and memos are made again, answers unchanged", () => {
   const tiny = new CoverageIndex({ heads: 4096, memos: 16384 });
   const roomy = new CoverageIndex();
