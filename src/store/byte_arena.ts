@@ -1,16 +1,19 @@
 /**
  * A bounded store of many small byte strings (the coverage cells' cached
- * feature bytes): they are copied into shared chunks and handed out as views,
- * so thousands of them cost a few allocations instead of one `ArrayBuffer`
- * each (each buffer is an object for the collector to track and a separate
- * allocation outside the heap). Past its budget the arena drops its oldest
- * chunk and tells the owners of the bytes in it, which then let go of their
- * views: the memory is bounded, and the oldest cached values are the ones
- * recomputed.
+ * feature bytes): they are written into shared chunks and handed out as
+ * views, so thousands of them cost a few allocations instead of one
+ * `ArrayBuffer` each (each buffer is an object for the collector to track and
+ * a separate allocation outside the heap).
  *
- * Views stay valid as long as they are held (a dropped chunk is only
- * released, never reused); an owner that is told of a drop must stop serving
- * its view.
+ * The arena counts, per chunk, the bytes its holders still use: a holder that
+ * replaces or drops a value says so ({@linkcode ByteArena.letGo}), and a chunk
+ * nobody uses any more is forgotten (its memory goes with its last view). Past
+ * its budget the arena drops its oldest chunk still in use and tells the
+ * holders of the values in it, which then let go of their views: the memory
+ * held is bounded, and the oldest cached values are the ones recomputed.
+ *
+ * Views stay valid as long as they are held (a chunk is never reused); a
+ * holder that is told of a drop must stop serving its view.
  *
  * @module
  */
@@ -21,6 +24,13 @@ export interface ArenaOwner {
   released(chunk: number): void;
 }
 
+/** A chunk in use: its size, the bytes its holders use, the holders to tell on a drop. */
+interface Chunk {
+  size: number;
+  used: number;
+  owners: ArenaOwner[];
+}
+
 /** See the module doc. */
 export class ByteArena {
   readonly #chunkSize: number;
@@ -29,16 +39,15 @@ export class ByteArena {
   #at = 0;
   /** Id of the current chunk; ids grow from 0. */
   #id = -1;
-  /** Per live chunk (oldest first, ids `#oldest..#id`): its size and the owners of its bytes. */
-  readonly #live: { size: number; owners: ArenaOwner[] }[] = [];
-  #oldest = 0;
+  /** The chunks in use by id, oldest first (the current one always among them). */
+  readonly #chunks = new Map<number, Chunk>();
   #bytes = 0;
   /** Chunks dropped for the budget so far. */
   dropped = 0;
 
   /**
    * An arena of chunks of `chunkSize` bytes (a larger value gets a chunk of its own) holding at
-   * most `maxBytes` in live chunks (the current chunk is always live).
+   * most `maxBytes` in chunks in use (the current chunk is always kept).
    */
   constructor(chunkSize: number, maxBytes = Infinity) {
     if (!(chunkSize >= 64) || !Number.isInteger(chunkSize)) {
@@ -51,14 +60,19 @@ export class ByteArena {
     this.#maxBytes = maxBytes;
   }
 
-  /** Id of the chunk the latest {@linkcode ByteArena.keep} copied into. */
+  /** Id of the chunk the latest {@linkcode ByteArena.commit} wrote into. */
   get chunk(): number {
     return this.#id;
   }
 
-  /** Bytes allocated in live chunks. */
+  /** Bytes of the chunks in use (the memory the arena holds). */
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** Chunks in use. */
+  get chunks(): number {
+    return this.#chunks.size;
   }
 
   /**
@@ -81,7 +95,7 @@ export class ByteArena {
 
   /**
    * Ends the value being written, its `n` bytes at {@linkcode ByteArena.start}: returns their
-   * view; `owner` (if any) is told when the chunk holding it is dropped.
+   * view, held by `owner` (if any), which is told when the chunk is dropped.
    */
   commit(n: number, owner?: ArenaOwner): Uint8Array {
     const at = this.#at;
@@ -89,14 +103,33 @@ export class ByteArena {
       throw new RangeError(`Cannot commit ${n} bytes: the chunk has ${this.#chunk.length - at}`);
     }
     this.#at = at + n;
-    if (owner) this.#live[this.#live.length - 1].owners.push(owner);
+    if (owner) this.own(this.#id, owner, n);
     return this.#chunk.subarray(at, at + n);
   }
 
-  /** Tells `owner` too when chunk `chunk` is dropped (nothing if it is dropped already). */
-  own(chunk: number, owner: ArenaOwner): void {
-    const i = chunk - this.#oldest;
-    if (i >= 0 && i < this.#live.length) this.#live[i].owners.push(owner);
+  /**
+   * `owner` holds `n` bytes of chunk `chunk` too (a value shared): it is told when the chunk
+   * is dropped. Nothing when the chunk is gone already.
+   */
+  own(chunk: number, owner: ArenaOwner, n: number): void {
+    const c = this.#chunks.get(chunk);
+    if (!c) return;
+    c.used += n;
+    c.owners.push(owner);
+  }
+
+  /**
+   * A holder no longer uses `n` bytes of chunk `chunk` (it replaced or dropped its value); a
+   * chunk nobody uses is forgotten (and not told of anything again).
+   */
+  letGo(chunk: number, n: number): void {
+    const c = this.#chunks.get(chunk);
+    if (!c) return;
+    c.used -= n;
+    if (c.used <= 0 && chunk !== this.#id) {
+      this.#chunks.delete(chunk);
+      this.#bytes -= c.size;
+    }
   }
 
   /** Copies `src[0..n)` into the arena and returns its view (see {@linkcode ByteArena.commit}). */
@@ -107,17 +140,23 @@ export class ByteArena {
 
   /** Starts a chunk with room for `n` bytes, dropping the oldest beyond the budget. */
   #next(n: number): void {
+    const old = this.#chunks.get(this.#id);
+    if (old && old.used <= 0) {
+      // the chunk being left holds nothing any more
+      this.#chunks.delete(this.#id);
+      this.#bytes -= old.size;
+    }
     this.#chunk = new Uint8Array(Math.max(this.#chunkSize, n));
     this.#at = 0;
     this.#id++;
     this.#bytes += this.#chunk.length;
-    this.#live.push({ size: this.#chunk.length, owners: [] });
+    this.#chunks.set(this.#id, { size: this.#chunk.length, used: 0, owners: [] });
     // (a dropped chunk's memory goes with its last view)
-    while (this.#bytes > this.#maxBytes && this.#live.length > 1) {
-      const id = this.#oldest++;
-      const { size, owners } = this.#live.shift()!;
-      this.#bytes -= size;
-      for (const owner of owners) owner.released(id);
+    for (const [id, c] of this.#chunks) {
+      if (this.#bytes <= this.#maxBytes || id === this.#id) break;
+      this.#chunks.delete(id);
+      this.#bytes -= c.size;
+      for (const owner of c.owners) owner.released(id);
       this.dropped++;
     }
   }

@@ -10,7 +10,7 @@
 
 import type { CellText } from "./coverage_json.ts";
 import type { IdRange } from "./coverage_index.ts";
-import type { ArenaOwner } from "./byte_arena.ts";
+import type { ArenaOwner, ByteArena } from "./byte_arena.ts";
 import { newDays } from "./coverage_days.ts";
 import { cellBounds } from "./hex_grid.ts";
 import { type IdPool, MAX_BLOCK, MIN_BLOCK } from "./coverage_pool.ts";
@@ -34,13 +34,32 @@ export class CellMemo implements ArenaOwner {
     this.key = key;
   }
 
-  /** Records the answer `value` for the window starting at index `from` (see the fields). */
-  set(from: number, adds: number, tag: string, value: CellText | null, chunk: number): void {
+  /**
+   * Records the answer `value` for the window starting at index `from` (see the fields); the
+   * bytes of the answer it replaces are let go of in `arena`.
+   */
+  set(
+    from: number,
+    adds: number,
+    tag: string,
+    value: CellText | null,
+    chunk: number,
+    arena: ByteArena,
+  ): void {
+    this.forget(arena);
     this.from = from;
     this.adds = adds;
     this.tag = tag;
     this.value = value;
     this.chunk = chunk;
+  }
+
+  /** Lets go of the answer's bytes in `arena` (the entry is then not valid). */
+  forget(arena: ByteArena): void {
+    if (this.chunk >= 0 && this.value) arena.letGo(this.chunk, this.value.bytes.length);
+    this.adds = -1;
+    this.value = null;
+    this.chunk = -1;
   }
 
   /** The arena dropped `chunk`: the answer kept in it is no longer served (nor held). */
@@ -109,6 +128,14 @@ export class IndexedCell implements IdRange, ArenaOwner {
     this.minLon = minLon;
     this.maxLat = maxLat;
     this.maxLon = maxLon;
+  }
+
+  /** The cell leaves the index: its memoised answers and head let go of their bytes. */
+  forget(memos: ByteArena, heads: ByteArena): void {
+    for (const m of this.memo ?? []) m.forget(memos);
+    if (this.head && this.head.chunk >= 0) heads.letGo(this.head.chunk, this.head.bytes.length);
+    this.memo = undefined;
+    this.head = undefined;
   }
 
   /** The heads arena dropped `chunk`: a head kept there is made again when next drawn. */

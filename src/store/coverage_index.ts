@@ -122,7 +122,7 @@ export class CoverageIndex {
   constructor(budgets: { heads?: number; memos?: number } = {}) {
     const heads = budgets.heads ?? HEADS_BYTES, memos = budgets.memos ?? MEMOS_BYTES;
     this.heads = new ByteArena(Math.min(64 * 1024, heads), heads);
-    this.memos = new ByteArena(Math.min(256 * 1024, memos), memos);
+    this.memos = new ByteArena(Math.min(64 * 1024, memos), memos);
     for (let r = INDEX_MIN_RES; r <= INDEX_MAX_RES; r++) {
       this.levels.push(new Map());
       this.pools.push(new IdPool());
@@ -213,6 +213,7 @@ export class CoverageIndex {
         if (trim(cell) === 0) continue;
         if (cell.size === 0) {
           level.delete(key);
+          cell.forget(this.memos, this.heads);
           if (!cell.own) cell.pool.release(cell.off, cell.cap);
         } else if (cell.days) cell.days = this.#dropDays(cell.days, cell, cutoffDay);
       }

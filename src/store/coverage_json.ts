@@ -85,8 +85,8 @@ export function memoHit(
   if (!same) return undefined;
   const { from, value, chunk } = same;
   const m = memoSlot(cell, key);
-  m.set(from, adds, tag, value, chunk);
-  if (chunk >= 0) arena.own(chunk, m);
+  if (chunk >= 0 && value) arena.own(chunk, m, value.bytes.length);
+  m.set(from, adds, tag, value, chunk, arena);
   return value;
 }
 

@@ -168,14 +168,16 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
         const from = idx.firstSince(list, sinceMs, Math.max(list.start, to - acc.edge), to);
         for (let k = from; k < to; k++) acc.one(ids[k]);
         if (acc.count === 0) {
-          if (o.memo) memoSlot(cell, o.memo.key).set(from, list.adds, o.memo.tag, null, -1);
+          if (o.memo) {
+            memoSlot(cell, o.memo.key).set(from, list.adds, o.memo.tag, null, -1, idx.memos);
+          }
           continue;
         }
         acc.write(writer, headOf(cell));
         if (o.memo) {
           const m = memoSlot(cell, o.memo.key);
           const t = writer.end(idx.memos, m);
-          m.set(from, list.adds, o.memo.tag, t, idx.memos.chunk);
+          m.set(from, list.adds, o.memo.tag, t, idx.memos.chunk, idx.memos);
           out.push(t);
         } else out.push(writer.end(answer));
         continue;

@@ -271,6 +271,32 @@ Deno.test("coverage caches: past tiny budgets, dropped heads and memos are made 
   assert.equal(roomy.memos.dropped, 0);
 });
 
+Deno.test("coverage caches: recomputed memos let go of the old bytes; expired cells of all", () => {
+  const idx = new CoverageIndex();
+  const rs = receptions(3000, 17);
+  for (const r of rs) idx.add(r);
+  const held = () => idx.memos.bytes;
+  answer(idx, 11, 3, true);
+  answer(idx, 11, 7, true);
+  const once = held();
+  assert.ok(once > 0);
+  // every round adds a reception to every cell (each memo is recomputed): the bytes held stay
+  // about one round's, not one per round
+  for (let round = 0; round < 12; round++) {
+    for (const c of [...idx.levels[11 - INDEX_MIN_RES].values()]) {
+      idx.add({ ...idx.reception(c.ids[c.n - 1]), rxAtMs: NOW - DAY_MS / 3 });
+    }
+    assert.equal(answer(idx, 11, 3, true), answer(idx, 11, 3, false));
+    assert.equal(answer(idx, 11, 7, true), answer(idx, 11, 7, false));
+  }
+  assert.ok(held() <= 3 * once, `${held()} bytes held after 12 rounds, ${once} after one`);
+  assert.equal(idx.memos.dropped, 0);
+  // every cell expires: only the chunk being written stays
+  idx.expireBefore(NOW + DAY_MS);
+  assert.equal(idx.live, 0);
+  assert.ok(idx.memos.chunks <= 1 && idx.heads.chunks <= 1);
+});
+
 Deno.test("cell writer: the bytes are the JSON of the feature, hostile names and caps included", () => {
   const idx = new CoverageIndex();
   const keys = Array.from({ length: 30 }, (_, i) => i.toString(16).padStart(4, "e"));
