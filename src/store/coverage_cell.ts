@@ -79,6 +79,9 @@ export interface CellHead {
   id: string;
   bytes: Uint8Array;
   chunk: number;
+  /** The id's sort numbers (`idOrder` of `coverage_json.ts`). */
+  qOrder: number;
+  rOrder: number;
 }
 
 /**

@@ -26,7 +26,7 @@
 import type { HeardTexts } from "./coverage_names.ts";
 import { put, putCount, round2, SnrPieces } from "./coverage_bytes.ts";
 import { cellQ, cellR } from "./hex_grid.ts";
-import type { CellText } from "./coverage_json.ts";
+import { type CellText, idOrder } from "./coverage_json.ts";
 import type { CellHead } from "./coverage_cell.ts";
 import type { ArenaOwner, ByteArena } from "./byte_arena.ts";
 
@@ -113,7 +113,8 @@ export class CellWriter {
    * whose drops are told to `owner` (without an arena, bytes of its own).
    */
   head(key: number, ring: string, arena: ByteArena, owner?: ArenaOwner): CellHead {
-    const id = `${this.#res}:${cellQ(key)}:${cellR(key)}`;
+    const q = cellQ(key), r = cellR(key);
+    const id = `${this.#res}:${q}:${r}`;
     this.#open(arena, FEATURE.length + ring.length + CELL.length + id.length + COUNT.length);
     this.#bytes(FEATURE);
     this.#ascii(ring);
@@ -121,7 +122,8 @@ export class CellWriter {
     this.#ascii(id);
     this.#bytes(COUNT);
     const bytes = arena.commit(this.#at - this.#start, owner);
-    return { id, bytes, chunk: arena.chunk };
+    const { qOrder, rOrder } = idOrder(q, r);
+    return { id, bytes, chunk: arena.chunk, qOrder, rOrder };
   }
 
   /** Starts a value in `arena` with room for `n` bytes. */
@@ -325,7 +327,8 @@ export class CellWriter {
     this.#room(CUT.length);
     this.#bytes(this.#rows > CELL_NODE_CAP ? CUT : END);
     const bytes = arena.commit(this.#at - this.#start, owner);
-    return { cell: head.id, count: this.#count, bytes };
+    const { id: cell, qOrder, rOrder } = head;
+    return { cell, count: this.#count, bytes, qOrder, rOrder };
   }
 
   /** Room for `n` more bytes (the value written so far may move to another chunk). */

@@ -18,6 +18,7 @@ import {
 } from "../../src/store/coverage_days.ts";
 import { collectionBytes, coverageCells } from "../../src/store/coverage_query.ts";
 import { CELL_NODE_CAP, CellWriter } from "../../src/store/coverage_writer.ts";
+import { idOrder } from "../../src/store/coverage_json.ts";
 import { ByteArena } from "../../src/store/byte_arena.ts";
 import { HeardTexts, heardTexts } from "../../src/store/coverage_names.ts";
 import { cellRing } from "../../src/store/hex_grid.ts";
@@ -448,4 +449,28 @@ Deno.test("coverage: a cell hearing many keys answers the same through summaries
   assert.equal(f[0].properties.nodes.length, 25);
   assert.equal(f[0].properties.nodes_truncated, true);
   assert.equal(f[0].properties.count, 600 - 144);
+});
+
+Deno.test("cell ids: the sort numbers order ids as their texts sort", () => {
+  const rnd = prng(21);
+  const ids: { text: string; q: number; r: number }[] = [];
+  const pick = () => {
+    const digits = 1 + Math.floor(rnd() * 7);
+    const v = Math.floor(rnd() * 10 ** digits);
+    return rnd() < 0.5 ? -v : v;
+  };
+  for (let i = 0; i < 3000; i++) {
+    const q = i % 7 === 0 ? 12 : pick(), r = i % 5 === 0 ? -3 : pick();
+    ids.push({ text: `18:${q}:${r}`, q, r });
+  }
+  for (const [q, r] of [[0, 0], [1, 0], [10, 0], [-1, 0], [-10, -1], [1, 9], [1, 10], [12, 3]]) {
+    ids.push({ text: `18:${q}:${r}`, q, r });
+  }
+  const byText = ids.slice().sort((a, b) => a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
+  const key = new Map(ids.map((x) => [x, idOrder(x.q, x.r)]));
+  const byNumbers = ids.slice().sort((a, b) => {
+    const ka = key.get(a)!, kb = key.get(b)!;
+    return ka.qOrder - kb.qOrder || ka.rOrder - kb.rOrder;
+  });
+  assert.deepEqual(byNumbers.map((x) => x.text), byText.map((x) => x.text));
 });
