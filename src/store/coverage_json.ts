@@ -173,21 +173,30 @@ export function collectionBytes(
 /**
  * The order of cell ids `${res}:${q}:${r}` of one resolution as their texts sort (the
  * reference sorts features by that text), as two numbers: the characters of `${q}:` and of
- * `${r}` as base-13 digits ('-' 1, '0'–'9' 2–11, ':' 12, none 0). Comparing numbers instead
- * of the strings spares a sort the strings' scattered memory. Exact for |q|, |r| < 10^8
- * (hex cells of the finest resolution span less than ±2 × 10^6).
+ * `${r}` as base-13 digits ('-' 1, '0'–'9' 2–11, ':' 12, none 0), computed from the integers
+ * (no text is made). Comparing numbers instead of the strings spares a sort the strings'
+ * scattered memory. Exact for |q|, |r| < 10^8 (cells of the finest resolution span less than
+ * ±2 × 10^6).
  */
 export function idOrder(q: number, r: number): { qOrder: number; rOrder: number } {
-  return { qOrder: digits13(`${q}:`, 10), rOrder: digits13(`${r}`, 9) };
+  return { qOrder: textOrder(q, true, 10), rOrder: textOrder(r, false, 9) };
 }
 
-function digits13(s: string, width: number): number {
-  let v = 0;
-  for (let i = 0; i < width; i++) {
-    const c = i < s.length ? s.charCodeAt(i) : 0;
-    v = v * 13 + (c === 0 ? 0 : c === 45 ? 1 : c === 58 ? 12 : c - 46);
+/** The base-13 number of the text of integer `v` (then `:` when `colon`), `width` digits. */
+export function textOrder(v: number, colon: boolean, width: number): number {
+  const x = Math.abs(v);
+  let len = 1;
+  for (let p = 10; p <= x; p *= 10) len++;
+  let acc = v < 0 ? 1 : 0, used = v < 0 ? 1 : 0;
+  for (let p = 10 ** (len - 1); p >= 1; p /= 10, used++) {
+    acc = acc * 13 + 2 + Math.floor(x / p) % 10;
   }
-  return v;
+  if (colon) {
+    acc = acc * 13 + 12;
+    used++;
+  }
+  for (; used < width; used++) acc *= 13;
+  return acc;
 }
 
 function byCell(x: CellText, y: CellText): number {

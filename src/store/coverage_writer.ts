@@ -26,7 +26,7 @@
 import type { HeardTexts } from "./coverage_names.ts";
 import { put, putCount, round2, SnrPieces } from "./coverage_bytes.ts";
 import { cellQ, cellR } from "./hex_grid.ts";
-import { type CellText, idOrder } from "./coverage_json.ts";
+import { type CellText, textOrder } from "./coverage_json.ts";
 import type { CellHead } from "./coverage_cell.ts";
 import type { ArenaOwner, ByteArena } from "./byte_arena.ts";
 
@@ -122,7 +122,7 @@ export class CellWriter {
     this.#ascii(id);
     this.#bytes(COUNT);
     const bytes = arena.commit(this.#at - this.#start, owner);
-    const { qOrder, rOrder } = idOrder(q, r);
+    const qOrder = textOrder(q, true, 10), rOrder = textOrder(r, false, 9);
     return { id, bytes, chunk: arena.chunk, qOrder, rOrder };
   }
 
