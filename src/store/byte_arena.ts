@@ -12,8 +12,11 @@
  * holders of the values in it, which then let go of their views: the memory
  * held is bounded, and the oldest cached values are the ones recomputed.
  *
- * Views stay valid as long as they are held (a chunk is never reused); a
- * holder that is told of a drop must stop serving its view.
+ * A view stays valid while its holder holds it: a chunk nobody holds any more
+ * may be written over by later values (the arena keeps a few such chunks for
+ * reuse, since freeing many at once stalls the allocator), so a view must be
+ * used before its holder lets go of it. A chunk dropped for the budget is
+ * never reused; its holders are told and must stop serving their views.
  *
  * @module
  */
@@ -24,23 +27,28 @@ export interface ArenaOwner {
   released(chunk: number): void;
 }
 
-/** A chunk in use: its size, the bytes its holders use, the holders to tell on a drop. */
+/** A chunk in use: its bytes, the bytes its holders use, the holders to tell on a drop. */
 interface Chunk {
-  size: number;
+  buf: Uint8Array;
   used: number;
   owners: ArenaOwner[];
 }
+
+/** Chunks nobody uses kept for reuse (freeing many chunks at once stalls the allocator). */
+const SPARE_CHUNKS = 16;
 
 /** See the module doc. */
 export class ByteArena {
   readonly #chunkSize: number;
   readonly #maxBytes: number;
-  #chunk = new Uint8Array(0);
+  #chunk: Uint8Array = new Uint8Array(0);
   #at = 0;
   /** Id of the current chunk; ids grow from 0. */
   #id = -1;
   /** The chunks in use by id, oldest first (the current one always among them). */
   readonly #chunks = new Map<number, Chunk>();
+  /** Chunks nobody uses, of the regular size, written over by the next chunks. */
+  readonly #spare: Uint8Array[] = [];
   #bytes = 0;
   /** Chunks dropped for the budget so far. */
   dropped = 0;
@@ -95,7 +103,8 @@ export class ByteArena {
 
   /**
    * Ends the value being written, its `n` bytes at {@linkcode ByteArena.start}: returns their
-   * view, held by `owner` (if any), which is told when the chunk is dropped.
+   * view, held by `owner`, which is told when the chunk is dropped and lets go of it with
+   * {@linkcode ByteArena.letGo}. Without an owner the bytes stay in use as long as the arena.
    */
   commit(n: number, owner?: ArenaOwner): Uint8Array {
     const at = this.#at;
@@ -103,7 +112,10 @@ export class ByteArena {
       throw new RangeError(`Cannot commit ${n} bytes: the chunk has ${this.#chunk.length - at}`);
     }
     this.#at = at + n;
-    if (owner) this.own(this.#id, owner, n);
+    // bytes without a holder count as used for good (they are never let go of)
+    const c = this.#chunks.get(this.#id)!;
+    c.used += n;
+    if (owner) c.owners.push(owner);
     return this.#chunk.subarray(at, at + n);
   }
 
@@ -126,9 +138,15 @@ export class ByteArena {
     const c = this.#chunks.get(chunk);
     if (!c) return;
     c.used -= n;
-    if (c.used <= 0 && chunk !== this.#id) {
-      this.#chunks.delete(chunk);
-      this.#bytes -= c.size;
+    if (c.used <= 0 && chunk !== this.#id) this.#forget(chunk, c);
+  }
+
+  /** Forgets chunk `id`, which nobody uses: its memory is kept for reuse (up to a few). */
+  #forget(id: number, c: Chunk): void {
+    this.#chunks.delete(id);
+    this.#bytes -= c.buf.length;
+    if (c.buf.length === this.#chunkSize && this.#spare.length < SPARE_CHUNKS) {
+      this.#spare.push(c.buf);
     }
   }
 
@@ -141,21 +159,20 @@ export class ByteArena {
   /** Starts a chunk with room for `n` bytes, dropping the oldest beyond the budget. */
   #next(n: number): void {
     const old = this.#chunks.get(this.#id);
-    if (old && old.used <= 0) {
-      // the chunk being left holds nothing any more
-      this.#chunks.delete(this.#id);
-      this.#bytes -= old.size;
-    }
-    this.#chunk = new Uint8Array(Math.max(this.#chunkSize, n));
+    // the chunk being left holds nothing any more
+    if (old && old.used <= 0) this.#forget(this.#id, old);
+    this.#chunk = (n <= this.#chunkSize ? this.#spare.pop() : undefined) ??
+      new Uint8Array(Math.max(this.#chunkSize, n));
     this.#at = 0;
     this.#id++;
     this.#bytes += this.#chunk.length;
-    this.#chunks.set(this.#id, { size: this.#chunk.length, used: 0, owners: [] });
+    this.#chunks.set(this.#id, { buf: this.#chunk, used: 0, owners: [] });
     // (a dropped chunk's memory goes with its last view)
     for (const [id, c] of this.#chunks) {
       if (this.#bytes <= this.#maxBytes || id === this.#id) break;
+      // (not reused: views of it may still be on their way into an answer)
       this.#chunks.delete(id);
-      this.#bytes -= c.size;
+      this.#bytes -= c.buf.length;
       for (const owner of c.owners) owner.released(id);
       this.dropped++;
     }

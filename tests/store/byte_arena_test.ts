@@ -64,29 +64,32 @@ Deno.test("byte arena: refuses a bad chunk size or a budget below one chunk", ()
 Deno.test("byte arena: a chunk whose holders all let go is forgotten, not dropped", () => {
   const a = new ByteArena(100, 200);
   const o1 = new Owner(-1), o2 = new Owner(-1), o3 = new Owner(-1);
-  a.keep(bytes(40, 1), 40, o1);
+  const v1 = a.keep(bytes(40, 1), 40, o1);
   a.keep(bytes(40, 2), 40, o2);
   o1.chunk = o2.chunk = a.chunk;
   // a value shared by a second holder counts twice
   a.own(o1.chunk, o3, 40);
-  a.keep(bytes(60, 3), 60); // a new chunk (no holder)
-  assert.equal(a.chunks, 2);
-  assert.equal(a.bytes, 200);
+  // bytes kept without a holder stay in use as long as the arena (a new chunk: 1)
+  const loose = a.keep(bytes(60, 3), 60);
+  assert.deepEqual([a.chunks, a.bytes], [2, 200]);
   a.letGo(o1.chunk, 40);
   a.letGo(o2.chunk, 40);
   assert.equal(a.chunks, 2, "o3 still holds 40 bytes of chunk 0");
   a.letGo(o1.chunk, 40);
-  assert.equal(a.chunks, 1);
-  assert.equal(a.bytes, 100);
-  // the holder-less chunk 1 is forgotten when left; chunk 2 is dropped for chunk 4's room
+  assert.deepEqual([a.chunks, a.bytes], [1, 100]);
+  // chunk 0's memory is written over by the next chunk (2); chunk 1 is dropped for chunk 3
   const o4 = new Owner(-1), o5 = new Owner(-1);
-  a.keep(bytes(90, 4), 90, o4);
-  a.keep(bytes(90, 5), 90, o5);
+  const v4 = a.keep(bytes(90, 4), 90, o4);
+  assert.equal(v4.buffer, v1.buffer, "the forgotten chunk's memory is reused");
   assert.deepEqual([a.chunks, a.bytes, a.dropped], [2, 200, 0]);
-  a.keep(bytes(90, 6), 90);
+  const v5 = a.keep(bytes(90, 5), 90, o5);
   assert.deepEqual([a.chunks, a.bytes, a.dropped], [2, 200, 1]);
+  assert.deepEqual(loose, bytes(60, 3), "a dropped chunk is not written over");
+  a.keep(bytes(90, 6), 90);
+  assert.deepEqual([a.chunks, a.bytes, a.dropped], [2, 200, 2]);
   assert.deepEqual([o4.told, o5.told], [[2], []]);
   assert.deepEqual([o1.told, o2.told, o3.told], [[], [], []]);
+  assert.notEqual(v5.buffer, loose.buffer);
   // letting go of a dropped chunk, or one never made, changes nothing
   a.letGo(0, 40);
   a.letGo(2, 90);
