@@ -195,7 +195,8 @@ export function coverageCells(idx: CoverageIndex, o: CoverageOptions): CellText[
   }
   for (const [key, a] of cells) {
     const cell = res <= INDEX_MAX_RES ? idx.levels[res - INDEX_MIN_RES].get(key) : undefined;
-    writer.begin(cell ? headOf(cell) : writer.head(key, rings.text(key), answer), a.count, a.best);
+    if (cell) writer.begin(headOf(cell), a.count, a.best);
+    else writer.beginLoose(key, rings.text(key), a.count, a.best);
     for (let k = 0; k < a.hs.length; k++) writer.node(a.hs[k], a.cnt[k], a.at[k], a.snr[k]);
     out.push(writer.end(answer));
   }

@@ -40,6 +40,7 @@ const FEATURE = utf8.encode(
 const CELL = utf8.encode(']},"properties":{"cell":"');
 const COUNT = utf8.encode('","count":');
 const BEST = utf8.encode(',"best_snr":');
+const EMPTY = new Uint8Array(0);
 const CUT = utf8.encode('],"nodes_truncated":true}}');
 const END = utf8.encode("]}}");
 
@@ -70,6 +71,9 @@ export class CellWriter {
   #count = 0;
   #best = NaN;
   #head: CellHead | null = null;
+  /** The cell of {@linkcode CellWriter.beginLoose}: its key and ring text. */
+  #looseKey = 0;
+  #looseRing = "";
   /**
    * The heard nodes of the cell being written, as parallel columns (no object per row): the
    * heard-key id whose prefix is shown, the rounded latest SNR (NaN: none), the count and the
@@ -116,14 +120,19 @@ export class CellWriter {
     const q = cellQ(key), r = cellR(key);
     const id = `${this.#res}:${q}:${r}`;
     this.#open(arena, FEATURE.length + ring.length + CELL.length + id.length + COUNT.length);
+    this.#writeHead(ring, id);
+    const bytes = arena.commit(this.#at - this.#start, owner);
+    const qOrder = textOrder(q, true, 10), rOrder = textOrder(r, false, 9);
+    return { id, bytes, chunk: arena.chunk, qOrder, rOrder };
+  }
+
+  /** The feature up to the count's digits (room was made). */
+  #writeHead(ring: string, id: string): void {
     this.#bytes(FEATURE);
     this.#ascii(ring);
     this.#bytes(CELL);
     this.#ascii(id);
     this.#bytes(COUNT);
-    const bytes = arena.commit(this.#at - this.#start, owner);
-    const qOrder = textOrder(q, true, 10), rOrder = textOrder(r, false, 9);
-    return { id, bytes, chunk: arena.chunk, qOrder, rOrder };
   }
 
   /** Starts a value in `arena` with room for `n` bytes. */
@@ -139,6 +148,21 @@ export class CellWriter {
    */
   begin(head: CellHead, count: number, best: number): void {
     this.#head = head;
+    this.#start1(count, best);
+  }
+
+  /**
+   * Starts cell `key` of ring text `ring` that the index does not hold (a finer display
+   * resolution): its head is written with the feature, not kept.
+   */
+  beginLoose(key: number, ring: string, count: number, best: number): void {
+    this.#head = null;
+    this.#looseKey = key;
+    this.#looseRing = ring;
+    this.#start1(count, best);
+  }
+
+  #start1(count: number, best: number): void {
     this.#count = count;
     this.#best = best;
     this.#rows = 0;
@@ -291,10 +315,19 @@ export class CellWriter {
    */
   end(arena: ByteArena, owner?: ArenaOwner): CellText {
     const n = this.#top();
-    const head = this.#head!;
-    this.#open(arena, head.bytes.length + 256);
-    this.#buf.set(head.bytes, this.#at);
-    this.#at += head.bytes.length;
+    let head = this.#head;
+    if (head) {
+      this.#open(arena, head.bytes.length + 256);
+      this.#buf.set(head.bytes, this.#at);
+      this.#at += head.bytes.length;
+    } else {
+      const key = this.#looseKey, q = cellQ(key), r = cellR(key), ring = this.#looseRing;
+      const id = `${this.#res}:${q}:${r}`;
+      this.#open(arena, FEATURE.length + ring.length + id.length + 256);
+      this.#writeHead(ring, id);
+      const qOrder = textOrder(q, true, 10), rOrder = textOrder(r, false, 9);
+      head = { id, bytes: EMPTY, chunk: -1, qOrder, rOrder };
+    }
     this.#num(this.#count);
     this.#bytes(BEST);
     this.#bytes(this.#pieces.bestSig(this.#best));
