@@ -28,8 +28,8 @@ export const AGG_MAX_RES = 11;
 export const DAY_MS = 86_400_000;
 /** Most bytes of drawn cells' heads kept (~40,000 cells); the oldest are made again past it. */
 export const HEADS_BYTES = 16 * 1024 * 1024;
-/** Most bytes of memoised cell features kept (~40,000 features); the oldest go past it. */
-export const MEMOS_BYTES = 64 * 1024 * 1024;
+/** Most bytes of memoised cell features kept (~20,000 features); the oldest go past it. */
+export const MEMOS_BYTES = 32 * 1024 * 1024;
 
 /** One reception as ingested. */
 export interface ReceptionInput {
