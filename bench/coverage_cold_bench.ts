@@ -16,6 +16,7 @@
 import { CoverageIndex, DAY_MS } from "../src/store/coverage_index.ts";
 import { type Bbox, collectionBytes, coverageCells } from "../src/store/coverage_query.ts";
 import { prng } from "../tests/meshcore/fixture_util.ts";
+import { RoamingDrives } from "./roaming_drive.ts";
 
 function arg(flag: string, def: number): number {
   const i = Deno.args.indexOf(flag);
@@ -48,22 +49,11 @@ function main() {
   );
   const idx = new CoverageIndex();
   const clients = Array.from({ length: 300 }, (_, i) => i.toString(16).padStart(4, "0").repeat(16));
-  const drive = clients.map(() => ({ lat: 0, lon: 0, heading: 0, left: 0, hub: 0 }));
+  const drives = new RoamingDrives(clients.length, relays.map((_, i) => i), (i) => relays[i], rnd);
   const span = 30 * DAY_MS;
   const t0 = performance.now();
   for (let i = 0; i < total; i++) {
-    const c = Math.floor(rnd() * clients.length), s = drive[c];
-    if (s.left === 0) {
-      s.hub = Math.floor(rnd() * relays.length);
-      s.lat = relays[s.hub].lat + (rnd() - 0.5) * 0.02;
-      s.lon = relays[s.hub].lon + (rnd() - 0.5) * 0.02;
-      s.heading = rnd() * 2 * Math.PI;
-      s.left = 250;
-    }
-    s.left--;
-    s.heading += (rnd() - 0.5) * 0.6;
-    s.lat += Math.cos(s.heading) * 0.0007;
-    s.lon += Math.sin(s.heading) * 0.0009;
+    const s = drives.next(), c = s.client;
     idx.add({
       rxPubkey: clients[c],
       heardKey: near[s.hub][Math.floor(rnd() * 5)].key,

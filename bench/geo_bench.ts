@@ -25,6 +25,7 @@ import { bytesToHex, encodePacket } from "../src/meshcore/encode.ts";
 import type { ClientReceptionMessage } from "../src/ingest/message_types.ts";
 import type { NodeInfo } from "../src/store/node_directory.ts";
 import { prng } from "../tests/meshcore/fixture_util.ts";
+import { RoamingDrives } from "./roaming_drive.ts";
 import type { ByteArena } from "../src/store/byte_arena.ts";
 
 const log = (msg: string) => console.error(`[geo_bench] ${msg}`);
@@ -140,21 +141,14 @@ async function main() {
   const ingestT0 = performance.now();
   let stored = 0;
   // Clients drive: sessions of 250 receptions, ~80 m apart, starting near a random relay.
-  const state = clients.map(() => ({ lat: 0, lon: 0, heading: 0, left: 0, hub: relays[0] }));
+  const drives = new RoamingDrives(
+    clients.length,
+    relays,
+    (r) => ({ lat: r.lat!, lon: r.lon! }),
+    rnd,
+  );
   for (let i = 0; i < total; i++) {
-    const c = Math.floor(rnd() * clients.length);
-    const st = state[c];
-    if (st.left === 0) {
-      st.hub = relays[Math.floor(rnd() * relays.length)];
-      st.lat = st.hub.lat! + (rnd() - 0.5) * 0.02;
-      st.lon = st.hub.lon! + (rnd() - 0.5) * 0.02;
-      st.heading = rnd() * 2 * Math.PI;
-      st.left = 250;
-    }
-    st.left--;
-    st.heading += (rnd() - 0.5) * 0.6;
-    st.lat += Math.cos(st.heading) * 0.0007;
-    st.lon += Math.sin(st.heading) * 0.0009;
+    const st = drives.next(), c = st.client;
     const cand = near.get(st.hub.id)!;
     const r = cand[Math.floor(rnd() * cand.length)];
     const client = clients[c];
