@@ -9,19 +9,27 @@
 import type { ApiContext } from "./deps.ts";
 import type { AnyRoute } from "./route_def.ts";
 import type { Family } from "./metrics.ts";
+import type { ByteArena } from "../store/byte_arena.ts";
 import { geoRoutes } from "./geo_routes.ts";
 import { coverageRoutes } from "./coverage_routes.ts";
 import { reachRoutes } from "./reach_routes.ts";
 import { distanceRoutes } from "./distance_routes.ts";
 import { scopeRoutes } from "./scope_routes.ts";
 
-/** Adds the geofilter verdicts and client-reception counters to `/metrics`. */
+/**
+ * Adds the geofilter verdicts, client-reception counters and RX coverage caches to `/metrics`.
+ */
 function registerGeoMetrics(ctx: ApiContext): void {
   ctx.metrics.collect(() => {
     const geo = ctx.geo;
     if (!geo) return [];
     const out: Family[] = [];
     const rx = geo.clientRx.stats;
+    const { heads, memos } = geo.clientRx.index;
+    const perCache = (value: (cache: ByteArena) => number) => [
+      { labels: { cache: "heads" }, value: value(heads) },
+      { labels: { cache: "memos" }, value: value(memos) },
+    ];
     out.push({
       name: "hopwatch_client_receptions_total",
       help: "Roaming-client receptions by outcome",
@@ -41,18 +49,12 @@ function registerGeoMetrics(ctx: ApiContext): void {
       name: "hopwatch_coverage_cache_bytes",
       help: "Bytes the RX coverage answers keep: cell heads and memoised cell features",
       type: "gauge",
-      samples: [
-        { labels: { cache: "heads" }, value: geo.clientRx.index.heads.bytes },
-        { labels: { cache: "memos" }, value: geo.clientRx.index.memos.bytes },
-      ],
+      samples: perCache((a) => a.bytes),
     }, {
       name: "hopwatch_coverage_cache_dropped_total",
       help: "Chunks of the RX coverage caches dropped for their budget (recomputed when drawn)",
       type: "counter",
-      samples: [
-        { labels: { cache: "heads" }, value: geo.clientRx.index.heads.dropped },
-        { labels: { cache: "memos" }, value: geo.clientRx.index.memos.dropped },
-      ],
+      samples: perCache((a) => a.dropped),
     });
     if (geo.gate) {
       const g = geo.gate.counts;

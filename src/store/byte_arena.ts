@@ -150,12 +150,6 @@ export class ByteArena {
     }
   }
 
-  /** Copies `src[0..n)` into the arena and returns its view (see {@linkcode ByteArena.commit}). */
-  keep(src: Uint8Array, n: number, owner?: ArenaOwner): Uint8Array {
-    this.room(0, n).set(n === src.length ? src : src.subarray(0, n), this.#at);
-    return this.commit(n, owner);
-  }
-
   /** Starts a chunk with room for `n` bytes, dropping the oldest beyond the budget. */
   #next(n: number): void {
     const old = this.#chunks.get(this.#id);

@@ -14,9 +14,9 @@ import { cellOfMerc, mercX, mercY } from "./hex_grid.ts";
 import { addToDay, dropDaysBefore } from "./coverage_days.ts";
 import { IdPool } from "./coverage_pool.ts";
 import { IndexedCell } from "./coverage_cell.ts";
+import { ByteArena } from "./byte_arena.ts";
 
 export { type CellMemo, IndexedCell } from "./coverage_cell.ts";
-import { ByteArena } from "./byte_arena.ts";
 
 /** Lowest indexed resolution. */
 export const INDEX_MIN_RES = 3;

@@ -183,7 +183,7 @@ export function idOrder(q: number, r: number): { qOrder: number; rOrder: number 
 }
 
 /** The base-13 number of the text of integer `v` (then `:` when `colon`), `width` digits. */
-export function textOrder(v: number, colon: boolean, width: number): number {
+function textOrder(v: number, colon: boolean, width: number): number {
   const x = Math.abs(v);
   let len = 1;
   for (let p = 10; p <= x; p *= 10) len++;

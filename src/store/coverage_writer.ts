@@ -26,7 +26,7 @@
 import type { HeardTexts } from "./coverage_names.ts";
 import { put, putCount, round2, SnrPieces } from "./coverage_bytes.ts";
 import { cellQ, cellR } from "./hex_grid.ts";
-import { type CellText, textOrder } from "./coverage_json.ts";
+import { type CellText, idOrder } from "./coverage_json.ts";
 import type { CellHead } from "./coverage_cell.ts";
 import type { ArenaOwner, ByteArena } from "./byte_arena.ts";
 
@@ -40,7 +40,6 @@ const FEATURE = utf8.encode(
 const CELL = utf8.encode(']},"properties":{"cell":"');
 const COUNT = utf8.encode('","count":');
 const BEST = utf8.encode(',"best_snr":');
-const EMPTY = new Uint8Array(0);
 const CUT = utf8.encode('],"nodes_truncated":true}}');
 const END = utf8.encode("]}}");
 
@@ -114,25 +113,33 @@ export class CellWriter {
 
   /**
    * The constant part of cell `key`'s feature, its ring text `ring` included: kept in `arena`,
-   * whose drops are told to `owner` (without an arena, bytes of its own).
+   * whose drops are told to `owner`.
    */
   head(key: number, ring: string, arena: ByteArena, owner?: ArenaOwner): CellHead {
-    const q = cellQ(key), r = cellR(key);
-    const id = `${this.#res}:${q}:${r}`;
-    this.#open(arena, FEATURE.length + ring.length + CELL.length + id.length + COUNT.length);
-    this.#writeHead(ring, id);
+    this.#open(arena, 0);
+    const { id, qOrder, rOrder } = this.#writeHead(key, ring, 0);
     const bytes = arena.commit(this.#at - this.#start, owner);
-    const qOrder = textOrder(q, true, 10), rOrder = textOrder(r, false, 9);
     return { id, bytes, chunk: arena.chunk, qOrder, rOrder };
   }
 
-  /** The feature up to the count's digits (room was made). */
-  #writeHead(ring: string, id: string): void {
+  /**
+   * Writes cell `key`'s feature up to the count's digits, with room for `extra` bytes after it;
+   * returns its id and sort numbers.
+   */
+  #writeHead(
+    key: number,
+    ring: string,
+    extra: number,
+  ): { id: string; qOrder: number; rOrder: number } {
+    const q = cellQ(key), r = cellR(key);
+    const id = `${this.#res}:${q}:${r}`;
+    this.#room(FEATURE.length + ring.length + CELL.length + id.length + COUNT.length + extra);
     this.#bytes(FEATURE);
     this.#ascii(ring);
     this.#bytes(CELL);
     this.#ascii(id);
     this.#bytes(COUNT);
+    return { id, ...idOrder(q, r) };
   }
 
   /** Starts a value in `arena` with room for `n` bytes. */
@@ -148,7 +155,7 @@ export class CellWriter {
    */
   begin(head: CellHead, count: number, best: number): void {
     this.#head = head;
-    this.#start1(count, best);
+    this.#reset(count, best);
   }
 
   /**
@@ -159,10 +166,11 @@ export class CellWriter {
     this.#head = null;
     this.#looseKey = key;
     this.#looseRing = ring;
-    this.#start1(count, best);
+    this.#reset(count, best);
   }
 
-  #start1(count: number, best: number): void {
+  /** Starts the rows of a cell of `count` receptions, best SNR `best`. */
+  #reset(count: number, best: number): void {
     this.#count = count;
     this.#best = best;
     this.#rows = 0;
@@ -315,18 +323,16 @@ export class CellWriter {
    */
   end(arena: ByteArena, owner?: ArenaOwner): CellText {
     const n = this.#top();
-    let head = this.#head;
-    if (head) {
-      this.#open(arena, head.bytes.length + 256);
-      this.#buf.set(head.bytes, this.#at);
-      this.#at += head.bytes.length;
+    const kept = this.#head;
+    let head: { id: string; qOrder: number; rOrder: number };
+    if (kept) {
+      this.#open(arena, kept.bytes.length + 256);
+      this.#buf.set(kept.bytes, this.#at);
+      this.#at += kept.bytes.length;
+      head = kept;
     } else {
-      const key = this.#looseKey, q = cellQ(key), r = cellR(key), ring = this.#looseRing;
-      const id = `${this.#res}:${q}:${r}`;
-      this.#open(arena, FEATURE.length + ring.length + id.length + 256);
-      this.#writeHead(ring, id);
-      const qOrder = textOrder(q, true, 10), rOrder = textOrder(r, false, 9);
-      head = { id, bytes: EMPTY, chunk: -1, qOrder, rOrder };
+      this.#open(arena, 0);
+      head = this.#writeHead(this.#looseKey, this.#looseRing, 256);
     }
     this.#num(this.#count);
     this.#bytes(BEST);
